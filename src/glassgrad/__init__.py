@@ -1,0 +1,131 @@
+"""glassgrad: deep learning from first principles, with PyTorch's API.
+
+    import glassgrad as gg
+    x = gg.randn(3, requires_grad=True)
+    (x * x).sum().backward()     # x.grad == 2x
+"""
+
+from . import autograd, backend
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (
+    DType,
+    bool_,
+    device,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from .backend.random import Generator, get_rng_state, manual_seed, set_rng_state
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .functions import (
+    abs,
+    add,
+    all,
+    allclose,
+    any,
+    argmax,
+    argmin,
+    cat,
+    chunk,
+    clamp,
+    clip,
+    clone,
+    concat,
+    concatenate,
+    cos,
+    div,
+    einsum,
+    eq,
+    equal,
+    exp,
+    flatten,
+    gather,
+    ge,
+    gt,
+    is_tensor,
+    le,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
+    lt,
+    masked_fill,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    multinomial,
+    ne,
+    neg,
+    numel,
+    permute,
+    pow,
+    prod,
+    relu,
+    reshape,
+    rsqrt,
+    sigmoid,
+    sin,
+    softmax,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    t,
+    tanh,
+    transpose,
+    tril,
+    triu,
+    unbind,
+    unsqueeze,
+    var,
+    where,
+)
+from .tensor import Tensor
+
+bool = bool_  # noqa: A001 - `gg.bool` is `torch.bool`
+float = float32  # noqa: A001 - `gg.float` is `torch.float`
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+
+
+class cuda:  # noqa: N801 - mirrors the `torch.cuda` namespace for the one question scripts ask of it
+    is_available = staticmethod(backend.cuda_is_available)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,87 @@
+"""Reverse-mode automatic differentiation: graph nodes, ops, the backward engine, grad mode and gradcheck.
+
+See README.md beside this file for how the pieces fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .engine import run_backward, topological_order
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck
+from .node import Node, Op
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+) -> tuple:
+    """Gradients of `outputs` with respect to `inputs`, returned as a tuple, without touching any `.grad`.
+
+    `grad_outputs` are the vectors of the vector-Jacobian product (required for non-scalar outputs).
+    """
+    from ..tensor import Tensor  # autograd sits below tensor; the function is only called once both exist
+
+    if create_graph:
+        raise ValueError(
+            "autograd.grad: create_graph=True (higher-order gradients) is not supported: glassgrad's backward "
+            "functions compute on raw arrays and record no graph"
+        )
+    outputs = list(outputs) if isinstance(outputs, Sequence) else [outputs]
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: an input of shape {t.shape} does not require grad")
+    roots = [(out, _initial_grad(out, g, "autograd.grad")) for out, g in zip(outputs, grad_outputs)]
+    grads = run_backward(roots, retain_graph=bool(retain_graph), capture=inputs)
+    result = []
+    for t, g in zip(inputs, grads):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad: an input of shape {t.shape} was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(None if g is None else Tensor(g))
+    return tuple(result)
+
+
+def _initial_grad(output: Any, gradient: Any, caller: str) -> Any:
+    """The gradient that starts backward: ones for a scalar, else the given `gradient` as an array."""
+    from ..tensor import Tensor
+
+    if not output.requires_grad:
+        raise RuntimeError(
+            f"{caller}: element 0 of tensors does not require grad and does not have a grad_fn; "
+            "make an input require grad (requires_grad=True) before computing the output"
+        )
+    xp = Tensor.namespace_of(output.array)
+    if gradient is None:
+        if output.array.size != 1:
+            raise RuntimeError(
+                f"{caller}: grad can be implicitly created only for scalar outputs, but the output has shape "
+                f"{output.shape}; call .sum() first or pass gradient= of that shape"
+            )
+        return xp.ones(output.array.shape, dtype=output.array.dtype)
+    array = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=output.array.dtype)
+    if array.shape != output.array.shape:
+        raise ValueError(
+            f"{caller}: gradient has shape {tuple(array.shape)} but the output has shape {output.shape}"
+        )
+    return array
+
+
+__all__ = [
+    "Function", "GradcheckError", "Node", "Op", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
+    "no_grad", "run_backward", "set_grad_enabled", "topological_order",
+]

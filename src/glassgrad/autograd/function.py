@@ -1,0 +1,59 @@
+"""Custom differentiable functions at the tensor level, as `torch.autograd.Function`.
+
+```python
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+    @staticmethod
+    def backward(ctx, grad_y):
+        (y,) = ctx.saved_tensors
+        return grad_y * y          # d/dx exp(x) = exp(x)
+```
+
+`forward` receives tensors and runs with grad mode off; `backward` receives and returns tensors, also with grad
+mode off. Internally this is an `Op` whose two adapters unwrap and wrap arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import node as node_module
+from .grad_mode import no_grad
+from .node import Node, Op
+
+
+class Function(Op):
+    """Base class of user-defined differentiable functions working on tensors (see module docstring)."""
+
+    @classmethod
+    def _run_forward(cls, ctx: Node, args: tuple, arrays: list, kwargs: dict) -> Any:
+        Tensor = node_module._Tensor
+        detached = [value.detach() if isinstance(value, Tensor) else value for value in args]
+        with no_grad():
+            result = cls.forward(ctx, *detached, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(_to_array(value, cls) for value in result)
+        return _to_array(result, cls)
+
+    @classmethod
+    def _run_backward(cls, ctx: Node, grads: tuple) -> Any:
+        Tensor = node_module._Tensor
+        with no_grad():
+            result = cls.backward(ctx, *(Tensor(g) for g in grads))
+        if isinstance(result, tuple):
+            return tuple(None if g is None else _to_array(g, cls) for g in result)
+        return None if result is None else _to_array(result, cls)
+
+
+def _to_array(value: Any, function: type) -> Any:
+    Tensor = node_module._Tensor
+    if isinstance(value, Tensor):
+        return value.array
+    raise TypeError(
+        f"{function.__name__}: forward and backward of an autograd.Function must return tensors, "
+        f"got {type(value).__name__}"
+    )

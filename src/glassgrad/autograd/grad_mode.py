@@ -1,0 +1,83 @@
+"""Grad mode: whether ops record the graph. `no_grad()` turns recording off (evaluation, optimizer updates)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+
+class _GradMode:
+    # One process-wide switch, as in PyTorch; the ops read it and keep no other state.
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph for backward."""
+    return _GradMode.enabled
+
+
+class set_grad_enabled:  # noqa: N801 - named as torch.set_grad_enabled
+    """Set grad mode on or off: a plain call, a context manager, or a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = _GradMode.enabled
+        self.mode = bool(mode)
+        _GradMode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GradMode.enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        # Used as a decorator, the switch was flipped at construction: undo it and flip per call instead.
+        _GradMode.enabled = self.previous
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _Switch(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class _Switch:
+    """Context manager that sets grad mode on entry and restores the previous mode on exit."""
+
+    mode: bool = True
+
+    def __init__(self, mode: bool | None = None) -> None:
+        if mode is not None:
+            self.mode = mode
+        self.previous = True
+
+    def __enter__(self) -> None:
+        self.previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GradMode.enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _Switch(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_Switch):  # noqa: N801 - named as torch.no_grad
+    """Turn graph recording off: `with gg.no_grad(): ...` or `@gg.no_grad()` on a function."""
+
+    mode = False
+
+
+class enable_grad(_Switch):  # noqa: N801 - named as torch.enable_grad
+    """Turn graph recording back on inside a `no_grad` block, or for a decorated function."""
+
+    mode = True

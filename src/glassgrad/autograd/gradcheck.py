@@ -1,0 +1,95 @@
+"""Finite-difference checks of analytic gradients, in float64.
+
+For a function f with output y and a fixed random projection v, backward gives the vector-Jacobian product
+vᵀJ in one pass; central differences give the same quantity one input element at a time:
+    (vᵀ f(x + ε·e_i) − vᵀ f(x − ε·e_i)) / 2ε  ≈  (vᵀJ)_i .
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import node as node_module
+from .engine import run_backward
+from .grad_mode import no_grad
+
+
+class GradcheckError(RuntimeError):
+    """The analytic and numerical gradients disagree."""
+
+
+def gradcheck(
+    fn: Callable,
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Compare the gradients of `fn(*inputs)` from backward with central finite differences.
+
+    Inputs that require grad must be float64 (float32 differences are too coarse for these tolerances).
+    Returns True when they agree; otherwise raises GradcheckError naming the input and the worst element
+    (or returns False when `raise_exception=False`).
+    """
+    Tensor = node_module._Tensor
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    for t in checked:
+        if t.dtype.np != np.float64:
+            raise ValueError(
+                f"gradcheck: inputs that require grad must be float64 for finite differences, got {t.dtype} "
+                f"of shape {t.shape}; pass x.double()"
+            )
+    outputs = _as_tuple(fn(*inputs))
+    rng = np.random.default_rng(seed)
+    projections = [rng.standard_normal(out.shape) for out in outputs]
+
+    roots = [(out, _like(out, v)) for out, v in zip(outputs, projections) if out.requires_grad]
+    analytic = run_backward(roots, capture=checked) if roots else [None] * len(checked)
+
+    def projected() -> float:
+        with no_grad():
+            values = _as_tuple(fn(*inputs))
+        return float(sum(np.sum(out.numpy().astype(np.float64) * v) for out, v in zip(values, projections)))
+
+    for index, tensor in enumerate(checked):
+        flat = tensor.array.reshape(-1)  # a view: writing it perturbs the input in place
+        numerical = np.zeros(flat.size)
+        for i in range(flat.size):
+            original = flat[i].item()
+            flat[i] = original + eps
+            plus = projected()
+            flat[i] = original - eps
+            minus = projected()
+            flat[i] = original
+            numerical[i] = (plus - minus) / (2 * eps)
+        got = analytic[index]
+        got = np.zeros(flat.size) if got is None else np.asarray(_to_numpy(got), dtype=np.float64).reshape(-1)
+        if not np.allclose(got, numerical, atol=atol, rtol=rtol):
+            worst = int(np.argmax(np.abs(got - numerical) - rtol * np.abs(numerical)))
+            message = (
+                f"gradcheck: gradient of input {index} (shape {tensor.shape}) disagrees with finite differences: "
+                f"at flat index {worst} analytic {got[worst]:.6g} vs numerical {numerical[worst]:.6g} "
+                f"(atol={atol}, rtol={rtol})"
+            )
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return True
+
+
+def _as_tuple(value: Any) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _like(tensor: Any, values: np.ndarray) -> Any:
+    xp = node_module._Tensor.namespace_of(tensor.array)
+    return xp.asarray(values.astype(tensor.array.dtype))
+
+
+def _to_numpy(array: Any) -> np.ndarray:
+    return array.get() if hasattr(array, "get") else array

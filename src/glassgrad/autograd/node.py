@@ -1,0 +1,163 @@
+"""Ops and the graph nodes they leave behind.
+
+An `Op` is a differentiable primitive: a `forward` on raw arrays and, right below it, the `backward` that maps
+the gradient of the outputs to the gradients of the inputs. `Op.apply` runs forward on the arrays inside the
+tensors it is given and, when grad mode is on and an input requires grad, records one `Node`: the op, the input
+tensors, and what backward needs (the node doubles as the `ctx` that forward and backward share).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import _GradMode
+
+# The Tensor class is defined above this layer (tensor.py imports autograd), so tensor.py hands it down here
+# once at import time instead of this module importing it (which would be an import cycle).
+_Tensor: Any = None
+
+
+def bind_tensor_class(tensor_class: type) -> None:
+    global _Tensor
+    _Tensor = tensor_class
+
+
+class Node:
+    """One recorded op application: the `ctx` of forward/backward and a node of the graph.
+
+    Attributes: `op` (the Op class), `inputs` (the positional arguments of forward as given: tensors and plain
+    values), `saved_tensors` (what forward saved), `needs_input_grad`, `hooks` (per output index, run on the
+    gradient before backward). Forward may store any other attribute on it.
+    """
+
+    def __init__(self, op: type, inputs: tuple, needs_input_grad: tuple) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.needs_input_grad = needs_input_grad
+        self.saved_tensors: tuple = ()
+        self.saved_versions: list | None = None
+        self.output_meta: tuple = ()  # (shape, dtype) of each output, to fill zeros for unused outputs
+        self.hooks: dict[int, list] | None = None
+        self.freed = False
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (or, in a tensor-level Function, tensors) for backward."""
+        self.saved_tensors = values
+
+    def name(self) -> str:
+        """A label for graph drawings and errors, e.g. 'MulBackward'."""
+        return f"{self.op.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch-style edges: (producer node or None for a leaf, output index) per tensor input."""
+        return tuple(
+            (value.grad_fn, value.output_nr) for value in self.inputs if isinstance(value, _Tensor)
+        )
+
+    def register_hook(self, output_nr: int, hook: Any) -> None:
+        if self.hooks is None:
+            self.hooks = {}
+        self.hooks.setdefault(output_nr, []).append(hook)
+
+    def release(self) -> None:
+        """Free what backward needed; a second backward through this node then fails clearly."""
+        self.saved_tensors = ()
+        self.freed = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class Op:
+    """Base of differentiable primitives that compute on raw arrays (NumPy or CuPy)."""
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("an Op subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Node, *grad_outputs: Any) -> Any:
+        raise TypeError("an Op subclass must define backward(ctx, *grad_outputs)")
+
+    # The two adapters below are where a tensor-level `Function` differs from an array-level `Op`.
+    @classmethod
+    def _run_forward(cls, ctx: Node, args: tuple, arrays: list, kwargs: dict) -> Any:
+        return cls.forward(ctx, *arrays, **kwargs)
+
+    @classmethod
+    def _run_backward(cls, ctx: Node, grads: tuple) -> Any:
+        return cls.backward(ctx, *grads)
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run the op on tensors (and plain values) and record the graph node if gradients are needed."""
+        arrays = []
+        requires_grad = False
+        array_type = None
+        for value in args:
+            if isinstance(value, _Tensor):
+                array = value.array
+                if array_type is None:
+                    array_type = type(array)
+                elif type(array) is not array_type:
+                    _raise_device_mismatch(cls, args)
+                arrays.append(array)
+                requires_grad = requires_grad or value.requires_grad
+            else:
+                arrays.append(value)
+
+        record = requires_grad and _GradMode.enabled
+        if record:
+            needs = tuple(isinstance(v, _Tensor) and v.requires_grad for v in args)
+            ctx = Node(cls, args, needs)
+        else:
+            ctx = Node(cls, (), (False,) * len(args))
+        result = cls._run_forward(ctx, args, arrays, kwargs)
+
+        if type(result) is tuple:
+            outputs = tuple(_wrap(array, ctx if record else None, index) for index, array in enumerate(result))
+            if record:
+                ctx.output_meta = tuple((out.array.shape, out.array.dtype) for out in outputs)
+        else:
+            outputs = _wrap(result, ctx if record else None, 0)
+        if record and ctx.saved_tensors:
+            _remember_versions(ctx, args, outputs)
+        return outputs
+
+
+def _wrap(array: Any, node: Node | None, output_nr: int) -> Any:
+    """Make a Tensor of an op's raw result; float results of a recorded op require grad."""
+    if isinstance(array, np.generic):  # NumPy turns 0-d results into scalars; tensors hold arrays
+        array = np.asarray(array)
+    tensor = _Tensor(array)
+    if node is not None and array.dtype.kind == "f":
+        tensor._requires_grad = True
+        tensor.grad_fn = node
+        tensor.output_nr = output_nr
+    return tensor
+
+
+def _remember_versions(ctx: Node, args: tuple, outputs: Any) -> None:
+    """Note the version of every tensor whose memory backward will read, to catch later in-place writes."""
+    candidates = [value for value in args if isinstance(value, _Tensor)]
+    candidates.extend(outputs if type(outputs) is tuple else (outputs,))
+    versions = []
+    for saved in ctx.saved_tensors:
+        for tensor in candidates:
+            if saved is tensor or saved is tensor.array:
+                # Keep the counter, not the tensor: an output holding its own node would make a cycle.
+                counter = tensor._version_counter
+                versions.append((counter, counter[0], tuple(tensor.array.shape)))
+                break
+    ctx.saved_versions = versions
+
+
+def _raise_device_mismatch(op: type, args: tuple) -> None:
+    devices = [str(v.device) for v in args if isinstance(v, _Tensor)]
+    raise ValueError(
+        f"{op.__name__}: expected all tensors on one device, got tensors on {', '.join(devices)}; "
+        "move them with .to(device) first"
+    )

@@ -1,0 +1,87 @@
+"""dtypes: glassgrad's names for the array libraries' element types.
+
+A `DType` wraps one NumPy dtype (CuPy uses the same ones), so `gg.float32` prints and compares like
+`torch.float32` while every op still hands plain NumPy dtypes to the array library.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+
+class DType:
+    """One element type, e.g. `gg.float32`. Compares equal to itself and to the matching NumPy dtype."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "itemsize")
+
+    def __init__(self, name: str, np_dtype: type) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_complex = False
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self) -> str:
+        return f"glassgrad.{self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DType):
+            return self.np == other.np
+        try:
+            return self.np == np.dtype(other)  # lets `t.dtype == np.float32` hold too
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.np)
+
+
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+float16 = DType("float16", np.float16)
+int64 = DType("int64", np.int64)
+int32 = DType("int32", np.int32)
+int16 = DType("int16", np.int16)
+int8 = DType("int8", np.int8)
+uint8 = DType("uint8", np.uint8)
+bool_ = DType("bool", np.bool_)
+
+# PyTorch's aliases.
+float = float32  # noqa: A001 - `gg.float` is `torch.float`
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+
+_BY_NUMPY = {d.np: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
+
+default_float = float32
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> DType:
+    """The DType of a NumPy dtype; a clear error for kinds glassgrad does not support (complex, strings)."""
+    found = _BY_NUMPY.get(np.dtype(np_dtype))
+    if found is None:
+        raise TypeError(
+            f"glassgrad does not support arrays of dtype {np.dtype(np_dtype)}; "
+            "convert them to a float, integer or bool dtype first (e.g. a.astype(np.float32))"
+        )
+    return found
+
+
+def to_dtype(dtype: object) -> DType:
+    """Accept a DType, a NumPy dtype, a string ('float32') or a Python type (float, int, bool)."""
+    if isinstance(dtype, DType):
+        return dtype
+    if dtype is builtins.float:
+        return default_float
+    if dtype is builtins.int:
+        return int64
+    if dtype is builtins.bool:
+        return bool_
+    try:
+        return from_numpy_dtype(np.dtype(dtype))
+    except TypeError as error:
+        raise TypeError(f"{dtype!r} is not a dtype glassgrad knows; use e.g. gg.float32 or gg.int64") from error

@@ -1,0 +1,182 @@
+"""Making tensors: `tensor`, `from_numpy`, and the factories (zeros, ones, arange, randn, ...).
+
+dtype rules are PyTorch's: Python floats give float32 (the default), Python ints give int64, NumPy arrays keep
+their dtype. Random factories draw from glassgrad's seeded generator (`gg.manual_seed`), or from `generator=`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .backend import random as random_state
+from .tensor import Tensor
+
+
+def _finish(array: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    if dtype is not None:
+        array = array.astype(backend.to_dtype(dtype).np, copy=False)
+    if device is not None and backend.device(device).type != "cpu":
+        array = backend.namespace(backend.device(device)).asarray(array)
+    result = Tensor(array)
+    if requires_grad:
+        result.requires_grad = True
+    return result
+
+
+def _python_data_dtype(array: np.ndarray) -> np.dtype:
+    """The dtype PyTorch infers for Python data: float32 for floats, int64 for ints, bool for bools."""
+    kind = array.dtype.kind
+    if kind == "f":
+        return np.dtype(np.float32)
+    if kind in "iu":
+        return np.dtype(np.int64)
+    if kind == "b":
+        return np.dtype(np.bool_)
+    raise TypeError(f"tensor: cannot make a tensor from data of NumPy dtype {array.dtype}; pass numbers or bools")
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (numbers, nested lists, a NumPy array or a tensor)."""
+    if isinstance(data, Tensor):
+        array = data.array.copy()
+    elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        backend.from_numpy_dtype(data.dtype)  # a clear error for unsupported dtypes
+        array = np.array(data)
+    elif backend.device_of(data).type == "cuda":
+        array = data.copy()
+    else:
+        array = np.array(data)
+        if dtype is None:
+            array = array.astype(_python_data_dtype(array), copy=False)
+    return _finish(array, dtype, device, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like `tensor`, but shares memory with a tensor or NumPy array when dtype and device already fit."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    if isinstance(data, np.ndarray) and device is None and (dtype is None or backend.to_dtype(dtype).np == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array, keeping its dtype (a float64 array stays float64)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    backend.from_numpy_dtype(array.dtype)
+    return Tensor(array)
+
+
+def _size(size: tuple) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (builtins.int, np.integer)) or s < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {size}")
+    return tuple(builtins.int(s) for s in size)
+
+
+def _default(dtype: Any) -> np.dtype:
+    return backend.default_float.np if dtype is None else backend.to_dtype(dtype).np
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_size(size), _default(dtype)), None, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_size(size), _default(dtype)), None, device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = _python_data_dtype(np.asarray(fill_value))
+    return _finish(np.full(_size((size,)), fill_value, backend.to_dtype(dtype).np), None, device, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from start (inclusive) to end (exclusive) by step; int64 unless a bound or step is a float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        floats = any(isinstance(v, float) for v in (start, end, step))
+        dtype = np.float32 if floats else np.int64
+    return _finish(np.arange(start, end, step).astype(backend.to_dtype(dtype).np), None, device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    return _finish(np.linspace(start, end, steps).astype(_default(dtype)), None, device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
+
+
+def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    draw = random_state.generator_for(generator).random(_size(size), dtype=np.float64)
+    return _finish(draw.astype(_default(dtype)), None, device, requires_grad)
+
+
+def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    draw = random_state.generator_for(generator).standard_normal(_size(size))
+    return _finish(draw.astype(_default(dtype)), None, device, requires_grad)
+
+
+def randint(*args: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False, size: Any = None) -> Tensor:
+    """Integers uniform in [low, high): `randint(high, size)` or `randint(low, high, size)`."""
+    numbers = list(args)
+    if size is None:
+        size = numbers.pop()
+    low, high = (0, numbers[0]) if len(numbers) == 1 else numbers
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    draw = random_state.generator_for(generator).integers(low, high, _size((size,)))
+    return _finish(draw.astype(np.int64), dtype, device, requires_grad)
+
+
+def randperm(n: int, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+    return _finish(random_state.generator_for(generator).permutation(n).astype(np.int64), dtype, device, False)
+
+
+def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)

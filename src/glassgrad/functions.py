@@ -1,0 +1,130 @@
+"""The torch-style functions `gg.cat`, `gg.exp`, `gg.sum`, ...: the Tensor methods, callable as functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .backend import random as random_state
+from .ops import matmul as matmul_ops
+from .ops import select
+from .ops import shape as shape_ops
+from .tensor import Tensor
+
+cat = shape_ops.cat
+concat = shape_ops.cat
+concatenate = shape_ops.cat
+stack = shape_ops.stack
+where = select.where
+einsum = matmul_ops.einsum
+split = shape_ops.split
+chunk = shape_ops.chunk
+
+# Each Tensor method, as a function of the tensor (`gg.exp(x)` is `x.exp()`).
+matmul = Tensor.matmul
+add = Tensor.add
+sub = Tensor.sub
+mul = Tensor.mul
+div = Tensor.div
+pow = Tensor.pow  # noqa: A001
+neg = Tensor.neg
+abs = Tensor.abs  # noqa: A001
+exp = Tensor.exp
+log = Tensor.log
+log1p = Tensor.log1p
+sqrt = Tensor.sqrt
+rsqrt = Tensor.rsqrt
+sin = Tensor.sin
+cos = Tensor.cos
+tanh = Tensor.tanh
+sigmoid = Tensor.sigmoid
+relu = Tensor.relu
+square = Tensor.square
+clamp = Tensor.clamp
+clip = Tensor.clamp
+maximum = Tensor.maximum
+minimum = Tensor.minimum
+softmax = Tensor.softmax
+log_softmax = Tensor.log_softmax
+logsumexp = Tensor.logsumexp
+tril = Tensor.tril
+triu = Tensor.triu
+sum = Tensor.sum  # noqa: A001
+mean = Tensor.mean
+prod = Tensor.prod
+var = Tensor.var
+std = Tensor.std
+max = Tensor.max  # noqa: A001
+min = Tensor.min  # noqa: A001
+argmax = Tensor.argmax
+argmin = Tensor.argmin
+all = Tensor.all  # noqa: A001
+any = Tensor.any  # noqa: A001
+reshape = Tensor.reshape
+permute = Tensor.permute
+transpose = Tensor.transpose
+t = Tensor.t
+unsqueeze = Tensor.unsqueeze
+squeeze = Tensor.squeeze
+flatten = Tensor.flatten
+gather = Tensor.gather
+masked_fill = Tensor.masked_fill
+unbind = Tensor.unbind
+clone = Tensor.clone
+eq = Tensor.eq
+ne = Tensor.ne
+lt = Tensor.lt
+le = Tensor.le
+gt = Tensor.gt
+ge = Tensor.ge
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    return bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    return input.shape == other.shape and bool(np.array_equal(np.asarray(input), np.asarray(other)))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, generator: Any = None) -> Tensor:
+    """Draw category indices from each row of (unnormalised, non-negative) weights `input` (1-D or 2-D).
+
+    With replacement: inverse-CDF sampling. Without: the Gumbel-top-k trick (sort log p + Gumbel noise), which
+    draws a sample without replacement in one vectorised step.
+    """
+    weights = np.asarray(input, dtype=np.float64)
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {input.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if np.any(rows < 0) or not np.all(np.isfinite(rows)):
+        raise ValueError("multinomial: probabilities must be finite and non-negative")
+    totals = rows.sum(axis=1, keepdims=True)
+    if np.any(totals <= 0):
+        raise ValueError("multinomial: each row of probabilities must have a positive sum")
+    if not replacement and num_samples > int((rows > 0).sum(axis=1).min()):
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from a row with fewer "
+            "non-zero probabilities; pass replacement=True"
+        )
+    rng = random_state.generator_for(generator)
+    if replacement:
+        cdf = np.cumsum(rows / totals, axis=1)
+        draws = rng.random((rows.shape[0], num_samples))
+        samples = (draws[:, :, None] >= cdf[:, None, :]).sum(axis=2)
+        samples = np.minimum(samples, rows.shape[1] - 1)  # guards a draw above cdf[-1] ≈ 1 − rounding
+    else:
+        with np.errstate(divide="ignore"):
+            keys = np.log(rows) + rng.gumbel(size=rows.shape)
+        samples = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    samples = samples.astype(np.int64).reshape(weights.shape[:-1] + (num_samples,))
+    return Tensor(samples).to(input.device)

@@ -1,0 +1,29 @@
+"""Differentiable primitives on raw arrays: each op's forward sits directly above its backward.
+
+Files: arithmetic (+ − × ÷ **, casts, promotion), unary (exp, log, tanh, ...), select (max/min, where,
+masked_fill, tril/triu), reduce (sum, mean, var, max, ...), softmax, shape (reshape, permute, cat, split, ...),
+index (x[key], gather), matmul (matmul, einsum). `ALL_OPS` lists every Op class: the test table must cover it.
+"""
+
+from . import arithmetic, index, matmul, reduce, select, shape, softmax, unary
+from .arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
+from .index import Gather, GetItem, SetItem
+from .matmul import Einsum, MatMul
+from .reduce import MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var
+from .select import Maximum, Minimum, Triangle, Where
+from .shape import Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice
+from .softmax import LogSoftmax, LogSumExp, Softmax
+from .unary import Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh
+
+ALL_OPS = (
+    Add, Cast, Div, Mul, Neg, Pow, Sub,
+    Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh,
+    Maximum, Minimum, Triangle, Where,
+    MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var,
+    LogSoftmax, LogSumExp, Softmax,
+    Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice,
+    Gather, GetItem, SetItem,
+    Einsum, MatMul,
+)
+
+__all__ = ["ALL_OPS", "arithmetic", "index", "matmul", "reduce", "select", "shape", "softmax", "unary"]

@@ -1,0 +1,249 @@
+"""Arithmetic: + − × ÷ ** and casts, with PyTorch's type promotion and NumPy's broadcasting.
+
+Each op's backward returns gradients of the broadcast shape; the engine sums them back to each input's shape.
+The functions at the bottom (`add`, `mul`, ...) promote dtypes and check shapes, then apply the ops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+from .promote import category, result_dtype
+
+
+class Cast(Op):
+    """y = x converted to another dtype.   dy/dx = 1 (the engine casts the gradient back to x's dtype)"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class Add(Op):
+    """z = x + y.   dz/dx = 1, dz/dy = 1"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Op):
+    """z = x − y.   dz/dx = 1, dz/dy = −1"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    """z = x · y.   dz/dx = y, dz/dy = x"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        # Save only what a needed gradient reads: x·y needs y for dx and x for dy.
+        ctx.save_for_backward(y if ctx.needs_input_grad[0] else None, x if ctx.needs_input_grad[1] else None)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, x = ctx.saved_tensors
+        return (grad * y if ctx.needs_input_grad[0] else None), (grad * x if ctx.needs_input_grad[1] else None)
+
+
+class Div(Op):
+    """z = x / y.   dz/dx = 1/y, dz/dy = −x/y² = −z/y"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        z = x / y
+        ctx.save_for_backward(y, z if ctx.needs_input_grad[1] else None)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, z = ctx.saved_tensors
+        grad_x = grad / y if ctx.needs_input_grad[0] else None
+        grad_y = -grad * z / y if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
+class Neg(Op):
+    """y = −x.   dy/dx = −1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Op):
+    """z = x ** p.   dz/dx = p · x^(p−1),  dz/dp = z · ln x  (taken as 0 where x = 0, as PyTorch does)"""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        z = x**p
+        ctx.save_for_backward(x, p, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, p, z = ctx.saved_tensors
+        grad_x = grad_p = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * p * x ** (p - 1) if not isinstance(p, (int, float)) or p != 0 else grad * 0
+        if ctx.needs_input_grad[1]:
+            xp = _namespace(z)
+            safe_log = xp.log(xp.where(x == 0, 1, x))  # avoid log(0) warnings; those entries are zeroed anyway
+            grad_p = xp.where((x == 0) & (p >= 0), 0, grad * z * safe_log)
+        return grad_x, grad_p
+
+
+_namespace = namespace_of
+
+
+# ---- functions with type promotion and shape checks -------------------------------------------------------
+
+
+def is_tensor(value: Any) -> bool:
+    return hasattr(value, "grad_fn")
+
+
+def cast(x: Any, dtype: np.dtype) -> Any:
+    """x as `dtype` (differentiable between float types); returns x itself when it already has that dtype."""
+    if x.array.dtype == dtype:
+        return x
+    return Cast.apply(x, dtype)
+
+
+def promote_operands(name: str, a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
+    """Give a binary op operands of one dtype (PyTorch's promotion) and check that their shapes broadcast.
+
+    `floating=True` promotes integer results to float32 (true division, float-only math).
+    """
+    if is_tensor(a) and is_tensor(b):
+        if a.array.shape != b.array.shape:
+            check_broadcast(name, a.array.shape, b.array.shape)
+        if a.array.dtype == b.array.dtype and (not floating or a.array.dtype.kind == "f"):
+            return a, b
+    elif not is_tensor(a) and not is_tensor(b):
+        raise TypeError(f"{name}: expected at least one tensor, got {type(a).__name__} and {type(b).__name__}")
+    dtype = result_dtype(a, b)
+    if floating and category(dtype) < 2:
+        dtype = np.dtype(np.float32)
+    return _operand_as(a, dtype), _operand_as(b, dtype)
+
+
+def _operand_as(value: Any, dtype: np.dtype) -> Any:
+    if is_tensor(value):
+        return cast(value, dtype)
+    if isinstance(value, np.generic):
+        return value.item()
+    if dtype.kind == "f" and not isinstance(value, float):
+        return float(value)  # a Python float keeps NumPy from widening float32 (NEP 50 weak scalars)
+    return value
+
+
+def check_broadcast(name: str, shape_a: tuple, shape_b: tuple) -> None:
+    for size_a, size_b in zip(reversed(shape_a), reversed(shape_b)):
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            raise ValueError(
+                f"{name}: shapes {tuple(shape_a)} and {tuple(shape_b)} cannot be broadcast together: sizes "
+                f"{size_a} and {size_b} differ and neither is 1. Reshape one operand, or add a dimension of "
+                "size 1 with unsqueeze()"
+            )
+
+
+def add(a: Any, b: Any, alpha: float = 1) -> Any:
+    a, b = promote_operands("add", a, b)
+    if alpha != 1:
+        b = mul(b, alpha)
+    return Add.apply(a, b)
+
+
+def sub(a: Any, b: Any, alpha: float = 1) -> Any:
+    a, b = promote_operands("sub", a, b)
+    if alpha != 1:
+        b = mul(b, alpha)
+    return Sub.apply(a, b)
+
+
+def mul(a: Any, b: Any) -> Any:
+    a, b = promote_operands("mul", a, b)
+    return Mul.apply(a, b)
+
+
+def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
+    if rounding_mode is not None:
+        return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
+    a, b = promote_operands("div", a, b, floating=True)
+    return Div.apply(a, b)
+
+
+def neg(a: Any) -> Any:
+    if a.array.dtype.kind == "b":
+        raise TypeError("neg: negation of a bool tensor is not supported; use logical_not() or ~ instead")
+    return Neg.apply(a)
+
+
+def pow(a: Any, b: Any) -> Any:  # noqa: A001 - torch.pow
+    a, b = promote_operands("pow", a, b)
+    return Pow.apply(a, b)
+
+
+def floor_divide(a: Any, b: Any) -> Any:
+    """⌊a / b⌋ elementwise. Not differentiable (its derivative is 0 almost everywhere), as in PyTorch."""
+    a, b = promote_operands("floor_divide", a, b)
+    xp = _namespace(a.array if is_tensor(a) else b.array)
+    return _plain_result(xp.floor_divide(_raw(a), _raw(b)))
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    a, b = promote_operands("div", a, b)
+    xp = _namespace(a.array if is_tensor(a) else b.array)
+    quotient = xp.trunc(xp.true_divide(_raw(a), _raw(b)))
+    return _plain_result(quotient.astype(result_dtype(a, b)))
+
+
+def remainder(a: Any, b: Any) -> Any:
+    """a mod b with the sign of b (Python's and PyTorch's %). Differentiable in a: d/da = 1."""
+    a, b = promote_operands("remainder", a, b)
+    quotient = floor_divide(a, b)
+    return sub(a, mul(quotient, b))
+
+
+def _raw(value: Any) -> Any:
+    return value.array if is_tensor(value) else value
+
+
+def _plain_result(array: Any) -> Any:
+    from ..autograd import node
+
+    if isinstance(array, np.generic):
+        array = np.asarray(array)
+    return node._Tensor(array)
+
+
+def comparison(name: str, a: Any, b: Any) -> Any:
+    """Elementwise comparison (==, <, ...) of promoted operands; a bool tensor, never part of the graph."""
+    a, b = promote_operands(name, a, b)
+    xp = _namespace(a.array if is_tensor(a) else b.array)
+    return _plain_result(getattr(xp, name)(_raw(a), _raw(b)))

@@ -1,0 +1,173 @@
+"""Indexing: x[key] (ints, slices, None, ..., integer arrays and bool masks), x[key] = v, and gather.
+
+Basic indexing (ints, slices, None, ...) selects each element at most once, so its backward writes the gradient
+into a zero array. Advanced indexing may select an element several times (x[[0, 0]]), so its backward adds with
+`add.at`, which accumulates repeated indices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+
+
+class GetItem(Op):
+    """y = x[key].   dy/dx: the gradient scattered back to the selected positions (summed where repeated)"""
+
+    @staticmethod
+    def forward(ctx, x, key, basic):
+        ctx.shape = x.shape
+        ctx.dtype = x.dtype
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        key, basic = ctx.inputs[1], ctx.inputs[2]
+        xp = namespace_of(grad)
+        result = xp.zeros(ctx.shape, dtype=grad.dtype)
+        if basic:
+            result[key] = grad
+        else:
+            _add_at(xp, result, key, grad)
+        return result, None, None
+
+
+class SetItem(Op):
+    """y = x with y[key] = v.   dy/dx = 1 outside key, 0 inside;  dy/dv = the gradient at key (summed to v's shape)"""
+
+    @staticmethod
+    def forward(ctx, x, key, value):
+        result = x.copy()
+        result[key] = value
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        key = ctx.inputs[1]
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad.copy()
+            grad_x[key] = 0
+        grad_value = grad[key] if ctx.needs_input_grad[2] else None
+        return grad_x, None, grad_value
+
+
+class Gather(Op):
+    """y[i][j] = x[index[i][j]][j] (for dim 0; likewise along any dim).   dy/dx: scatter-add the gradient back"""
+
+    @staticmethod
+    def forward(ctx, x, axis, index):
+        ctx.shape = x.shape
+        return namespace_of(x).take_along_axis(x[_leading_block(x, index, axis)], index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axis, index = ctx.inputs[1], ctx.inputs[2].array
+        xp = namespace_of(grad)
+        result = xp.zeros(ctx.shape, dtype=grad.dtype)
+        full_index = tuple(
+            index if d == axis else xp.arange(size).reshape([-1 if k == d else 1 for k in range(index.ndim)])
+            for d, size in enumerate(index.shape)
+        )
+        _add_at(xp, result, full_index, grad)
+        return result, None, None
+
+
+def _leading_block(x: Any, index: Any, axis: int) -> tuple:
+    """PyTorch lets index be smaller than x in the other dims: gather reads only that leading block of x."""
+    return tuple(slice(None) if d == axis else slice(0, size) for d, size in enumerate(index.shape))
+
+
+def _add_at(xp: Any, target: Any, key: Any, values: Any) -> None:
+    if xp is np:
+        np.add.at(target, key, values)
+    else:
+        xp.add.at(target, key, values)
+
+
+def normalize_key(name: str, key: Any, shape: tuple) -> tuple[Any, bool]:
+    """An indexing key in NumPy's terms, and whether it is basic (no integer arrays or masks)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    parts = []
+    basic = True
+    for part in key:
+        if hasattr(part, "grad_fn"):  # a tensor used as an index
+            part = part.array
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        if part is None or part is Ellipsis or isinstance(part, slice):
+            if isinstance(part, slice):
+                part = slice(_as_int(name, part.start), _as_int(name, part.stop), _as_int(name, part.step))
+                if part.step is not None and part.step <= 0:
+                    raise ValueError(f"{name}: step must be greater than zero, got {part.step}")
+            parts.append(part)
+        elif isinstance(part, (bool, np.bool_)):
+            parts.append(bool(part))
+            basic = False
+        elif isinstance(part, (int, np.integer)):
+            parts.append(int(part))
+        elif hasattr(part, "dtype"):
+            kind = part.dtype.kind
+            if kind not in "iub":
+                raise TypeError(
+                    f"{name}: tensors used as indices must be long, int, byte or bool tensors, got {part.dtype}"
+                )
+            parts.append(part)
+            basic = False
+        else:
+            raise TypeError(f"{name}: cannot index with an object of type {type(part).__name__}")
+    return tuple(parts), basic
+
+
+def _as_int(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, int):
+        return value
+    if hasattr(value, "grad_fn") and value.array.ndim == 0 and value.array.dtype.kind in "iu":
+        return int(value.array)
+    if isinstance(value, np.integer):
+        return int(value)
+    raise TypeError(f"{name}: slice indices must be integers or None, got {type(value).__name__}")
+
+
+def getitem(x: Any, key: Any) -> Any:
+    key, basic = normalize_key("index", key, x.array.shape)
+    try:
+        return GetItem.apply(x, key, basic)
+    except IndexError as error:
+        raise IndexError(f"index: {error} (tensor of shape {tuple(x.array.shape)})") from None
+
+
+def setitem_result(x: Any, key: Any, value: Any) -> Any:
+    """The tensor x would become after x[key] = value (the in-place write is done by Tensor.__setitem__)."""
+    from .arithmetic import cast, is_tensor
+
+    key, _ = normalize_key("index assignment", key, x.array.shape)
+    if is_tensor(value):
+        value = cast(value, x.array.dtype)
+    return SetItem.apply(x, key, value)
+
+
+def gather(x: Any, dim: int, index: Any) -> Any:
+    from .reduce import normalize_dims
+
+    if not hasattr(index, "grad_fn") or index.array.dtype.kind not in "iu":
+        dtype = index.array.dtype if hasattr(index, "grad_fn") else type(index).__name__
+        raise TypeError(f"gather: index must be an integer (int64) tensor, got {dtype}")
+    if index.array.ndim != x.array.ndim:
+        raise ValueError(
+            f"gather: index {tuple(index.array.shape)} and input {tuple(x.array.shape)} must have the same "
+            "number of dimensions"
+        )
+    (axis,) = normalize_dims("gather", dim, x.array.ndim)
+    for d, (size_i, size_x) in enumerate(zip(index.array.shape, x.array.shape)):
+        if d != axis and size_i > size_x:
+            raise ValueError(
+                f"gather: index size {size_i} exceeds input size {size_x} in dim {d} "
+                f"(index {tuple(index.array.shape)}, input {tuple(x.array.shape)})"
+            )
+    return Gather.apply(x, axis, index)

@@ -1,0 +1,127 @@
+"""Matrix products: matmul (with PyTorch's 1-D and batch-broadcast rules) and einsum."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+from .arithmetic import cast, is_tensor, promote_operands
+from .promote import result_dtype
+
+
+class MatMul(Op):
+    """Z = X @ Y (batched, broadcasting leading dims).   dZ/dX · G = G @ Yᵀ,  dZ/dY · G = Xᵀ @ G"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y if ctx.needs_input_grad[0] else None)
+        return x @ y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        xp = namespace_of(grad)
+        # A 1-D operand acts as a row (x) or a column (y) vector whose extra dim is dropped from the result.
+        if y is not None and y.ndim == 1:
+            y = y[:, None]
+            grad = grad[..., None]
+        if x is not None and x.ndim == 1:
+            x = x[None, :]
+            grad = grad[..., None, :]
+        grad_x = grad @ xp.swapaxes(y, -1, -2) if ctx.needs_input_grad[0] else None
+        grad_y = xp.swapaxes(x, -1, -2) @ grad if ctx.needs_input_grad[1] else None
+        # The engine sums broadcast batch dims away and drops the vector dims (shape (1, n) -> (n,)).
+        return grad_x, grad_y
+
+
+class Einsum(Op):
+    """Z = einsum(equation, X₁, X₂, ...).   dZ/dXᵢ · G = einsum of G with the other operands into Xᵢ's subscripts"""
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.save_for_backward(*operands)
+        return namespace_of(operands[0]).einsum(equation, *operands)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        equation = ctx.inputs[0]
+        inputs, output = equation.split("->")
+        subscripts = inputs.split(",")
+        xp = namespace_of(grad)
+        grads: list[Any] = [None]
+        for i, operand in enumerate(operands):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(subscripts) if j != i]
+            available = set(output).union(*others)
+            # Letters summed within operand i alone reach its gradient by broadcasting.
+            target = "".join(c for c in subscripts[i] if c in available)
+            parts = ",".join([output, *others])
+            partial = xp.einsum(f"{parts}->{target}", grad, *(operands[j] for j in range(len(operands)) if j != i))
+            shape = [operand.shape[k] if c in available else 1 for k, c in enumerate(subscripts[i])]
+            grads.append(xp.broadcast_to(partial.reshape(shape), operand.shape))
+        return tuple(grads)
+
+
+def matmul(a: Any, b: Any) -> Any:
+    for operand in (a, b):
+        if not is_tensor(operand):
+            raise TypeError(f"matmul: expected tensors, got {type(operand).__name__}")
+        if operand.array.dtype.kind == "b":
+            raise TypeError("matmul: not defined for bool tensors; convert with .float() first")
+    shape_a, shape_b = a.array.shape, b.array.shape
+    if not shape_a or not shape_b:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {shape_a} and {shape_b}")
+    inner_a = shape_a[-1]
+    inner_b = shape_b[0] if len(shape_b) == 1 else shape_b[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied ({inner_a} != {inner_b}): the last dim "
+            "of the first must equal the second-to-last dim of the second"
+        )
+    a, b = promote_operands("matmul", a, b) if a.array.dtype != b.array.dtype else (a, b)
+    return MatMul.apply(a, b)
+
+
+def einsum(equation: str, *operands: Any) -> Any:
+    """Einstein summation over tensors, e.g. einsum('bij,bjk->bik', x, y); '...' is supported."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    equation = _explicit(equation.replace(" ", ""), operands)
+    inputs = equation.split("->")[0].split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: equation {equation!r} names {len(inputs)} operands, got {len(operands)}")
+    for subscript, operand in zip(inputs, operands):
+        if len(subscript) != operand.array.ndim:
+            raise ValueError(
+                f"einsum: subscript {subscript!r} has {len(subscript)} letters for an operand of shape {operand.shape}"
+            )
+        if len(set(subscript)) != len(subscript):
+            raise ValueError(f"einsum: repeated subscripts within one operand ({subscript!r}) are not supported")
+    dtype = result_dtype(*operands)
+    return Einsum.apply(equation, *(cast(o, dtype) for o in operands))
+
+
+def _explicit(equation: str, operands: tuple) -> str:
+    """Spell out '...' with unused letters and add the implicit output ('ij,jk' -> 'ij,jk->ik')."""
+    inputs, arrow, output = equation.partition("->")
+    terms = inputs.split(",")
+    ellipsis_letters = ""
+    if "..." in inputs:
+        spare = [c for c in string.ascii_letters if c not in set(equation)]
+        counts = [o.array.ndim - (len(t) - 3) if "..." in t else 0 for t, o in zip(terms, operands)]
+        widest = max(counts)
+        ellipsis_letters = "".join(spare[:widest])
+        # Broadcast dims align from the right, so each operand takes the last `count` of those letters.
+        terms = [t.replace("...", ellipsis_letters[widest - count :]) for t, count in zip(terms, counts)]
+    if arrow:
+        output = output.replace("...", ellipsis_letters)
+    else:  # implicit output: the letters used once, in alphabetical order, after the broadcast dims
+        letters = "".join(terms)
+        once = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis_letters)
+        output = ellipsis_letters + "".join(once)
+    return ",".join(terms) + "->" + output

@@ -1,0 +1,304 @@
+"""Shape ops: reshape, permute, expand, repeat, cat, stack, split, and copies between dtypes and devices.
+
+None of these does arithmetic, so each backward only moves the gradient back into the input's layout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.node import Op
+from ..backend import device_of, move, namespace_of
+
+
+class Reshape(Op):
+    """y = x with a new shape (same elements, row-major order).   dy/dx: reshape the gradient back"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Permute(Op):
+    """y = x with its axes reordered.   dy/dx: apply the inverse permutation to the gradient"""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axes = ctx.inputs[1]
+        return grad.transpose(np.argsort(axes)), None
+
+
+class Expand(Op):
+    """y = x broadcast to a larger shape (a view).   dy/dx: the engine sums the gradient over the new axes"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return namespace_of(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class Repeat(Op):
+    """y = x tiled `repeats` times along each axis.   dy/dx: sum the gradient over the copies"""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        return namespace_of(x).tile(x, repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        repeats = ctx.inputs[1]
+        # (r0·s0, r1·s1, ...) -> (r0, s0, r1, s1, ...), then sum over the r axes
+        split = [size for pair in zip(repeats, ctx.shape) for size in pair]
+        summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(repeats), 2)))
+        return summed, None
+
+
+class Concatenate(Op):
+    """y = [x₁, x₂, ...] joined along an axis.   dy/dxᵢ: the slice of the gradient where xᵢ landed"""
+
+    @staticmethod
+    def forward(ctx, axis, *xs):
+        ctx.sizes = [x.shape[axis] for x in xs]
+        return namespace_of(xs[0]).concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axis = ctx.inputs[0]
+        bounds = np.cumsum(ctx.sizes)[:-1]
+        return (None, *namespace_of(grad).split(grad, bounds, axis=axis))
+
+
+class Stack(Op):
+    """y = x₁, x₂, ... stacked along a new axis.   dy/dxᵢ: the i-th slice of the gradient along that axis"""
+
+    @staticmethod
+    def forward(ctx, axis, *xs):
+        return namespace_of(xs[0]).stack(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axis = ctx.inputs[0]
+        xp = namespace_of(grad)
+        return (None, *(xp.squeeze(part, axis) for part in xp.split(grad, grad.shape[axis], axis=axis)))
+
+
+class Split(Op):
+    """(y₁, y₂, ...) = consecutive pieces of x along an axis.   dy/dx: the pieces' gradients joined again"""
+
+    @staticmethod
+    def forward(ctx, x, sizes, axis):
+        bounds = np.cumsum(sizes)[:-1]
+        return tuple(namespace_of(x).split(x, bounds, axis=axis))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        axis = ctx.inputs[2]
+        return namespace_of(grads[0]).concatenate(grads, axis=axis), None, None
+
+
+class Clone(Op):
+    """y = a copy of x in new (C-contiguous) memory.   dy/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy(order="C")
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class ToDevice(Op):
+    """y = x copied to another device.   dy/dx = 1 (the gradient is copied back)"""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = device_of(x)
+        return move(x, device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return move(grad, ctx.source), None
+
+
+def reshape(x: Any, shape: tuple) -> Any:
+    """x with `shape`, where one entry may be −1 (inferred)."""
+    shape = tuple(int(s) for s in shape)
+    size = x.array.size
+    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    inferred = shape.count(-1)
+    if inferred > 1 or any(s < -1 for s in shape):
+        raise ValueError(f"reshape: invalid shape {shape}: at most one −1 and no other negative sizes")
+    if (inferred and (known == 0 or size % known)) or (not inferred and known != size):
+        raise ValueError(
+            f"reshape: shape {shape} is invalid for input of size {size} (input shape {tuple(x.array.shape)})"
+        )
+    if inferred:
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if shape == x.array.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+def permute(x: Any, dims: tuple) -> Any:
+    ndim = x.array.ndim
+    axes = tuple(int(d) % ndim if -ndim <= d < ndim else d for d in dims) if ndim else tuple(dims)
+    if sorted(axes) != list(range(ndim)):
+        raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {ndim} dims of shape {x.shape}")
+    return Permute.apply(x, axes)
+
+
+def transpose(x: Any, dim0: int, dim1: int) -> Any:
+    from .reduce import normalize_dims
+
+    ndim = x.array.ndim
+    if ndim == 0:
+        return x
+    a, b = normalize_dims("transpose", (dim0, dim1), ndim)
+    axes = list(range(ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(x, tuple(axes))
+
+
+def expand(x: Any, sizes: tuple) -> Any:
+    """x broadcast to `sizes`, where −1 keeps a size; new leading dimensions may be added."""
+    sizes = tuple(int(s) for s in sizes)
+    shape = x.array.shape
+    if len(sizes) < len(shape):
+        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims {shape}")
+    lead = len(sizes) - len(shape)
+    target = tuple(
+        shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+    )
+    for i, size in enumerate(shape):
+        if size != 1 and size != target[i + lead]:
+            raise ValueError(
+                f"expand: the size of dim {i} ({size}) must match the expanded size ({target[i + lead]}) or be 1 "
+                f"(input shape {shape}, target {sizes})"
+            )
+    return Expand.apply(x, target)
+
+
+def repeat(x: Any, repeats: tuple) -> Any:
+    repeats = tuple(int(r) for r in repeats)
+    if len(repeats) < x.array.ndim:
+        raise ValueError(
+            f"repeat: the number of repeats ({len(repeats)}) cannot be smaller than the number of dims ({x.array.ndim})"
+        )
+    return Repeat.apply(x, repeats)
+
+
+def squeeze(x: Any, dim: Any = None) -> Any:
+    from .reduce import normalize_dims
+
+    shape = x.array.shape
+    axes = normalize_dims("squeeze", dim, len(shape)) if dim is not None else tuple(range(len(shape)))
+    new_shape = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return reshape(x, new_shape)
+
+
+def unsqueeze(x: Any, dim: int) -> Any:
+    ndim = x.array.ndim
+    if not -ndim - 1 <= dim <= ndim:
+        raise IndexError(f"unsqueeze: dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], but got {dim})")
+    axis = dim % (ndim + 1)
+    shape = x.array.shape
+    return reshape(x, shape[:axis] + (1,) + shape[axis:])
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    shape = x.array.shape
+    if not shape:
+        return reshape(x, (1,))
+    start = start_dim % len(shape)
+    end = end_dim % len(shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for shape {shape}")
+    return reshape(x, shape[:start] + (-1,) + shape[end + 1 :])
+
+
+def _same_everything(name: str, tensors: list) -> list:
+    """Check a list of tensors for cat/stack and promote them to one dtype."""
+    from .arithmetic import cast
+    from .promote import result_dtype
+
+    if len(tensors) == 0:
+        raise ValueError(f"{name}: expected a non-empty list of tensors")
+    for t in tensors:
+        if not hasattr(t, "grad_fn"):
+            raise TypeError(f"{name}: expected a list of tensors, got an element of type {type(t).__name__}")
+    dtype = result_dtype(*tensors)
+    return [cast(t, dtype) for t in tensors]
+
+
+def cat(tensors: list, dim: int = 0) -> Any:
+    tensors = _same_everything("cat", list(tensors))
+    reference = tensors[0].array.shape
+    axis = dim % len(reference) if reference else 0
+    for t in tensors[1:]:
+        shape = t.array.shape
+        if len(shape) != len(reference) or any(a != b for i, (a, b) in enumerate(zip(shape, reference)) if i != axis):
+            raise ValueError(
+                f"cat: sizes of tensors must match except in dimension {dim}: got shapes "
+                f"{[tuple(x.array.shape) for x in tensors]}"
+            )
+    return Concatenate.apply(axis, *tensors)
+
+
+def stack(tensors: list, dim: int = 0) -> Any:
+    tensors = _same_everything("stack", list(tensors))
+    reference = tensors[0].array.shape
+    for t in tensors[1:]:
+        if t.array.shape != reference:
+            raise ValueError(
+                f"stack: expects each tensor to be equal size, got shapes {[tuple(x.array.shape) for x in tensors]}"
+            )
+    axis = dim % (len(reference) + 1)
+    return Stack.apply(axis, *tensors)
+
+
+def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Pieces of `split_size` each (the last may be smaller), or of the listed sizes, as torch.split."""
+    from .reduce import normalize_dims
+
+    (axis,) = normalize_dims("split", dim, x.array.ndim)
+    length = x.array.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (length // size) + ([length % size] if length % size else [])
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)}, but dim {dim} has size {length}")
+    if len(sizes) <= 1:
+        return (x,)
+    return Split.apply(x, sizes, axis)
+
+
+def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
+    """`chunks` pieces of ceil(size / chunks) each (fewer if they run out), as torch.chunk."""
+    from .reduce import normalize_dims
+
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    (axis,) = normalize_dims("chunk", dim, x.array.ndim)
+    length = x.array.shape[axis]
+    size = -(-length // chunks) if length else 1
+    return split(x, max(size, 1), axis)

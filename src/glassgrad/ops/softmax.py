@@ -1,0 +1,94 @@
+"""Softmax, log-softmax and log-sum-exp along one axis, each shifted by the max so exp never overflows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+from .reduce import expand_reduced, normalize_dims
+
+
+def _shifted_max(x: Any, axes: Any) -> Any:
+    """max of x over axes (kept), with ±inf replaced by 0 so an all −inf row gives −inf, not nan."""
+    xp = namespace_of(x)
+    peak = x.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(peak), peak, 0)
+
+
+class LogSumExp(Op):
+    """y = log Σ eˣ = m + log Σ e^(x − m), m = max x.   dy/dx = e^(x − y) = softmax(x)"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xp = namespace_of(x)
+        peak = _shifted_max(x, axes)
+        y = xp.log(xp.exp(x - peak).sum(axis=axes, keepdims=True)) + peak
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        return expand_reduced(grad, x.shape, axes, keepdim) * namespace_of(x).exp(x - y), None, None
+
+
+class Softmax(Op):
+    """y = eˣ / Σ eˣ along an axis.   dy/dx · g = y ⊙ (g − Σ g ⊙ y)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = namespace_of(x)
+        e = xp.exp(x - _shifted_max(x, axis))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        axis = ctx.inputs[1]
+        return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
+
+
+class LogSoftmax(Op):
+    """y = x − log Σ eˣ along an axis.   dy/dx · g = g − softmax(x) Σ g = g − e^y Σ g"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = namespace_of(x)
+        shifted = x - _shifted_max(x, axis)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        axis = ctx.inputs[1]
+        return grad - namespace_of(y).exp(y) * grad.sum(axis=axis, keepdims=True), None
+
+
+def _float(name: str, x: Any, dtype: Any) -> Any:
+    from .arithmetic import cast
+    from .unary import float_input
+
+    return cast(x, dtype) if dtype is not None else float_input(name, x)
+
+
+def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
+    x = _float("logsumexp", x, None)
+    return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.array.ndim), keepdim)
+
+
+def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
+    x = _float("softmax", x, dtype)
+    (axis,) = normalize_dims("softmax", dim, x.array.ndim)
+    return Softmax.apply(x, axis)
+
+
+def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
+    x = _float("log_softmax", x, dtype)
+    (axis,) = normalize_dims("log_softmax", dim, x.array.ndim)
+    return LogSoftmax.apply(x, axis)

@@ -1,0 +1,634 @@
+"""Tensor: an n-dimensional array that remembers how it was computed, so gradients can flow back through it.
+
+A Tensor holds a raw array (`.array`: NumPy on "cpu", CuPy on "cuda") and, when it was computed from tensors
+that require grad, the graph node that made it (`.grad_fn`, whose `.inputs` are the tensors it came from).
+Methods are one to three lines that hand the work to `ops/`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import backend
+from .autograd import engine, grad_mode
+from .autograd import node as node_module
+from .autograd.hooks import RemovableHandle
+from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
+from .ops import arithmetic, index, matmul, reduce, select, unary
+from .ops import shape as shape_ops
+from .ops import softmax as softmax_ops
+from .tensor_format import format_tensor
+
+
+class Tensor:
+    """An array with autograd. Make one with `gg.tensor(data)` or a factory (`gg.zeros`, `gg.randn`, ...)."""
+
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "output_nr", "_version_counter", "_hooks",
+                 "_retains_grad", "__weakref__")
+    namespace_of = staticmethod(namespace_of)
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        # Wraps a raw array without copying (how ops make their results). Other data is converted as
+        # torch.Tensor(data) does: to float32.
+        if not isinstance(data, np.ndarray) and backend.device_of(data) == backend.CPU:
+            data = np.asarray(data, dtype=np.float32)
+        self.array = data
+        self._requires_grad = False
+        self.grad: Tensor | None = None
+        self.grad_fn: node_module.Node | None = None
+        self.output_nr = 0
+        self._version_counter = [0]  # shared with views, so an in-place write through any of them is seen
+        self._hooks: list | None = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # ---- attributes ------------------------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use .detach() to get a tensor "
+                "outside the graph"
+            )
+        if value and self.array.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}; convert with "
+                ".float() first"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self) -> tuple:
+        return self.array.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
+
+    @property
+    def dtype(self) -> DType:
+        return from_numpy_dtype(self.array.dtype)
+
+    @property
+    def device(self) -> backend.device:
+        return device_of(self.array)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, outside the graph (PyTorch's `.data`)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self.array = value.array
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return shape_ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return shape_ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.array.size)
+
+    nelement = numel
+
+    def dim(self) -> int:
+        return self.array.ndim
+
+    def element_size(self) -> int:
+        return self.array.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.array.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self.array.flags.c_contiguous)
+
+    # ---- conversion ------------------------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The NumPy array behind a cpu tensor (shared memory)."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.device.type != "cpu":
+            raise TypeError(f"can't convert {self.device} tensor to numpy; use Tensor.cpu() to copy it to the host first")
+        return self.array
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = backend.move(self.array, backend.CPU)
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.array.size} elements cannot be converted to a Python number; "
+                "reduce it first (e.g. .sum() or .mean()) or use .tolist()"
+            )
+        return self.array.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return backend.move(self.array, backend.CPU).tolist()
+
+    def detach(self) -> Tensor:
+        result = Tensor(self.array)
+        result._version_counter = self._version_counter
+        return result
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def clone(self) -> Tensor:
+        return shape_ops.Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self.array.flags.c_contiguous else shape_ops.Clone.apply(self)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Convert dtype and/or device: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif isinstance(arg, (str, backend.device)):
+                device = arg
+            else:
+                dtype = arg
+        result = self
+        if device is not None and backend.device(device) != self.device:
+            backend.namespace(backend.device(device))  # a clear error when cuda is not available
+            result = shape_ops.ToDevice.apply(result, backend.device(device))
+        if dtype is not None:
+            result = arithmetic.cast(result, to_dtype(dtype).np)
+        if copy and result is self:
+            result = self.clone()
+        return result
+
+    def type(self, dtype: Any = None) -> Any:
+        return str(self.dtype) if dtype is None else self.to(dtype)
+
+    def float(self) -> Tensor:
+        return arithmetic.cast(self, np.dtype(np.float32))
+
+    def double(self) -> Tensor:
+        return arithmetic.cast(self, np.dtype(np.float64))
+
+    def half(self) -> Tensor:
+        return arithmetic.cast(self, np.dtype(np.float16))
+
+    def long(self) -> Tensor:
+        return arithmetic.cast(self, np.dtype(np.int64))
+
+    def int(self) -> Tensor:
+        return arithmetic.cast(self, np.dtype(np.int32))
+
+    def bool(self) -> Tensor:
+        return arithmetic.cast(self, np.dtype(np.bool_))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return arithmetic.cast(self, other.array.dtype)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    # ---- operators -------------------------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return arithmetic.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return arithmetic.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return arithmetic.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return arithmetic.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return arithmetic.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return arithmetic.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return arithmetic.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return arithmetic.div(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return arithmetic.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return arithmetic.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return arithmetic.remainder(self, other)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return arithmetic.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return arithmetic.pow(other, self)
+
+    def __matmul__(self, other: Tensor) -> Tensor:
+        return matmul.matmul(self, other)
+
+    def __rmatmul__(self, other: Tensor) -> Tensor:
+        return matmul.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return arithmetic.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return unary.abs(self)
+
+    def __invert__(self) -> Tensor:
+        if self.array.dtype.kind not in "biu":
+            raise TypeError(f"~ (bitwise not) is only defined for bool and integer tensors, got {self.dtype}")
+        return Tensor(~self.array)
+
+    def __and__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("bitwise_and", self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("bitwise_or", self, other)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("bitwise_xor", self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return arithmetic.comparison("equal", self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return arithmetic.comparison("not_equal", self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("less", self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("less_equal", self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("greater", self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return arithmetic.comparison("greater_equal", self, other)
+
+    __hash__ = object.__hash__  # tensors are hashed by identity (defining __eq__ would otherwise remove it)
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = arithmetic.div
+    true_divide = __truediv__
+    floor_divide = __floordiv__
+    remainder = __mod__
+    matmul = __matmul__
+    neg = __neg__
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    # ---- math ------------------------------------------------------------------------------------------------
+    exp = unary.exp
+    log = unary.log
+    log1p = unary.log1p
+    sqrt = unary.sqrt
+    rsqrt = unary.rsqrt
+    sin = unary.sin
+    cos = unary.cos
+    tanh = unary.tanh
+    sigmoid = unary.sigmoid
+    relu = unary.relu
+    abs = unary.abs
+    clamp = unary.clamp
+    clip = unary.clamp
+    maximum = select.maximum
+    minimum = select.minimum
+    masked_fill = select.masked_fill
+    softmax = softmax_ops.softmax
+    log_softmax = softmax_ops.log_softmax
+    logsumexp = softmax_ops.logsumexp
+
+    def pow(self, exponent: Any) -> Tensor:
+        return arithmetic.pow(self, exponent)
+
+    def square(self) -> Tensor:
+        return arithmetic.mul(self, self)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return select.triangle(self, False, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return select.triangle(self, True, diagonal)
+
+    # ---- reductions ------------------------------------------------------------------------------------------
+    sum = reduce.reduce_sum
+    mean = reduce.mean
+    var = reduce.var
+    prod = reduce.prod
+
+    def std(self, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Tensor:
+        return unary.sqrt(reduce.var(self, dim, correction, keepdim, unbiased))
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return reduce.max_min("max", self, dim, keepdim, largest=True)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return reduce.max_min("min", self, dim, keepdim, largest=False)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return reduce.arg_max_min("argmax", self, dim, keepdim, largest=True)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return reduce.arg_max_min("argmin", self, dim, keepdim, largest=False)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return reduce.all_any("all", self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return reduce.all_any("any", self, dim, keepdim)
+
+    # ---- shape -----------------------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        return shape_ops.reshape(self, _sizes(shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list)):
+            return self.to(shape[0])  # view(dtype) form
+        return shape_ops.reshape(self, _sizes(shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return shape_ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return shape_ops.reshape(self, other.shape)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return shape_ops.permute(self, _sizes(dims))
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return shape_ops.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose()")
+        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return shape_ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return shape_ops.squeeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return shape_ops.expand(self, _sizes(sizes))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return shape_ops.expand(self, other.shape)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        return shape_ops.repeat(self, _sizes(repeats))
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple:
+        return shape_ops.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        return shape_ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        return tuple(shape_ops.squeeze(part, dim) for part in shape_ops.split(self, 1, dim))
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return index_module.gather(self, dim, index)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return index_module.getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.array.size} elements is ambiguous; use .any() or .all()"
+            )
+        return builtins.bool(self.array.reshape(()).item())
+
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> builtins.int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> builtins.int:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index, got {self.dtype} {self.shape}")
+        return builtins.int(self.item())
+
+    def __repr__(self) -> str:
+        return format_tensor(self)
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # ---- in place --------------------------------------------------------------------------------------------
+    def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        """Run an out-of-place op, write its result into this tensor's memory, and bump the version.
+
+        When the result is part of the graph, this tensor takes over the result's graph node (PyTorch's
+        rebase), so gradients flow through the in-place op.
+        """
+        recording = grad_mode._GradMode.enabled
+        if recording and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{name}: a leaf Variable that requires grad is being used in an in-place operation; wrap the "
+                "update in `with gg.no_grad():` or use an out-of-place op"
+            )
+        if recording:
+            alias = Tensor(self.array)
+            alias._version_counter = self._version_counter
+            alias._requires_grad = self._requires_grad
+            alias.grad_fn = self.grad_fn
+            alias.output_nr = self.output_nr
+            result = compute(alias)
+        else:
+            result = compute(self)
+        if not np.can_cast(result.array.dtype, self.array.dtype, "same_kind"):
+            raise RuntimeError(
+                f"{name}: result type {from_numpy_dtype(result.array.dtype)} can't be cast to the desired "
+                f"output type {self.dtype}"
+            )
+        if result.array.shape != self.array.shape:
+            raise ValueError(
+                f"{name}: the result has shape {result.array.shape}, which does not fit the tensor's shape "
+                f"{self.array.shape} for an in-place write"
+            )
+        self.array[...] = result.array
+        self._version_counter[0] += 1
+        if result.grad_fn is not None:
+            self.grad_fn = result.grad_fn
+            self.output_nr = result.output_nr
+            self._requires_grad = True
+        return self
+
+    def add_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self._write_in_place("add_", lambda t: arithmetic.add(t, other, alpha=alpha))
+
+    def sub_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self._write_in_place("sub_", lambda t: arithmetic.sub(t, other, alpha=alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._write_in_place("mul_", lambda t: arithmetic.mul(t, other))
+
+    def div_(self, other: Any) -> Tensor:
+        return self._write_in_place("div_", lambda t: arithmetic.div(t, other))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self._write_in_place("clamp_", lambda t: unary.clamp(t, min, max))
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        return self._write_in_place("masked_fill_", lambda t: select.masked_fill(t, mask, value))
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._write_in_place("fill_", lambda t: arithmetic.add(arithmetic.mul(t, 0), value))
+
+    def copy_(self, source: Tensor) -> Tensor:
+        def copied(t: Tensor) -> Tensor:
+            moved = source.to(device=self.device, dtype=self.dtype)
+            return arithmetic.add(arithmetic.mul(t, 0), shape_ops.expand(moved, self.shape))
+
+        return self._write_in_place("copy_", copied)
+
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        draw = backend.random.generator_for(generator).uniform(a, b, self.shape)
+        return self._fill_from_numpy("uniform_", draw)
+
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        draw = backend.random.generator_for(generator).normal(mean, std, self.shape)
+        return self._fill_from_numpy("normal_", draw)
+
+    def _fill_from_numpy(self, name: str, values: np.ndarray) -> Tensor:
+        if grad_mode._GradMode.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation")
+        self.array[...] = backend.move(values.astype(self.array.dtype), self.device)
+        self._version_counter[0] += 1
+        return self
+
+    # ---- autograd --------------------------------------------------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,
+                 create_graph: builtins.bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (times `gradient` for a non-scalar self)."""
+        from .autograd import _initial_grad
+
+        if create_graph:
+            raise ValueError("backward: create_graph=True (higher-order gradients) is not supported")
+        root = _initial_grad(self, gradient, "backward")
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = engine.run_backward([(self, root)], builtins.bool(retain_graph), capture=inputs)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    t.grad = Tensor(g.copy()) if t.grad is None else Tensor(t.grad.array + g)
+            return
+        engine.run_backward([(self, root)], builtins.bool(retain_graph))
+
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return  # a leaf keeps its .grad anyway
+        self._retains_grad = True
+        self.grad_fn.register_hook(self.output_nr, engine.make_retain_hook(self))
+
+    @property
+    def retains_grad(self) -> builtins.bool:
+        return self._retains_grad
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            return RemovableHandle(self._hooks, hook)
+        self.grad_fn.register_hook(self.output_nr, hook)
+        return RemovableHandle(self.grad_fn.hooks[self.output_nr], hook)
+
+
+index_module = index
+
+
+def _sizes(args: tuple) -> tuple:
+    """Accept sizes as separate ints or as one tuple/list, as PyTorch does."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+node_module.bind_tensor_class(Tensor)

@@ -1,0 +1,44 @@
+"""The printed form of a tensor, close to PyTorch's: `tensor([[ 0.1000, -2.0000]], requires_grad=True)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import backend
+
+_DEFAULT_DTYPES = ("float32", "int64", "bool")
+
+
+def format_tensor(tensor: Any) -> str:
+    array = np.asarray(backend.move(tensor.array, backend.CPU))
+    prefix = "tensor("
+    if array.size == 0:
+        body = f"[], size={tuple(array.shape)}" if array.ndim > 1 else "[]"
+    else:
+        body = np.array2string(array, separator=", ", prefix=prefix, threshold=1000, edgeitems=3, **_style(array))
+    extras = []
+    if array.dtype.name not in _DEFAULT_DTYPES:
+        extras.append(f"dtype=glassgrad.{array.dtype.name}")
+    if tensor.device.type != "cpu":
+        extras.append(f"device='{tensor.device}'")
+    if tensor.grad_fn is not None:
+        extras.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+    elif tensor.requires_grad:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + e for e in extras) + ")"
+
+
+def _style(array: np.ndarray) -> dict:
+    """PyTorch's choice of float style: '1.' for whole numbers, 4 decimals, or scientific for wide ranges."""
+    if array.dtype.kind != "f":
+        return {}
+    finite = np.abs(array[np.isfinite(array)])
+    if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        return {"precision": 0, "floatmode": "fixed"}
+    largest = finite.max() if finite.size else 0.0
+    smallest = finite[finite != 0].min() if np.any(finite != 0) else 1.0
+    if largest >= 1e8 or smallest < 1e-4:
+        return {"formatter": {"float_kind": lambda v: f"{v:.4e}"}}
+    return {"precision": 4, "floatmode": "fixed"}
