@@ -1,0 +1,77 @@
+"""What the image-classification datasets (digits, MNIST, FashionMNIST, CIFAR10) share.
+
+The images stay in memory as uint8 `(N, C, H, W)` and become float32 only per sample or per batch, so a
+60,000-image training set costs 47 MB, not 188 MB. A sample is `(image, label)`: the image a float32
+Tensor `(C, H, W)` with values in [0, 1] (what torchvision's `ToTensor()` gives; glassgrad has no PIL
+images), the label a Python int. `transform` and `target_transform` are applied to those, per sample.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import glassgrad
+from glassgrad.data.dataset import Dataset
+from glassgrad.tensor import Tensor
+
+
+class ImageClassificationDataset(Dataset):
+    """uint8 images `(N, C, H, W)` and int labels `(N,)` held in memory; see the module docstring."""
+
+    classes: list[str] = []
+    transform: Callable[[Any], Any] | None = None
+    target_transform: Callable[[Any], Any] | None = None
+
+    def _set_arrays(self, images: np.ndarray, labels: np.ndarray) -> None:
+        """Store one fully loaded and checked split (called last, so a failed load leaves nothing behind)."""
+        assert images.dtype == np.uint8 and images.ndim == 4, (
+            f"images must be uint8 (N, C, H, W): {images.shape}"
+        )
+        assert labels.shape == (images.shape[0],), f"labels {labels.shape} do not match images {images.shape}"
+        self._images = images
+        self._labels = labels.astype(np.int64, copy=False)
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {name: index for index, name in enumerate(self.classes)}
+
+    def _to_float(self, images: np.ndarray) -> np.ndarray:
+        """uint8 (B, C, H, W) -> float32 in [0, 1]; subclasses add normalisation or flattening."""
+        return images.astype(np.float32) / np.float32(255)
+
+    def __len__(self) -> int:
+        return self._images.shape[0]
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        index = operator.index(index)
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"{type(self).__name__} index {index} is out of range for {n} samples")
+        index %= n
+        image: Any = glassgrad.from_numpy(self._to_float(self._images[index : index + 1])[0])
+        label: Any = int(self._labels[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
+
+    def fetch_batch(self, indices: np.ndarray) -> list[Tensor] | Any:
+        """`[images (B, C, H, W) float32, labels (B,) int64]` by two fancy indexes
+        (or per sample, when there are transforms)."""
+        if self.transform is not None or self.target_transform is not None:
+            return super().fetch_batch(indices)
+        return [
+            glassgrad.from_numpy(self._to_float(self._images[indices])),
+            glassgrad.from_numpy(self._labels[indices]),
+        ]
+
+    def __repr__(self) -> str:
+        split = "train" if getattr(self, "train", True) else "test"
+        return (
+            f"{type(self).__name__}(split={split}, samples={len(self)}, image_shape={self._images.shape[1:]})"
+        )
