@@ -5,7 +5,7 @@
     (x * x).sum().backward()     # x.grad == 2x
 """
 
-from . import autograd, backend
+from . import autograd, backend, data, datasets
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     DType,
