@@ -1,0 +1,15 @@
+"""Optimizers with PyTorch's names, defaults and update rules: `glassgrad.optim`.
+
+Each optimizer file holds one algorithm: its docstring states the update in math, and a module-level
+function (`sgd_update`, `adam_update`, ...) applies it to one parameter's raw arrays in place, line by line.
+`optimizer.py` holds what they share (parameter groups, state, state_dict in PyTorch's format).
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]
