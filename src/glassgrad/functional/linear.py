@@ -1,0 +1,73 @@
+"""F.linear: y = x Wᵀ + b as one fused op, with a hand-written backward of one matrix product per gradient."""
+
+from __future__ import annotations
+
+from ..autograd.node import Op
+from ..tensor import Tensor
+
+
+class Linear(Op):
+    """y = x Wᵀ + b over the last dim of x (any leading batch dims).
+
+    With G = dL/dy and X, G flattened to 2-D (N, in) and (N, out):
+    dL/dx = G W,   dL/dW = Gᵀ X,   dL/db = Σₙ G
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        needs_x, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        # dx reads W and dW reads x: save only what a needed gradient uses.
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
+        out_features, in_features = weight.shape
+        x2 = x.reshape(-1, in_features)  # (..., in) -> (N, in): one BLAS call for every batch dim
+        y = x2 @ weight.T  # (N, out); BLAS reads Wᵀ through strides, no copy
+        if bias is not None:
+            y += bias  # y is fresh, so adding in place saves a temporary
+        return y.reshape(x.shape[:-1] + (out_features,))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        out_features = grad.shape[-1]
+        grad2 = grad.reshape(-1, out_features)  # (..., out) -> (N, out)
+        grad_x = grad_weight = grad_bias = None
+        if needs_x:
+            grad_x = (grad2 @ weight).reshape(grad.shape[:-1] + (weight.shape[1],))  # (N, in) -> (..., in)
+        if needs_weight:
+            grad_weight = grad2.T @ x.reshape(-1, x.shape[-1])  # (out, N) @ (N, in) = (out, in)
+        if needs_bias:
+            grad_bias = grad2.sum(axis=0)  # (out,)
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Apply y = x Wᵀ + b to the last dim of `input`.
+
+    Shapes: input (*, in_features), weight (out_features, in_features), bias (out_features,) or None;
+    output (*, out_features). Example: `F.linear(gg.randn(8, 3), gg.randn(4, 3))` has shape (8, 4).
+    """
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(
+            f"linear: input and weight must be tensors, got {type(input).__name__} and "
+            f"{type(weight).__name__}"
+        )
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape}: the input's "
+            f"last "
+            f"dim must equal in_features = weight.shape[1] (weight is (out_features, in_features))"
+        )
+    if bias is not None and bias.shape not in ((weight.shape[0],), ()):
+        raise ValueError(
+            f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
+            f"expected ({weight.shape[0]},)"
+        )
+    dtypes = {input.dtype, weight.dtype} | ({bias.dtype} if bias is not None else set())
+    if len(dtypes) != 1:
+        raise TypeError(
+            f"linear: input, weight and bias must have one dtype, got {input.dtype}, {weight.dtype}"
+            f"{'' if bias is None else ', ' + str(bias.dtype)}; convert them, e.g. input.float() or "
+            "model.double()"
+        )
+    return Linear.apply(input, weight, bias)

@@ -1,0 +1,34 @@
+"""`glassgrad.nn`: the Module system, layers, losses, initialisation and utilities, with PyTorch's names.
+
+`glassgrad.nn.functional` is `glassgrad.functional` (imported as F).
+"""
+
+import sys
+
+from .. import functional
+from . import init, utils
+from .container import ModuleDict, ModuleList, Sequential
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
+from .linear import Identity, Linear
+from .module import Module
+from .parameter import Parameter
+
+# `import glassgrad.nn.functional as F` needs the submodule registered under that name too.
+sys.modules[__name__ + ".functional"] = functional
+
+__all__ = [
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "Linear",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "Parameter",
+    "Sequential",
+    "Unflatten",
+    "functional",
+    "init",
+    "utils",
+]

@@ -1,0 +1,102 @@
+"""Linear layers: Identity and Linear (y = x Wᵀ + b)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import creation
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged; arguments are accepted and ignored (a placeholder for an optional layer).
+
+    Example:
+        >>> import glassgrad as gg
+        >>> x = gg.randn(2, 3)
+        >>> Identity(54, unused="x")(x) is x
+        True
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return input
+
+
+class Linear(Module):
+    r"""Applies an affine transformation to the last dim of the input: :math:`y = xW^T + b`.
+
+    Args:
+        in_features: size of each input sample
+        out_features: size of each output sample
+        bias: if ``False``, the layer does not learn an additive bias (default: ``True``)
+        device, dtype: where and in which floating dtype to create the parameters (default: cpu, float32)
+
+    Shape:
+        - Input: :math:`(*, H_{in})` where :math:`*` means any number of dimensions (including none) and
+          :math:`H_{in} = \text{in\_features}`.
+        - Output: :math:`(*, H_{out})`, all but the last dimension the same as the input, and
+          :math:`H_{out} = \text{out\_features}`.
+
+    Attributes:
+        weight: the learnable weights of shape :math:`(\text{out\_features}, \text{in\_features})`,
+            initialised from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})` with
+            :math:`k = \frac{1}{\text{in\_features}}` (``kaiming_uniform_(weight, a=√5)``).
+        bias: the learnable bias of shape :math:`(\text{out\_features})`, initialised from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})` with :math:`k = \frac{1}{\text{in\_features}}`.
+
+    Gradients (from ``F.linear``'s fused op): :math:`\partial L/\partial x = G W`,
+    :math:`\partial L/\partial W = G^T x`, :math:`\partial L/\partial b = \sum_n G_n`, for
+    :math:`G = \partial L/\partial y`.
+
+    Example::
+
+        >>> import glassgrad as gg
+        >>> m = Linear(20, 30)
+        >>> input = gg.randn(128, 20)
+        >>> output = m(input)
+        >>> print(output.size())
+        (128, 30)
+    """
+
+    in_features: int
+    out_features: int
+    weight: Parameter
+    bias: Parameter | None
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty((out_features, in_features), dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # kaiming_uniform_ with a = √5 gives gain √(2/6) and bound gain·√(3/fan_in) = 1/√fan_in: PyTorch's
+        # long-standing default (see pytorch/pytorch#57109), kept so results match PyTorch's.
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
