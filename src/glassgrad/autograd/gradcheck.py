@@ -54,21 +54,23 @@ def gradcheck(
     def projected() -> float:
         with no_grad():
             values = _as_tuple(fn(*inputs))
-        return float(sum(np.sum(out.numpy().astype(np.float64) * v) for out, v in zip(values, projections)))
+        return float(sum(np.sum(_to_numpy(out.array) * v) for out, v in zip(values, projections)))
 
     for index, tensor in enumerate(checked):
-        flat = tensor.array.reshape(-1)  # a view: writing it perturbs the input in place
-        numerical = np.zeros(flat.size)
-        for i in range(flat.size):
-            original = flat[i].item()
-            flat[i] = original + eps
+        # Perturb the input's own memory element by element (a reshape(-1) of a non-contiguous input would be
+        # a copy that fn never sees); row-major order, as the analytic gradient is flattened below.
+        array = tensor.array
+        numerical = np.zeros(array.size)
+        for i, position in enumerate(np.ndindex(array.shape)):
+            original = array[position].item()
+            array[position] = original + eps
             plus = projected()
-            flat[i] = original - eps
+            array[position] = original - eps
             minus = projected()
-            flat[i] = original
+            array[position] = original
             numerical[i] = (plus - minus) / (2 * eps)
         got = analytic[index]
-        got = np.zeros(flat.size) if got is None else np.asarray(_to_numpy(got), dtype=np.float64).reshape(-1)
+        got = np.zeros(array.size) if got is None else _to_numpy(got).reshape(-1)
         if not np.allclose(got, numerical, atol=atol, rtol=rtol):
             worst = int(np.argmax(np.abs(got - numerical) - rtol * np.abs(numerical)))
             message = (
@@ -92,4 +94,5 @@ def _like(tensor: Any, values: np.ndarray) -> Any:
 
 
 def _to_numpy(array: Any) -> np.ndarray:
-    return array.get() if hasattr(array, "get") else array
+    """A NumPy or CuPy array as a float64 NumPy array (out.numpy() refuses cuda tensors)."""
+    return np.asarray(array.get() if hasattr(array, "get") else array, dtype=np.float64)
