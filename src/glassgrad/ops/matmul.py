@@ -23,16 +23,24 @@ class MatMul(Op):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         xp = namespace_of(grad)
-        # A 1-D operand acts as a row (x) or a column (y) vector whose extra dim is dropped from the result.
-        if y is not None and y.ndim == 1:
-            y = y[:, None]
+        # A 1-D operand acts as a row (x) or a column (y) vector whose extra dim is dropped from the result:
+        # put the dim back into the gradient (and the vector), multiply, then drop it from the input's grad.
+        x_is_vector = ctx.inputs[0].ndim == 1
+        y_is_vector = ctx.inputs[1].ndim == 1
+        if y_is_vector:
+            y = None if y is None else y[:, None]
             grad = grad[..., None]
-        if x is not None and x.ndim == 1:
-            x = x[None, :]
+        if x_is_vector:
+            x = None if x is None else x[None, :]
             grad = grad[..., None, :]
-        grad_x = grad @ xp.swapaxes(y, -1, -2) if ctx.needs_input_grad[0] else None
-        grad_y = xp.swapaxes(x, -1, -2) @ grad if ctx.needs_input_grad[1] else None
-        # The engine sums broadcast batch dims away and drops the vector dims (shape (1, n) -> (n,)).
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad @ xp.swapaxes(y, -1, -2)
+            grad_x = grad_x[..., 0, :] if x_is_vector else grad_x  # (..., 1, n) -> (..., n)
+        if ctx.needs_input_grad[1]:
+            grad_y = xp.swapaxes(x, -1, -2) @ grad
+            grad_y = grad_y[..., 0] if y_is_vector else grad_y  # (..., n, 1) -> (..., n)
+        # The engine sums the broadcast batch dims away.
         return grad_x, grad_y
 
 
