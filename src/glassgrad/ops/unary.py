@@ -256,13 +256,15 @@ def abs(x: Any) -> Any:  # noqa: A001 - torch.abs
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - torch's argument names
     """Limit x to [min, max]; either bound may be None, a number, or a tensor."""
-    from .select import maximum, minimum
+    from .select import where
 
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if hasattr(min, "grad_fn") or hasattr(max, "grad_fn"):
-        result = x if min is None else maximum(x, min)
-        return result if max is None else minimum(result, max)
+        # Built from where (not maximum/minimum, which split ties ½) so the gradient is PyTorch's: x gets it
+        # where min ≤ x ≤ max (inclusive, as with number bounds), min where x < min, max where x > max.
+        result = x if min is None else where(x < min, min, x)
+        return result if max is None else where(result > max, max, result)
     if x.array.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, np.dtype(np.float32))
     return Clamp.apply(x, min, max)
