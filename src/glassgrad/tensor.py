@@ -314,8 +314,12 @@ class Tensor:
 
     __hash__ = object.__hash__  # tensors are hashed by identity (defining __eq__ would otherwise remove it)
 
-    add = __add__
-    sub = __sub__
+    def add(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return arithmetic.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return arithmetic.sub(self, other, alpha=alpha)
+
     mul = __mul__
     div = arithmetic.div
     true_divide = __truediv__
