@@ -28,14 +28,13 @@ def topological_order(roots: list[Node]) -> list[Node]:
         if id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(root.inputs))]
+        stack = [(root, iter(root.parents))]
         while stack:
-            current, children = stack[-1]
-            for child in children:
-                producer = getattr(child, "grad_fn", None)
-                if producer is not None and id(producer) not in visited:
+            current, parents = stack[-1]
+            for producer in parents:
+                if id(producer) not in visited:
                     visited.add(id(producer))
-                    stack.append((producer, iter(producer.inputs)))
+                    stack.append((producer, iter(producer.parents)))
                     break
             else:  # every input of `current` is done: it can come after them in post-order
                 stack.pop()
@@ -128,19 +127,19 @@ def run_backward(
                 f"{current.op.__name__}.backward returned {len(input_grads)} gradients for "
                 f"{len(current.inputs)} forward arguments; return one per argument (None where there is none)"
             )
-        for value, grad in zip(current.inputs, input_grads):
-            if grad is None or not isinstance(value, node_module._Tensor) or not value.requires_grad:
+        for value, grad, edge in zip(current.inputs, input_grads, current.edges):
+            if grad is None or edge is None:
                 continue
             grad = _fit(grad, value, current.op.__name__)
-            producer = value.grad_fn
+            producer, output_nr = edge
             if producer is None:
                 _deliver_to_leaf(value, grad, captured, capture_leaves, handed_out)
                 continue
             slots = pending.get(id(producer))
             if slots is None:
                 slots = pending[id(producer)] = [None] * max(1, len(producer.output_meta))
-            previous = slots[value.output_nr]
-            slots[value.output_nr] = grad if previous is None else previous + grad
+            previous = slots[output_nr]
+            slots[output_nr] = grad if previous is None else previous + grad
         if not retain_graph:
             current.release()
 

@@ -36,6 +36,11 @@ class Node:
         self.op = op
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
+        # Edges are fixed when the op runs, as in PyTorch: per input, (producer node or None for a leaf, output
+        # index), or None where no gradient flows. A later in-place op that gives an input tensor a new grad_fn
+        # must not re-route this node's gradient.
+        self.edges: tuple = ()
+        self.parents: tuple = ()  # the distinct producer nodes, for ordering the graph
         self.saved_tensors: tuple = ()
         self.saved_versions: list | None = None
         self.output_meta: tuple = ()  # (shape, dtype) of each output, to fill zeros for unused outputs
@@ -52,10 +57,8 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """PyTorch-style edges: (producer node or None for a leaf, output index) per tensor input."""
-        return tuple(
-            (value.grad_fn, value.output_nr) for value in self.inputs if isinstance(value, _Tensor)
-        )
+        """PyTorch-style edges: (producer node or None for a leaf, output index) per input that gets a gradient."""
+        return tuple(edge for edge in self.edges if edge is not None)
 
     def register_hook(self, output_nr: int, hook: Any) -> None:
         if self.hooks is None:
@@ -95,6 +98,7 @@ class Op:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on tensors (and plain values) and record the graph node if gradients are needed."""
         arrays = []
+        needs = []
         requires_grad = False
         array_type = None
         for value in args:
@@ -105,14 +109,17 @@ class Op:
                 elif type(array) is not array_type:
                     _raise_device_mismatch(cls, args)
                 arrays.append(array)
-                requires_grad = requires_grad or value.requires_grad
+                needs.append(value._requires_grad)
+                requires_grad = requires_grad or value._requires_grad
             else:
                 arrays.append(value)
+                needs.append(False)
 
         record = requires_grad and _GradMode.enabled
         if record:
-            needs = tuple(isinstance(v, _Tensor) and v.requires_grad for v in args)
-            ctx = Node(cls, args, needs)
+            ctx = Node(cls, args, tuple(needs))
+            ctx.edges = tuple((v.grad_fn, v.output_nr) if n else None for v, n in zip(args, needs))
+            ctx.parents = tuple({id(e[0]): e[0] for e in ctx.edges if e is not None and e[0] is not None}.values())
         else:
             ctx = Node(cls, (), (False,) * len(args))
         result = cls._run_forward(ctx, args, arrays, kwargs)

@@ -144,6 +144,10 @@ def promote_operands(name: str, a: Any, b: Any, floating: bool = False) -> tuple
             check_broadcast(name, a.array.shape, b.array.shape)
         if a.array.dtype == b.array.dtype and (not floating or a.array.dtype.kind == "f"):
             return a, b
+    elif type(b) is float and is_tensor(a) and a.array.dtype.kind == "f":
+        return a, b  # the common `x * 0.5`: a Python float never changes a float tensor's dtype
+    elif type(a) is float and is_tensor(b) and b.array.dtype.kind == "f":
+        return a, b
     elif not is_tensor(a) and not is_tensor(b):
         raise TypeError(f"{name}: expected at least one tensor, got {type(a).__name__} and {type(b).__name__}")
     dtype = result_dtype(a, b)
