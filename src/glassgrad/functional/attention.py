@@ -1,0 +1,313 @@
+"""F.scaled_dot_product_attention: softmax(Q Kᵀ·scale + mask) V, one fused op with a hand-written backward.
+
+Vaswani et al. 2017, "Attention Is All You Need" (arXiv:1706.03762), eq. 1. With Q (..., L, E), K (..., S, E),
+V (..., S, Ev), and s = scale (default 1/√E):
+
+    A = s · Q Kᵀ + M            (..., L, S)   M: 0 where attended, −inf where masked, or a float mask
+    P = softmax(A)              along S
+    P' = P ⊙ D / (1 − p)        D ~ Bernoulli(1 − p): dropout on the attention weights (only when p > 0)
+    O = P' V                    (..., L, Ev)
+
+Backward, with G = dL/dO. The softmax Jacobian applied to a row gradient h is P ⊙ (h − Σ_S h ⊙ P):
+
+    dL/dV = P'ᵀ G
+    dL/dP = (G Vᵀ) ⊙ D / (1 − p)
+    dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P)         (also dL/dM, for a float mask that requires grad)
+    dL/dQ = s · dL/dA K,      dL/dK = s · (dL/dA)ᵀ Q
+
+The readable path that this op fuses is nanoGPT's CausalSelfAttention without flash attention, spelled out
+with tensor ops in `attention_reference` below (the tests check that both give the same values and gradients):
+
+    att = (q @ k.transpose(-2, -1)) * scale
+    att = att.masked_fill(mask == 0, float('-inf'))
+    att = F.softmax(att, dim=-1)
+    att = F.dropout(att, p)
+    y = att @ v
+
+A row whose every key is masked has no softmax; like PyTorch 2.13 the fused op returns zeros for it (and zero
+gradients), where the readable path would give nan.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from ..autograd.node import Op
+from ..backend import device_of, move, namespace_of
+from ..backend.random import default_generator
+from ..ops.arithmetic import cast
+from ..tensor import Tensor
+
+
+@functools.lru_cache(maxsize=32)
+def _future_positions(L: int, S: int) -> np.ndarray:
+    """Bool (L, S), True above the diagonal: the keys a causal query may not see (not tril(ones(L, S))).
+
+    Cached because a model asks for the same (T, T) mask in every layer and every step.
+    """
+    return np.triu(np.ones((L, S), dtype=bool), k=1)
+
+
+def _softmax_rows_(scores: Any) -> Any:
+    """softmax along the last axis, computed in place in `scores` (a fresh array); all-masked rows give 0.
+
+    The row max is subtracted first so exp never overflows. A row that is −inf everywhere has max −inf; it is
+    shifted by 0 instead, its exps are all 0 and its sum 0, and dividing by max(sum, tiny) leaves zeros.
+    Any row with a finite entry has sum ≥ 1 (its max contributes e⁰), so the floor changes nothing there.
+    """
+    xp = namespace_of(scores)
+    peak = scores.max(axis=-1, keepdims=True)
+    if xp.isinf(peak).any():
+        peak[xp.isinf(peak)] = 0.0
+    scores -= peak
+    xp.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    xp.maximum(total, 1e-30, out=total)
+    scores /= total
+    return scores
+
+
+class ScaledDotProductAttention(Op):
+    """O = softmax(s Q Kᵀ + M) V, dropout on P.   dA = P ⊙ (dP − Σ dP ⊙ P); dQ = s dA K, dK = s dAᵀ Q"""
+
+    @staticmethod
+    def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale):
+        xp = namespace_of(q)
+        # Scale the smaller of Q (L·E) and the scores (L·S): s·(Q Kᵀ) = (s·Q) Kᵀ.
+        if q.shape[-1] <= k.shape[-2]:
+            scores = (q * scale) @ xp.swapaxes(k, -1, -2)  # (..., L, E) @ (..., E, S) -> (..., L, S)
+        else:
+            scores = q @ xp.swapaxes(k, -1, -2)
+            scores *= scale
+        if mask is not None:
+            full = np.broadcast_shapes(scores.shape, mask.shape)
+            if full != scores.shape:  # a mask with more batch dims than Q, K, V: the output takes them too
+                scores = xp.broadcast_to(scores, full).copy()
+            if mask.dtype == bool:
+                xp.copyto(scores, -math.inf, where=~mask)  # True = attend, as PyTorch
+            else:
+                scores += mask
+        if is_causal:
+            L, S = scores.shape[-2:]
+            future = _future_positions(L, S) if xp is np else move(_future_positions(L, S), device_of(q))
+            xp.copyto(scores, -math.inf, where=future)
+        weights = _softmax_rows_(scores)  # P, (..., L, S)
+        keep = None
+        if dropout_p > 0.0:
+            # The mask is drawn on the host in float32 from the seeded generator, as F.dropout does.
+            keep = move(
+                default_generator().random(weights.shape, dtype=np.float32) >= dropout_p, device_of(q)
+            )
+            keep = keep.astype(weights.dtype)
+            keep *= 1.0 / (1.0 - dropout_p)  # D / (1 − p)
+            dropped = weights * keep  # P'
+        else:
+            dropped = weights
+        ctx.save_for_backward(q, k, v, weights, keep)
+        return dropped @ v  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+
+    @staticmethod
+    def backward(ctx, grad):
+        q, k, v, weights, keep = ctx.saved_tensors
+        needs_q, needs_k, needs_v, needs_mask = ctx.needs_input_grad[:4]
+        scale = ctx.inputs[6]
+        xp = namespace_of(grad)
+        grad_q = grad_k = grad_v = grad_mask = None
+        if needs_v:
+            dropped = weights if keep is None else weights * keep
+            grad_v = xp.swapaxes(dropped, -1, -2) @ grad  # P'ᵀ G: (..., S, L) @ (..., L, Ev)
+        if not (needs_q or needs_k or needs_mask):
+            return grad_q, grad_k, grad_v, None, None, None, None
+        grad_scores = grad @ xp.swapaxes(v, -1, -2)  # dL/dP' = G Vᵀ, (..., L, S), a fresh array
+        if keep is not None:
+            grad_scores *= keep  # dL/dP
+        # dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P), in place in grad_scores.
+        row_dot = (grad_scores * weights).sum(axis=-1, keepdims=True)
+        grad_scores -= row_dot
+        grad_scores *= weights
+        if needs_mask:
+            grad_mask = grad_scores.copy()  # the engine sums it to the mask's shape
+        if needs_q:
+            grad_q = grad_scores @ k  # (..., L, S) @ (..., S, E)
+            grad_q *= scale
+        if needs_k:
+            grad_k = xp.swapaxes(grad_scores, -1, -2) @ q  # (..., S, L) @ (..., L, E)
+            grad_k *= scale
+        return grad_q, grad_k, grad_v, grad_mask, None, None, None
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """Attention of `query` over `key`/`value`: softmax(Q Kᵀ·scale + mask) V, fused (module docstring).
+
+    Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev); batch dims broadcast; output (..., L, Ev).
+    Usually (B, H, L, E) with B batch, H heads.
+
+    Args:
+        attn_mask: broadcastable to (..., L, S). A bool mask marks the keys each query may attend to (True =
+            attend, as PyTorch); a float mask is added to the scores (use −inf to exclude).
+        dropout_p: dropout probability on the attention weights, applied whenever > 0 (pass 0 in eval mode,
+            as PyTorch callers do with `dropout_p if self.training else 0`).
+        is_causal: query i attends to keys 0..i only (the top-left aligned tril(ones(L, S))); not together
+            with `attn_mask` (ValueError, as PyTorch): fold the causal mask into attn_mask instead.
+        scale: the factor s on Q Kᵀ; default 1/√E.
+        enable_gqa: grouped-query attention: key/value may have fewer heads (dim −3) than query, a divisor
+            of it; each key/value head serves query_heads / kv_heads consecutive query heads.
+
+    Example:
+        >>> q = k = v = gg.randn(2, 4, 16, 8)           # (B, H, T, D)
+        >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
+        (2, 4, 16, 8)
+    """
+    _check_qkv(query, key, value)
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p should be in [0, 1), got {dropout_p}")
+    if enable_gqa:
+        key, value = _repeat_kv_heads(query, key, value)
+    _check_batch_dims(query, key, value)
+    L, S = query.shape[-2], key.shape[-2]
+    if attn_mask is not None and is_causal:
+        raise ValueError(
+            "scaled_dot_product_attention: explicit attn_mask should not be set when is_causal=True (as "
+            "PyTorch); combine them into one bool mask, e.g. attn_mask & gg.ones(L, S, dtype=gg.bool).tril()"
+        )
+    if attn_mask is not None:
+        attn_mask = _check_mask(attn_mask, query, key, value, L, S)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    return ScaledDotProductAttention.apply(
+        query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale
+    )
+
+
+def attention_reference(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
+    """The same attention written with tensor ops, nanoGPT's readable path, to test the fused op.
+
+    Unlike the fused op, a row whose every key is masked comes out nan (softmax of all −inf).
+    """
+    from ..ops.softmax import softmax
+    from .dropout import dropout
+
+    L, S = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    att = (query @ key.transpose(-2, -1)) * scale  # (..., L, E) @ (..., E, S) -> (..., L, S)
+    if attn_mask is not None:
+        if attn_mask.array.dtype == bool:
+            att = att.masked_fill(~attn_mask, -math.inf)
+        else:
+            att = att + attn_mask
+    if is_causal:
+        causal = Tensor(np.tril(np.ones((L, S), dtype=bool)))
+        att = att.masked_fill(~causal, -math.inf)
+    att = softmax(att, -1)
+    att = dropout(att, dropout_p) if dropout_p > 0.0 else att
+    return att @ value  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+
+
+def _check_qkv(query: Any, key: Any, value: Any) -> None:
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got {type(t).__name__}")
+        if not t.is_floating_point():
+            raise TypeError(f"scaled_dot_product_attention: {name} must be floating point, got {t.dtype}")
+        if t.ndim < 2:
+            raise ValueError(
+                f"scaled_dot_product_attention: {name} needs at least 2 dims (..., length, features), "
+                f"got {t.shape}"
+            )
+    if not query.dtype == key.dtype == value.dtype:
+        raise TypeError(
+            f"scaled_dot_product_attention: query, key and value must share a dtype, got {query.dtype}, "
+            f"{key.dtype}, {value.dtype}"
+        )
+    if query.shape[-1] != key.shape[-1]:
+        raise ValueError(
+            f"scaled_dot_product_attention: query {query.shape} and key {key.shape} must have the same "
+            "last dim (the feature size E of Q Kᵀ)"
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            f"scaled_dot_product_attention: key {key.shape} and value {value.shape} must have the same "
+            "sequence length (dim -2): each key has one value"
+        )
+
+
+def _check_batch_dims(query: Tensor, key: Tensor, value: Tensor) -> None:
+    try:
+        np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"scaled_dot_product_attention: the batch dims of query {query.shape}, key {key.shape} and value "
+            f"{value.shape} do not broadcast (for fewer key/value heads than query heads, pass "
+            "enable_gqa=True)"
+        ) from None
+
+
+def _check_mask(mask: Any, query: Tensor, key: Tensor, value: Tensor, L: int, S: int) -> Tensor:
+    """The mask as the op takes it: bool, or float in the query's dtype; broadcastable to (..., L, S)."""
+    if not isinstance(mask, Tensor):
+        raise TypeError(
+            f"scaled_dot_product_attention: attn_mask must be a Tensor or None, got {type(mask).__name__}"
+        )
+    kind = mask.array.dtype.kind
+    if kind not in "bf":
+        raise TypeError(
+            f"scaled_dot_product_attention: attn_mask must be bool (True = attend) or float (added to the "
+            f"scores), got {mask.dtype}; convert it with .bool() or .float()"
+        )
+    batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    try:
+        np.broadcast_shapes(mask.shape, batch + (L, S))
+    except ValueError:
+        raise ValueError(
+            f"scaled_dot_product_attention: attn_mask of shape {mask.shape} does not broadcast to "
+            f"the attention scores' shape {batch + (L, S)} (..., L, S) for query {query.shape} and key "
+            f"{key.shape}"
+        ) from None
+    if kind == "f" and mask.dtype != query.dtype:
+        mask = cast(mask, query.array.dtype)
+    return mask
+
+
+def _repeat_kv_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+    """Grouped-query attention: repeat each key/value head (dim −3) for its group of query heads."""
+    if query.ndim < 3 or key.ndim < 3 or value.ndim < 3:
+        raise ValueError(
+            f"scaled_dot_product_attention: enable_gqa needs a heads dim (-3) in query {query.shape}, key "
+            f"{key.shape} and value {value.shape}"
+        )
+    heads, kv_heads = query.shape[-3], key.shape[-3]
+    if value.shape[-3] != kv_heads or heads % kv_heads:
+        raise ValueError(
+            f"scaled_dot_product_attention: with enable_gqa the query heads ({heads}) must be a multiple "
+            f"of the key heads ({kv_heads}) and the value heads ({value.shape[-3]}), which must be equal"
+        )
+    group = heads // kv_heads
+
+    def repeat(t: Tensor) -> Tensor:
+        *batch, h, s, e = t.shape
+        expanded = t.unsqueeze(-3).expand(
+            *batch, h, group, s, e
+        )  # (..., Hkv, 1, S, E) -> (..., Hkv, G, S, E)
+        return expanded.reshape(*batch, h * group, s, e)  # (..., Hq, S, E), heads repeated in place
+
+    return repeat(key), repeat(value)
