@@ -62,9 +62,7 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
 
 def _fit(grad: Any, tensor: Any, op_name: str) -> Any:
     """A gradient as the input tensor needs it: an array of its shape and dtype."""
-    if isinstance(grad, np.generic):
-        grad = np.asarray(grad)
-    elif isinstance(grad, node_module._Tensor):
+    if isinstance(grad, node_module._Tensor):
         grad = grad.array
     array = tensor.array
     if grad.shape != array.shape:
@@ -75,6 +73,9 @@ def _fit(grad: Any, tensor: Any, op_name: str) -> Any:
                 f"{op_name}: backward returned a gradient of shape {tuple(grad.shape)} for an input of shape "
                 f"{tuple(array.shape)}"
             ) from error
+    # After the sum: NumPy reduces to a 0-d scalar, which Tensor() would turn into float32.
+    if isinstance(grad, np.generic):
+        grad = np.asarray(grad)
     if grad.dtype != array.dtype:
         grad = grad.astype(array.dtype)
     return grad
