@@ -1,0 +1,278 @@
+"""The table of op cases: the one source for gradcheck, torch parity and coverage of `glassgrad.ops.ALL_OPS`.
+
+Each `Case` is one line: a name, the Op classes it exercises, a function written once for both frameworks
+(`fn(lib, *inputs)` with `lib` = glassgrad or torch, the two APIs being the same), the input shapes and the
+input domain. `torch_fn` overrides the torch side where the spelling must differ. Constants inside a case
+(indices, masks) are made with `const(lib, like, array)` so they land on the device of the inputs.
+
+Every Op class in ALL_OPS must appear in some case (`test_every_op_is_covered`), and each case must really
+produce the ops it names (`test_case_builds_the_ops_it_names`), so an op added without a test fails here.
+ToDevice is covered twice: `to_device_identity` applies the op directly (cpu -> cpu, runs everywhere) and
+`to_device_cuda_roundtrip` moves to cuda and back (skips without a GPU).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+from glassgrad import ops
+from glassgrad.backend import cuda_is_available
+from glassgrad.ops.arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
+from glassgrad.ops.index import Gather, GetItem, SetItem
+from glassgrad.ops.matmul import Einsum, MatMul
+from glassgrad.ops.reduce import MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var
+from glassgrad.ops.select import Maximum, Minimum, Triangle, Where
+from glassgrad.ops.shape import Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice
+from glassgrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
+from glassgrad.ops.unary import Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh
+
+DEVICES = [
+    "cpu",
+    pytest.param("cuda", marks=pytest.mark.skipif(not cuda_is_available(), reason="needs CuPy and a GPU")),
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    ops: tuple[type, ...]                  # the Op classes this case exercises
+    fn: Callable[..., Any]                 # fn(lib, *inputs) -> tensor or tuple of tensors
+    shapes: tuple[tuple[int, ...], ...]    # one shape per differentiable input
+    domain: str | tuple[str, ...] = "real"  # see DOMAINS; one for all inputs or one per input
+    torch_fn: Callable[..., Any] | None = None
+    cuda_only: bool = False
+    gradcheck_eps: float = 1e-6            # larger where the case rounds through float32 (casts)
+    rtol32: float = 1e-5                   # float32 parity tolerance (relative and absolute)
+
+    def torch_side(self) -> Callable[..., Any]:
+        return self.torch_fn or self.fn
+
+    def domains(self) -> tuple[str, ...]:
+        return (self.domain,) * len(self.shapes) if isinstance(self.domain, str) else self.domain
+
+
+DOMAINS: dict[str, Callable[[np.random.Generator, tuple], np.ndarray]] = {
+    "real": lambda rng, shape: rng.standard_normal(shape),
+    "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
+    # Away from 0, for ops with a kink or pole there (abs, relu, 1/x): finite differences would straddle it.
+    "nonzero": lambda rng, shape: rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape),
+}
+
+
+def inputs_for(case: Case) -> list[np.ndarray]:
+    """The case's inputs as float64 NumPy arrays, the same on every run (seeded by the case name)."""
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    return [DOMAINS[domain](rng, shape) for shape, domain in zip(case.shapes, case.domains())]
+
+
+def const(lib: Any, like: Any, array: Any) -> Any:
+    """A constant (index, mask) tensor on the device of `like`, in either framework."""
+    return lib.tensor(np.asarray(array), device=like.device)
+
+
+def as_outputs(result: Any) -> tuple:
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def _setitem_row(lib: Any, x: Any, v: Any) -> Any:
+    y = x * 1
+    y[1] = v
+    return y
+
+
+def _setitem_mask(lib: Any, x: Any) -> Any:
+    y = x * 2
+    y[const(lib, x, MASK_3x4)] = 0.5
+    return y
+
+
+MASK_3x4 = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+INDEX_3x2 = np.array([[0, 3], [2, 2], [1, 0]])
+
+CASES: list[Case] = [
+    # ---- arithmetic -------------------------------------------------------------------------------------
+    Case("add", (Add,), lambda m, x, y: x + y, ((3, 4), (3, 4))),
+    Case("add_broadcast", (Add,), lambda m, x, y: x + y, ((3, 1), (4,))),
+    Case("add_scalar_left", (Add,), lambda m, x: 2.0 + x, ((3,),)),
+    Case("add_alpha", (Add, Mul), lambda m, x, y: m.add(x, y, alpha=2.0), ((2, 3), (2, 3))),
+    Case("sub_broadcast", (Sub,), lambda m, x, y: x - y, ((2, 3, 4), (3, 1))),
+    Case("sub_scalar_left", (Sub,), lambda m, x: 1.0 - x, ((4,),)),
+    Case("mul_broadcast", (Mul,), lambda m, x, y: x * y, ((4, 1, 3), (2, 3))),
+    Case("mul_scalar", (Mul,), lambda m, x: x * 3.0, ((2, 2),)),
+    Case("mul_same_tensor", (Mul,), lambda m, x: x * x, ((5,),)),
+    Case("square", (Mul,), lambda m, x: m.square(x), ((5,),)),
+    Case("div", (Div,), lambda m, x, y: x / y, ((3, 4), (4,)), ("real", "nonzero")),
+    Case("div_scalar_left", (Div,), lambda m, x: 2.0 / x, ((4,),), "nonzero"),
+    Case("div_function", (Div,), lambda m, x, y: m.div(x, y), ((2, 3), (2, 1)), ("real", "positive")),
+    Case("neg", (Neg,), lambda m, x: -x, ((3,),)),
+    Case("pow_int", (Pow,), lambda m, x: x**3, ((2, 3),)),
+    Case("pow_fractional", (Pow,), lambda m, x: x.pow(0.5), ((4,),), "positive"),
+    Case("pow_tensor_broadcast", (Pow,), lambda m, x, p: x**p, ((3,), (2, 3)), ("positive", "real")),
+    Case("pow_scalar_base", (Pow,), lambda m, x: 2.0**x, ((4,),)),
+    Case("pow_function", (Pow,), lambda m, x: m.pow(x, 2), ((4,),)),
+    # x.float() + x.double() casts in both float32 and float64 runs; float32 rounding needs a larger ε.
+    Case("cast_mixed", (Cast, Add), lambda m, x: x.float() + x.double(), ((2, 3),), gradcheck_eps=1e-3),
+    Case("cast_to", (Cast, Mul), lambda m, x: x.to(dtype=m.float64) * x.to(m.float32), ((3,),),
+         gradcheck_eps=1e-3),
+    # ---- unary --------------------------------------------------------------------------------------------
+    Case("abs", (Abs,), lambda m, x: x.abs(), ((3, 4),), "nonzero"),
+    Case("abs_builtin", (Abs,), lambda m, x: abs(x), ((4,),), "nonzero"),
+    Case("clamp", (Clamp,), lambda m, x: x.clamp(-0.5, 0.5), ((3, 4),)),
+    Case("clamp_min_only", (Clamp,), lambda m, x: x.clamp(min=0.1), ((6,),)),
+    Case("clamp_max_function", (Clamp,), lambda m, x: m.clamp(x, max=0.2), ((6,),)),
+    Case("clamp_tensor_bounds", (Where,), lambda m, x, lo, hi: x.clamp(lo - 1.0, hi + 1.0),
+         ((3, 4), (4,), (3, 1))),
+    Case("cos", (Cos,), lambda m, x: x.cos(), ((3, 4),)),
+    Case("sin", (Sin,), lambda m, x: m.sin(x), ((3, 4),)),
+    Case("exp", (Exp,), lambda m, x: m.exp(x), ((3, 4),)),
+    Case("log", (Log,), lambda m, x: x.log(), ((3, 4),), "positive"),
+    Case("log1p", (Log1p,), lambda m, x: m.log1p(x), ((3, 4),), "positive"),
+    Case("relu", (Relu,), lambda m, x: x.relu(), ((3, 4),), "nonzero"),
+    Case("rsqrt", (Rsqrt,), lambda m, x: m.rsqrt(x), ((3, 4),), "positive"),
+    Case("sigmoid", (Sigmoid,), lambda m, x: x.sigmoid(), ((3, 4),)),
+    Case("sigmoid_function_large", (Sigmoid,), lambda m, x: m.sigmoid(x * 20.0), ((8,),)),
+    Case("sqrt", (Sqrt,), lambda m, x: x.sqrt(), ((3, 4),), "positive"),
+    Case("tanh", (Tanh,), lambda m, x: m.tanh(x), ((3, 4),)),
+    # ---- select -------------------------------------------------------------------------------------------
+    Case("maximum", (Maximum,), lambda m, x, y: m.maximum(x, y), ((3, 4), (4,))),
+    Case("minimum", (Minimum,), lambda m, x, y: m.minimum(x, y), ((2, 1, 3), (4, 3))),
+    Case("max_binary", (Maximum,), lambda m, x, y: x.max(y), ((2, 3), (2, 3))),
+    Case("tril", (Triangle,), lambda m, x: x.tril(), ((4, 4),)),
+    Case("triu_batched_diagonal", (Triangle,), lambda m, x: m.triu(x, 1), ((2, 3, 4),)),
+    Case("tril_negative_diagonal", (Triangle,), lambda m, x: m.tril(x, diagonal=-1), ((3, 3),)),
+    Case("where", (Where,), lambda m, x, y: m.where(const(m, x, MASK_3x4), x, y), ((3, 4), (4,))),
+    Case("where_scalar", (Where,), lambda m, x: m.where(x > 0, x, 0.0), ((3, 4),), "nonzero"),
+    Case("masked_fill", (Where,), lambda m, x: x.masked_fill(const(m, x, MASK_3x4[:1]), -1.0), ((3, 4),)),
+    # ---- reduce -------------------------------------------------------------------------------------------
+    Case("sum_all", (Sum,), lambda m, x: x.sum(), ((3, 4),)),
+    Case("sum_dim", (Sum,), lambda m, x: x.sum(1), ((3, 4),)),
+    Case("sum_negative_keepdim", (Sum,), lambda m, x: x.sum(dim=-1, keepdim=True), ((2, 3, 4),)),
+    Case("sum_tuple_function", (Sum,), lambda m, x: m.sum(x, (0, 2)), ((2, 3, 4),)),
+    Case("mean_all", (Mean,), lambda m, x: x.mean(), ((3, 4),)),
+    Case("mean_dims_keepdim", (Mean,), lambda m, x: m.mean(x, dim=(0, 2), keepdim=True), ((2, 3, 4),)),
+    Case("prod_all", (Prod,), lambda m, x: x.prod(), ((2, 3),)),
+    Case("prod_dim_keepdim", (Prod,), lambda m, x: m.prod(x, 1, keepdim=True), ((3, 4),)),
+    Case("var_all", (Var,), lambda m, x: x.var(), ((3, 4),)),
+    Case("var_dim_correction0", (Var,), lambda m, x: x.var(1, correction=0), ((3, 4),)),
+    Case("var_unbiased_false", (Var,), lambda m, x: m.var(x, dim=(0, 1), unbiased=False), ((2, 3, 2),)),
+    Case("std_keepdim", (Var, Sqrt), lambda m, x: x.std(dim=0, keepdim=True), ((4, 3),)),
+    Case("max_all", (MaxMinAll,), lambda m, x: x.max(), ((3, 4),)),
+    Case("min_all_function", (MaxMinAll,), lambda m, x: m.min(x), ((3, 4),)),
+    Case("max_dim", (MaxMinAlong,), lambda m, x: tuple(x.max(dim=1)), ((3, 4),)),
+    Case("min_dim_keepdim", (MaxMinAlong,), lambda m, x: tuple(m.min(x, 0, keepdim=True)), ((3, 4),)),
+    # ---- softmax ------------------------------------------------------------------------------------------
+    Case("logsumexp", (LogSumExp,), lambda m, x: x.logsumexp(1), ((3, 4),)),
+    Case("logsumexp_tuple_keepdim", (LogSumExp,), lambda m, x: m.logsumexp(x, (0, 2), keepdim=True),
+         ((2, 3, 2),)),
+    Case("softmax", (Softmax,), lambda m, x: x.softmax(-1), ((3, 4),)),
+    Case("softmax_function_dim0", (Softmax,), lambda m, x: m.softmax(x * 10.0, dim=0), ((3, 4),)),
+    Case("log_softmax", (LogSoftmax,), lambda m, x: m.log_softmax(x, 1), ((3, 4),)),
+    # ---- shape --------------------------------------------------------------------------------------------
+    Case("clone", (Clone,), lambda m, x: x.clone(), ((3, 4),)),
+    Case("contiguous", (Clone, Permute), lambda m, x: x.t().contiguous(), ((3, 4),)),
+    Case("cat", (Concatenate,), lambda m, x, y: m.cat([x, y], dim=1), ((2, 3), (2, 2))),
+    Case("cat_three_negative_dim", (Concatenate,), lambda m, x, y, z: m.cat((x, y, z), -2),
+         ((1, 3), (2, 3), (1, 3))),
+    Case("expand", (Expand,), lambda m, x: x.expand(2, 3, 4), ((3, 1),)),
+    Case("expand_as_minus_one", (Expand,), lambda m, x: x.expand(-1, 4) * 1.0, ((3, 1),)),
+    Case("permute", (Permute,), lambda m, x: x.permute(2, 0, 1), ((2, 3, 4),)),
+    Case("transpose", (Permute,), lambda m, x: m.transpose(x, 0, -1), ((2, 3, 4),)),
+    Case("T", (Permute,), lambda m, x: x.T, ((2, 3),)),
+    Case("t", (Permute,), lambda m, x: m.t(x), ((2, 3),)),
+    Case("repeat", (Repeat,), lambda m, x: x.repeat(2, 1, 3), ((2, 3),)),
+    Case("reshape", (Reshape,), lambda m, x: x.reshape(6, -1), ((2, 3, 4),)),
+    Case("view_tuple", (Reshape,), lambda m, x: x.view((4, 3)), ((3, 4),)),
+    Case("flatten", (Reshape,), lambda m, x: m.flatten(x, 1), ((2, 3, 2),)),
+    Case("unsqueeze_squeeze", (Reshape,), lambda m, x: x.unsqueeze(0).unsqueeze(-1).squeeze(0), ((3, 4),)),
+    Case("squeeze_dim", (Reshape,), lambda m, x: m.squeeze(x, 1), ((3, 1, 2),)),
+    Case("split_size", (Split,), lambda m, x: x.split(3, dim=1), ((2, 7),)),
+    Case("split_sections_function", (Split,), lambda m, x: m.split(x, [1, 3], 1), ((2, 4),)),
+    Case("chunk", (Split,), lambda m, x: x.chunk(3, 0), ((5, 2),)),
+    Case("unbind", (Split, Reshape), lambda m, x: m.unbind(x, 1), ((2, 3),)),
+    Case("stack", (Stack,), lambda m, x, y: m.stack([x, y], dim=1), ((2, 3), (2, 3))),
+    Case("stack_last", (Stack,), lambda m, x, y, z: m.stack((x, y, z), -1), ((3,), (3,), (3,))),
+    Case("to_device_identity", (ToDevice,), lambda m, x: ToDevice.apply(x, x.device) * 1.0, ((3,),),
+         torch_fn=lambda m, x: x.to(x.device) * 1.0),
+    Case("to_device_cuda_roundtrip", (ToDevice,), lambda m, x: (x.to("cuda") * 2.0).to(x.device), ((3,),),
+         torch_fn=lambda m, x: x * 2.0, cuda_only=True),
+    # ---- index --------------------------------------------------------------------------------------------
+    Case("getitem_int", (GetItem,), lambda m, x: x[1], ((3, 4),)),
+    Case("getitem_ints", (GetItem,), lambda m, x: x[0, -1], ((3, 4),)),
+    Case("getitem_slices_none_ellipsis", (GetItem,), lambda m, x: x[1:, None, ..., ::2], ((3, 2, 4),)),
+    Case("getitem_int_tensor_repeated", (GetItem,), lambda m, x: x[const(m, x, [2, 0, 2])], ((3, 4),)),
+    Case("getitem_two_lists", (GetItem,), lambda m, x: x[[0, 1, 1], [2, 0, 2]], ((3, 4),)),
+    Case("getitem_mixed", (GetItem,), lambda m, x: x[:, const(m, x, [[0, 3], [3, 3]])], ((2, 4),)),
+    Case("getitem_mask", (GetItem,), lambda m, x: x[const(m, x, MASK_3x4)], ((3, 4),)),
+    Case("getitem_mask_rows", (GetItem,), lambda m, x: x[x[:, 0] > 0], ((4, 3),), "nonzero"),
+    Case("setitem_row", (SetItem,), _setitem_row, ((3, 4), (4,))),
+    Case("setitem_mask", (SetItem,), _setitem_mask, ((3, 4),)),
+    Case("gather", (Gather,), lambda m, x: x.gather(1, const(m, x, INDEX_3x2)), ((3, 4),)),
+    Case("gather_dim0_function", (Gather,), lambda m, x: m.gather(x, 0, const(m, x, INDEX_3x2.T % 3)),
+         ((3, 4),)),
+    # ---- matmul -------------------------------------------------------------------------------------------
+    Case("matmul", (MatMul,), lambda m, x, y: x @ y, ((3, 4), (4, 5))),
+    Case("matmul_batched_broadcast", (MatMul,), lambda m, x, y: m.matmul(x, y), ((2, 1, 3, 4), (5, 4, 2))),
+    Case("matmul_vector_matrix", (MatMul,), lambda m, x, y: x @ y, ((4,), (4, 3))),
+    Case("matmul_matrix_vector", (MatMul,), lambda m, x, y: x @ y, ((3, 4), (4,))),
+    Case("matmul_vector_vector", (MatMul,), lambda m, x, y: x @ y, ((4,), (4,))),
+    Case("matmul_batch_vector", (MatMul,), lambda m, x, y: x @ y, ((2, 3, 4), (4,))),
+    Case("matmul_vector_batch", (MatMul,), lambda m, x, y: x @ y, ((3,), (2, 3, 4))),
+    Case("einsum_bmm", (Einsum,), lambda m, x, y: m.einsum("bij,bjk->bik", x, y), ((2, 3, 4), (2, 4, 2))),
+    Case("einsum_implicit", (Einsum,), lambda m, x, y: m.einsum("ij,jk", x, y), ((2, 3), (3, 4))),
+    Case("einsum_ellipsis", (Einsum,), lambda m, x, y: m.einsum("...ij,jk->...ik", x, y),
+         ((2, 3, 4), (4, 2))),
+    Case("einsum_ellipsis_implicit", (Einsum,), lambda m, x, y: m.einsum("...ij,...jk", x, y),
+         ((2, 3, 4), (4, 2))),
+    Case("einsum_outer_list", (Einsum,), lambda m, x, y: m.einsum("i,j->ij", [x, y]), ((3,), (2,))),
+    Case("einsum_sum_in_one_operand", (Einsum,), lambda m, x, y: m.einsum("ij,jk->i", x, y),
+         ((2, 3), (3, 4))),
+    Case("einsum_attention", (Einsum,), lambda m, q, k: m.einsum("bhqd,bhkd->bhqk", q, k),
+         ((1, 2, 3, 4), (1, 2, 2, 4))),
+    Case("einsum_full_sum", (Einsum,), lambda m, x: m.einsum("ijk->", x), ((2, 3, 2),)),
+]
+
+CASES_BY_NAME = {case.name: case for case in CASES}
+
+
+def case_params(cases: list[Case] = CASES) -> list[Any]:
+    """pytest params of the cases, ids by name; cuda-only cases skip without a GPU."""
+    skip = pytest.mark.skipif(not cuda_is_available(), reason="needs CuPy and a GPU")
+    return [pytest.param(case, id=case.name, marks=[skip] if case.cuda_only else []) for case in CASES]
+
+
+def ops_in_graph(outputs: tuple) -> set[type]:
+    """The Op classes of every node reachable from the outputs."""
+    roots = [out.grad_fn for out in outputs if out.grad_fn is not None]
+    return {node.op for node in gg.autograd.topological_order(roots)}
+
+
+# ---- the meta-tests --------------------------------------------------------------------------------------
+
+
+def test_every_op_is_covered() -> None:
+    covered = {op for case in CASES for op in case.ops}
+    missing = sorted(op.__name__ for op in ops.ALL_OPS if op not in covered)
+    assert not missing, f"Op classes without a case in tests/ops/test_table.py: {missing}"
+
+
+def test_cases_name_only_known_ops() -> None:
+    unknown = {op.__name__ for case in CASES for op in case.ops} - {op.__name__ for op in ops.ALL_OPS}
+    assert not unknown, f"cases name ops that are not in ALL_OPS: {sorted(unknown)}"
+
+
+def test_case_names_are_unique() -> None:
+    assert len(CASES_BY_NAME) == len(CASES)
+
+
+@pytest.mark.parametrize("case", case_params())
+def test_case_builds_the_ops_it_names(case: Case) -> None:
+    inputs = [gg.tensor(a, requires_grad=True) for a in inputs_for(case)]
+    outputs = as_outputs(case.fn(gg, *inputs))
+    missing = {op.__name__ for op in case.ops} - {op.__name__ for op in ops_in_graph(outputs)}
+    assert not missing, f"case {case.name} does not build {sorted(missing)}"
