@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.node import Op
-from ..backend import namespace_of
+from ..backend import namespace_of, to_dtype
 
 
 def normalize_dims(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
@@ -158,7 +158,7 @@ def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None
     from .arithmetic import cast
 
     if dtype is not None:
-        x = cast(x, dtype)
+        x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     elif x.array.dtype.kind in "biu":
         x = cast(x, np.dtype(np.int64))  # PyTorch sums integers and bools as int64
     axes = normalize_dims("sum", dim, x.array.ndim)
@@ -169,7 +169,7 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
     from .arithmetic import cast
 
     if dtype is not None:
-        x = cast(x, dtype)
+        x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     if x.array.dtype.kind != "f":
         raise TypeError(
             f"mean: input dtype must be floating point, got {x.array.dtype}; use x.float().mean() "

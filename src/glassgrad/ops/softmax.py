@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.node import Op
-from ..backend import namespace_of
+from ..backend import namespace_of, to_dtype
 from .reduce import expand_reduced, normalize_dims
 
 
@@ -74,7 +74,7 @@ def _float(name: str, x: Any, dtype: Any) -> Any:
     from .arithmetic import cast
     from .unary import float_input
 
-    return cast(x, dtype) if dtype is not None else float_input(name, x)
+    return cast(x, to_dtype(dtype).np) if dtype is not None else float_input(name, x)
 
 
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
