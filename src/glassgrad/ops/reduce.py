@@ -7,7 +7,7 @@ dimensions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -154,6 +154,13 @@ class MaxMinAll(Op):
         return grad * mask / mask.sum(), None
 
 
+class MaxMinResult(NamedTuple):
+    """What `x.max(dim)` / `x.min(dim)` return, as `torch.return_types.max`: unpack it or use the names."""
+
+    values: Any
+    indices: Any
+
+
 def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
     from .arithmetic import cast
 
@@ -204,7 +211,7 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
             raise RuntimeError(f"{name}(): expected a non-empty tensor; specify dim to reduce an empty one")
         return MaxMinAll.apply(x, largest)
     (axis,) = normalize_dims(name, dim, x.array.ndim)
-    return MaxMinAlong.apply(x, axis, keepdim, largest)
+    return MaxMinResult(*MaxMinAlong.apply(x, axis, keepdim, largest))
 
 
 def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool) -> Any:
