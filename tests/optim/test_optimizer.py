@@ -18,15 +18,8 @@ def test_groups_take_missing_options_from_defaults():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
     assert [g["momentum"] for g in opt.param_groups] == [0, 0.9]
     assert opt.param_groups[1]["params"] == [b]  # a single tensor becomes a list
-    assert list(opt.param_groups[0]) == [
-        *["params"],
-        "lr",
-        "momentum",
-        "dampening",
-        "weight_decay",
-        "nesterov",
-        "maximize",
-    ]
+    options = ["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"]
+    assert list(opt.param_groups[0]) == ["params", *options]
 
 
 def test_user_group_dict_is_not_modified():

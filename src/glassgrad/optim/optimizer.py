@@ -201,29 +201,41 @@ class Optimizer:
         from the saved groups. State tensors are copied, cast to their parameter's dtype (except `step`) and
         moved to its device. Create any LR scheduler *before* loading, since creating one resets the lr.
         """
-        groups = self.param_groups
         saved_groups = state_dict["param_groups"]
-        if len(groups) != len(saved_groups):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: loaded state dict has {len(saved_groups)} parameter "
-                f"groups, but the optimizer has {len(groups)}"
-            )
-        sizes = [len(g["params"]) for g in groups]
-        saved_sizes = [len(g["params"]) for g in saved_groups]
-        if sizes != saved_sizes:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: loaded state dict contains a parameter group that "
-                f"doesn't match the size of optimizer's group: group sizes {saved_sizes} (saved) vs {sizes}"
-            )
+        self._check_group_sizes(saved_groups)
+        # Saved ids map to this optimizer's parameters by position, group by group, as in PyTorch.
         id_to_param = dict(
             zip(
                 chain.from_iterable(g["params"] for g in saved_groups),
-                chain.from_iterable(g["params"] for g in groups),
+                chain.from_iterable(g["params"] for g in self.param_groups),
             )
         )
+        state = self._cast_saved_state(state_dict["state"], id_to_param)
+        self.param_groups = [
+            self._merge_group(group, saved) for group, saved in zip(self.param_groups, saved_groups)
+        ]
+        self.state = state
+
+    def _check_group_sizes(self, saved_groups: list[dict[str, Any]]) -> None:
+        name = f"{type(self).__name__}.load_state_dict"
+        if len(self.param_groups) != len(saved_groups):
+            raise ValueError(
+                f"{name}: loaded state dict has {len(saved_groups)} parameter groups, but the optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        sizes = [len(g["params"]) for g in self.param_groups]
+        saved_sizes = [len(g["params"]) for g in saved_groups]
+        if sizes != saved_sizes:
+            raise ValueError(
+                f"{name}: loaded state dict contains a parameter group that doesn't match the size of "
+                f"optimizer's group: group sizes {saved_sizes} (saved) vs {sizes}"
+            )
+
+    def _cast_saved_state(self, saved_state: dict[Any, Any], id_to_param: dict[int, Tensor]) -> defaultdict:
+        """The saved per-id state as per-parameter state, copied and cast; any shape mismatch is an error."""
         state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         mismatches = []
-        for key, value in state_dict["state"].items():
+        for key, value in saved_state.items():
             param = id_to_param.get(key)
             if param is None:  # state that belongs to no parameter is kept as is, as PyTorch does
                 state[key] = value
@@ -239,18 +251,17 @@ class Optimizer:
                 f"{type(self).__name__}.load_state_dict: the saved state does not fit the parameters:\n  "
                 + "\n  ".join(mismatches)
             )
+        return state
 
-        new_groups = []
-        for group, saved in zip(groups, saved_groups):
-            new_group = {key: value for key, value in saved.items() if key != "params"}
-            new_group["params"] = group["params"]
-            if "param_names" in group and "param_names" not in saved:
-                new_group["param_names"] = group["param_names"]
-            for name, default in self.defaults.items():  # a state saved by an older version may lack new keys
-                new_group.setdefault(name, default)
-            new_groups.append(new_group)
-        self.state = state
-        self.param_groups = new_groups
+    def _merge_group(self, group: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
+        """The saved group's options with this group's parameters (and names, if the saved one has none)."""
+        new_group = {key: value for key, value in saved.items() if key != "params"}
+        new_group["params"] = group["params"]
+        if "param_names" in group and "param_names" not in saved:
+            new_group["param_names"] = group["param_names"]
+        for name, default in self.defaults.items():  # a state saved by an older version may lack new keys
+            new_group.setdefault(name, default)
+        return new_group
 
 
 def _cast_state(param: Tensor, name: str, value: Any) -> Any:
