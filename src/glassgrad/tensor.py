@@ -29,6 +29,8 @@ class Tensor:
     __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "output_nr", "_version_counter", "_hooks",
                  "_retains_grad", "__weakref__")
     namespace_of = staticmethod(namespace_of)
+    # NumPy defers to the tensor in `np.float64(2.0) * x` (else it would return a float64 ndarray), as in torch.
+    __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         # Wraps a raw array without copying (how ops make their results). Other data is converted as
