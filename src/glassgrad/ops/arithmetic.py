@@ -179,14 +179,14 @@ def check_broadcast(name: str, shape_a: tuple, shape_b: tuple) -> None:
 def add(a: Any, b: Any, alpha: float = 1) -> Any:
     a, b = promote_operands("add", a, b)
     if alpha != 1:
-        b = mul(b, alpha)
+        b = mul(b, alpha) if is_tensor(b) else b * alpha
     return Add.apply(a, b)
 
 
 def sub(a: Any, b: Any, alpha: float = 1) -> Any:
     a, b = promote_operands("sub", a, b)
     if alpha != 1:
-        b = mul(b, alpha)
+        b = mul(b, alpha) if is_tensor(b) else b * alpha
     return Sub.apply(a, b)
 
 
