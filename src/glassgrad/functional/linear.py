@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..autograd.node import Op
 from ..tensor import Tensor
 
@@ -19,7 +21,8 @@ class Linear(Op):
         # dx reads W and dW reads x: save only what a needed gradient uses.
         ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
         out_features, in_features = weight.shape
-        x2 = x.reshape(-1, in_features)  # (..., in) -> (N, in): one BLAS call for every batch dim
+        rows = math.prod(x.shape[:-1])  # N, spelled out: reshape(-1, ...) fails on empty inputs
+        x2 = x.reshape(rows, in_features)  # (..., in) -> (N, in): one BLAS call for every batch dim
         y = x2 @ weight.T  # (N, out); BLAS reads Wᵀ through strides, no copy
         if bias is not None:
             y += bias  # y is fresh, so adding in place saves a temporary
@@ -29,13 +32,13 @@ class Linear(Op):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
-        out_features = grad.shape[-1]
-        grad2 = grad.reshape(-1, out_features)  # (..., out) -> (N, out)
+        rows = math.prod(grad.shape[:-1])
+        grad2 = grad.reshape(rows, grad.shape[-1])  # (..., out) -> (N, out)
         grad_x = grad_weight = grad_bias = None
         if needs_x:
             grad_x = (grad2 @ weight).reshape(grad.shape[:-1] + (weight.shape[1],))  # (N, in) -> (..., in)
         if needs_weight:
-            grad_weight = grad2.T @ x.reshape(-1, x.shape[-1])  # (out, N) @ (N, in) = (out, in)
+            grad_weight = grad2.T @ x.reshape(rows, x.shape[-1])  # (out, N) @ (N, in) = (out, in)
         if needs_bias:
             grad_bias = grad2.sum(axis=0)  # (out,)
         return grad_x, grad_weight, grad_bias
