@@ -5,7 +5,7 @@
     (x * x).sum().backward()     # x.grad == 2x
 """
 
-from . import autograd, backend, data, datasets
+from . import autograd, backend, data, datasets, functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     DType,
@@ -114,6 +114,7 @@ from .functions import (
     var,
     where,
 )
+from .serialization import load, save
 from .tensor import Tensor
 
 bool = bool_  # noqa: A001 - `gg.bool` is `torch.bool`
