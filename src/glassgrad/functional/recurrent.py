@@ -1,0 +1,297 @@
+"""Recurrent cells and multi-layer recurrent networks: Elman RNN (tanh or relu), LSTM and GRU.
+
+With PyTorch's gate orders and equations (H the hidden size, σ the logistic sigmoid, ⊙ elementwise):
+
+    RNN:   h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)                  (or relu)
+    LSTM:  i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)   a = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh   (4H wide)
+           c' = f ⊙ c + i ⊙ g          h' = o ⊙ tanh(c')
+    GRU:   r, z = σ(x W_irᵀ + b_ir + h W_hrᵀ + b_hr), σ(… z)
+           n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn))          h' = (1 − z) ⊙ n + z ⊙ h
+
+Two paths compute them, and tests hold them to each other and to PyTorch:
+- Cells (`lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`; used by `nn.LSTMCell` & co.): one step.
+  The matrix products are ordinary graph ops; the elementwise update of the LSTM and GRU is one fused Op with
+  a hand-written backward (`LSTMCellUpdate`, `GRUCellUpdate`) instead of about a dozen graph nodes.
+- Sequences (`lstm`, `gru`, `rnn_tanh`, `rnn_relu`, with the signatures of `torch.lstm` & co.; used by
+  `nn.LSTM` & co.): each layer and direction is one Op over all time steps (`recurrent_layers.py`), with
+  inter-layer dropout in training mode and the two directions' outputs concatenated on the feature axis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+from ..backend import random as random_state
+from ..ops import shape as shape_ops
+from ..tensor import Tensor
+from .recurrent_layers import GRULayer, LSTMLayer, RNNLayer
+
+
+def sigmoid(a: Any) -> Any:
+    """σ(a) = 1/(1 + e^(−a)) computed as ½ + ½ tanh(a/2): the same value, and no overflow for a ≪ 0."""
+    return 0.5 * namespace_of(a).tanh(0.5 * a) + 0.5
+
+
+class LSTMCellUpdate(Op):
+    """(h', c') from the pre-activations a = (a_i, a_f, a_g, a_o) (B, 4H) and c (B, H) (module docstring).
+
+    Backward, with dh, dc' the gradients reaching h' and c':
+        dc = dc' + dh ⊙ o ⊙ (1 − tanh²c')    da_i = dc ⊙ g ⊙ i(1−i)    da_f = dc ⊙ c ⊙ f(1−f)
+        da_g = dc ⊙ i ⊙ (1−g²)    da_o = dh ⊙ tanh c' ⊙ o(1−o)    dc_prev = dc ⊙ f
+    """
+
+    @staticmethod
+    def forward(ctx, gates, c):
+        xp = namespace_of(gates)
+        hidden = c.shape[-1]
+        i, f, o = (sigmoid(gates[..., k * hidden : (k + 1) * hidden]) for k in (0, 1, 3))
+        g = xp.tanh(gates[..., 2 * hidden : 3 * hidden])
+        c_next = f * c + i * g
+        tanh_c = xp.tanh(c_next)
+        ctx.save_for_backward(i, f, g, o, c, tanh_c)
+        return o * tanh_c, c_next
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_c):
+        i, f, g, o, c, tanh_c = ctx.saved_tensors
+        xp = namespace_of(i)
+        dc = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
+        grad_gates = xp.concatenate(
+            [dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), grad_h * tanh_c * o * (1 - o)],
+            axis=-1,
+        )
+        return grad_gates, dc * f
+
+
+class GRUCellUpdate(Op):
+    """h' from the input part gi = x W_ihᵀ + b_ih (B, 3H), the hidden part gh = h W_hhᵀ + b_hh (B, 3H), and h.
+
+    Backward, with dh the gradient reaching h' and q = gh_n:
+        da_n = dh ⊙ (1−z)(1−n²)    da_z = dh ⊙ (h−n) z(1−z)    da_r = da_n ⊙ q ⊙ r(1−r)
+        dgi = (da_r, da_z, da_n)    dgh = (da_r, da_z, da_n ⊙ r)    dh_prev = dh ⊙ z
+    """
+
+    @staticmethod
+    def forward(ctx, gi, gh, h):
+        xp = namespace_of(gi)
+        hidden = h.shape[-1]
+        r = sigmoid(gi[..., :hidden] + gh[..., :hidden])
+        z = sigmoid(gi[..., hidden : 2 * hidden] + gh[..., hidden : 2 * hidden])
+        q = gh[..., 2 * hidden :]
+        n = xp.tanh(gi[..., 2 * hidden :] + r * q)
+        ctx.save_for_backward(r, z, n, q, h)
+        return n + z * (h - n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        r, z, n, q, h = ctx.saved_tensors
+        xp = namespace_of(grad)
+        da_n = grad * (1 - z) * (1 - n * n)
+        da_z = grad * (h - n) * z * (1 - z)
+        da_r = da_n * q * r * (1 - r)
+        grad_gi = xp.concatenate([da_r, da_z, da_n], axis=-1)
+        grad_gh = xp.concatenate([da_r, da_z, da_n * r], axis=-1)
+        return grad_gi, grad_gh, grad * z
+
+
+def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """x Wᵀ + b with graph ops (the cells' matrix products)."""
+    out = x.matmul(weight.t())
+    return out if bias is None else out + bias
+
+
+def rnn_tanh_cell(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """One Elman step: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).  (B, I), (B, H) → (B, H)."""
+    return (_affine(input, w_ih, b_ih) + _affine(hx, w_hh, b_hh)).tanh()
+
+
+def rnn_relu_cell(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """One Elman step: h' = relu(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).  (B, I), (B, H) → (B, H)."""
+    return (_affine(input, w_ih, b_ih) + _affine(hx, w_hh, b_hh)).relu()
+
+
+def lstm_cell(
+    input: Tensor,
+    hx: tuple[Tensor, Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """One LSTM step: (h', c') from x (B, I) and hx = (h, c), each (B, H); PyTorch's gate order i, f, g, o."""
+    h, c = hx
+    gates = _affine(input, w_ih, b_ih) + _affine(h, w_hh, b_hh)  # (B, 4H): one product per operand, all gates
+    return LSTMCellUpdate.apply(gates, c)
+
+
+def gru_cell(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """One GRU step: h' from x (B, I) and h (B, H); gates in PyTorch's order r, z, n."""
+    return GRUCellUpdate.apply(_affine(input, w_ih, b_ih), _affine(hx, w_hh, b_hh), hx)
+
+
+def _inter_layer_dropout(x: Tensor, p: float) -> Tensor:
+    """Inverted dropout between layers: zero each element with probability p, scale the rest by 1/(1−p)."""
+    xp = namespace_of(x.array)
+    if p >= 1.0:
+        return x * 0.0
+    keep = random_state.default_generator().random(x.shape) >= p
+    return x * Tensor(xp.asarray(keep.astype(x.array.dtype) / x.array.dtype.type(1.0 - p)))
+
+
+def _run_layers(
+    mode: str,
+    input: Tensor,
+    initial: tuple[Tensor | None, ...],
+    params: list[Tensor] | tuple[Tensor, ...],
+    has_biases: bool,
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """Stack `num_layers` layers of one or two directions: (output, [h_n per layer·direction], [c_n ...]).
+
+    `params` is PyTorch's flat order: per layer, per direction, w_ih, w_hh, (b_ih, b_hh).
+    """
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    expected = num_layers * directions * per_layer
+    if len(params) != expected:
+        raise ValueError(
+            f"{mode}: expected {expected} weight tensors for {num_layers} layer(s), {directions} "
+            "direction(s) and "
+            f"has_biases={has_biases}, got {len(params)}"
+        )
+    layer_input = input
+    finals_h: list[Tensor] = []
+    finals_c: list[Tensor] = []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            weights = list(params[k * per_layer : (k + 1) * per_layer])
+            w_ih, w_hh = weights[0], weights[1]
+            b_ih, b_hh = (weights[2], weights[3]) if has_biases else (None, None)
+            states = [None if s is None else s[k] for s in initial]  # (B, H) slices of (L·D, B, H)
+            reverse = direction == 1
+            if mode == "lstm":
+                output, h_n, c_n = LSTMLayer.apply(
+                    layer_input, w_ih, w_hh, b_ih, b_hh, *states, reverse, batch_first
+                )
+                finals_c.append(c_n)
+            elif mode == "gru":
+                output, h_n = GRULayer.apply(
+                    layer_input, w_ih, w_hh, b_ih, b_hh, *states, reverse, batch_first
+                )
+            else:
+                nonlinearity = "tanh" if mode == "rnn_tanh" else "relu"
+                output, h_n = RNNLayer.apply(
+                    layer_input, w_ih, w_hh, b_ih, b_hh, *states, nonlinearity, reverse, batch_first
+                )
+            outputs.append(output)
+            finals_h.append(h_n)
+        layer_input = outputs[0] if directions == 1 else shape_ops.cat(outputs, dim=-1)  # (…, D·H)
+        if train and dropout > 0 and layer < num_layers - 1:
+            layer_input = _inter_layer_dropout(layer_input, dropout)
+    return layer_input, finals_h, finals_c
+
+
+def lstm(
+    input: Tensor,
+    hx: tuple[Tensor, Tensor] | None,
+    params: list[Tensor] | tuple[Tensor, ...],
+    has_biases: bool,
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """A multi-layer LSTM over a batched sequence (`torch.lstm`'s signature): returns (output, h_n, c_n).
+
+    input (T, B, I) or (B, T, I) with batch_first; hx = (h0, c0), each (L·D, B, H), or None for zeros;
+    output (T, B, D·H) (or batch first); h_n, c_n (L·D, B, H). D = 2 if bidirectional else 1.
+    """
+    initial = (None, None) if hx is None else tuple(hx)
+    output, finals_h, finals_c = _run_layers(
+        "lstm", input, initial, params, has_biases, num_layers, dropout, train, bidirectional, batch_first
+    )
+    return output, shape_ops.stack(finals_h), shape_ops.stack(finals_c)
+
+
+def gru(
+    input: Tensor,
+    hx: Tensor | None,
+    params: list[Tensor] | tuple[Tensor, ...],
+    has_biases: bool,
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor]:
+    """A multi-layer GRU (`torch.gru`'s signature): returns (output, h_n); shapes as in `lstm`."""
+    output, finals_h, _ = _run_layers(
+        "gru", input, (hx,), params, has_biases, num_layers, dropout, train, bidirectional, batch_first
+    )
+    return output, shape_ops.stack(finals_h)
+
+
+def rnn_tanh(
+    input: Tensor,
+    hx: Tensor | None,
+    params: list[Tensor] | tuple[Tensor, ...],
+    has_biases: bool,
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor]:
+    """A multi-layer Elman RNN with tanh (`torch.rnn_tanh`'s signature): returns (output, h_n)."""
+    output, finals_h, _ = _run_layers(
+        "rnn_tanh", input, (hx,), params, has_biases, num_layers, dropout, train, bidirectional, batch_first
+    )
+    return output, shape_ops.stack(finals_h)
+
+
+def rnn_relu(
+    input: Tensor,
+    hx: Tensor | None,
+    params: list[Tensor] | tuple[Tensor, ...],
+    has_biases: bool,
+    num_layers: int,
+    dropout: float,
+    train: bool,
+    bidirectional: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor]:
+    """A multi-layer Elman RNN with relu (`torch.rnn_relu`'s signature): returns (output, h_n)."""
+    output, finals_h, _ = _run_layers(
+        "rnn_relu", input, (hx,), params, has_biases, num_layers, dropout, train, bidirectional, batch_first
+    )
+    return output, shape_ops.stack(finals_h)
