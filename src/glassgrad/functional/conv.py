@@ -1,0 +1,326 @@
+"""F.conv1d and F.conv2d: convolution as strided windows (im2col) and one matrix product per call.
+
+Cross-correlation, as in PyTorch, of an input X (N, C, H, W) with a weight W (O, C/G, kh, kw) in G groups:
+
+    Y[n, o, h, w] = b[o] + Σ_{c in o's group, i, j} W[o, c, i, j] · Xp[n, c, h·sh + i·dh, w·sw + j·dw]
+
+where Xp is X zero-padded. Written with the window matrix ("cols", one column per output pixel, one row per
+(c, i, j)), it is one matrix product per group:  Y = W₂ · cols  with W₂ = W viewed (O, C/G·kh·kw). So
+
+    dL/dW₂ = G · colsᵀ,    dL/dcols = W₂ᵀ · G,    dL/db = Σ_{n,h,w} G,
+
+and dL/dX is dL/dcols scattered back onto the windows they came from ("col2im": one strided add per kernel
+offset (i, j), since the windows of one offset never overlap each other).
+
+Layout choices, measured on the benchmark shapes (see bench/workloads/cnn.py):
+- cols is (C·kh·kw, N·L): every image in one matrix, so the forward, dL/dW and dL/dcols are each one large
+  BLAS call (a batched product over N is ~30% slower there), and the (O, N, ...) result is transposed to
+  (N, O, ...) in the same pass that adds the bias.
+- "wide" rows for stride 1: the padded image is stored with rows of length R = padded width, and an output row
+  is computed for all R columns (the last (kw−1)·dw are garbage and dropped). Then a window row of every output
+  row lies at one constant flat offset, so each (c, i, j) row of cols is a single contiguous run of Ho·R values
+  and col2im is nine long contiguous adds instead of many runs of W values (3–4× faster in NumPy). The price
+  is R/Wo more columns in the products (16/14 for a padded 14×14 map). Strided convolutions use exact rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.node import Op
+from ..backend import Array, namespace_of
+from ..tensor import Tensor
+
+
+class _Plan:
+    """Shapes of one convolution: the padded buffer, the window view over it, and the output."""
+
+    def __init__(
+        self, x_shape: tuple, w_shape: tuple, stride: tuple, padding: tuple, dilation: tuple
+    ) -> None:
+        self.N, self.C, self.H, self.W = x_shape
+        self.O, _, self.kh, self.kw = w_shape
+        self.sh, self.sw = stride
+        self.top, bottom, self.left, right = padding
+        self.dh, self.dw = dilation
+        padded_h = self.H + self.top + bottom
+        padded_w = self.W + self.left + right
+        self.Ho = (padded_h - self.dh * (self.kh - 1) - 1) // self.sh + 1
+        self.Wo = (padded_w - self.dw * (self.kw - 1) - 1) // self.sw + 1
+        self.R = padded_w  # row length of the padded buffer
+        self.wide = self.sh == 1 and self.sw == 1
+        self.Lw = self.R if self.wide else self.Wo  # columns computed per output row
+        # In wide mode the garbage columns of the last output row read up to (kw−1)·dw values past the padded
+        # image: one extra zero row keeps those reads inside the buffer.
+        self.rows = padded_h + (1 if self.wide and self.Lw > self.Wo else 0)
+        self.L = self.Ho * self.Lw  # columns of cols per image
+
+    def padded(self, x: Array) -> Array:
+        """x (N, C, H, W) copied into a zeroed buffer (N, C, rows, R) at the padding offset."""
+        xp = namespace_of(x)
+        buffer = xp.zeros((self.N, self.C, self.rows, self.R), dtype=x.dtype)
+        buffer[:, :, self.top : self.top + self.H, self.left : self.left + self.W] = x
+        return buffer
+
+    def windows(self, buffer: Array) -> Array:
+        """A strided view (C, kh, kw, N, Ho, Lw) of the buffer: [c, i, j, n, h, w] = buffer[n, c, h·sh+i·dh, w·sw+j·dw].
+
+        For a fixed (i, j) the view touches each buffer element at most once, so col2im may add into it.
+        """
+        xp = namespace_of(buffer)
+        item = buffer.itemsize
+        stride_n, stride_c = buffer.strides[0], buffer.strides[1]
+        row = self.R * item
+        return xp.lib.stride_tricks.as_strided(
+            buffer,
+            shape=(self.C, self.kh, self.kw, self.N, self.Ho, self.Lw),
+            strides=(stride_c, self.dh * row, self.dw * item, stride_n, self.sh * row, self.sw * item),
+        )
+
+    def output_view(self, out: Array) -> Array:
+        """(O, N·L) product -> (N, O, Ho, Wo) view, dropping the garbage columns of wide mode."""
+        out = out.reshape(self.O, self.N, self.Ho, self.Lw)[:, :, :, : self.Wo]  # (O, N, Ho, Wo)
+        return out.transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
+
+
+class Convolution(Op):
+    """Y = conv(X, W) + b in G groups (the module docstring has the formula).
+
+    dL/dW = G·colsᵀ,  dL/dX = col2im(Wᵀ·G),  dL/db = Σ G over batch and pixels
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+        xp = namespace_of(x)
+        unit_height = x.ndim == 3  # conv1d: (N, C, L) runs as a conv2d over (N, C, 1, L)
+        if unit_height:
+            x = x[:, :, None, :]
+            weight = weight[:, :, None, :]
+        plan = _Plan(x.shape, weight.shape, stride, padding, dilation)
+        O, N = plan.O, plan.N
+        # 1. im2col: the windows copied into one matrix (G, C/G·kh·kw, N·L), each row one contiguous run.
+        cols = xp.ascontiguousarray(plan.windows(plan.padded(x)))  # (C, kh, kw, N, Ho, Lw)
+        cols = cols.reshape(groups, -1, N * plan.L)  # (G, K, N·L) with K = C/G·kh·kw
+        # 2. one product per group: (G, O/G, K) @ (G, K, N·L) -> (O, N·L)
+        weight_matrix = weight.reshape(groups, O // groups, -1)
+        out = (weight_matrix[0] @ cols[0] if groups == 1 else weight_matrix @ cols).reshape(O, -1)
+        # 3. add the bias to the fresh product in place (a contiguous pass: 2-3x faster than adding it
+        #    during the transposing copy), then (O, N, Ho, Wo) -> (N, O, Ho, Wo).
+        if bias is not None:
+            out += bias.reshape(O, 1)
+        y = xp.empty((N, O, plan.Ho, plan.Wo), dtype=out.dtype)
+        y[...] = plan.output_view(out)
+        ctx.plan = plan
+        ctx.groups = groups
+        ctx.unit_height = unit_height
+        needs_x, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(cols if needs_weight else None, weight_matrix if needs_x else None)
+        return y[:, :, 0, :] if unit_height else y
+
+    @staticmethod
+    def backward(ctx, grad):
+        plan, groups = ctx.plan, ctx.groups
+        cols, weight_matrix = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
+        xp = namespace_of(grad)
+        if ctx.unit_height:
+            grad = grad[:, :, None, :]
+        O, N = plan.O, plan.N
+        # G as the (O, N·L) matrix of the forward product, zero in the garbage columns of wide mode so that
+        # they add nothing to dW and scatter nothing but zeros in col2im.
+        if plan.Lw == plan.Wo:
+            grad_matrix = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3))  # (O, N, Ho, Wo)
+        else:
+            grad_matrix = xp.zeros((O, N, plan.Ho, plan.Lw), dtype=grad.dtype)
+            grad_matrix[:, :, :, : plan.Wo] = grad.transpose(1, 0, 2, 3)
+        grad_matrix = grad_matrix.reshape(groups, O // groups, N * plan.L)  # (G, O/G, N·L)
+
+        grad_x = grad_weight = grad_bias = None
+        if needs_bias:
+            grad_bias = grad_matrix.reshape(O, -1).sum(axis=1)  # (O,)
+        if needs_weight:
+            # dW₂ = G · colsᵀ: (G, O/G, N·L) @ (G, N·L, K) -> (G, O/G, K)
+            if groups == 1:
+                grad_weight = grad_matrix[0] @ cols[0].T
+            else:
+                grad_weight = grad_matrix @ cols.transpose(0, 2, 1)
+            grad_weight = grad_weight.reshape(O, plan.C // groups, plan.kh, plan.kw)
+            if ctx.unit_height:
+                grad_weight = grad_weight[:, :, 0, :]
+        if needs_x:
+            grad_x = _col2im(plan, groups, weight_matrix, grad_matrix)
+            if ctx.unit_height:
+                grad_x = grad_x[:, :, 0, :]
+        return grad_x, grad_weight, grad_bias, None, None, None, None
+
+
+def _col2im(plan: _Plan, groups: int, weight_matrix: Array, grad_matrix: Array) -> Array:
+    """dL/dX: dL/dcols = W₂ᵀ · G, each kernel offset's columns added back onto the windows they were read from."""
+    xp = namespace_of(grad_matrix)
+    # (G, K, O/G) @ (G, O/G, N·L) -> (G, K, N·L), viewed (C, kh, kw, N, Ho, Lw) like the forward's cols
+    if groups == 1:
+        grad_cols = weight_matrix[0].T @ grad_matrix[0]
+    else:
+        grad_cols = weight_matrix.transpose(0, 2, 1) @ grad_matrix
+    grad_cols = grad_cols.reshape(plan.C, plan.kh, plan.kw, plan.N, plan.Ho, plan.Lw)
+    # The buffer is (C, N, rows, R), so that each offset's add reads and writes one long run per channel
+    # (the (N, C, ...) order is ~1.5x slower here); one transposing copy at the end gives (N, C, H, W).
+    buffer = xp.zeros((plan.C, plan.N, plan.rows, plan.R), dtype=grad_matrix.dtype)
+    windows = plan.windows(buffer.transpose(1, 0, 2, 3))  # the forward's view, over the transposed buffer
+    for i in range(plan.kh):  # kh·kw strided adds: within one offset the windows never overlap
+        for j in range(plan.kw):
+            target = windows[:, i, j]  # (C, N, Ho, Lw) view into the buffer
+            xp.add(target, grad_cols[:, i, j], out=target)
+    interior = buffer[:, :, plan.top : plan.top + plan.H, plan.left : plan.left + plan.W]  # (C, N, H, W)
+    return xp.ascontiguousarray(interior.transpose(1, 0, 2, 3))  # (N, C, H, W)
+
+
+# ---- argument handling ---------------------------------------------------------------------------------------
+
+
+def _pair(name: str, what: str, value: Any, size: int) -> tuple[int, ...]:
+    """An int or a tuple of `size` ints (stride, dilation, padding) as a tuple, checked."""
+    values = (value,) * size if isinstance(value, int) else tuple(value)
+    if len(values) != size or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"{name}: {what} must be an int or a tuple of {size} ints, got {value!r}")
+    return values
+
+
+def _padding(name: str, padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple[int, ...]:
+    """padding as (before, after) per spatial dim, flattened: int, tuple, 'valid' or 'same' (as PyTorch)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0,) * (2 * len(kernel))
+        if padding != "same":
+            raise ValueError(
+                f"{name}: invalid padding string {padding!r}; use 'same', 'valid', an int or a tuple"
+            )
+        if any(s != 1 for s in stride):
+            raise ValueError(
+                f"{name}: padding='same' is not supported for strided convolutions (stride={stride})"
+            )
+        pads: list[int] = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]  # PyTorch puts the odd one on the right/bottom
+        return tuple(pads)
+    values = _pair(name, "padding", padding, len(kernel))
+    if any(v < 0 for v in values):
+        raise ValueError(f"{name}: negative padding is not supported, got padding={padding!r}")
+    return tuple(v for v in values for _ in range(2))
+
+
+def _convolution(
+    name: str,
+    spatial: int,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,  # noqa: A002
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+) -> Tensor:
+    """Check the arguments of conv{spatial}d, handle unbatched input, and apply the Convolution op."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(
+            f"{name}: input and weight must be tensors, got {type(input).__name__} and "
+            f"{type(weight).__name__}"
+        )
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(
+            f"{name}: expected {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, got "
+            f"input of shape {input.shape}"
+        )
+    if weight.ndim != spatial + 2:
+        raise ValueError(
+            f"{name}: expected a {spatial + 2}-D weight (out_channels, in_channels/groups, "
+            f"*kernel_size), got weight of shape {weight.shape}"
+        )
+    if input.ndim == spatial + 1:  # unbatched: run as a batch of one, as PyTorch does
+        return _convolution(
+            name, spatial, input.unsqueeze(0), weight, bias, stride, padding, dilation, groups
+        ).squeeze(0)
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    out_channels, channels_per_group = weight.shape[0], weight.shape[1]
+    if out_channels % groups:
+        raise ValueError(
+            f"{name}: weight of shape {weight.shape} has {out_channels} output channels, not "
+            f"divisible by groups={groups}"
+        )
+    if input.shape[1] != channels_per_group * groups:
+        raise ValueError(
+            f"{name}: with groups={groups}, weight of shape {weight.shape} expects input with "
+            f"{channels_per_group * groups} channels, but input of shape {input.shape} has {input.shape[1]} channels"
+        )
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(
+            f"{name}: weight of shape {weight.shape} expects a bias of shape ({out_channels},), "
+            f"got bias of shape {bias.shape}"
+        )
+    dtypes = {input.dtype, weight.dtype} | ({bias.dtype} if bias is not None else set())
+    if len(dtypes) != 1 or not input.dtype.is_floating_point:
+        raise TypeError(
+            f"{name}: input, weight and bias must have one floating dtype, got {input.dtype}, "
+            f"{weight.dtype}{'' if bias is None else ', ' + str(bias.dtype)}; convert them, e.g. "
+            "input.float()"
+        )
+    kernel = tuple(weight.shape[2:])
+    stride = _pair(name, "stride", stride, spatial)
+    dilation = _pair(name, "dilation", dilation, spatial)
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise ValueError(
+            f"{name}: stride and dilation must be positive, got stride={stride}, dilation={dilation}"
+        )
+    pads = _padding(name, padding, kernel, stride, dilation)
+    padded = tuple(size + pads[2 * k] + pads[2 * k + 1] for k, size in enumerate(input.shape[2:]))
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(r > p for r, p in zip(reach, padded)):
+        raise ValueError(
+            f"{name}: the kernel (size {kernel}, dilation {dilation}, reach {reach}) is larger than the padded "
+            f"input {padded} (input of shape {input.shape}, padding {padding!r}); use a smaller kernel or more padding"
+        )
+    if spatial == 1:  # the op computes conv1d as conv2d over a height of 1
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, (0, 0) + pads
+    return Convolution.apply(input, weight, bias, stride, pads, dilation, groups)
+
+
+def conv2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation over (N, C, H, W) (or unbatched (C, H, W)) input, as torch.nn.functional.conv2d.
+
+    Shapes: weight (O, C/groups, kh, kw), bias (O,) or None; output (N, O, Ho, Wo) with
+    Ho = ⌊(H + pad_top + pad_bottom − dilation·(kh − 1) − 1) / stride⌋ + 1 (Wo alike). `padding` is an int, a pair,
+    'valid' (no padding) or 'same' (output size = input size; stride 1 only; an odd total pad puts the extra row
+    or column at the bottom/right, as PyTorch).
+
+    Example: `F.conv2d(gg.randn(8, 3, 32, 32), gg.randn(16, 3, 3, 3), padding=1)` has shape (8, 16, 32, 32).
+    """
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] | str = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation over (N, C, L) (or unbatched (C, L)) input, as torch.nn.functional.conv1d.
+
+    Shapes: weight (O, C/groups, k), bias (O,) or None; output (N, O, Lo) with
+    Lo = ⌊(L + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1; `padding` as in conv2d.
+
+    Example: `F.conv1d(gg.randn(8, 4, 100), gg.randn(6, 4, 5), padding='same')` has shape (8, 6, 100).
+    """
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
