@@ -1,12 +1,30 @@
 """`glassgrad.nn.functional` (F): composite and fused differentiable functions with PyTorch's signatures."""
 
+from .activation import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    relu,
+    relu6,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .attention import scaled_dot_product_attention
+from .binary_loss import binary_cross_entropy, binary_cross_entropy_with_logits
 from .conv import conv1d, conv2d
 from .dropout import dropout
 from .embedding import embedding
+from .encoding import one_hot
 from .layer_norm import layer_norm, rms_norm
 from .linear import linear
+from .loss import cross_entropy, nll_loss
 from .norm import batch_norm, group_norm
+from .pointwise_loss import huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 
@@ -14,3 +32,6 @@ __all__ = ["layer_norm", "rms_norm", "scaled_dot_product_attention", "dropout", 
            "lstm", "lstm_cell", "gru", "gru_cell", "rnn_tanh", "rnn_tanh_cell", "rnn_relu", "rnn_relu_cell"]
 __all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
             "batch_norm", "group_norm"]
+__all__ += ["relu", "relu6", "leaky_relu", "gelu", "silu", "softplus", "elu", "hardtanh", "sigmoid", "tanh",
+            "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
+            "smooth_l1_loss", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]

@@ -1,0 +1,142 @@
+"""The error function erf, its complement erfc and the normal CDF Φ, vectorised on NumPy/CuPy arrays.
+
+NumPy has no erf, and `math.erf` is one Python call per element. These follow W. J. Cody, "Rational Chebyshev
+approximations for the error function", Math. Comp. 23 (1969) 631-637 (the CALERF routine of SPECFUN), with
+|relative error| < 1e-16 in each of three ranges of y = |x|:
+
+    y ≤ 0.46875        erf(x)  = x · P₁(y²) / Q₁(y²)
+    0.46875 < y ≤ 4    erfc(y) = e^(−y²) · P₂(y) / Q₂(y)
+    y > 4              erfc(y) = e^(−y²) / y · (1/√π − z·P₃(z) / Q₃(z)),   z = 1/y²
+
+and erfc(−y) = 2 − erfc(y). Cody splits e^(−y²) into two factors to keep the last bit of y²; we evaluate it
+directly, which costs at most |y²|·2⁻⁵³ ≈ 1e-13 relative error where erfc is still representable (y < 27):
+far below what float32 can show, and below what float64 finite-difference gradient checks can resolve.
+
+Each range is evaluated on every element with the argument clipped into its range (no boolean gathers, so
+the arrays stay contiguous and the work is a fixed number of passes; the third range only when some |x| > 4),
+then the ranges are selected arithmetically (`select`). Python-float coefficients keep float32 in float32.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..backend import namespace_of
+
+_SMALL = 0.46875  # upper end of the first range
+_MIDDLE = 4.0  # upper end of the second range
+
+# erf(x) = x · (A0 + A1 z + A2 z² + A3 z³ + A4 z⁴) / (B0 + B1 z + B2 z² + B3 z³ + z⁴), z = x², ascending powers
+_A = (3.20937758913846947e03, 3.77485237685302021e02, 1.13864154151050156e02, 3.16112374387056560e00,
+      1.85777706184603153e-1)
+_B = (2.84423683343917062e03, 1.28261652607737228e03, 2.44024637934444173e02, 2.36012909523441209e01, 1.0)
+# erfc(y) = e^(−y²) · (C0 + ... + C8 y⁸) / (D0 + ... + D7 y⁷ + y⁸)
+_C = (1.23033935479799725e03, 2.05107837782607147e03, 1.71204761263407058e03, 8.81952221241769090e02,
+      2.98635138197400131e02, 6.61191906371416295e01, 8.88314979438837594e00, 5.64188496988670089e-1,
+      2.15311535474403846e-8)
+_D = (1.23033935480374942e03, 3.43936767414372164e03, 4.36261909014324716e03, 3.29079923573345963e03,
+      1.62138957456669019e03, 5.37181101862009858e02, 1.17693950891312499e02, 1.57449261107098347e01, 1.0)
+# erfc(y) = e^(−y²)/y · (1/√π − z · (P0 + ... + P5 z⁵) / (Q0 + ... + Q4 z⁴ + z⁵)), z = 1/y²
+_P = (6.58749161529837803e-4, 1.60837851487422766e-2, 1.25781726111229246e-1, 3.60344899949804439e-1,
+      3.05326634961232344e-1, 1.63153871373020978e-2)
+_Q = (2.33520497626869185e-3, 6.05183413124413191e-2, 5.27905102951428412e-1, 1.87295284992346047e00,
+      2.56852019228982242e00, 1.0)
+
+_INV_SQRT_PI = 1 / math.sqrt(math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2.0)
+
+
+def _poly(coefficients: tuple, z: Any) -> Any:
+    """c₀ + c₁z + c₂z² + ... by Horner's rule, coefficients in ascending order."""
+    # In place after the first product: each fresh temporary of a large array costs more than the arithmetic.
+    result = coefficients[-1] * z
+    result += coefficients[-2]
+    for c in reversed(coefficients[:-2]):
+        result *= z
+        result += c
+    return result
+
+
+def select(mask: Any, a: Any, b: Any) -> Any:
+    """where(mask, a, b) for finite a and b, as m·a + (1 − m)·b with m ∈ {0, 1}.
+
+    Exact, because one of the two products is exactly 0. NumPy's `where` branches per element and runs about
+    5x slower than these four vectorised passes when the mask is unpredictable (the sign of activations).
+    """
+    m = mask.astype(a.dtype)
+    result = a * m
+    namespace_of(m).subtract(1, m, out=m)
+    m *= b
+    result += m
+    return result
+
+
+def _erf_small(x: Any) -> Any:
+    """erf(x), accurate for |x| ≤ 0.46875 (x is clipped into that range first)."""
+    x = namespace_of(x).clip(x, -_SMALL, _SMALL)
+    z = x * x
+    result = _poly(_A, z)
+    result /= _poly(_B, z)
+    result *= x
+    return result
+
+
+def _erfc_large(y: Any) -> Any:
+    """erfc(y) for y = |x| ≥ 0.46875 (y is clipped up to 0.46875 first)."""
+    xp = namespace_of(y)
+    y = xp.clip(y, _SMALL, None)
+    decay = y * y
+    xp.negative(decay, out=decay)
+    xp.exp(decay, out=decay)  # e^(−y²)
+    middle = xp.clip(y, None, _MIDDLE)
+    middle_ratio = _poly(_C, middle)
+    middle_ratio /= _poly(_D, middle)
+    result = middle_ratio
+    if bool((y > _MIDDLE).any()):  # one cheap reduction skips the tail range, unused by most activations
+        tail = xp.clip(y, _MIDDLE, None)
+        z = tail * tail
+        xp.reciprocal(z, out=z)  # 1/y²
+        tail_ratio = _poly(_P, z)
+        tail_ratio /= _poly(_Q, z)
+        tail_ratio *= z
+        xp.subtract(_INV_SQRT_PI, tail_ratio, out=tail_ratio)
+        tail_ratio /= tail
+        result = select(y <= _MIDDLE, middle_ratio, tail_ratio)
+    result *= decay
+    return result
+
+
+def _upcast(x: Any) -> Any:
+    # float16 has too little range for the polynomial terms; compute it in float32 and cast back at the end.
+    return x.astype("float32") if x.dtype.itemsize < 4 else x
+
+
+def erf(x: Any) -> Any:
+    """erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, elementwise, to about 1e-16 relative error in float64."""
+    xp = namespace_of(x)
+    x32 = _upcast(x)
+    y = xp.abs(x32)
+    large = _erfc_large(y)
+    xp.subtract(1, large, out=large)
+    large *= xp.sign(x32)  # erf(x) = sign(x) · (1 − erfc(|x|))
+    result = select(y <= _SMALL, _erf_small(x32), large)
+    return result.astype(x.dtype, copy=False)
+
+
+def erfc(x: Any) -> Any:
+    """erfc(x) = 1 − erf(x), computed without cancellation for large positive x."""
+    xp = namespace_of(x)
+    x32 = _upcast(x)
+    y = xp.abs(x32)
+    large = _erfc_large(y)
+    large = select(x32 > 0, large, 2 - large)  # erfc(−y) = 2 − erfc(y)
+    small = _erf_small(x32)
+    xp.subtract(1, small, out=small)
+    result = select(y <= _SMALL, small, large)
+    return result.astype(x.dtype, copy=False)
+
+
+def normal_cdf(x: Any) -> Any:
+    """Φ(x) = ½ erfc(−x/√2), the standard normal CDF; accurate in the far left tail where 1 + erf cancels."""
+    return 0.5 * erfc(x * -_INV_SQRT_2)

@@ -1,0 +1,304 @@
+"""Activation functions: relu, leaky_relu, gelu, silu, softplus, elu, hardtanh, relu6, sigmoid, tanh, softmax.
+
+Each is one fused op with its derivative written out, so a layer costs one graph node. Where a derivative is
+undefined (the kinks of relu, leaky_relu, elu, hardtanh) we choose PyTorch's subgradient, name it in the op's
+docstring, and pin it in tests/functional/test_activation.py.
+
+Branches are taken with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
+piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's `where` branches per element
+and is several times slower on the unpredictable sign pattern of activations.
+
+`inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
+save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
+input does not invalidate the graph.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from ..autograd.node import Op
+from ..backend import namespace_of
+from ..ops import softmax as softmax_ops
+from ..ops import unary
+from ..tensor import Tensor
+from ._special import normal_cdf, select
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_GELU_CUBIC = 0.044715  # the cubic coefficient of GELU's tanh approximation (Hendrycks & Gimpel 2016, §2)
+
+
+class LeakyRelu(Op):
+    """y = x for x > 0, a·x otherwise.   dy/dx = 1 for x > 0, else a (PyTorch's choice: a at x = 0)"""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        xp = namespace_of(x)
+        ctx.save_for_backward(x > 0)
+        # max(x, 0) + a·min(x, 0): one of the two terms is exactly 0, so each branch is exact.
+        y = xp.maximum(x, 0)
+        y += negative_slope * xp.minimum(x, 0)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return select(positive, grad, grad * ctx.inputs[1]), None
+
+
+class Gelu(Op):
+    """y = x·Φ(x), Φ the standard normal CDF (Hendrycks & Gimpel 2016).
+
+    approximate='none':  dy/dx = Φ(x) + x·φ(x),  φ(x) = e^(−x²/2)/√(2π)
+    approximate='tanh':  y = ½x(1 + tanh u),  u = √(2/π)(x + 0.044715x³)
+                         dy/dx = ½(1 + tanh u) + ½x(1 − tanh² u)·√(2/π)(1 + 3·0.044715x²)
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        xp = namespace_of(x)
+        if approximate == "tanh":
+            u = x * x
+            u *= _GELU_CUBIC
+            u += 1
+            u *= x
+            u *= _SQRT_2_OVER_PI  # u = √(2/π)(x + 0.044715x³)
+            half_one_plus_t = xp.tanh(u, out=u)
+            half_one_plus_t += 1
+            half_one_plus_t *= 0.5  # ½(1 + tanh u)
+            ctx.save_for_backward(x, half_one_plus_t)
+            return x * half_one_plus_t
+        cdf = normal_cdf(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, saved = ctx.saved_tensors
+        xp = namespace_of(x)
+        x_squared = x * x
+        if ctx.inputs[1] == "tanh":
+            half_one_plus_t = saved
+            # ½(1 − tanh² u) = 2·h·(1 − h) with h = ½(1 + tanh u): no second tanh.
+            slope = half_one_plus_t * (1 - half_one_plus_t)
+            slope *= 2 * _SQRT_2_OVER_PI
+            x_squared *= 3 * _GELU_CUBIC
+            x_squared += 1
+            slope *= x_squared
+            slope *= x
+            slope += half_one_plus_t
+            slope *= grad
+            return slope, None
+        cdf = saved
+        x_squared *= -0.5
+        pdf = xp.exp(x_squared, out=x_squared)
+        pdf *= _INV_SQRT_2PI  # φ(x)
+        pdf *= x
+        pdf += cdf
+        pdf *= grad
+        return pdf, None
+
+
+class Silu(Op):
+    """y = x·σ(x) (SiLU, also called swish).   dy/dx = σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = namespace_of(x)
+        # σ = 1/(1 + e⁻ˣ): e⁻ˣ overflows to inf for x ≪ 0 and σ becomes exactly 0, the right limit.
+        with np.errstate(over="ignore"):
+            sigma = xp.exp(-x)
+        sigma += 1
+        xp.reciprocal(sigma, out=sigma)
+        y = x * sigma
+        ctx.save_for_backward(sigma, y)  # not x: silu(x, inplace=True) overwrites it
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        sigma, y = ctx.saved_tensors
+        slope = 1 - sigma
+        slope *= y
+        slope += sigma
+        slope *= grad
+        return slope
+
+
+class Softplus(Op):
+    """y = (1/β)·log(1 + e^(βx)), and y = x where βx > threshold.   dy/dx = σ(βx), and 1 where βx > threshold"""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        xp = namespace_of(x)
+        z = x * beta
+        linear = z > threshold
+        # Each branch is evaluated on an argument clipped into its own side of the threshold: e^z cannot
+        # overflow where it is unused, and `select` sees finite values on both sides (also for x = ±inf).
+        z_soft = xp.clip(z, None, threshold)
+        soft = xp.log1p(xp.exp(z_soft))
+        soft /= beta
+        edge = threshold / beta
+        x_linear = xp.clip(x, edge, None) if beta > 0 else xp.clip(x, None, edge)
+        ctx.save_for_backward(z_soft, linear)
+        return select(linear, x_linear, soft)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z_soft, linear = ctx.saved_tensors
+        xp = namespace_of(z_soft)
+        with np.errstate(over="ignore"):
+            sigma = xp.exp(-z_soft)
+        sigma += 1
+        xp.reciprocal(sigma, out=sigma)  # σ(βx)
+        return select(linear, grad, grad * sigma), None, None
+
+
+class Elu(Op):
+    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        xp = namespace_of(x)
+        # max(x, 0) + α·expm1(min(x, 0)): each branch exact, and expm1 keeps precision near 0.
+        y = xp.expm1(xp.minimum(x, 0))
+        y *= alpha
+        y += xp.maximum(x, 0)
+        ctx.save_for_backward(x > 0, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        positive, y = ctx.saved_tensors
+        return select(positive, grad, grad * (y + ctx.inputs[1])), None
+
+
+class Hardtanh(Op):
+    """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)"""
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        ctx.save_for_backward((x > low) & (x < high))
+        return namespace_of(x).clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None
+
+
+# ---- functions -----------------------------------------------------------------------------------------------
+
+
+def _require_float(name: str, input: Any) -> None:  # noqa: A002 - PyTorch's name
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    if input.array.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: expected a floating point tensor, got {input.dtype} of shape {input.shape}; "
+            "convert with .float() first"
+        )
+
+
+def _apply(name: str, input: Tensor, inplace: bool, compute: Callable[[Tensor], Tensor]) -> Tensor:  # noqa: A002
+    """compute(input), or, with inplace=True, the same written into input's memory (input is returned)."""
+    if inplace:
+        return input._write_in_place(name + "_", compute)
+    return compute(input)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
+    """max(x, 0) elementwise; the gradient at x = 0 is 0, as in PyTorch."""
+    return _apply("relu", input, inplace, unary.relu)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(x, 0), 6) elementwise (hardtanh from 0 to 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, negative_slope·x otherwise. Example: `F.leaky_relu(gg.tensor([-2.0, 3.0]))` is [-0.02, 3]."""
+    _require_float("leaky_relu", input)
+    return _apply("leaky_relu", input, inplace, lambda t: LeakyRelu.apply(t, float(negative_slope)))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """x·Φ(x) with Φ the normal CDF (exact, through erf), or its tanh approximation with approximate='tanh'."""
+    _require_float("gelu", input)
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x·σ(x) elementwise (also called swish)."""
+    _require_float("silu", input)
+    return _apply("silu", input, inplace, Silu.apply)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """(1/β)·log(1 + exp(βx)), switching to the identity where βx > threshold for numerical stability."""
+    _require_float("softplus", input)
+    if beta == 0:
+        raise ValueError("softplus: beta must be nonzero (the function divides by it), got 0")
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, α(exp(x) − 1) otherwise."""
+    _require_float("elu", input)
+    return _apply("elu", input, inplace, lambda t: Elu.apply(t, float(alpha)))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x clamped to [min_val, max_val]; the gradient is 0 at the bounds, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"hardtanh: expected a Tensor, got {type(input).__name__}")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    return _apply("hardtanh", input, inplace, lambda t: Hardtanh.apply(t, min_val, max_val))
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1/(1 + exp(−x)) elementwise, computed without overflow."""
+    return unary.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """tanh(x) elementwise."""
+    return unary.tanh(input)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    # PyTorch's legacy choice when dim is omitted: dim 0 for 0-, 1- and 3-d input, dim 1 otherwise.
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+        "argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    """e^x / Σ e^x along `dim` (max-shifted, so exp never overflows); `dtype` casts the input first."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return softmax_ops.softmax(input, dim, _dtype(dtype))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    """x − log Σ e^x along `dim`, computed in one stable pass (never log of a softmax)."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return softmax_ops.log_softmax(input, dim, _dtype(dtype))
+
+
+def _dtype(dtype: Any) -> np.dtype | None:
+    from ..backend import to_dtype
+
+    return None if dtype is None else to_dtype(dtype).np
