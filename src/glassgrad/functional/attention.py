@@ -75,7 +75,7 @@ class ScaledDotProductAttention(Op):
     """O = softmax(s Q Kᵀ + M) V, dropout on P.   dA = P ⊙ (dP − Σ dP ⊙ P); dQ = s dA K, dK = s dAᵀ Q"""
 
     @staticmethod
-    def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale):
+    def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_weights=False):
         xp = namespace_of(q)
         # Scale the smaller of Q (L·E) and the scores (L·S): s·(Q Kᵀ) = (s·Q) Kᵀ.
         if q.shape[-1] <= k.shape[-2]:
@@ -99,19 +99,19 @@ class ScaledDotProductAttention(Op):
         keep = None
         if dropout_p > 0.0:
             # The mask is drawn on the host in float32 from the seeded generator, as F.dropout does.
-            keep = move(
-                default_generator().random(weights.shape, dtype=np.float32) >= dropout_p, device_of(q)
-            )
+            keep = move(default_generator().random(weights.shape, dtype=np.float32) >= dropout_p, device_of(q))
             keep = keep.astype(weights.dtype)
             keep *= 1.0 / (1.0 - dropout_p)  # D / (1 − p)
             dropped = weights * keep  # P'
         else:
             dropped = weights
         ctx.save_for_backward(q, k, v, weights, keep)
-        return dropped @ v  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+        output = dropped @ v  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+        # MultiheadAttention(need_weights=True) also returns P' (after dropout, as PyTorch), a second output.
+        return (output, dropped) if return_weights else output
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, grad_weights=None):
         q, k, v, weights, keep = ctx.saved_tensors
         needs_q, needs_k, needs_v, needs_mask = ctx.needs_input_grad[:4]
         scale = ctx.inputs[6]
@@ -121,8 +121,10 @@ class ScaledDotProductAttention(Op):
             dropped = weights if keep is None else weights * keep
             grad_v = xp.swapaxes(dropped, -1, -2) @ grad  # P'ᵀ G: (..., S, L) @ (..., L, Ev)
         if not (needs_q or needs_k or needs_mask):
-            return grad_q, grad_k, grad_v, None, None, None, None
+            return grad_q, grad_k, grad_v, None, None, None, None, None
         grad_scores = grad @ xp.swapaxes(v, -1, -2)  # dL/dP' = G Vᵀ, (..., L, S), a fresh array
+        if grad_weights is not None:
+            grad_scores += grad_weights  # P' is also an output: its own gradient adds in
         if keep is not None:
             grad_scores *= keep  # dL/dP
         # dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P), in place in grad_scores.
@@ -137,7 +139,7 @@ class ScaledDotProductAttention(Op):
         if needs_k:
             grad_k = xp.swapaxes(grad_scores, -1, -2) @ q  # (..., S, L) @ (..., L, E)
             grad_k *= scale
-        return grad_q, grad_k, grad_v, grad_mask, None, None, None
+        return grad_q, grad_k, grad_v, grad_mask, None, None, None, None
 
 
 def scaled_dot_product_attention(
@@ -187,8 +189,33 @@ def scaled_dot_product_attention(
         attn_mask = _check_mask(attn_mask, query, key, value, L, S)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     return ScaledDotProductAttention.apply(
-        query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale
+        query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, False
     )
+
+
+def attention_with_weights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """`scaled_dot_product_attention` that also returns the attention weights P' (..., L, S), after dropout.
+
+    The same fused op with P' as a second, differentiable output (what MultiheadAttention returns with
+    need_weights=True). Unlike the public function, attn_mask and is_causal may be combined.
+    """
+    _check_qkv(query, key, value)
+    _check_batch_dims(query, key, value)
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p should be in [0, 1), got {dropout_p}")
+    L, S = query.shape[-2], key.shape[-2]
+    if attn_mask is not None:
+        attn_mask = _check_mask(attn_mask, query, key, value, L, S)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, True)
 
 
 def attention_reference(
@@ -231,8 +258,7 @@ def _check_qkv(query: Any, key: Any, value: Any) -> None:
             raise TypeError(f"scaled_dot_product_attention: {name} must be floating point, got {t.dtype}")
         if t.ndim < 2:
             raise ValueError(
-                f"scaled_dot_product_attention: {name} needs at least 2 dims (..., length, features), "
-                f"got {t.shape}"
+                f"scaled_dot_product_attention: {name} needs at least 2 dims (..., length, features), got {t.shape}"
             )
     if not query.dtype == key.dtype == value.dtype:
         raise TypeError(
@@ -265,9 +291,7 @@ def _check_batch_dims(query: Tensor, key: Tensor, value: Tensor) -> None:
 def _check_mask(mask: Any, query: Tensor, key: Tensor, value: Tensor, L: int, S: int) -> Tensor:
     """The mask as the op takes it: bool, or float in the query's dtype; broadcastable to (..., L, S)."""
     if not isinstance(mask, Tensor):
-        raise TypeError(
-            f"scaled_dot_product_attention: attn_mask must be a Tensor or None, got {type(mask).__name__}"
-        )
+        raise TypeError(f"scaled_dot_product_attention: attn_mask must be a Tensor or None, got {type(mask).__name__}")
     kind = mask.array.dtype.kind
     if kind not in "bf":
         raise TypeError(
@@ -305,9 +329,7 @@ def _repeat_kv_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor,
 
     def repeat(t: Tensor) -> Tensor:
         *batch, h, s, e = t.shape
-        expanded = t.unsqueeze(-3).expand(
-            *batch, h, group, s, e
-        )  # (..., Hkv, 1, S, E) -> (..., Hkv, G, S, E)
+        expanded = t.unsqueeze(-3).expand(*batch, h, group, s, e)  # (..., Hkv, 1, S, E) -> (..., Hkv, G, S, E)
         return expanded.reshape(*batch, h * group, s, e)  # (..., Hq, S, E), heads repeated in place
 
     return repeat(key), repeat(value)

@@ -7,18 +7,26 @@ import sys
 
 from .. import functional
 from . import init, utils
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
+from .layer_norm import LayerNorm, RMSNorm
 from .linear import Identity, Linear
 from .module import Module
 from .parameter import Parameter
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 # `import glassgrad.nn.functional as F` needs the submodule registered under that name too.
 sys.modules[__name__ + ".functional"] = functional
 
 __all__ = [
+    "LayerNorm",
+    "MultiheadAttention",
+    "RMSNorm",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Dropout",
     "Embedding",
     "Flatten",
