@@ -5,8 +5,10 @@
    outputs (no recursion, so a 100,000-node recurrence is fine).
 2. Walk that order: each node receives the summed gradient of its outputs, calls its op's backward on raw
    arrays, and passes each input's gradient on — summed back over broadcast dimensions and cast to the
-   input's dtype — to the node that made the input, or into the `.grad` of a leaf.
+   input's dtype — to the node that made the input, or to a leaf's running sum.
 3. Free each node's saved arrays as soon as it is done, unless `retain_graph=True`.
+4. Hand each leaf its summed gradient: its hooks run once on the total (as PyTorch's), then it is added into
+   `.grad` (or returned, for autograd.grad).
 """
 
 from __future__ import annotations
@@ -97,10 +99,11 @@ def run_backward(
     handed_out: set[int] = set()  # arrays other code may hold: a leaf must copy them before owning them
 
     pending: dict[int, list] = {}
+    leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient], handed over in step 4
     root_nodes = []
     for tensor, grad in roots:
         if tensor.grad_fn is None:
-            _deliver_to_leaf(tensor, grad, captured, capture_leaves, handed_out)
+            _sum_into(leaf_grads, tensor, grad)
             continue
         slots = pending.setdefault(id(tensor.grad_fn), [None] * max(1, len(tensor.grad_fn.output_meta)))
         slots[tensor.output_nr] = grad if slots[tensor.output_nr] is None else slots[tensor.output_nr] + grad
@@ -134,7 +137,7 @@ def run_backward(
             grad = _fit(grad, value, current.op.__name__)
             producer, output_nr = edge
             if producer is None:
-                _deliver_to_leaf(value, grad, captured, capture_leaves, handed_out)
+                _sum_into(leaf_grads, value, grad)
                 continue
             slots = pending.get(id(producer))
             if slots is None:
@@ -144,6 +147,11 @@ def run_backward(
         if not retain_graph:
             current.release()
 
+    for leaf, grad in leaf_grads.values():
+        if capture is None:
+            _deliver_to_leaf(leaf, grad, handed_out)
+        elif id(leaf) in capture_leaves:  # autograd.grad: other leaves are left alone, .grad and hooks alike
+            captured[id(leaf)] = _run_hooks({0: leaf._hooks}, [grad])[0] if leaf._hooks else grad
     if capture is None:
         return None
     return [
@@ -151,16 +159,21 @@ def run_backward(
     ]
 
 
-def _deliver_to_leaf(leaf: Any, grad: Any, captured: dict, capture_leaves: set, handed_out: set) -> None:
-    """Accumulate a gradient into a leaf's `.grad` (after its hooks), or capture it for autograd.grad."""
+def _sum_into(leaf_grads: dict, leaf: Any, grad: Any) -> None:
+    """Add one gradient contribution to a leaf's running sum (a leaf used twice gets two)."""
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, grad]
+    else:
+        entry[1] = entry[1] + grad
+
+
+def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
+    """Accumulate a leaf's total gradient into its `.grad`, after its hooks."""
     if leaf._hooks:
         grad = _run_hooks({0: leaf._hooks}, [grad])[0]
-    if id(leaf) in capture_leaves:
-        previous = captured.get(id(leaf))
-        captured[id(leaf)] = grad if previous is None else previous + grad
+    if not leaf.requires_grad:
         return
-    if capture_leaves or not leaf.requires_grad:
-        return  # autograd.grad leaves other leaves' .grad alone
     if leaf.grad is None:
         # Own the array: it may be a view, read-only, or shared with another input (a + b passes one array).
         if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
