@@ -513,7 +513,12 @@ class Tensor:
             alias._requires_grad = self._requires_grad
             alias.grad_fn = self.grad_fn
             alias.output_nr = self.output_nr
-            result = compute(alias)
+            node_module.InPlaceWrite.target = self.array  # ops that save it for backward save a copy instead
+            try:
+                result = compute(alias)
+            finally:
+                node_module.InPlaceWrite.target = None
+                node_module.InPlaceWrite.copy = None
         else:
             result = compute(self)
         if not np.can_cast(result.array.dtype, self.array.dtype, "same_kind"):

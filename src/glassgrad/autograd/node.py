@@ -128,9 +128,16 @@ class Op:
             outputs = tuple(_wrap(array, ctx if record else None, index) for index, array in enumerate(result))
             if record:
                 ctx.output_meta = tuple((out.array.shape, out.array.dtype) for out in outputs)
+            for out in outputs:
+                if out.array.base is not None:
+                    _share_version_with_viewed_input(out, args)
         else:
             outputs = _wrap(result, ctx if record else None, 0)
+            if outputs.array.base is not None:
+                _share_version_with_viewed_input(outputs, args)
         if record and ctx.saved_tensors:
+            if InPlaceWrite.target is not None:
+                _save_original_instead(ctx)
             _remember_versions(ctx, args, outputs)
         return outputs
 
@@ -147,14 +154,47 @@ def _wrap(array: Any, node: Node | None, output_nr: int) -> Any:
     return tensor
 
 
+class InPlaceWrite:
+    """The array an in-place op is about to overwrite, while Tensor._write_in_place computes the new values.
+
+    An op recorded meanwhile that saves that very array for backward (clamp_ saves x, mul_ saves x for the
+    gradient of the other factor) saves a copy of it instead, as PyTorch saves the original self: without the
+    copy the write would change what backward reads, and the version check would refuse the backward.
+    """
+
+    target: Any = None
+    copy: Any = None
+
+
+def _save_original_instead(ctx: Node) -> None:
+    target = InPlaceWrite.target
+    if not any(saved is target for saved in ctx.saved_tensors):
+        return
+    if InPlaceWrite.copy is None:
+        InPlaceWrite.copy = target.copy()
+    ctx.saved_tensors = tuple(InPlaceWrite.copy if saved is target else saved for saved in ctx.saved_tensors)
+
+
+def _share_version_with_viewed_input(output: Any, args: tuple) -> None:
+    """A view (x[0], x.T, reshape, split) shares its input's version counter, as in PyTorch, so an in-place write
+    through either one is seen by a backward that saved the other."""
+    base = output.array.base
+    for value in args:
+        if isinstance(value, _Tensor) and (value.array is base or value.array.base is base):
+            output._version_counter = value._version_counter
+            return
+
+
 def _remember_versions(ctx: Node, args: tuple, outputs: Any) -> None:
     """Note the version of every tensor whose memory backward will read, to catch later in-place writes."""
     candidates = [value for value in args if isinstance(value, _Tensor)]
     candidates.extend(outputs if type(outputs) is tuple else (outputs,))
     versions = []
     for saved in ctx.saved_tensors:
+        # A tensor-level Function saves tensors: detached twins of its inputs that share their memory.
+        saved_array = saved.array if isinstance(saved, _Tensor) else saved
         for tensor in candidates:
-            if saved is tensor or saved is tensor.array:
+            if saved is tensor or saved_array is tensor.array:
                 # Keep the counter, not the tensor: an output holding its own node would make a cycle.
                 counter = tensor._version_counter
                 versions.append((counter, counter[0], tuple(tensor.array.shape)))
