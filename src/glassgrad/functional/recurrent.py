@@ -23,9 +23,9 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from ..backend import random as random_state
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
+from .dropout import dropout as dropout_fn
 from .recurrent_layers import GRULayer, LSTMLayer, RNNLayer
 
 
@@ -152,15 +152,6 @@ def gru_cell(
     return GRUCellUpdate.apply(_affine(input, w_ih, b_ih), _affine(hx, w_hh, b_hh), hx)
 
 
-def _inter_layer_dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout between layers: zero each element with probability p, scale the rest by 1/(1−p)."""
-    xp = namespace_of(x.array)
-    if p >= 1.0:
-        return x * 0.0
-    keep = random_state.default_generator().random(x.shape) >= p
-    return x * Tensor(xp.asarray(keep.astype(x.array.dtype) / x.array.dtype.type(1.0 - p)))
-
-
 def _run_layers(
     mode: str,
     input: Tensor,
@@ -216,7 +207,7 @@ def _run_layers(
             finals_h.append(h_n)
         layer_input = outputs[0] if directions == 1 else shape_ops.cat(outputs, dim=-1)  # (…, D·H)
         if train and dropout > 0 and layer < num_layers - 1:
-            layer_input = _inter_layer_dropout(layer_input, dropout)
+            layer_input = dropout_fn(layer_input, dropout)  # between layers only, as PyTorch
     return layer_input, finals_h, finals_c
 
 

@@ -11,6 +11,8 @@ from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
+from .recurrent import GRU, LSTM, RNN, RNNBase
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .flatten import Flatten, Unflatten
 from .layer_norm import LayerNorm, RMSNorm
 from .linear import Identity, Linear
@@ -29,6 +31,14 @@ __all__ = [
     "TransformerEncoderLayer",
     "Dropout",
     "Embedding",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "Flatten",
     "Identity",
     "Linear",
