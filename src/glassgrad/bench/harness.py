@@ -1,0 +1,242 @@
+"""The benchmark harness: glassgrad against PyTorch eager on the same training step, in one process.
+
+    python benchmarks/run.py mlp              # timed run, prints a table and writes runs/bench/mlp.json
+    python benchmarks/run.py --smoke          # every workload, a few steps, no timing claims (CI)
+
+How a timed run goes:
+1. Set NumPy's BLAS and PyTorch to the same number of threads (reported; NumPy's elementwise ops stay on one).
+2. Build both twins from the same initial weights and batch (`Workload.make_inputs`), then warm up each.
+3. Alternate rounds: each round times `steps` consecutive steps of one framework, then of the other, and the
+   order flips every round, so slow drifts of the machine (clock, caches, other load) hit both alike.
+4. Report the median ms/step of each over all timed steps, the ratio glassgrad/PyTorch, the peak resident
+   memory while each framework ran, and whether both reached the same loss (they did the same computation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import platform
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from .threads import default_threads, set_blas_threads
+from .workload import Step, Workload
+from .workloads import WORKLOADS
+
+
+def _as_float(loss: Any) -> float:
+    return float(loss.item() if hasattr(loss, "item") else loss)
+
+
+def _time_steps(step: Step, count: int) -> tuple[list[float], Any]:
+    """Run `count` steps, timing each; returns (ms per step, the last loss)."""
+    times = []
+    loss = None
+    for _ in range(count):
+        start = time.perf_counter()
+        loss = step()
+        times.append((time.perf_counter() - start) * 1e3)
+    return times, loss
+
+
+# ---- peak memory: Linux's VmHWM, reset per section through /proc/self/clear_refs when allowed -------------
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _reset_peak_rss() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # "5" resets the peak RSS counter (Linux >= 4.0)
+        return True
+    except OSError:
+        return False
+
+
+def _import_torch(threads: int) -> Any:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
+def run_workload(
+    workload: Workload,
+    rounds: int = 5,
+    steps: int | None = None,
+    warmup: int = 3,
+    threads: int | None = None,
+    seed: int = 0,
+    with_torch: bool = True,
+) -> dict[str, Any]:
+    """Time `workload` in glassgrad and (if installed and `with_torch`) PyTorch; returns the result record."""
+    steps = workload.steps_per_round if steps is None else steps
+    threads = threads or default_threads()
+    blas_set = set_blas_threads(threads)
+    torch = _import_torch(threads) if with_torch else None
+
+    inputs = workload.make_inputs(seed)
+    builders = {"glassgrad": workload.glassgrad_step}
+    if torch is not None:
+        builders["torch"] = workload.torch_step
+    step_functions = {name: build(inputs) for name, build in builders.items()}
+
+    times: dict[str, list[float]] = {name: [] for name in step_functions}
+    round_medians: dict[str, list[float]] = {name: [] for name in step_functions}
+    peaks: dict[str, float] = {name: 0.0 for name in step_functions}
+    losses: dict[str, float] = {}
+    can_reset = _reset_peak_rss()
+    # The losses after warmup are compared: both twins did the same early steps (later, both approach 0).
+    warmup_losses = {name: _as_float(_time_steps(step, warmup)[1]) for name, step in step_functions.items()}
+    for round_index in range(rounds):
+        order = list(step_functions) if round_index % 2 == 0 else list(reversed(step_functions))
+        for name in order:
+            if can_reset:
+                _reset_peak_rss()
+            round_times, loss = _time_steps(step_functions[name], steps)
+            peaks[name] = max(peaks[name], _peak_rss_mb())
+            times[name].extend(round_times)
+            round_medians[name].append(statistics.median(round_times))
+            losses[name] = _as_float(loss)
+
+    frameworks = {
+        name: {
+            "median_ms": statistics.median(times[name]),
+            "min_ms": min(times[name]),
+            "round_median_ms": round_medians[name],
+            "peak_rss_mb": peaks[name] if can_reset else None,
+            "warmup_loss": warmup_losses[name],
+            "final_loss": losses[name],
+        }
+        for name in step_functions
+    }
+    record: dict[str, Any] = {
+        "workload": workload.name,
+        "description": workload.description,
+        "device": "cpu",
+        "threads": threads,
+        "blas_threads_set": blas_set,
+        "rounds": rounds,
+        "steps_per_round": steps,
+        "warmup_steps": warmup,
+        "seed": seed,
+        "frameworks": frameworks,
+        "process_peak_rss_mb": _peak_rss_mb() if not can_reset else max(peaks.values()),
+        "versions": {
+            "glassgrad": __version__,
+            "numpy": np.__version__,
+            "torch": getattr(torch, "__version__", None),
+            "python": platform.python_version(),
+        },
+        "machine": platform.platform(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    if "torch" in frameworks:
+        record["ratio"] = frameworks["glassgrad"]["median_ms"] / frameworks["torch"]["median_ms"]
+        difference = abs(warmup_losses["glassgrad"] - warmup_losses["torch"])
+        record["losses_agree"] = difference <= workload.loss_rtol * abs(warmup_losses["torch"])
+    return record
+
+
+def format_report(record: dict[str, Any]) -> str:
+    """The human-readable table of one run."""
+    lines = [
+        f"workload {record['workload']}: {record['description']}",
+        f"threads: {record['threads']} (NumPy BLAS{'' if record['blas_threads_set'] else ' (not settable)'} and "
+        f"torch.set_num_threads); {record['rounds']} alternating rounds x {record['steps_per_round']} steps "
+        f"after {record['warmup_steps']} warmup",
+        f"{'':12}{'median ms/step':>16}{'min ms':>10}{'peak RSS MB':>14}{'warmup loss':>14}",
+    ]
+    for name, stats in record["frameworks"].items():
+        peak = "n/a" if stats["peak_rss_mb"] is None else f"{stats['peak_rss_mb']:.0f}"
+        lines.append(
+            f"{name:12}{stats['median_ms']:16.2f}{stats['min_ms']:10.2f}{peak:>14}{stats['warmup_loss']:14.6f}"
+        )
+    if "ratio" in record:
+        lines.append(f"ratio glassgrad/torch: {record['ratio']:.2f}x")
+        lines.append(f"losses after warmup agree: {'yes' if record['losses_agree'] else 'NO'}")
+    return "\n".join(lines)
+
+
+def smoke(workload: Workload, with_torch: bool = True) -> dict[str, Any]:
+    """A few steps of each twin: everything builds and runs, and the losses agree. No timing claims."""
+    return run_workload(workload, rounds=1, steps=2, warmup=1, threads=1, with_torch=with_torch)
+
+
+def profile_glassgrad(workload: Workload, steps: int = 50, top: int = 25, seed: int = 0) -> str:
+    """cProfile of `steps` glassgrad steps, sorted by total time per function (after one warmup step)."""
+    step = workload.glassgrad_step(workload.make_inputs(seed))
+    step()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        step()
+    profiler.disable()
+    import io
+
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="glassgrad vs PyTorch eager, same training step, one process")
+    parser.add_argument("workloads", nargs="*", help=f"workloads to run (default: all of {sorted(WORKLOADS)})")
+    parser.add_argument("--smoke", action="store_true", help="a few steps each, no timing claims (for CI)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timed rounds (default 5)")
+    parser.add_argument("--steps", type=int, default=None, help="steps per round (default: the workload's)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
+    parser.add_argument("--threads", type=int, default=None, help="threads for both (default: NumPy's BLAS)")
+    parser.add_argument("--no-torch", action="store_true", help="run glassgrad only")
+    parser.add_argument("--out", default="runs/bench", help="folder for the JSON results (default runs/bench)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of glassgrad's step instead")
+    args = parser.parse_args(argv)
+
+    names = args.workloads or sorted(WORKLOADS)
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; known: {sorted(WORKLOADS)}")
+    failed = False
+    for name in names:
+        workload = WORKLOADS[name]
+        if args.profile:
+            print(profile_glassgrad(workload))
+            continue
+        if args.smoke:
+            record = smoke(workload, with_torch=not args.no_torch)
+            agree = record.get("losses_agree", True)
+            failed = failed or not agree
+            print(f"smoke {name}: ok, loss {record['frameworks']['glassgrad']['warmup_loss']:.4f}"
+                  + ("" if "losses_agree" not in record else f", matches torch: {'yes' if agree else 'NO'}"))
+            continue
+        record = run_workload(workload, args.rounds, args.steps, args.warmup, args.threads,
+                              with_torch=not args.no_torch)
+        print(format_report(record))
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"wrote {path}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
