@@ -551,6 +551,12 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         return self._write_in_place("div_", lambda t: arithmetic.div(t, other))
 
+    # `x += y` writes into x, as in PyTorch (a manual update `p -= lr * p.grad` must change the parameter).
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return self._write_in_place("clamp_", lambda t: unary.clamp(t, min, max))
 
