@@ -1,0 +1,160 @@
+"""The `glassgrad` command: train, list recipes, sample, evaluate, rebuild reports, benchmark.
+
+glassgrad train [RECIPE] [--steps N | --epochs E] [--lr LR] [--batch-size B] [--seed S] [--device D] [--out DIR]
+glassgrad train --resume RUN
+glassgrad recipes
+glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
+glassgrad eval RUN
+glassgrad report RUN
+glassgrad bench [WORKLOAD] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .train.recipes import RECIPES
+
+    parser = argparse.ArgumentParser(prog="glassgrad", description="Train and inspect glassgrad models.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a recipe (default: cnn-digits)")
+    train.add_argument(
+        "recipe",
+        nargs="?",
+        default="cnn-digits",
+        choices=sorted(RECIPES),
+        metavar="RECIPE",
+        help=f"one of: {', '.join(sorted(RECIPES))}",
+    )
+    train.add_argument("--steps", type=int, help="optimizer steps (default: the recipe's)")
+    train.add_argument("--epochs", type=float, help="passes over the training data, instead of --steps")
+    train.add_argument("--lr", type=float, help="peak learning rate (default: the recipe's)")
+    train.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    train.add_argument("--out", dest="out_dir", default="runs", help="folder for run directories (default runs/)")
+    train.add_argument("--eval-every", type=int)
+    train.add_argument("--log-every", type=int)
+    train.add_argument("--checkpoint-every", type=int)
+    train.add_argument("--warmup", type=int, help="learning-rate warmup steps (default: the recipe's)")
+    train.add_argument("--patience", type=int, default=0, help="early stopping after N evaluations without improvement")
+    train.add_argument("--resume", metavar="RUN", help="continue the run in this directory from its checkpoint")
+
+    commands.add_parser("recipes", help="list the recipes with their expected results")
+
+    sample = commands.add_parser("sample", help="generate text from a trained text model")
+    sample.add_argument("run")
+    sample.add_argument("--prompt", default="\n")
+    sample.add_argument("--length", type=int, default=500)
+    sample.add_argument("--temperature", type=float, default=0.8)
+    sample.add_argument("--top-k", type=int, default=None)
+    sample.add_argument("--seed", type=int, default=0)
+
+    evaluate = commands.add_parser("eval", help="evaluate a run's checkpoint on its held-out data")
+    evaluate.add_argument("run")
+    report = commands.add_parser("report", help="rebuild a run's plots and report.html")
+    report.add_argument("run")
+
+    bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager")
+    bench.add_argument("workload", nargs="?", default=None)
+    bench.add_argument("--smoke", action="store_true", help="a few steps of each workload, no timing claims")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"glassgrad {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .train.config import TrainConfig
+    from .train.loop import TrainingDiverged
+    from .train.run import train
+
+    config = TrainConfig(
+        recipe=args.recipe,
+        steps=args.steps,
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=args.device,
+        out_dir=args.out_dir,
+        eval_every=args.eval_every,
+        log_every=args.log_every,
+        checkpoint_every=args.checkpoint_every,
+        warmup=args.warmup,
+        patience=args.patience,
+    )
+    try:
+        result = train(config, resume=args.resume)
+    except TrainingDiverged as error:
+        print(f"glassgrad train: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, keeping the last checkpoint written
+        print("\nglassgrad train: stopped; the last checkpoint written is kept", file=sys.stderr)
+        return 130
+    return 130 if result.stop_reason == "interrupted" else 0
+
+
+def _recipes(args: argparse.Namespace) -> int:
+    from .train.recipes import RECIPES
+
+    width = max(len(name) for name in RECIPES)
+    for name, recipe in sorted(RECIPES.items()):
+        status = "" if recipe.available() else "   [needs data files: " + recipe.missing_hint() + "]"
+        print(f"{name:<{width}}  {recipe.summary}\n{'':<{width}}  expected: {recipe.expected}{status}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .backend import random as random_state
+    from .train.run import load_run
+
+    settings, experiment, _ = load_run(args.run)
+    if experiment.kind != "text":
+        raise ValueError(f"{args.run} trained {settings.recipe}, a classifier: `sample` needs a text model")
+    random_state.manual_seed(args.seed)
+    text = experiment.extras["sample"](experiment.model, args.prompt, args.length, args.temperature, args.top_k)
+    print(text)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .train.run import load_run
+
+    settings, experiment, state = load_run(args.run)
+    metrics = experiment.evaluate(experiment.model)
+    shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+    print(f"{settings.recipe} at step {int(state['step'])}: {shown}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .train.run import build_report, load_run
+
+    settings, experiment, _ = load_run(args.run)
+    print(f"report: {build_report(Path(args.run), experiment, settings)}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench.harness import main as bench_main
+
+    return bench_main([*(["--smoke"] if args.smoke else []), *([args.workload] if args.workload else [])])
+
+
+_COMMANDS = {"train": _train, "recipes": _recipes, "sample": _sample, "eval": _eval, "report": _report, "bench": _bench}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Training: the loop (`fit`), callbacks, checkpoints, recipes and run directories behind `glassgrad train`."""
+
+from .batches import ArrayBatches, TextBatches, random_shift
+from .callbacks import Callback, EarlyStopping, MetricsFile, Progress
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import TrainConfig
+from .experiment import Experiment
+from .loop import TrainingDiverged, fit
+
+__all__ = [
+    "ArrayBatches",
+    "Callback",
+    "EarlyStopping",
+    "Experiment",
+    "MetricsFile",
+    "Progress",
+    "TextBatches",
+    "TrainConfig",
+    "TrainingDiverged",
+    "fit",
+    "load_checkpoint",
+    "random_shift",
+    "save_checkpoint",
+]

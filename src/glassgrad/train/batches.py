@@ -1,0 +1,92 @@
+"""Training batches addressed by step number, so a resumed run sees exactly the batches it would have seen.
+
+A batch is a pure function of (seed, step): the shuffle order of an epoch comes from a generator seeded with
+(seed, epoch), and random augmentation or random text windows from one seeded with (seed, step). Resuming at
+step k needs no loader state — only k.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..creation import tensor
+
+
+class ArrayBatches:
+    """Shuffled minibatches of in-memory arrays; each epoch is a fresh permutation, the last partial batch dropped.
+
+    `transform(images, rng)` may augment a batch of inputs (e.g. random shifts) with the given generator.
+    """
+
+    def __init__(
+        self,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        batch_size: int,
+        seed: int,
+        transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if batch_size > len(inputs):
+            raise ValueError(f"batch_size {batch_size} is larger than the {len(inputs)} training examples")
+        self.inputs = inputs
+        self.targets = targets
+        self.batch_size = batch_size
+        self.seed = seed
+        self.transform = transform
+        self.steps_per_epoch = len(inputs) // batch_size
+        self._epoch = -1
+        self._order = np.arange(0)
+
+    def batch(self, step: int) -> tuple[Any, Any]:
+        epoch, position = divmod(step, self.steps_per_epoch)
+        if epoch != self._epoch:
+            self._order = np.random.default_rng([self.seed, epoch]).permutation(len(self.inputs))
+            self._epoch = epoch
+        chosen = self._order[position * self.batch_size : (position + 1) * self.batch_size]
+        inputs = self.inputs[chosen]
+        if self.transform is not None:
+            inputs = self.transform(inputs, np.random.default_rng([self.seed, 1_000_003, step]))
+        return tensor(inputs), tensor(self.targets[chosen])
+
+
+class TextBatches:
+    """Random windows of a token sequence (as nanoGPT's get_batch): inputs x and next-token targets y."""
+
+    def __init__(self, ids: np.ndarray, block_size: int, batch_size: int, seed: int) -> None:
+        if len(ids) <= block_size + 1:
+            raise ValueError(f"the text has {len(ids)} tokens, too few for windows of block_size {block_size}")
+        self.ids = ids.astype(np.int64)
+        self.block_size = block_size
+        self.batch_size = batch_size
+        self.seed = seed
+        self.steps_per_epoch = max(1, len(ids) // (block_size * batch_size))
+
+    def batch(self, step: int) -> tuple[Any, Any]:
+        starts = np.random.default_rng([self.seed, step]).integers(
+            0, len(self.ids) - self.block_size - 1, self.batch_size
+        )
+        window = starts[:, None] + np.arange(self.block_size)  # (B, T) positions
+        return tensor(self.ids[window]), tensor(self.ids[window + 1])
+
+
+def random_shift(max_shift: int) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """Augmentation: move each image (N, C, H, W) by up to `max_shift` pixels in x and y, filling with zeros."""
+
+    def shift(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        count, _, height, width = images.shape
+        padded = np.pad(images, ((0, 0), (0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+        dy, dx = rng.integers(0, 2 * max_shift + 1, size=(2, count))
+        rows = dy[:, None] + np.arange(height)  # (N, H) source rows per image
+        cols = dx[:, None] + np.arange(width)  # (N, W) source columns per image
+        return padded[
+            np.arange(count)[:, None, None, None],
+            np.arange(images.shape[1])[None, :, None, None],
+            rows[:, None, :, None],
+            cols[:, None, None, :],
+        ]
+
+    return shift

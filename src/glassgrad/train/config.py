@@ -1,0 +1,50 @@
+"""The settings of one training run: every knob and its default in one commented place (nanoGPT's train.py,
+as a dataclass instead of globals). `config.json` in the run directory is this, so a run can be reproduced."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass
+class TrainConfig:
+    # None means "the recipe's default"; `Recipe.resolve` fills every None before training starts.
+    recipe: str = "cnn-digits"  # which recipe (see `glassgrad recipes`)
+    steps: int | None = None  # optimizer steps
+    epochs: float | None = None  # alternative to steps: passes over the training set
+    lr: float | None = None  # peak learning rate
+    batch_size: int | None = None  # examples per step
+    seed: int = 0  # seeds initialisation, shuffling, augmentation and dropout: same seed, same run
+    device: str = "cpu"  # "cpu" or "cuda"
+    out_dir: str = "runs"  # run directories go in here: runs/<recipe>-<time>/
+    eval_every: int | None = None  # steps between evaluations
+    log_every: int | None = None  # steps between log lines / metrics.jsonl records
+    checkpoint_every: int | None = None  # steps between checkpoints (default: at each evaluation)
+    warmup: int | None = None  # steps of linear learning-rate warmup before the cosine decay
+    patience: int = 0  # early stopping: evaluations without improvement of the validation loss; 0 = off
+
+    def validate(self) -> None:
+        """Reject impossible settings before any work starts."""
+        if self.lr is not None and self.lr <= 0:
+            raise ValueError(f"--lr must be positive, got {self.lr}")
+        if self.steps is not None and self.epochs is not None:
+            raise ValueError("give either --steps or --epochs, not both")
+        for name in ("steps", "batch_size", "eval_every", "log_every", "checkpoint_every"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        if self.epochs is not None and self.epochs <= 0:
+            raise ValueError(f"--epochs must be positive, got {self.epochs}")
+        if self.warmup is not None and self.warmup < 0:
+            raise ValueError(f"--warmup must not be negative, got {self.warmup}")
+        if self.patience < 0:
+            raise ValueError(f"--patience must not be negative, got {self.patience}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

@@ -1,0 +1,177 @@
+"""One training run from start to report: settings → run directory → loop → plots → report.html.
+
+runs/<recipe>-<time>/
+    config.json        every setting, so `glassgrad train --resume` (or a new run) can reproduce it
+    metrics.jsonl      one JSON object per logged step and per evaluation
+    checkpoint.safetensors   model, optimizer, scheduler, random state and step (written atomically)
+    *.png, report.html the plots and the page that shows them
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..backend import random as random_state
+from .callbacks import EarlyStopping, MetricsFile, Progress
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint
+from .config import TrainConfig
+from .loop import fit
+from .recipes import get_recipe
+
+CONFIG_NAME = "config.json"
+METRICS_NAME = "metrics.jsonl"
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    steps: int
+    metrics: dict
+    train_seconds: float
+    report: Path | None
+    stop_reason: str | None
+
+
+def train(config: TrainConfig, resume: str | Path | None = None, stream: TextIO | None = None) -> RunResult:
+    """Train a recipe (or continue the run in `resume`) and write its run directory."""
+    stream = stream or sys.stdout
+    if resume is not None:
+        run_dir = Path(resume)
+        if not (run_dir / CONFIG_NAME).is_file() or not (run_dir / CHECKPOINT_NAME).is_file():
+            raise FileNotFoundError(
+                f"{run_dir} is not a run directory with a checkpoint ({CONFIG_NAME}, {CHECKPOINT_NAME})"
+            )
+        config = TrainConfig.from_dict(json.loads((run_dir / CONFIG_NAME).read_text()))
+    recipe = get_recipe(config.recipe)
+    settings = recipe.resolve(config)
+    random_state.manual_seed(config.seed)
+    experiment = recipe.build(settings)
+
+    start_step = 0
+    if resume is not None:
+        start_step = int(load_checkpoint(run_dir, experiment)["step"])
+        _drop_records_after(run_dir / METRICS_NAME, start_step)
+        stream.write(f"resuming {run_dir} at step {start_step}/{settings.steps}\n")
+    else:
+        run_dir = new_run_dir(Path(config.out_dir), config.recipe)
+        write_json(run_dir / CONFIG_NAME, settings.to_dict())
+        stream.write(f"training {config.recipe} for {settings.steps} steps → {run_dir}\n")
+
+    callbacks = [Progress(settings.steps, stream), MetricsFile(run_dir / METRICS_NAME)]
+    if settings.patience:
+        callbacks.append(EarlyStopping(settings.patience))
+    loop = fit(
+        experiment,
+        settings.steps,
+        run_dir,
+        callbacks,
+        start_step=start_step,
+        log_every=settings.log_every,
+        eval_every=settings.eval_every,
+        checkpoint_every=settings.checkpoint_every,
+        grad_clip=recipe.grad_clip,
+    )
+
+    if loop.stop_reason == "interrupted":
+        stream.write(
+            f"\ninterrupted at step {loop.step}: checkpoint saved. Resume with:\n"
+            f"    glassgrad train --resume {run_dir}\n"
+        )
+        return RunResult(run_dir, loop.step, loop.last_eval, loop.train_seconds, None, loop.stop_reason)
+    if loop.stop_reason:
+        stream.write(f"stopped at step {loop.step}: {loop.stop_reason}\n")
+    report = build_report(run_dir, experiment, settings)
+    shown = "  ".join(f"{k} {v:.4f}" for k, v in loop.last_eval.items())
+    stream.write(f"done in {loop.train_seconds:.1f} s of training: {shown}\nreport: {report}\n")
+    return RunResult(run_dir, loop.step, loop.last_eval, loop.train_seconds, report, loop.stop_reason)
+
+
+def load_run(run_dir: str | Path) -> tuple[TrainConfig, Any, dict]:
+    """Rebuild a run's experiment from its directory and load its checkpoint: (settings, experiment, state)."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG_NAME).is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run directory: {CONFIG_NAME} is missing")
+    settings = TrainConfig.from_dict(json.loads((run_dir / CONFIG_NAME).read_text()))
+    recipe = get_recipe(settings.recipe)
+    random_state.manual_seed(settings.seed)
+    experiment = recipe.build(settings)
+    state = load_checkpoint(run_dir, experiment)
+    return settings, experiment, state
+
+
+def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
+    """Plots from metrics.jsonl and the trained model, then report.html."""
+    from ..viz import plots
+    from ..viz.report import write_report
+
+    records = read_metrics(run_dir / METRICS_NAME)
+    images = plots.learning_curves(records, run_dir)
+    evaluations = [r["eval"] for r in records if "eval" in r]
+    final = dict(evaluations[-1]) if evaluations else {}
+    final["steps"] = max((r["step"] for r in records), default=0)
+    sample = None
+    if experiment.kind == "classifier":
+        predictions, _ = experiment.evaluate.predict(experiment.model)
+        targets = experiment.extras["test_targets"]
+        classes = experiment.extras["classes"]
+        images.append(plots.confusion_matrix(predictions, targets, classes, run_dir / "confusion_matrix.png"))
+        images.append(
+            plots.misclassified_grid(
+                experiment.extras["test_images"], predictions, targets, classes, run_dir / "misclassified.png"
+            )
+        )
+    elif experiment.kind == "text":
+        sample = experiment.extras["sample"](experiment.model, "\n", 400)
+        images.append(plots.text_sample(sample, run_dir / "sample.png"))
+    return write_report(run_dir, f"glassgrad run: {settings.recipe}", settings.to_dict(), final, images, sample)
+
+
+def new_run_dir(out_dir: Path, recipe: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1000):
+        path = out_dir / (f"{recipe}-{stamp}" + (f"-{attempt}" if attempt else ""))
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a new run directory in {out_dir}")
+
+
+def write_json(path: Path, value: dict) -> None:
+    """Write JSON atomically: a temporary file in the same folder, then a rename."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(value, file, indent=2)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """Records of metrics.jsonl; a line cut short by a kill is skipped."""
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def _drop_records_after(path: Path, step: int) -> None:
+    """On resume, forget what was logged after the checkpoint: those steps will run again."""
+    kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".metrics-", suffix=".tmp")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.writelines(json.dumps(r) + "\n" for r in kept)
+    os.replace(temporary, path)
