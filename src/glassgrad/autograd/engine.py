@@ -75,9 +75,7 @@ def _fit(grad: Any, tensor: Any, op_name: str) -> Any:
                 f"{op_name}: backward returned a gradient of shape {tuple(grad.shape)} for an input of shape "
                 f"{tuple(array.shape)}"
             ) from error
-    # After the sum: NumPy reduces to a 0-d scalar, which Tensor() would turn into float32.
-    if isinstance(grad, np.generic):
-        grad = np.asarray(grad)
+    grad = _array(grad)  # after the sum, which may reduce to a 0-d scalar
     if grad.dtype != array.dtype:
         grad = grad.astype(array.dtype)
     return grad
@@ -165,7 +163,7 @@ def _sum_into(leaf_grads: dict, leaf: Any, grad: Any) -> None:
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, grad]
     else:
-        entry[1] = entry[1] + grad
+        entry[1] = _array(entry[1] + grad)
 
 
 def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
@@ -184,6 +182,11 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         leaf.grad.array += grad
 
 
+def _array(value: Any) -> Any:
+    """NumPy arithmetic on 0-d arrays returns scalars, which Tensor() would turn into float32: keep arrays."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
+
+
 def _fill_missing(current: Node, grads: list) -> list:
     """Outputs that received no gradient get zeros, so every backward sees a full set."""
     if all(g is not None for g in grads):
@@ -199,7 +202,7 @@ def _run_hooks(hooks: dict, grads: list) -> list:
     grads = list(grads)
     for output_nr, functions in hooks.items():
         for function in functions:
-            result = function(node_module._Tensor(grads[output_nr]))
+            result = function(node_module._Tensor(_array(grads[output_nr])))
             if result is not None:
                 grads[output_nr] = result.array if isinstance(result, node_module._Tensor) else result
     return grads
