@@ -58,7 +58,7 @@ class _Windows:
         stride_n, stride_c, stride_h, stride_w = buffer.strides
         return xp.lib.stride_tricks.as_strided(
             buffer,
-            shape=(self.kh, self.kw, self.N, self.C, self.Ho, self.Wo),
+            shape=(self.kh, self.kw, buffer.shape[0], buffer.shape[1], self.Ho, self.Wo),
             strides=(
                 self.dh * stride_h,
                 self.dw * stride_w,
@@ -181,7 +181,7 @@ def _divisor(
         counted[:, :, : geometry.H + 2 * geometry.ph, : geometry.W + 2 * geometry.pw] = 1
     else:
         counted[:, :, geometry.ph : geometry.ph + geometry.H, geometry.pw : geometry.pw + geometry.W] = 1
-    cells = geometry.view(counted).sum(axis=(0, 1))[0, 0]  # (Ho, Wo), small: the batch is 1 here
+    cells = geometry.view(counted).sum(axis=(0, 1))[0, 0]  # (Ho, Wo): the map is one (1, 1) plane
     if not count_include_pad and not geometry.direct and bool((cells == 0).any()):
         cells = xp.maximum(cells, 1)  # a window entirely in padding averages nothing: 0 / 1 = 0
     return cells.astype(dtype)

@@ -9,6 +9,7 @@ from .. import functional
 from . import init, utils
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .recurrent import GRU, LSTM, RNN, RNNBase
@@ -17,13 +18,25 @@ from .flatten import Flatten, Unflatten
 from .layer_norm import LayerNorm, RMSNorm
 from .linear import Identity, Linear
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 # `import glassgrad.nn.functional as F` needs the submodule registered under that name too.
 sys.modules[__name__ + ".functional"] = functional
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "GroupNorm",
+    "MaxPool1d",
+    "MaxPool2d",
     "LayerNorm",
     "MultiheadAttention",
     "RMSNorm",
