@@ -147,7 +147,7 @@ def _operands(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:  # n
                 "give target input's shape"
             ) from None
         warnings.warn(
-            f"{name}: using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            f"{name}: using a target size {target.shape} that is different to the input size {input.shape}. "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same "
             "size.",
             stacklevel=3,
