@@ -31,14 +31,18 @@ def format_tensor(tensor: Any) -> str:
 
 
 def _style(array: np.ndarray) -> dict:
-    """PyTorch's choice of float style: '1.' for whole numbers, 4 decimals, or scientific for wide ranges."""
+    """PyTorch's choice of float style: '1.' for whole numbers, else 4 decimals; scientific (4 decimals) when
+    the nonzero magnitudes span more than 1000x, exceed 1e8, or (for fractions) go below 1e-4."""
     if array.dtype.kind != "f":
         return {}
-    finite = np.abs(array[np.isfinite(array)])
-    if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
-        return {"precision": 0, "floatmode": "fixed"}
-    largest = finite.max() if finite.size else 0.0
-    smallest = finite[finite != 0].min() if np.any(finite != 0) else 1.0
-    if largest >= 1e8 or smallest < 1e-4:
-        return {"formatter": {"float_kind": lambda v: f"{v:.4e}"}}
-    return {"precision": 4, "floatmode": "fixed"}
+    finite = np.abs(array[np.isfinite(array)].astype(np.float64))  # float64: float16 would overflow at 1e8
+    nonzero = finite[finite != 0]
+    largest = nonzero.max() if nonzero.size else 0.0
+    smallest = nonzero.min() if nonzero.size else 1.0
+    wide = largest > 1000 * smallest or largest > 1e8
+    if np.all(finite == np.round(finite)):
+        return _SCIENTIFIC if wide else {"precision": 0, "floatmode": "fixed", "suppress_small": True}
+    return _SCIENTIFIC if wide or smallest < 1e-4 else {"precision": 4, "floatmode": "fixed", "suppress_small": True}
+
+
+_SCIENTIFIC = {"formatter": {"float_kind": lambda v: f"{v:.4e}"}}
