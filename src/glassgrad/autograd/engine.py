@@ -174,7 +174,8 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         return
     if leaf.grad is None:
         # Own the array: it may be a view, read-only, or shared with another input (a + b passes one array).
-        if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+        # (CuPy's flags have no `writeable`: its arrays are writeable unless they are views.)
+        if grad.base is not None or id(grad) in handed_out or not getattr(grad.flags, "writeable", True):
             grad = grad.copy()
         handed_out.add(id(grad))
         leaf.grad = node_module._Tensor(grad)
