@@ -132,6 +132,27 @@ def test_erf_erfc_and_normal_cdf_are_float64_accurate() -> None:
     assert erf(np.zeros(3, dtype=np.float32)).dtype == np.float32
 
 
+def test_float32_normal_cdf_is_accurate_to_float32() -> None:
+    # One Chebyshev fit of erfc (1.2e-7 in exact arithmetic); float32 rounding of y² adds ~1e-6 at |x| = 5.
+    x = np.linspace(-5, 5, 4001).astype(np.float32)
+    reference = np.array([0.5 * math.erfc(-float(v) / math.sqrt(2)) for v in x])
+    result = normal_cdf(x)
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result, reference, rtol=3e-6)
+
+
+def test_blocked_gelu_equals_whole_array_gelu() -> None:
+    from glassgrad.functional._special import _BLOCK, blockwise
+
+    x = np.random.default_rng(0).standard_normal(_BLOCK * 2 + 131).astype(np.float32).reshape(-1, 3)
+    np.testing.assert_array_equal(blockwise(normal_cdf, x), normal_cdf(x))
+    big = gg.tensor(x, requires_grad=True)
+    F.gelu(big).sum().backward()
+    small = gg.tensor(x[:5], requires_grad=True)
+    F.gelu(small).sum().backward()
+    np.testing.assert_array_equal(big.grad.numpy()[:5], small.grad.numpy())
+
+
 def test_activations_stay_finite_at_extreme_inputs() -> None:
     x = gg.tensor([-1e4, -100.0, 100.0, 1e4], requires_grad=True)
     for fn in (F.gelu, F.silu, F.softplus, F.elu, lambda t: F.gelu(t, approximate="tanh")):

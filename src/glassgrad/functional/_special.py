@@ -12,6 +12,14 @@ and erfc(−y) = 2 − erfc(y). Cody splits e^(−y²) into two factors to keep 
 directly, which costs at most |y²|·2⁻⁵³ ≈ 1e-13 relative error where erfc is still representable (y < 27):
 far below what float32 can show, and below what float64 finite-difference gradient checks can resolve.
 
+float32 (and float16, computed in float32) takes a cheaper road that is still accurate to its precision:
+one Chebyshev fit of erfc over all y ≥ 0 (Press et al., Numerical Recipes, 2nd ed., §6.2, `erfcc`),
+    erfc(y) = t·exp(−y² + P(t)),   t = 1/(1 + y/2),   P of degree 9,
+with |relative error| < 1.2e-7 for every y ≥ 0 in exact arithmetic (float32 rounding of y² adds up to
+y²·6e-8 relative: 2e-6 at |x|/√2 = 3.5, still far better than 1 + erf, which cancels to 0 there). It makes
+about a fifth of the passes over the array of the three ranges above, which is what the exact GELU of a
+float32 model spends its time on.
+
 Each range is evaluated on every element with the argument clipped into its range (no boolean gathers, so
 the arrays stay contiguous and the work is a fixed number of passes; the third range only when some |x| > 4),
 then the ranges are selected arithmetically (`select`). Python-float coefficients keep float32 in float32.
@@ -20,12 +28,15 @@ then the ranges are selected arithmetically (`select`). Python-float coefficient
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
+
+import numpy as np
 
 from ..backend import namespace_of
 
 _SMALL = 0.46875  # upper end of the first range
 _MIDDLE = 4.0  # upper end of the second range
+_BLOCK = 1 << 17  # elements per block of `blockwise`: 512 KB of float32, ~20 temporaries fit in L2 + L3
 
 # erf(x) = x · (A0 + A1 z + A2 z² + A3 z³ + A4 z⁴) / (B0 + B1 z + B2 z² + B3 z³ + z⁴), z = x², ascending powers
 _A = (3.20937758913846947e03, 3.77485237685302021e02, 1.13864154151050156e02, 3.16112374387056560e00,
@@ -43,8 +54,32 @@ _P = (6.58749161529837803e-4, 1.60837851487422766e-2, 1.25781726111229246e-1, 3.
 _Q = (2.33520497626869185e-3, 6.05183413124413191e-2, 5.27905102951428412e-1, 1.87295284992346047e00,
       2.56852019228982242e00, 1.0)
 
+# erfc(y) ≈ t·exp(−y² + R0 + R1 t + ... + R9 t⁹), t = 1/(1 + y/2), for float32
+_R = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
+      -0.82215223, 0.17087277)
+
 _INV_SQRT_PI = 1 / math.sqrt(math.pi)
 _INV_SQRT_2 = 1 / math.sqrt(2.0)
+
+
+def blockwise(fn: Callable[..., Any], *arrays: Any) -> Any:
+    """fn(*arrays) for an elementwise fn of same-shape arrays, computed in blocks of _BLOCK elements on NumPy.
+
+    A special function makes some 20 passes over its argument; on whole arrays larger than the cache each pass
+    streams from memory, while a block's temporaries stay in L2: 2-3x faster on 16M float32 elements. CuPy
+    arrays are passed whole (the GPU has no such cache problem, and fewer launches are better).
+    """
+    first = arrays[0]
+    if namespace_of(first) is not np or first.size <= _BLOCK:
+        return fn(*arrays)
+    flat = [array.reshape(-1) for array in arrays]  # (n,) views of contiguous arrays
+    result = None
+    for start in range(0, first.size, _BLOCK):
+        part = fn(*(array[start:start + _BLOCK] for array in flat))
+        if result is None:
+            result = np.empty(first.size, dtype=part.dtype)
+        result[start:start + part.size] = part
+    return result.reshape(first.shape)
 
 
 def _poly(coefficients: tuple, z: Any) -> Any:
@@ -107,9 +142,29 @@ def _erfc_large(y: Any) -> Any:
     return result
 
 
+def _erfc_float32(y: Any) -> Any:
+    """erfc(y) for y = |x| ≥ 0 in float32, to 1.2e-7 relative error (Numerical Recipes' Chebyshev fit)."""
+    xp = namespace_of(y)
+    t = y * 0.5
+    t += 1
+    xp.reciprocal(t, out=t)  # t = 1/(1 + y/2)
+    exponent = _poly(_R, t)
+    exponent -= y * y
+    result = xp.exp(exponent, out=exponent)
+    result *= t
+    return result
+
+
 def _upcast(x: Any) -> Any:
     # float16 has too little range for the polynomial terms; compute it in float32 and cast back at the end.
     return x.astype("float32") if x.dtype.itemsize < 4 else x
+
+
+def _erfc_abs(y: Any) -> Any:
+    """erfc(y) for y = |x| ≥ 0: Cody's three ranges in float64, the single Chebyshev fit otherwise."""
+    if y.dtype.itemsize < 8:
+        return _erfc_float32(y)
+    return select(y <= _SMALL, 1 - _erf_small(y), _erfc_large(y))
 
 
 def erf(x: Any) -> Any:
@@ -117,7 +172,7 @@ def erf(x: Any) -> Any:
     xp = namespace_of(x)
     x32 = _upcast(x)
     y = xp.abs(x32)
-    large = _erfc_large(y)
+    large = _erfc_large(y)  # Cody in every dtype: 1 − erfc would lose erf's relative precision near 0
     xp.subtract(1, large, out=large)
     large *= xp.sign(x32)  # erf(x) = sign(x) · (1 − erfc(|x|))
     result = select(y <= _SMALL, _erf_small(x32), large)
@@ -128,15 +183,16 @@ def erfc(x: Any) -> Any:
     """erfc(x) = 1 − erf(x), computed without cancellation for large positive x."""
     xp = namespace_of(x)
     x32 = _upcast(x)
-    y = xp.abs(x32)
-    large = _erfc_large(y)
-    large = select(x32 > 0, large, 2 - large)  # erfc(−y) = 2 − erfc(y)
-    small = _erf_small(x32)
-    xp.subtract(1, small, out=small)
-    result = select(y <= _SMALL, small, large)
+    tail = _erfc_abs(xp.abs(x32))
+    result = select(x32 < 0, 2 - tail, tail)  # erfc(−y) = 2 − erfc(y)
     return result.astype(x.dtype, copy=False)
 
 
 def normal_cdf(x: Any) -> Any:
     """Φ(x) = ½ erfc(−x/√2), the standard normal CDF; accurate in the far left tail where 1 + erf cancels."""
-    return 0.5 * erfc(x * -_INV_SQRT_2)
+    xp = namespace_of(x)
+    x32 = _upcast(x)
+    half_tail = _erfc_abs(xp.abs(x32) * _INV_SQRT_2)
+    half_tail *= 0.5  # ½ erfc(|x|/√2) = Φ(−|x|)
+    result = select(x32 < 0, half_tail, 1 - half_tail)  # Φ(x) = 1 − Φ(−x)
+    return result.astype(x.dtype, copy=False)

@@ -26,7 +26,7 @@ from ..backend import namespace_of
 from ..ops import softmax as softmax_ops
 from ..ops import unary
 from ..tensor import Tensor
-from ._special import normal_cdf, select
+from ._special import blockwise, normal_cdf, select
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -73,17 +73,16 @@ class Gelu(Op):
             half_one_plus_t *= 0.5  # ½(1 + tanh u)
             ctx.save_for_backward(x, half_one_plus_t)
             return x * half_one_plus_t
-        cdf = normal_cdf(x)
+        cdf = blockwise(normal_cdf, x)
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
     @staticmethod
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
-        xp = namespace_of(x)
-        x_squared = x * x
         if ctx.inputs[1] == "tanh":
             half_one_plus_t = saved
+            x_squared = x * x
             # ½(1 − tanh² u) = 2·h·(1 − h) with h = ½(1 + tanh u): no second tanh.
             slope = half_one_plus_t * (1 - half_one_plus_t)
             slope *= 2 * _SQRT_2_OVER_PI
@@ -94,14 +93,19 @@ class Gelu(Op):
             slope += half_one_plus_t
             slope *= grad
             return slope, None
-        cdf = saved
-        x_squared *= -0.5
-        pdf = xp.exp(x_squared, out=x_squared)
-        pdf *= _INV_SQRT_2PI  # φ(x)
-        pdf *= x
-        pdf += cdf
-        pdf *= grad
-        return pdf, None
+        return blockwise(_gelu_slope, x, saved, grad), None
+
+
+def _gelu_slope(x: Any, cdf: Any, grad: Any) -> Any:
+    """grad · (Φ(x) + x·φ(x)), the exact GELU's backward."""
+    slope = x * x
+    slope *= -0.5
+    namespace_of(x).exp(slope, out=slope)
+    slope *= _INV_SQRT_2PI  # φ(x)
+    slope *= x
+    slope += cdf
+    slope *= grad
+    return slope
 
 
 class Silu(Op):
@@ -222,7 +226,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x for x > 0, negative_slope·x otherwise. Example: `F.leaky_relu(gg.tensor([-2.0, 3.0]))` is [-0.02, 3]."""
+    """x for x > 0, negative_slope·x otherwise: `F.leaky_relu(gg.tensor([-2.0, 3.0]), 0.5)` is [-1.0, 3.0]."""
     _require_float("leaky_relu", input)
     return _apply("leaky_relu", input, inplace, lambda t: LeakyRelu.apply(t, float(negative_slope)))
 
