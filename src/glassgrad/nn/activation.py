@@ -45,8 +45,8 @@ class LeakyReLU(Module):
 
     Example:
         >>> import glassgrad as gg
-        >>> LeakyReLU(0.1)(gg.tensor([-2.0, 3.0])).tolist()
-        [-0.2, 3.0]
+        >>> LeakyReLU(0.5)(gg.tensor([-2.0, 3.0])).tolist()
+        [-1.0, 3.0]
     """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
