@@ -76,7 +76,7 @@ def to_dtype(dtype: object) -> DType:
     if isinstance(dtype, DType):
         return dtype
     if dtype is builtins.float:
-        return default_float
+        return float64  # as PyTorch: the Python type float names torch.float64 (a Python *value* 1.5 is float32)
     if dtype is builtins.int:
         return int64
     if dtype is builtins.bool:

@@ -89,7 +89,10 @@ class Var(Op):
 
 
 class Prod(Op):
-    """y = Π x over one axis.   dy/dx_i = Π_{j≠i} x_j (products of the elements left and right of i; exact with zeros)"""
+    """y = Π x over one axis.   dy/dx_i = Π_{j≠i} x_j
+
+    The product of all others is (product of those left of i) × (product of those right of i): exact with zeros.
+    """
 
     @staticmethod
     def forward(ctx, x, axis, keepdim):

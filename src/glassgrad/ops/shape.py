@@ -215,7 +215,9 @@ def squeeze(x: Any, dim: Any = None) -> Any:
 def unsqueeze(x: Any, dim: int) -> Any:
     ndim = x.array.ndim
     if not -ndim - 1 <= dim <= ndim:
-        raise IndexError(f"unsqueeze: dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], but got {dim})")
+        raise IndexError(
+            f"unsqueeze: dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], but got {dim})"
+        )
     axis = dim % (ndim + 1)
     shape = x.array.shape
     return reshape(x, shape[:axis] + (1,) + shape[axis:])

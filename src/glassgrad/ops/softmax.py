@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
 from .reduce import expand_reduced, normalize_dims
@@ -23,7 +25,8 @@ class LogSumExp(Op):
     def forward(ctx, x, axes, keepdim):
         xp = namespace_of(x)
         peak = _shifted_max(x, axes)
-        y = xp.log(xp.exp(x - peak).sum(axis=axes, keepdims=True)) + peak
+        with np.errstate(divide="ignore"):  # an all −inf row has log 0 = −inf, as PyTorch, without a warning
+            y = xp.log(xp.exp(x - peak).sum(axis=axes, keepdims=True)) + peak
         ctx.save_for_backward(x, y)
         return y if keepdim else y.squeeze(axis=axes)
 
@@ -59,7 +62,8 @@ class LogSoftmax(Op):
     def forward(ctx, x, axis):
         xp = namespace_of(x)
         shifted = x - _shifted_max(x, axis)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        with np.errstate(divide="ignore"):
+            y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         return y
 
