@@ -136,9 +136,13 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The NumPy array behind a cpu tensor (shared memory)."""
         if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on a Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         if self.device.type != "cpu":
-            raise TypeError(f"can't convert {self.device} tensor to numpy; use Tensor.cpu() to copy it to the host first")
+            raise TypeError(
+                f"can't convert {self.device} tensor to numpy; use Tensor.cpu() to copy it to the host first"
+            )
         return self.array
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -375,7 +379,9 @@ class Tensor:
     var = reduce.var
     prod = reduce.prod
 
-    def std(self, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Tensor:
+    def std(
+        self, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+    ) -> Tensor:
         return unary.sqrt(reduce.var(self, dim, correction, keepdim, unbiased))
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -483,7 +489,9 @@ class Tensor:
 
     def __index__(self) -> builtins.int:
         if self.array.dtype.kind not in "iu" or self.array.size != 1:
-            raise TypeError(f"only integer tensors of a single element can be converted to an index, got {self.dtype} {self.shape}")
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, got {self.dtype} {self.shape}"
+            )
         return builtins.int(self.item())
 
     def __repr__(self) -> str:
@@ -562,18 +570,6 @@ class Tensor:
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         return self._write_in_place("masked_fill_", lambda t: select.masked_fill(t, mask, value))
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self.div_(other)
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
