@@ -396,3 +396,21 @@ def test_parameter() -> None:
     assert type(p * 2) is gg.Tensor
     with pytest.raises(TypeError, match="must be a Tensor"):
         nn.Parameter([1.0])
+
+
+def test_deepcopy_copies_parameters_and_buffers() -> None:
+    import copy
+
+    model = Block()
+    clone = copy.deepcopy(model)
+    assert type(clone.fc.weight) is nn.Parameter and clone.fc.weight.array is not model.fc.weight.array
+    np.testing.assert_array_equal(clone.fc.weight.detach().numpy(), model.fc.weight.detach().numpy())
+    clone.running.array[...] = 1.0
+    assert (model.running.numpy() == 0).all()
+
+
+def test_nn_functional_is_glassgrad_functional() -> None:
+    import importlib
+
+    alias = importlib.import_module("glassgrad.nn.functional")  # what `import glassgrad.nn.functional as F` does
+    assert alias is gg.functional and nn.functional is gg.functional
