@@ -42,10 +42,7 @@ def run_both(mode, num_layers=1, bidirectional=False, batch_first=False, bias=Tr
     directions = 2 if bidirectional else 1
     x = rng.standard_normal((batch, steps, input_size) if batch_first else (steps, batch, input_size))
     params = make_params(rng, mode, input_size, hidden, num_layers, bidirectional, bias)
-    states = [
-        rng.standard_normal((num_layers * directions, batch, hidden))
-        for _ in range(2 if mode == "lstm" else 1)
-    ]
+    states = [rng.standard_normal((num_layers * directions, batch, hidden)) for _ in range(2 if mode == "lstm" else 1)]
 
     def call(lib, module_fn):
         leaves = [lib.tensor(a, requires_grad=True) for a in [x, *params, *states]]
@@ -101,9 +98,7 @@ CELLS = {
 def test_cell_matches_torch(mode, bias):
     rng = np.random.default_rng(2)
     batch, input_size, hidden = 3, 4, 5
-    arrays = [rng.standard_normal((batch, input_size))] + [
-        rng.standard_normal((batch, hidden)) for _ in range(2)
-    ]
+    arrays = [rng.standard_normal((batch, input_size))] + [rng.standard_normal((batch, hidden)) for _ in range(2)]
     arrays += make_params(rng, mode, input_size, hidden, 1, False, bias)
 
     def call(lib, fn):
@@ -220,10 +215,57 @@ def test_long_sequence_trains_without_recursion():
     """1,000 steps: one node per layer, so backward neither recurses deeply nor keeps per-step graph nodes."""
     rng = np.random.default_rng(9)
     params = [
-        gg.tensor(a.astype(np.float32), requires_grad=True)
-        for a in make_params(rng, "lstm", 4, 8, 1, False, True)
+        gg.tensor(a.astype(np.float32), requires_grad=True) for a in make_params(rng, "lstm", 4, 8, 1, False, True)
     ]
     x = gg.tensor(rng.standard_normal((1000, 2, 4)).astype(np.float32))
     out, h_n, _ = R.lstm(x, None, params, True, 1, 0.0, True, False, False)
     out.mean().backward()
     assert all(np.isfinite(p.grad.numpy()).all() for p in params)
+
+
+def test_pooled_buffers_survive_retain_graph_and_live_graphs():
+    """The ops reuse big arrays only when nothing else holds them: two live graphs and a retained graph keep
+    their saved activations, so their gradients match fresh computations."""
+    rng = np.random.default_rng(10)
+    params = [
+        gg.tensor(a.astype(np.float32), requires_grad=True) for a in make_params(rng, "lstm", 3, 5, 1, False, True)
+    ]
+    xs = [gg.tensor(rng.standard_normal((4, 2, 3)).astype(np.float32)) for _ in range(2)]
+
+    def grads_of(x, times=1):
+        for p in params:
+            p.grad = None
+        out = R.lstm(x, None, params, True, 1, 0.0, True, False, False)[0]
+        for _ in range(times):
+            out.square().sum().backward(retain_graph=True)
+        return [p.grad.numpy().copy() for p in params]
+
+    expected = [grads_of(x) for x in xs]
+    outs = [R.lstm(x, None, params, True, 1, 0.0, True, False, False)[0] for x in xs]  # both graphs alive
+    for out, want in zip(reversed(outs), reversed(expected)):
+        for p in params:
+            p.grad = None
+        out.square().sum().backward()
+        for p, w in zip(params, want):
+            np.testing.assert_allclose(p.grad.numpy(), w, rtol=1e-6)
+    twice = grads_of(xs[0], times=2)
+    for got, want in zip(twice, expected[0]):
+        np.testing.assert_allclose(got, 2 * want, rtol=1e-5)
+
+
+def test_array_pool_reuses_only_free_arrays():
+    from glassgrad.functional import _workspace
+
+    pool = _workspace.ArrayPool()
+    key = ((3, 4), np.dtype(np.float32))
+    first = pool.empty((3, 4), np.float32)
+    second = pool.empty((3, 4), np.float32)
+    assert second is not first  # `first` is still held here
+    view = second[1:]
+    del second
+    third = pool.empty((3, 4), np.float32)
+    assert third is not view.base and third is not first  # a view keeps its base in use
+    assert len(pool.arrays[key]) == 3
+    del view, first, third
+    pool.empty((3, 4), np.float32)
+    assert len(pool.arrays[key]) == 3  # reused, not grown

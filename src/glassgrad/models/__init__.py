@@ -1,6 +1,7 @@
 """Reference architectures, each one readable file: `MLP`, ..."""
 
+from .char_rnn import CharRNN
 from .gpt import GPT, GPTConfig
 from .mlp import MLP
 
-__all__ = ["GPT", "GPTConfig", "MLP"]
+__all__ = ["CharRNN", "GPT", "GPTConfig", "MLP"]

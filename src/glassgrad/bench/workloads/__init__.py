@@ -1,10 +1,12 @@
 """The registry of benchmark workloads: one file each, named here explicitly (add one line per workload)."""
 
 from ..workload import Workload
+from .lstm import WORKLOAD as LSTM
 from .mlp import WORKLOAD as MLP
 
 WORKLOADS: dict[str, Workload] = {
     "mlp": MLP,
+    "lstm": LSTM,
 }
 
 __all__ = ["WORKLOADS", "Workload"]

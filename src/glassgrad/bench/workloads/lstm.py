@@ -1,0 +1,104 @@
+"""lstm: Embedding(65,64)-LSTM(64,256, batch_first)-Linear(256,65), batch 32 × 64 steps, float32, cross-entropy
+over all positions, AdamW(lr=1e-3): the character-level language model of examples/char_lstm.py.
+
+The recurrence is sequential: 64 steps of a (32, 256) × (256, 1024) matrix product forward and again backward,
+each followed by the gates' elementwise update. glassgrad runs each layer as one fused Op (a Python loop over
+time on raw arrays, weight gradients as one big product at the end); PyTorch eager runs its native CPU LSTM and
+records its backward through autograd.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..workload import Step, Workload
+
+VOCAB = 65
+EMBED = 64
+HIDDEN = 256
+BATCH = 32
+STEPS = 64
+LR = 1e-3
+
+
+def make_inputs(seed: int) -> dict[str, Any]:
+    """A random batch of character ids and targets, and the initial weights of glassgrad's CharRNN."""
+    import glassgrad as gg
+    from glassgrad.models import CharRNN
+
+    rng = np.random.default_rng(seed)
+    gg.manual_seed(seed)
+    model = CharRNN(VOCAB, EMBED, HIDDEN, cell="lstm")
+    state = {name: value.numpy().copy() for name, value in model.state_dict().items()}
+    return {
+        "x": rng.integers(0, VOCAB, (BATCH, STEPS)),
+        "y": rng.integers(0, VOCAB, (BATCH, STEPS)),
+        "state": state,
+    }
+
+
+def glassgrad_step(inputs: dict[str, Any]) -> Step:
+    import glassgrad as gg
+    import glassgrad.functional as F
+    from glassgrad.models import CharRNN
+
+    model = CharRNN(VOCAB, EMBED, HIDDEN, cell="lstm")
+    model.load_state_dict(inputs["state"])
+    optimizer = gg.optim.AdamW(model.parameters(), lr=LR)
+    x = gg.from_numpy(inputs["x"])
+    y = gg.from_numpy(inputs["y"]).reshape(-1)
+
+    def step() -> Any:
+        optimizer.zero_grad()
+        logits, _ = model(x)  # (B, T, V)
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def torch_step(inputs: dict[str, Any]) -> Step:
+    import torch
+
+    class TorchCharRNN(torch.nn.Module):
+        """glassgrad.models.CharRNN(65, 64, 256, cell="lstm") in PyTorch, with the same parameter names."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = torch.nn.Embedding(VOCAB, EMBED)
+            self.rnn = torch.nn.LSTM(EMBED, HIDDEN, batch_first=True)
+            self.head = torch.nn.Linear(HIDDEN, VOCAB)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(self.embedding(x))
+            return self.head(out)
+
+    model = TorchCharRNN()
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in inputs["state"].items()})
+    optimizer = torch.optim.AdamW(model.parameters(), lr=LR)
+    x = torch.from_numpy(inputs["x"])
+    y = torch.from_numpy(inputs["y"]).reshape(-1)
+
+    def step() -> Any:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, VOCAB), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+WORKLOAD = Workload(
+    name="lstm",
+    description="Embedding(65,64)-LSTM(64,256,batch_first)-Linear(256,65), batch 32x64, float32, cross-entropy, "
+    "AdamW(lr=1e-3)",
+    make_inputs=make_inputs,
+    glassgrad_step=glassgrad_step,
+    torch_step=torch_step,
+    steps_per_round=10,
+)
