@@ -55,19 +55,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input and weight must be tensors, got {type(input).__name__} and "
             f"{type(weight).__name__}"
         )
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    # Checks read the raw arrays: this runs once per layer and step, so it stays cheap.
+    x, w = input.array, weight.array
+    b = None if bias is None else bias.array
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ValueError(
             f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape}: the input's "
-            f"last "
-            f"dim must equal in_features = weight.shape[1] (weight is (out_features, in_features))"
+            "last dim must equal in_features = weight.shape[1] (weight is (out_features, in_features))"
         )
-    if bias is not None and bias.shape not in ((weight.shape[0],), ()):
+    if b is not None and b.shape != (w.shape[0],) and b.shape != ():
         raise ValueError(
             f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
             f"expected ({weight.shape[0]},)"
         )
-    dtypes = {input.dtype, weight.dtype} | ({bias.dtype} if bias is not None else set())
-    if len(dtypes) != 1:
+    if x.dtype != w.dtype or (b is not None and b.dtype != w.dtype):
         raise TypeError(
             f"linear: input, weight and bias must have one dtype, got {input.dtype}, {weight.dtype}"
             f"{'' if bias is None else ', ' + str(bias.dtype)}; convert them, e.g. input.float() or "
