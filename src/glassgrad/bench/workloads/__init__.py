@@ -1,10 +1,12 @@
 """The registry of benchmark workloads: one file each, named here explicitly (add one line per workload)."""
 
 from ..workload import Workload
+from .gpt import WORKLOAD as GPT
 from .lstm import WORKLOAD as LSTM
 from .mlp import WORKLOAD as MLP
 
 WORKLOADS: dict[str, Workload] = {
+    "gpt": GPT,
     "mlp": MLP,
     "lstm": LSTM,
 }
