@@ -1,11 +1,12 @@
 """Pooling over (N, C, H, W) maps: F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d, and their 1-D forms.
 
 Max and average pooling read the input through one strided window view (kh, kw, N, C, Ho, Wo) of the padded
-input, [i, j, n, c, h, w] = Xp[n, c, h·sh + i·dh, w·sw + j·dw], and reduce over the kernel offsets (i, j) with
-one vectorised pass per offset over the whole output (a 2×2 pool is four passes). Measured on the benchmark
-shapes, that beats copying the windows out to reduce over a trailing axis (NumPy reduces short strided axes
-slowly) by 3-6x. Backward adds each offset's share back through the same view; when the windows do not
-overlap (stride ≥ reach, the usual 2×2/2) it writes instead of adding.
+input, [i, j, n, c, h, w] = Xp[n, c, h·sh + i·dh, w·sw + j·dw], copy it once into a contiguous array (for a
+2×2/2 pool, the input de-interleaved), and reduce over the kernel offsets with one vectorised pass per offset.
+Measured on the benchmark shapes (NumPy, one core): arithmetic on strided views is ~9x slower than on
+contiguous ones, and reducing a short trailing window axis (argmax over (..., kh·kw)) is slower still, so
+the one copy pays for itself several times. Backward writes each offset's share back through the same view;
+when the windows do not overlap (stride ≥ reach, the usual 2×2/2) it writes instead of adding.
 
     max:  y = max over the window;     dL/dx = g at the window's first maximum (row-major), 0 elsewhere
     avg:  y = Σ window / divisor;      dL/dx = Σ over windows containing x of g / divisor
@@ -98,24 +99,26 @@ class MaxPool(Op):
     """y = max of each window.   dL/dx = g at the first maximal element of each window (row-major), else 0
 
     Ties give the whole gradient to the first maximum, as PyTorch does (after a ReLU, all-zero windows are
-    common). A window's index is kept as the kernel offset i·kw + j of its maximum (int8 for ≤ 127 offsets).
+    common). A window's index is kept as the kernel offset k = i·kw + j of its maximum (int8 for ≤ 127 offsets).
     """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_offsets):
         xp = namespace_of(x)
         geometry = _Windows(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        view = geometry.view(geometry.buffer(x, -math.inf))
-        best = view[0, 0].copy()  # (N, C, Ho, Wo)
-        offset = xp.zeros(best.shape, dtype=np.int8 if geometry.kh * geometry.kw <= 127 else np.int32)
-        for i in range(geometry.kh):
-            for j in range(geometry.kw):
-                if i == 0 and j == 0:
-                    continue
-                candidate = view[i, j]
-                better = candidate > best  # strict: a tie keeps the earlier offset
-                xp.maximum(best, candidate, out=best)  # maximum propagates NaN, as PyTorch's max pool does
-                xp.copyto(offset, i * geometry.kw + j, where=better)
+        count = geometry.kh * geometry.kw
+        windows = xp.ascontiguousarray(geometry.view(geometry.buffer(x, -math.inf)))  # (kh, kw, N, C, Ho, Wo)
+        windows = windows.reshape((count,) + windows.shape[2:])  # (kh·kw, N, C, Ho, Wo)
+        best = windows[0].copy()
+        index_dtype = np.int8 if count <= 127 else np.int32
+        offset = xp.zeros(best.shape, dtype=index_dtype)
+        for k in range(1, count):
+            candidate = windows[k]
+            better = candidate > best  # strict: a tie keeps the earlier offset
+            xp.maximum(best, candidate, out=best)  # maximum propagates NaN, as PyTorch's max pool does
+            # where(better, k, offset) as max(offset, k·better): offsets only grow with k, and NumPy's masked
+            # writes (copyto(where=), putmask) are ~50x slower than this plain integer arithmetic.
+            xp.maximum(offset, better.astype(index_dtype) * index_dtype(k), out=offset)
         ctx.geometry = geometry
         ctx.save_for_backward(offset)
         return (best, offset) if with_offsets else best
@@ -143,12 +146,8 @@ class AvgPool(Op):
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
         xp = namespace_of(x)
         geometry = _Windows(x.shape, kernel, stride, padding, (1, 1), ceil_mode)
-        view = geometry.view(geometry.buffer(x, 0.0))
-        total = view[0, 0].copy()
-        for i in range(geometry.kh):
-            for j in range(geometry.kw):
-                if i or j:
-                    total += view[i, j]
+        windows = xp.ascontiguousarray(geometry.view(geometry.buffer(x, 0.0)))  # (kh, kw, N, C, Ho, Wo)
+        total = windows.sum(axis=(0, 1))  # contiguous adds of whole (N, C, Ho, Wo) slabs
         divisor = _divisor(geometry, count_include_pad, divisor_override, x.dtype, xp)
         ctx.geometry = geometry
         ctx.divisor = divisor

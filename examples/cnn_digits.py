@@ -1,0 +1,122 @@
+"""Train a LeNet-style CNN on the bundled handwritten digits: ≥ 98.5% test accuracy in a few minutes on 2 cores.
+
+The data is `glassgrad.datasets.digits`: 8,000 training and 2,000 test images of 28×28 pixels, shipped with
+glassgrad. The recipe:
+1. standardise the pixels (mean 0.1327, std 0.3107 of the training set);
+2. `ConvNet`: two stages of Conv3×3 → BatchNorm → ReLU → MaxPool2×2 (32 and 64 channels), then
+   Linear(3136, 128) → ReLU → Dropout → Linear(128, 10) (LeCun et al. 1998; Ioffe & Szegedy 2015);
+3. random shifts of up to 2 pixels per image and step (`glassgrad.data.transforms.random_shift`);
+4. AdamW (Loshchilov & Hutter 2019) under a one-cycle learning-rate schedule (Smith & Topin 2017),
+   cross-entropy with a little label smoothing (Szegedy et al. 2016).
+
+    python examples/cnn_digits.py                    # the defaults below
+    python examples/cnn_digits.py --epochs 5 --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+import glassgrad as gg
+import glassgrad.functional as F
+from glassgrad.data.transforms import random_shift
+from glassgrad.datasets import digits
+from glassgrad.models import ConvNet
+
+
+@dataclass
+class Config:
+    channels: tuple[int, ...] = (32, 64)  # output channels of the two conv stages
+    hidden: int = 128  # width of the fully connected hidden layer
+    batch_norm: bool = True  # BatchNorm2d after each convolution: faster, steadier training
+    dropout: float = 0.25  # on the hidden layer of the head, while training
+    epochs: int = 12  # passes over the 8,000 training images
+    batch_size: int = 64
+    max_lr: float = 3e-3  # the one-cycle peak; it starts at max_lr / 25 and ends near 0
+    weight_decay: float = 0.01  # AdamW's decoupled decay
+    label_smoothing: float = 0.05  # targets 0.95 on the true class, the rest spread evenly
+    max_shift: int = 2  # pixels, in each direction, drawn per image and step
+    seed: int = 0
+
+
+def parse_config(argv: list[str] | None = None) -> Config:
+    """Every Config field becomes a --flag with its default (tuples as comma-separated ints)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for field in fields(Config):
+        default = getattr(Config, field.name)
+        if isinstance(default, tuple):
+            kind = lambda text: tuple(int(v) for v in text.split(","))  # noqa: E731
+        elif isinstance(default, bool):
+            kind = lambda text: text.lower() in ("1", "true", "yes")  # noqa: E731
+        else:
+            kind = type(default)
+        parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default)
+    return Config(**vars(parser.parse_args(argv)))
+
+
+def evaluate(model: ConvNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 500) -> float:
+    """Accuracy in [0, 1], in eval mode (running batch-norm statistics, no dropout) and without a graph."""
+    model.eval()
+    correct = 0
+    with gg.no_grad():
+        for start in range(0, len(images), batch_size):
+            logits = model(gg.from_numpy(images[start : start + batch_size]))  # (B, 10)
+            correct += int((logits.argmax(dim=1).numpy() == labels[start : start + batch_size]).sum())
+    model.train()
+    return correct / len(images)
+
+
+def train(config: Config) -> dict[str, float]:
+    """Train from scratch and return {'test_accuracy', 'train_accuracy', 'seconds'}."""
+    gg.manual_seed(config.seed)  # the initial weights and dropout masks
+    rng = np.random.default_rng(config.seed)  # the batch order and the shifts
+    x_train, y_train = digits.load_arrays(train=True, normalize=True)  # (8000, 1, 28, 28) float32, (8000,)
+    x_test, y_test = digits.load_arrays(train=False, normalize=True)  # (2000, 1, 28, 28), (2000,)
+
+    model = ConvNet(1, 10, config.channels, config.hidden, 28, config.batch_norm, config.dropout)
+    optimizer = gg.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
+    steps_per_epoch = len(x_train) // config.batch_size  # the last partial batch is dropped
+    scheduler = gg.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.max_lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch
+    )
+
+    start = time.perf_counter()
+    for epoch in range(config.epochs):
+        order = rng.permutation(len(x_train))
+        total_loss = 0.0
+        for step in range(steps_per_epoch):
+            batch = order[step * config.batch_size : (step + 1) * config.batch_size]
+            images = random_shift(x_train[batch], config.max_shift, rng)  # (B, 1, 28, 28)
+            logits = model(gg.from_numpy(images))  # (B, 10)
+            loss = F.cross_entropy(logits, gg.from_numpy(y_train[batch]), label_smoothing=config.label_smoothing)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total_loss += loss.item()
+        accuracy = evaluate(model, x_test, y_test)
+        elapsed = time.perf_counter() - start
+        print(f"epoch {epoch + 1:3d}  loss {total_loss / steps_per_epoch:.4f}  test accuracy {accuracy:.2%}  "
+              f"({elapsed:.1f} s)")  # fmt: skip
+    seconds = time.perf_counter() - start
+    return {
+        "test_accuracy": evaluate(model, x_test, y_test),
+        "train_accuracy": evaluate(model, x_train, y_train),
+        "seconds": seconds,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    config = parse_config(argv)
+    result = train(config)
+    print(f"test accuracy {result['test_accuracy']:.2%} on 2000 images (train {result['train_accuracy']:.2%}), "
+          f"trained in {result['seconds']:.1f} s")  # fmt: skip
+    return result
+
+
+if __name__ == "__main__":
+    main()
