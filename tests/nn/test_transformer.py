@@ -129,3 +129,17 @@ def test_layer_norm_without_affine_and_rms_norm():
     _check_parity(ours, theirs, RNG.standard_normal((3, 6)))
     with pytest.raises(ValueError, match="normalized_shape"):
         nn.LayerNorm(0)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    import glassgrad.functional as F
+
+    names = ["functional.attention", "functional.layer_norm", "nn.attention", "nn.layer_norm", "nn.transformer",
+             "models.gpt", "models.vit"]  # fmt: skip
+    for name in names:
+        module = importlib.import_module("glassgrad." + name)
+        failures, _ = doctest.testmod(module, extraglobs={"gg": gg, "F": F}, optionflags=doctest.ELLIPSIS)
+        assert failures == 0, name
