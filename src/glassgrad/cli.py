@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--log-every", type=int)
     train.add_argument("--checkpoint-every", type=int)
     train.add_argument("--warmup", type=int, help="learning-rate warmup steps (default: the recipe's)")
+    train.add_argument("--eval-limit", type=int, help="evaluate on the first N held-out examples (quick checks)")
     train.add_argument("--patience", type=int, default=0, help="early stopping after N evaluations without improvement")
     train.add_argument("--resume", metavar="RUN", help="continue the run in this directory from its checkpoint")
 
@@ -94,6 +95,7 @@ def _train(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         checkpoint_every=args.checkpoint_every,
         warmup=args.warmup,
+        eval_limit=args.eval_limit,
         patience=args.patience,
     )
     try:

@@ -20,7 +20,8 @@ def _run_dir(out: Path) -> Path:
 
 @pytest.mark.parametrize("recipe", AVAILABLE)
 def test_each_recipe_trains_and_writes_its_run_directory(recipe: str, tmp_path: Path, capsys) -> None:
-    code = main(["train", recipe, "--steps", "4", "--eval-every", "4", "--log-every", "2", "--out", str(tmp_path)])
+    arguments = ["--steps", "4", "--eval-every", "4", "--log-every", "2", "--eval-limit", "64", "--out", str(tmp_path)]
+    code = main(["train", recipe, *arguments])
     assert code == 0
     run = _run_dir(tmp_path)
     for name in ("config.json", "metrics.jsonl", "checkpoint.safetensors", "loss.png", "lr.png", "report.html"):

@@ -20,8 +20,19 @@ from glassgrad.train.loop import TrainingDiverged
 from glassgrad.train.run import train
 
 STEPS = 40
-SETTINGS = ["mlp-digits", "--steps", str(STEPS), "--eval-every", "20", "--log-every", "5",
-            "--checkpoint-every", "5", "--seed", "3"]
+SETTINGS = [
+    "mlp-digits",
+    "--steps",
+    str(STEPS),
+    "--eval-every",
+    "20",
+    "--log-every",
+    "5",
+    "--checkpoint-every",
+    "5",
+    "--seed",
+    "3",
+]
 
 
 def _final_parameters(run: Path) -> dict:
@@ -39,16 +50,21 @@ def _assert_bit_identical(a: dict, b: dict) -> None:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("reference")
-    config = TrainConfig(recipe="mlp-digits", steps=STEPS, eval_every=20, log_every=5, checkpoint_every=5, seed=3,
-                         out_dir=str(out))
+    config = TrainConfig(
+        recipe="mlp-digits", steps=STEPS, eval_every=20, log_every=5, checkpoint_every=5, seed=3, out_dir=str(out)
+    )
     result = train(config, stream=open(os.devnull, "w"))
     return _final_parameters(result.run_dir)
 
 
 def _start(out: Path, prelude: str = "") -> subprocess.Popen:
     code = f"{prelude}\nimport sys\nfrom glassgrad.cli import main\nsys.exit(main(sys.argv[1:]))"
-    return subprocess.Popen([sys.executable, "-c", code, "train", *SETTINGS, "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "train", *SETTINGS, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_for_step(out: Path, step: int, process: subprocess.Popen, timeout: float = 120) -> Path:
@@ -115,8 +131,8 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: 
     real_loss = experiment_module.classification_loss
     calls = []
 
-    def poisoned(model, inputs, targets):
-        loss, correct = real_loss(model, inputs, targets)
+    def poisoned(model, inputs, targets, **options):
+        loss, correct = real_loss(model, inputs, targets, **options)
         calls.append(1)
         return (loss * float("nan") if len(calls) == 8 else loss), correct
 

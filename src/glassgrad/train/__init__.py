@@ -1,6 +1,6 @@
 """Training: the loop (`fit`), callbacks, checkpoints, recipes and run directories behind `glassgrad train`."""
 
-from .batches import ArrayBatches, TextBatches, random_shift
+from .batches import ArrayBatches, TextBatches
 from .callbacks import Callback, EarlyStopping, MetricsFile, Progress
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -19,6 +19,5 @@ __all__ = [
     "TrainingDiverged",
     "fit",
     "load_checkpoint",
-    "random_shift",
     "save_checkpoint",
 ]

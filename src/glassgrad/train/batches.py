@@ -71,22 +71,3 @@ class TextBatches:
         )
         window = starts[:, None] + np.arange(self.block_size)  # (B, T) positions
         return tensor(self.ids[window]), tensor(self.ids[window + 1])
-
-
-def random_shift(max_shift: int) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
-    """Augmentation: move each image (N, C, H, W) by up to `max_shift` pixels in x and y, filling with zeros."""
-
-    def shift(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        count, _, height, width = images.shape
-        padded = np.pad(images, ((0, 0), (0, 0), (max_shift, max_shift), (max_shift, max_shift)))
-        dy, dx = rng.integers(0, 2 * max_shift + 1, size=(2, count))
-        rows = dy[:, None] + np.arange(height)  # (N, H) source rows per image
-        cols = dx[:, None] + np.arange(width)  # (N, W) source columns per image
-        return padded[
-            np.arange(count)[:, None, None, None],
-            np.arange(images.shape[1])[None, :, None, None],
-            rows[:, None, :, None],
-            cols[:, None, None, :],
-        ]
-
-    return shift

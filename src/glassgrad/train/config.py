@@ -22,6 +22,7 @@ class TrainConfig:
     log_every: int | None = None  # steps between log lines / metrics.jsonl records
     checkpoint_every: int | None = None  # steps between checkpoints (default: at each evaluation)
     warmup: int | None = None  # steps of linear learning-rate warmup before the cosine decay
+    eval_limit: int | None = None  # evaluate on the first N held-out examples (text: windows); None = all
     patience: int = 0  # early stopping: evaluations without improvement of the validation loss; 0 = off
 
     def validate(self) -> None:
@@ -30,7 +31,7 @@ class TrainConfig:
             raise ValueError(f"--lr must be positive, got {self.lr}")
         if self.steps is not None and self.epochs is not None:
             raise ValueError("give either --steps or --epochs, not both")
-        for name in ("steps", "batch_size", "eval_every", "log_every", "checkpoint_every"):
+        for name in ("steps", "batch_size", "eval_every", "log_every", "checkpoint_every", "eval_limit"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")

@@ -42,10 +42,10 @@ class Experiment:
     extras: dict = field(default_factory=dict)
 
 
-def classification_loss(model: Any, inputs: Any, targets: Any) -> tuple[Any, int]:
+def classification_loss(model: Any, inputs: Any, targets: Any, label_smoothing: float = 0.0) -> tuple[Any, int]:
     """Cross-entropy of the model's logits, and how many of the batch it got right."""
     logits = model(inputs)
-    loss = F.cross_entropy(logits, targets)
+    loss = F.cross_entropy(logits, targets, label_smoothing=label_smoothing)
     correct = int((logits.detach().argmax(dim=1) == targets).sum().item())
     return loss, correct
 
@@ -59,8 +59,12 @@ def language_model_loss(model: Any, inputs: Any, targets: Any) -> tuple[Any, Non
     return F.cross_entropy(logits.reshape(batch * time, vocab), targets.reshape(batch * time)), None
 
 
-def classifier_evaluation(inputs: np.ndarray, targets: np.ndarray, batch_size: int = 1000) -> Callable:
-    """`evaluate(model)` for a classifier: loss and accuracy over a held-out set, in eval mode, without a graph."""
+def classifier_evaluation(
+    inputs: np.ndarray, targets: np.ndarray, limit: int | None = None, batch_size: int = 1000
+) -> Callable:
+    """`evaluate(model, final)` for a classifier: loss and accuracy over the held-out set (its first `limit`
+    examples if given), in eval mode, without a graph."""
+    inputs, targets = inputs[:limit], targets[:limit]
 
     def predict(model: Any) -> tuple[np.ndarray, float]:
         was_training = model.training
@@ -76,29 +80,43 @@ def classifier_evaluation(inputs: np.ndarray, targets: np.ndarray, batch_size: i
         model.train(was_training)
         return np.concatenate(predictions), total_loss / len(inputs)
 
-    def evaluate(model: Any) -> dict:
+    def evaluate(model: Any, final: bool = True) -> dict:
         predictions, loss = predict(model)
         return {"val_loss": loss, "val_accuracy": float((predictions == targets).mean())}
 
     evaluate.predict = predict  # the report's confusion matrix reuses it
+    evaluate.targets = targets
     return evaluate
 
 
 def language_model_evaluation(
-    ids: np.ndarray, block_size: int, loss_fn: Callable = language_model_loss, batch_size: int = 64
+    ids: np.ndarray,
+    block_size: int,
+    loss_fn: Callable = language_model_loss,
+    limit: int | None = None,
+    estimate_windows: int = 240,
+    batch_size: int = 64,
 ) -> Callable:
-    """`evaluate(model)` for a language model: mean cross-entropy (nats per token) over the whole held-out split,
-    cut into consecutive non-overlapping windows."""
+    """`evaluate(model, final)` for a language model: mean cross-entropy in nats per token.
 
-    def evaluate(model: Any) -> dict:
-        count = (len(ids) - 1) // block_size
-        starts = np.arange(count) * block_size
+    The held-out split is cut into consecutive, non-overlapping windows of `block_size` (the first `limit`
+    windows if given). The final evaluation reads all of them; evaluations during training read an evenly
+    spaced subset of `estimate_windows` — nanoGPT's idea of a cheap estimate (it uses 20 random batches),
+    made deterministic so a resumed run logs the same numbers.
+    """
+    ids = ids.astype(np.int64)
+    count = min((len(ids) - 1) // block_size, limit or len(ids))
+    starts = np.arange(count) * block_size
+    estimate_starts = starts[np.linspace(0, count - 1, min(estimate_windows, count)).astype(np.int64)]
+
+    def evaluate(model: Any, final: bool = True) -> dict:
+        chosen = starts if final else estimate_starts
         was_training = model.training
         model.eval()
         total, tokens = 0.0, 0
         with no_grad():
-            for first in range(0, count, batch_size):
-                window = starts[first : first + batch_size, None] + np.arange(block_size)
+            for first in range(0, len(chosen), batch_size):
+                window = chosen[first : first + batch_size, None] + np.arange(block_size)  # (B, T)
                 x, y = tensor(ids[window]), tensor(ids[window + 1])
                 loss, _ = loss_fn(model, x, y)
                 total += loss.item() * y.numel()

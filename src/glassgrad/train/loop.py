@@ -73,7 +73,7 @@ def fit(
                     for callback in callbacks:
                         callback.on_step(loop, loop.step, logs)
                 if loop.step % eval_every == 0 or loop.step == total_steps:
-                    _evaluate(loop, callbacks)
+                    _evaluate(loop, callbacks, final=loop.step == total_steps)
                 if interrupt.requested:
                     loop.stop_reason = "interrupted"
                 if loop.step % checkpoint_every == 0 or loop.step == total_steps or loop.stop_reason:
@@ -130,8 +130,8 @@ class _DeferredInterrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def _evaluate(loop: LoopState, callbacks: list[Callback]) -> None:
-    metrics = loop.experiment.evaluate(loop.experiment.model)
+def _evaluate(loop: LoopState, callbacks: list[Callback], final: bool) -> None:
+    metrics = loop.experiment.evaluate(loop.experiment.model, final=final)
     loop.last_eval = metrics
     for callback in callbacks:
         callback.on_evaluate(loop, loop.step, metrics)

@@ -7,6 +7,7 @@ what its default settings gave on 2 CPU cores (see README's recipes table).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ import numpy as np
 
 from .. import nn, optim
 from ..creation import tensor
-from .batches import ArrayBatches, TextBatches, random_shift
+from ..data.transforms import random_shift
+from .batches import ArrayBatches, TextBatches
 from .config import TrainConfig
 from .experiment import (
     Experiment,
@@ -106,6 +108,7 @@ def _image_classifier(
     classes: list[str],
     shift: int,
     weight_decay: float = 0.05,
+    label_smoothing: float = 0.0,
 ) -> Experiment:
     (x_train, y_train), (x_test, y_test) = train, test
     model.to(settings.device)
@@ -115,10 +118,14 @@ def _image_classifier(
         optimizer=optimizer,
         scheduler=warmup_cosine(optimizer, settings.warmup, settings.steps, final_ratio=0.01),
         batches=ArrayBatches(
-            x_train, y_train, settings.batch_size, settings.seed, transform=random_shift(shift) if shift else None
+            x_train,
+            y_train,
+            settings.batch_size,
+            settings.seed,
+            transform=(lambda images, rng: random_shift(images, shift, rng)) if shift else None,
         ),
-        loss_fn=classification_loss,
-        evaluate=classifier_evaluation(x_test, y_test),
+        loss_fn=functools.partial(classification_loss, label_smoothing=label_smoothing),
+        evaluate=classifier_evaluation(x_test, y_test, settings.eval_limit),
         kind="classifier",
         extras={"test_images": raw_test_images, "test_targets": y_test, "classes": classes},
     )
@@ -145,8 +152,10 @@ def build_cnn_digits(settings: TrainConfig) -> Experiment:
     from ..models import ConvNet
 
     train, test, raw = _digits_arrays()
-    model = ConvNet(in_channels=1, num_classes=10)
-    return _image_classifier(settings, model, train, test, raw, [str(d) for d in range(10)], shift=2)
+    model = ConvNet(in_channels=1, num_classes=10, batch_norm=True, dropout=0.25)
+    return _image_classifier(
+        settings, model, train, test, raw, [str(d) for d in range(10)], shift=2, weight_decay=0.01, label_smoothing=0.05
+    )
 
 
 def build_vit_digits(settings: TrainConfig) -> Experiment:
@@ -154,7 +163,9 @@ def build_vit_digits(settings: TrainConfig) -> Experiment:
 
     train, test, raw = _digits_arrays()
     model = ViT(image_size=28, patch_size=7, in_channels=1, num_classes=10, dim=64, depth=4, heads=4, mlp_dim=128)
-    return _image_classifier(settings, model, train, test, raw, [str(d) for d in range(10)], shift=2)
+    return _image_classifier(
+        settings, model, train, test, raw, [str(d) for d in range(10)], shift=2, weight_decay=0.05, label_smoothing=0.1
+    )
 
 
 def _files_present(folder: Path, names: list[str]) -> Callable[[], str | None]:
@@ -233,7 +244,7 @@ def _text_experiment(
         scheduler=warmup_cosine(optimizer, settings.warmup, settings.steps, final_ratio=0.1),
         batches=TextBatches(train_data.data, block_size, settings.batch_size, settings.seed),
         loss_fn=loss_fn,
-        evaluate=language_model_evaluation(val_data.data, block_size, loss_fn),
+        evaluate=language_model_evaluation(val_data.data, block_size, loss_fn, settings.eval_limit),
         kind="text",
         extras={"sample": sample, "encode": train_data.encode, "decode": train_data.decode},
     )
@@ -280,22 +291,22 @@ RECIPES: dict[str, Recipe] = {
             "LeNet-style CNN with batch norm on the bundled digits (the default)",
             "≥ 98.5% test accuracy",
             build_cnn_digits,
-            steps=1000,
-            lr=2e-3,
+            steps=1500,
+            lr=3e-3,
             batch_size=64,
             eval_every=250,
             log_every=25,
             train_size=8000,
-            warmup=50,
+            warmup=150,
         ),
         Recipe(
             "vit-digits",
             "Vision Transformer (patches 7×7, 4 blocks) on the bundled digits",
             "≥ 95% test accuracy",
             build_vit_digits,
-            steps=3000,
-            lr=1e-3,
-            batch_size=64,
+            steps=1560,
+            lr=2e-3,
+            batch_size=128,
             eval_every=500,
             log_every=50,
             train_size=8000,

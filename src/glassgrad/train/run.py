@@ -119,7 +119,7 @@ def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
     sample = None
     if experiment.kind == "classifier":
         predictions, _ = experiment.evaluate.predict(experiment.model)
-        targets = experiment.extras["test_targets"]
+        targets = experiment.evaluate.targets
         classes = experiment.extras["classes"]
         images.append(plots.confusion_matrix(predictions, targets, classes, run_dir / "confusion_matrix.png"))
         images.append(
