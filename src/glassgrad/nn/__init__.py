@@ -26,8 +26,6 @@ from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
-from .recurrent import GRU, LSTM, RNN, RNNBase
-from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .flatten import Flatten, Unflatten
 from .layer_norm import LayerNorm, RMSNorm
 from .linear import Identity, Linear
@@ -46,6 +44,8 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, RNNBase
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 # `import glassgrad.nn.functional as F` needs the submodule registered under that name too.
