@@ -14,8 +14,9 @@ offset (i, j), since the windows of one offset never overlap each other).
 
 Layout choices, measured on the benchmark shapes (see bench/workloads/cnn.py):
 - cols is (C·kh·kw, N·L): every image in one matrix, so the forward, dL/dW and dL/dcols are each one large
-  BLAS call (a batched product over N is ~30% slower there), and the (O, N, ...) result is transposed to
-  (N, O, ...) in the same pass that adds the bias.
+  BLAS call (a batched product over N is ~30% slower there); the (O, N, ...) result is copied to (N, O, ...).
+- backward takes G channels last, (N·L, O): dL/dW = (cols · G)ᵀ and dL/dcols = G · W₂ are then the faster
+  orientation of the same products (~20% on one core), and col2im adds whole pixels (C values) at a time.
 - "wide" rows for stride 1: the padded image is stored with rows of length R = padded width, and an output row
   is computed for all R columns (the last (kw−1)·dw are garbage and dropped). Then a window row of every output
   row lies at one constant flat offset, so each (c, i, j) row of cols is a single contiguous run of Ho·R values
@@ -65,7 +66,7 @@ class _Plan:
     def windows(self, buffer: Array) -> Array:
         """A strided view (C, kh, kw, N, Ho, Lw) of the buffer: [c, i, j, n, h, w] = buffer[n, c, h·sh+i·dh, w·sw+j·dw].
 
-        For a fixed (i, j) the view touches each buffer element at most once, so col2im may add into it.
+        For a fixed (i, j) the view touches each buffer element at most once (so col2im may add into it).
         """
         xp = namespace_of(buffer)
         item = buffer.itemsize
@@ -75,6 +76,18 @@ class _Plan:
             buffer,
             shape=(self.C, self.kh, self.kw, self.N, self.Ho, self.Lw),
             strides=(stride_c, self.dh * row, self.dw * item, stride_n, self.sh * row, self.sw * item),
+        )
+
+    def windows_last(self, buffer: Array) -> Array:
+        """The same windows over a channels-last buffer (N, rows, R, C): a view (kh, kw, N, Ho, Lw, C)."""
+        xp = namespace_of(buffer)
+        item = buffer.itemsize
+        pixel = self.C * item
+        row = self.R * pixel
+        return xp.lib.stride_tricks.as_strided(
+            buffer,
+            shape=(self.kh, self.kw, self.N, self.Ho, self.Lw, self.C),
+            strides=(self.dh * row, self.dw * pixel, buffer.strides[0], self.sh * row, self.sw * pixel, item),
         )
 
     def output_view(self, out: Array) -> Array:
@@ -114,65 +127,72 @@ class Convolution(Op):
         ctx.groups = groups
         ctx.unit_height = unit_height
         needs_x, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        ctx.save_for_backward(cols if needs_weight else None, weight_matrix if needs_x else None)
+        ctx.save_for_backward(cols if needs_weight else None, weight if needs_x else None)
         return y[:, :, 0, :] if unit_height else y
 
     @staticmethod
     def backward(ctx, grad):
         plan, groups = ctx.plan, ctx.groups
-        cols, weight_matrix = ctx.saved_tensors
+        cols, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
         xp = namespace_of(grad)
         if ctx.unit_height:
             grad = grad[:, :, None, :]
-        O, N = plan.O, plan.N
-        # G as the (O, N·L) matrix of the forward product, zero in the garbage columns of wide mode so that
-        # they add nothing to dW and scatter nothing but zeros in col2im.
+        O, N, NL = plan.O, plan.N, plan.N * plan.L
+        # G as an (N·L, O) matrix, channels last: then dW = (cols · G)ᵀ and dcols = G · W₂ both run in the
+        # faster orientation for BLAS (~20% on the benchmark shapes). In wide mode G is zero in the garbage
+        # columns, so they add nothing to dW and scatter nothing but zeros in col2im.
         if plan.Lw == plan.Wo:
-            grad_matrix = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3))  # (O, N, Ho, Wo)
+            grad_rows = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1))  # (N, Ho, Wo, O)
         else:
-            grad_matrix = xp.zeros((O, N, plan.Ho, plan.Lw), dtype=grad.dtype)
-            grad_matrix[:, :, :, : plan.Wo] = grad.transpose(1, 0, 2, 3)
-        grad_matrix = grad_matrix.reshape(groups, O // groups, N * plan.L)  # (G, O/G, N·L)
+            grad_rows = xp.zeros((N, plan.Ho, plan.Lw, O), dtype=grad.dtype)
+            grad_rows[:, :, : plan.Wo] = grad.transpose(0, 2, 3, 1)
+        grad_rows = grad_rows.reshape(NL, O)
+        # Per group g, G_g is the (N·L, O/G) block of columns: (G, N·L, O/G) as a view.
+        grad_groups = grad_rows.reshape(NL, groups, O // groups).transpose(1, 0, 2)
 
         grad_x = grad_weight = grad_bias = None
         if needs_bias:
-            grad_bias = xp.einsum("ol->o", grad_matrix.reshape(O, -1))  # (O,); einsum: ~3x faster than sum here
+            grad_bias = xp.einsum("lo->o", grad_rows)  # (O,); einsum: ~3x faster than sum(axis=0) here
         if needs_weight:
-            # dW₂ = G · colsᵀ: (G, O/G, N·L) @ (G, N·L, K) -> (G, O/G, K)
+            # dW₂ = (cols · G)ᵀ: (G, K, N·L) @ (G, N·L, O/G) -> (G, K, O/G) -> (G, O/G, K)
             if groups == 1:
-                grad_weight = grad_matrix[0] @ cols[0].T
+                grad_weight = (cols[0] @ grad_rows).T
             else:
-                grad_weight = grad_matrix @ cols.transpose(0, 2, 1)
+                grad_weight = (cols @ grad_groups).transpose(0, 2, 1)
             grad_weight = grad_weight.reshape(O, plan.C // groups, plan.kh, plan.kw)
             if ctx.unit_height:
                 grad_weight = grad_weight[:, :, 0, :]
         if needs_x:
-            grad_x = _col2im(plan, groups, weight_matrix, grad_matrix)
+            grad_x = _col2im(plan, groups, weight, grad_rows, grad_groups)
             if ctx.unit_height:
                 grad_x = grad_x[:, :, 0, :]
         return grad_x, grad_weight, grad_bias, None, None, None, None
 
 
-def _col2im(plan: _Plan, groups: int, weight_matrix: Array, grad_matrix: Array) -> Array:
-    """dL/dX: dL/dcols = W₂ᵀ · G, each kernel offset's columns added back onto the windows they were read from."""
-    xp = namespace_of(grad_matrix)
-    # (G, K, O/G) @ (G, O/G, N·L) -> (G, K, N·L), viewed (C, kh, kw, N, Ho, Lw) like the forward's cols
-    if groups == 1:
-        grad_cols = weight_matrix[0].T @ grad_matrix[0]
+def _col2im(plan: _Plan, groups: int, weight: Array, grad_rows: Array, grad_groups: Array) -> Array:
+    """dL/dX: dL/dcols = G · W₂ (channels last), each kernel offset's values added back onto its windows."""
+    xp = namespace_of(grad_rows)
+    C, kh, kw, G = plan.C, plan.kh, plan.kw, groups
+    # W₂ with rows (o) and columns (i, j, c) per group: (G, O/G, kh·kw·C/G)
+    # (O, C/G, kh, kw) -> (G, O/G, kh, kw, C/G) -> (G, O/G, kh·kw·C/G)
+    weight_rows = weight.reshape(G, plan.O // G, C // G, kh, kw).transpose(0, 1, 3, 4, 2)
+    weight_rows = weight_rows.reshape(G, plan.O // G, -1)
+    if G == 1:
+        grad_cols = (grad_rows @ weight_rows[0])[None]  # (1, N·L, kh·kw·C)
     else:
-        grad_cols = weight_matrix.transpose(0, 2, 1) @ grad_matrix
-    grad_cols = grad_cols.reshape(plan.C, plan.kh, plan.kw, plan.N, plan.Ho, plan.Lw)
-    # The buffer is (C, N, rows, R), so that each offset's add reads and writes one long run per channel
-    # (the (N, C, ...) order is ~1.5x slower here); one transposing copy at the end gives (N, C, H, W).
-    buffer = xp.zeros((plan.C, plan.N, plan.rows, plan.R), dtype=grad_matrix.dtype)
-    windows = plan.windows(buffer.transpose(1, 0, 2, 3))  # the forward's view, over the transposed buffer
-    for i in range(plan.kh):  # kh·kw strided adds: within one offset the windows never overlap
-        for j in range(plan.kw):
-            target = windows[:, i, j]  # (C, N, Ho, Lw) view into the buffer
-            xp.add(target, grad_cols[:, i, j], out=target)
-    interior = buffer[:, :, plan.top : plan.top + plan.H, plan.left : plan.left + plan.W]  # (C, N, H, W)
-    return xp.ascontiguousarray(interior.transpose(1, 0, 2, 3))  # (N, C, H, W)
+        grad_cols = grad_groups @ weight_rows  # (G, N·L, kh·kw·C/G)
+    # (G, N, Ho, Lw, kh, kw, C/G) -> (N, Ho, Lw, kh, kw, G, C/G): a view, no copy
+    grad_cols = grad_cols.reshape(G, plan.N, plan.Ho, plan.Lw, kh, kw, C // G).transpose(1, 2, 3, 4, 5, 0, 6)
+    # A channels-last buffer (N, rows, R, C): each offset's add reads and writes runs of whole pixels.
+    buffer = xp.zeros((plan.N, plan.rows, plan.R, C), dtype=grad_rows.dtype)
+    windows = plan.windows_last(buffer)  # (kh, kw, N, Ho, Lw, C)
+    for i in range(kh):  # kh·kw strided adds: within one offset the windows never overlap
+        for j in range(kw):
+            target = windows[i, j].reshape(plan.N, plan.Ho, plan.Lw, G, C // G)  # a view into the buffer
+            xp.add(target, grad_cols[:, :, :, i, j], out=target)
+    interior = buffer[:, plan.top : plan.top + plan.H, plan.left : plan.left + plan.W]  # (N, H, W, C)
+    return xp.ascontiguousarray(interior.transpose(0, 3, 1, 2))  # (N, C, H, W)
 
 
 # ---- argument handling ---------------------------------------------------------------------------------------
