@@ -6,7 +6,7 @@ import tarfile
 
 import numpy as np
 import pytest
-from format_writers import cifar_archive_bytes, cifar_records
+from .format_writers import cifar_archive_bytes, cifar_records
 
 import glassgrad as gg
 from glassgrad.data import DataLoader

@@ -5,7 +5,7 @@ import hashlib
 
 import numpy as np
 import pytest
-from format_writers import idx_bytes, mnist_arrays, write_idx
+from .format_writers import idx_bytes, mnist_arrays, write_idx
 
 import glassgrad as gg
 from glassgrad.data import DataLoader

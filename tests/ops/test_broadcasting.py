@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
-from test_parity import check_parity
-from test_table import DOMAINS, const
+from .test_parity import check_parity
+from .test_table import DOMAINS, const
 
 SETTINGS = settings(max_examples=30, deadline=None)
 MATMUL_SIGNATURE = "(m?,n),(n,p?)->(m?,p?)"  # NumPy's gufunc signature: 1-D operands and batch broadcasting

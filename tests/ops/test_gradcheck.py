@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_table import DEVICES, Case, case_params, inputs_for
+from .test_table import DEVICES, Case, case_params, inputs_for
 
 import glassgrad as gg
 from glassgrad.autograd import gradcheck

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from test_table import DEVICES, Case, as_outputs, case_params, inputs_for
+from .test_table import DEVICES, Case, as_outputs, case_params, inputs_for
 
 import glassgrad as gg
 

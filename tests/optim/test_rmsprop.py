@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from optim_parity import Problem, run_parity, run_resume
+from .optim_parity import Problem, run_parity, run_resume
 
 import glassgrad as gg
 from glassgrad import optim
