@@ -25,6 +25,7 @@ import numpy as np
 
 import glassgrad as gg
 import glassgrad.functional as F
+from glassgrad.data.transforms import random_shift
 from glassgrad.datasets import digits
 from glassgrad.models import MLP
 
@@ -50,23 +51,6 @@ def parse_config(argv: list[str] | None = None) -> Config:
         kind = (lambda text: tuple(int(v) for v in text.split(","))) if isinstance(default, tuple) else type(default)
         parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default)
     return Config(**vars(parser.parse_args(argv)))
-
-
-def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
-    """Move each image (B, 1, 28, 28) by its own random (dy, dx) in [-max_shift, max_shift], filling with the
-    background value; one gather for the whole batch, no loop over images."""
-    if max_shift == 0:
-        return images
-    batch, _, height, width = images.shape
-    background = float(images.min())
-    pad = max_shift
-    padded = np.pad(images[:, 0], ((0, 0), (pad, pad), (pad, pad)), constant_values=background)  # (B, H+2p, W+2p)
-    top = rng.integers(0, 2 * pad + 1, batch)  # the crop's corner: pad ± shift
-    left = rng.integers(0, 2 * pad + 1, batch)
-    rows = top[:, None] + np.arange(height)  # (B, H)
-    cols = left[:, None] + np.arange(width)  # (B, W)
-    shifted = padded[np.arange(batch)[:, None, None], rows[:, :, None], cols[:, None, :]]  # (B, H, W)
-    return shifted[:, None]  # (B, 1, H, W)
 
 
 def evaluate(model: MLP, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> float:
