@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import glassgrad as gg
+from glassgrad.bench.threads import set_blas_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models.gpt import GPT, GPTConfig
 from glassgrad.nn.utils import clip_grad_norm_
@@ -56,6 +57,7 @@ class TrainConfig:
     eval_iters: int = 20
     sample_tokens: int = 300
     seed: int = 1337
+    threads: int = 0  # BLAS threads for matrix products; 0 keeps NumPy's default (one per core)
 
 
 def get_lr(it: int, cfg: TrainConfig) -> float:
@@ -129,6 +131,8 @@ def parse_config() -> TrainConfig:
 
 def main() -> None:
     cfg = parse_config()
+    if cfg.threads:
+        set_blas_threads(cfg.threads)
     gg.manual_seed(cfg.seed)
     train_set = TinyShakespeare(cfg.block_size, "train")
     train_data, val_data = train_set.data, TinyShakespeare(cfg.block_size, "val").data

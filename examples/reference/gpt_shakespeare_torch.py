@@ -198,7 +198,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=12)
     parser.add_argument("--block-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads; 0 keeps torch's default")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     torch.manual_seed(args.seed)
     train_data = TinyShakespeare(args.block_size, "train").data

@@ -174,7 +174,7 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             raise ValueError(
                 "MultiheadAttention: is_causal is a hint that attn_mask is the causal mask; pass "
-                "attn_mask too, e.g. nn.Transformer.generate_square_subsequent_mask(L)"
+                "attn_mask too, e.g. gg.ones(L, L, dtype=gg.bool).triu(1) (True = not allowed)"
             )
 
         q, k, v = self._in_projection(query, key, value)  # (N, H, L, D), (N, H, S, D), (N, H, S, D)
