@@ -29,6 +29,7 @@ import glassgrad.nn.functional as F
 import numpy as np
 
 import glassgrad as gg
+from glassgrad.bench.threads import blas_threads, set_blas_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models import CharRNN
 from glassgrad.nn.utils import clip_grad_norm_
@@ -57,6 +58,7 @@ class TrainConfig:
     sample_chars: int = 400
     temperature: float = 0.8
     seed: int = 1337
+    threads: int = 0  # BLAS threads for matrix products; 0 keeps NumPy's default (one per core)
 
 
 def get_lr(it: int, cfg: TrainConfig) -> float:
@@ -118,6 +120,8 @@ def parse_config() -> TrainConfig:
 
 def main() -> None:
     cfg = parse_config()
+    if cfg.threads:
+        set_blas_threads(cfg.threads)
     gg.manual_seed(cfg.seed)
     train_set = TinyShakespeare(cfg.block_size, "train")
     train_data, val_data = train_set.data, TinyShakespeare(cfg.block_size, "val").data
@@ -131,7 +135,10 @@ def main() -> None:
     for it in range(cfg.max_iters):
         if it % cfg.eval_interval == 0:
             quick = evaluate(model, val_data, cfg.block_size, limit=cfg.eval_windows)
-            print(f"step {it}: val loss {quick:.4f} (first {cfg.eval_windows} windows), train time {train_time:.1f}s")
+            print(
+                f"step {it}: val loss {quick:.4f} (first {cfg.eval_windows} windows), train time {train_time:.1f}s",
+                flush=True,
+            )
         for group in optimizer.param_groups:
             group["lr"] = get_lr(it, cfg)
         x, y = batch(train_data, batch_rng.integers(0, len(train_data) - cfg.block_size, cfg.batch_size),
@@ -142,7 +149,7 @@ def main() -> None:
 
     val_loss = evaluate(model, val_data, cfg.block_size)
     print(f"final: val loss {val_loss:.4f} nats/char (whole split), {cfg.max_iters} steps, training time "
-          f"{train_time:.1f}s, glassgrad {gg.__version__}")  # fmt: skip
+          f"{train_time:.1f}s, glassgrad {gg.__version__} ({blas_threads()} BLAS threads)")  # fmt: skip
     model.eval()
     gg.manual_seed(cfg.seed)
     print("sample:\n" + model.generate("\n", cfg.sample_chars, temperature=cfg.temperature))

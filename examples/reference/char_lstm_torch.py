@@ -91,9 +91,11 @@ def main() -> None:
                           ("hidden_size", 256), ("num_layers", 1), ("learning_rate", 3e-3), ("min_lr", 3e-4),
                           ("warmup_iters", 100), ("max_iters", 6000), ("weight_decay", 0.01), ("grad_clip", 1.0),
                           ("eval_interval", 1000), ("eval_windows", 256), ("sample_chars", 400),
-                          ("temperature", 0.8), ("seed", 1337)]:  # fmt: skip
+                          ("temperature", 0.8), ("seed", 1337), ("threads", 0)]:  # fmt: skip
         parser.add_argument("--" + name.replace("_", "-"), type=type(default), default=default)
     args = parser.parse_args()
+    if args.threads:  # 0 keeps torch's default (one per core)
+        torch.set_num_threads(args.threads)
 
     torch.manual_seed(args.seed)
     train_set = TinyShakespeare(args.block_size, "train")
@@ -106,7 +108,10 @@ def main() -> None:
     for it in range(args.max_iters):
         if it % args.eval_interval == 0:
             quick = evaluate(model, val_data, args.block_size, limit=args.eval_windows)
-            print(f"step {it}: val loss {quick:.4f} (first {args.eval_windows} windows), train time {train_time:.1f}s")
+            print(
+                f"step {it}: val loss {quick:.4f} (first {args.eval_windows} windows), train time {train_time:.1f}s",
+                flush=True,
+            )
         for group in optimizer.param_groups:
             group["lr"] = get_lr(it, args)
         x, y = batch(train_data, batch_rng.integers(0, len(train_data) - args.block_size, args.batch_size),

@@ -177,6 +177,11 @@ def _run_layers(
             "direction(s) and "
             f"has_biases={has_biases}, got {len(params)}"
         )
+    if input.ndim != 3 or input.shape[1 if batch_first else 0] == 0:
+        raise ValueError(
+            f"{mode}: expected a non-empty batched sequence (T, B, I), or (B, T, I) with batch_first, got shape "
+            f"{tuple(input.shape)}"
+        )
     layer_input = input
     finals_h: list[Tensor] = []
     finals_c: list[Tensor] = []
