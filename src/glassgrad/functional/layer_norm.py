@@ -85,20 +85,29 @@ class LayerNorm(Op):
         xp = namespace_of(grad)
         size = normalized.shape[1]
         g = grad.reshape(-1, size)  # (N, M)
+        g_x = g * normalized  # g ⊙ x̂: its column sums are dL/dw, its row means (weighted by w) mean(ĝ x̂)
         grad_x = grad_weight = grad_bias = None
         if needs_weight:
-            grad_weight = _column_dot(xp, g, normalized).reshape(weight.shape)
+            grad_weight = _column_sum(xp, g_x).reshape(weight.shape)
         if needs_bias:
             grad_bias = _column_sum(xp, g).reshape(ctx.inputs[2].shape)
         if needs_x:
-            g_hat = g * weight.reshape(-1) if weight is not None else g.copy()  # fresh: updated in place
-            mean_g = _row_mean(xp, g_hat)  # (N, 1)
-            mean_gx = _row_dot(xp, g_hat, normalized) * (1.0 / size)  # (N, 1)
-            g_hat -= mean_g
-            g_hat -= normalized * mean_gx
-            g_hat *= rstd
-            grad_x = g_hat.reshape(grad.shape)
+            # mean(ĝ) = g·w/M and mean(ĝ x̂) = (g ⊙ x̂)·w/M: matrix-vector products, no ĝ pass needed for them
+            w_over_m = (weight.reshape(-1) if weight is not None else xp.ones(size, dtype=g.dtype)) * (1.0 / size)
+            mean_g = _matvec(xp, g, w_over_m)  # (N, 1)
+            mean_gx = _matvec(xp, g_x, w_over_m)  # (N, 1)
+            grad_x = g * weight.reshape(-1) if weight is not None else g.copy()  # ĝ, fresh: updated in place
+            grad_x -= mean_g
+            xp.multiply(normalized, mean_gx, out=g_x)  # reuse the buffer: x̂ · mean(ĝ x̂)
+            grad_x -= g_x
+            grad_x *= rstd
+            grad_x = grad_x.reshape(grad.shape)
         return grad_x, grad_weight, grad_bias, None, None
+
+
+def _matvec(xp: Any, a: Any, v: Any) -> Any:
+    """a @ v for an (N, M) array and an (M,) vector, as (N, 1)."""
+    return (a @ v)[:, None]
 
 
 class RMSNorm(Op):
