@@ -17,11 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .. import creation, nn
 from .. import functional as F
 from ..autograd.grad_mode import no_grad
+from ..backend import namespace_of
 from ..functions import cat, multinomial, where
 from ..optim import AdamW
 from ..tensor import Tensor
@@ -264,7 +263,7 @@ class GPT(nn.Module):
             # optionally crop the logits to only the top k options
             if top_k is not None:
                 k = min(top_k, logits.shape[-1])
-                kth_largest = np.sort(logits.array, axis=-1)[:, [-k]]  # (B, 1)
+                kth_largest = namespace_of(logits.array).sort(logits.array, axis=-1)[:, [-k]]  # (B, 1)
                 logits = where(logits < Tensor(kth_largest), -math.inf, logits)
             # apply softmax to convert logits to (normalized) probabilities
             probs = F.softmax(logits, dim=-1)
