@@ -128,7 +128,7 @@ def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
             )
         )
     elif experiment.kind == "text":
-        sample = experiment.extras["sample"](experiment.model, "\n", 400)
+        sample = experiment.extras["sample"](experiment.model, "\n", 300)
         images.append(plots.text_sample(sample, run_dir / "sample.png"))
     return write_report(run_dir, f"glassgrad run: {settings.recipe}", settings.to_dict(), final, images, sample)
 
