@@ -55,6 +55,7 @@ def test_state_dict_keys_are_nanogpts():
     for bias in (True, False):
         ours, theirs = _twins(bias)
         assert list(ours.state_dict()) == list(theirs.state_dict())
+        assert repr(ours) == repr(theirs)  # the same module tree, module for module
         for key, value in theirs.state_dict().items():
             assert tuple(ours.state_dict()[key].shape) == tuple(value.shape), key
 

@@ -87,12 +87,15 @@ class MLP(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU()  # the exact erf form, as nanoGPT (GPT-2 itself used the tanh approximation)
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = F.gelu(self.c_fc(x))  # (B, T, 4C); GPT-2 used the tanh approximation, nanoGPT the exact erf form
-        return self.dropout(self.c_proj(x))  # (B, T, C)
+        x = self.c_fc(x)  # (B, T, 4C)
+        x = self.gelu(x)
+        x = self.c_proj(x)  # (B, T, C)
+        return self.dropout(x)
 
 
 class Block(nn.Module):
