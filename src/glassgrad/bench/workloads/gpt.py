@@ -48,13 +48,14 @@ def glassgrad_step(inputs: dict[str, Any]) -> Step:
     model = GPT(GPTConfig(**CONFIG))
     model.load_state_dict(inputs["state"])
     optimizer = model.configure_optimizers(WEIGHT_DECAY, LR, BETAS)
+    params = list(model.parameters())  # listed once, as the torch twin does
     x = gg.from_numpy(inputs["x"])
     y = gg.from_numpy(inputs["y"])
 
     def step() -> Any:
         _, loss = model(x, y)
         loss.backward()
-        clip_grad_norm_(model.parameters(), GRAD_CLIP)
+        clip_grad_norm_(params, GRAD_CLIP)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         return loss
