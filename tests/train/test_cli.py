@@ -96,3 +96,19 @@ def test_eval_and_report_and_sample_commands(tmp_path: Path, capsys) -> None:
     assert (run / "report.html").is_file()
     assert main(["sample", str(run), "--prompt", "x"]) == 2  # a classifier cannot sample text
     assert "needs a text model" in capsys.readouterr().err
+
+
+def test_cnn_mnist_recipe_trains_on_mnist_files_in_data(tmp_path: Path, monkeypatch, capsys) -> None:
+    from ..datasets.format_writers import mnist_arrays, write_idx
+
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    for prefix, count, seed in (("train", 64, 0), ("t10k", 20, 1)):
+        images, labels = mnist_arrays(count, seed)
+        write_idx(raw / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    monkeypatch.chdir(tmp_path)
+    arguments = ["--steps", "3", "--batch-size", "16", "--eval-every", "3", "--out", str(tmp_path / "runs")]
+    assert main(["train", "cnn-mnist", *arguments]) == 0
+    run = _run_dir(tmp_path / "runs")
+    assert (run / "confusion_matrix.png").is_file()
+    assert "val_accuracy" in capsys.readouterr().out

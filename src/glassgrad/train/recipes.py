@@ -181,7 +181,8 @@ def _torchvision_style(dataset_class: Any, settings: TrainConfig, classes: list[
 
     def arrays(train: bool) -> tuple[np.ndarray, np.ndarray]:
         data = dataset_class(str(DATA_ROOT), train=train, download=False)
-        return data.load_arrays() if hasattr(data, "load_arrays") else (data.data, data.targets)
+        images, labels = data.fetch_batch(np.arange(len(data)))  # the whole split: (N, C, H, W) in [0, 1], (N,)
+        return images.numpy(), labels.numpy()
 
     x_train, y_train = arrays(True)
     x_test, y_test = arrays(False)
