@@ -14,21 +14,6 @@ import glassgrad.functional as F
 from glassgrad.autograd import gradcheck
 from glassgrad.functional._special import erf, erfc, normal_cdf
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Torch's thread pool costs ~25 ms per op on tiny tensors on a busy 2-core machine; one thread, µs."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 # name -> (glassgrad call, torch call); each takes (F, x) so one lambda serves both libraries.
 ACTIVATIONS = {
     "relu": lambda f, x: f.relu(x),

@@ -8,21 +8,6 @@ import pytest
 import glassgrad as gg
 import glassgrad.nn as nn
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Torch's thread pool costs ~25 ms per op on tiny tensors on a busy 2-core machine; one thread, µs."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 # (class name, positional args, keyword args), built the same way in both libraries.
 LAYERS = [
     ("ReLU", (), {}),

@@ -8,21 +8,6 @@ import pytest
 import glassgrad as gg
 import glassgrad.nn as nn
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Torch's thread pool costs ~25 ms per op on tiny tensors on a busy 2-core machine; one thread, µs."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 RNG = np.random.default_rng(0)
 LOGITS = RNG.standard_normal((6, 4)) * 2
 LABELS = np.array([0, 3, 1, 1, 2, -100])
