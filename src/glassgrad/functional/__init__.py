@@ -24,6 +24,7 @@ from .layer_norm import layer_norm, rms_norm
 from .linear import linear
 from .loss import cross_entropy, nll_loss
 from .norm import batch_norm, group_norm
+from .padding import pad
 from .pointwise_loss import huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
@@ -35,3 +36,4 @@ __all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_p
 __all__ += ["relu", "relu6", "leaky_relu", "gelu", "silu", "softplus", "elu", "hardtanh", "sigmoid", "tanh",
             "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
             "smooth_l1_loss", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
+__all__ += ["pad"]
