@@ -1,7 +1,7 @@
 """Recipes: small, readable configurations of a model, its data and its optimizer — one function each.
 
 Each `build_*` function returns an `Experiment`; the shared loop trains it. The `expected` line of each recipe is
-what its default settings gave on 2 CPU cores (see README's recipes table).
+what its default settings gave on 2 CPU cores, seed 0 (see README's recipes table).
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "mlp-digits",
             "MLP 784-512-256-10 on the bundled digits",
-            "≥ 97% test accuracy",
+            "97.75% test accuracy in 12 s",
             build_mlp_digits,
             steps=1500,
             lr=1e-3,
@@ -290,7 +290,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "cnn-digits",
             "LeNet-style CNN with batch norm on the bundled digits (the default)",
-            "≥ 98.5% test accuracy",
+            "99.15% test accuracy in 84 s",
             build_cnn_digits,
             steps=1500,
             lr=3e-3,
@@ -303,7 +303,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "vit-digits",
             "Vision Transformer (patches 7×7, 4 blocks) on the bundled digits",
-            "≥ 95% test accuracy",
+            "98.00% test accuracy in 82 s",
             build_vit_digits,
             steps=1560,
             lr=2e-3,
@@ -317,7 +317,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "lstm-shakespeare",
             "character LSTM (256 units) on Tiny Shakespeare",
-            "validation loss ≤ 1.55 nats/char",
+            "validation loss 1.532 nats/char in 299 s",
             build_lstm_shakespeare,
             steps=6000,
             lr=3e-3,
@@ -331,7 +331,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "gpt-shakespeare",
             "nanoGPT's CPU configuration (4 layers, 4 heads, 128 wide) on Tiny Shakespeare",
-            "validation loss ≈ 1.9 nats/char",
+            "validation loss 1.917 nats/char in 118 s",
             build_gpt_shakespeare,
             steps=2000,
             lr=1e-3,
@@ -345,7 +345,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "cnn-mnist",
             "the CNN on the full MNIST (60,000 training images)",
-            "≈ 99.3% test accuracy",
+            "not measured yet (needs the MNIST files)",
             build_cnn_mnist,
             steps=3000,
             lr=2e-3,
@@ -359,7 +359,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "cnn-fashion",
             "the CNN on Fashion-MNIST",
-            "≈ 91% test accuracy",
+            "not measured yet (needs the Fashion-MNIST files)",
             build_cnn_fashion,
             steps=3000,
             lr=2e-3,
@@ -373,7 +373,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "cnn-cifar10",
             "the CNN on CIFAR-10 (binary version)",
-            "≈ 70% test accuracy",
+            "not measured yet (needs the CIFAR-10 files)",
             build_cnn_cifar10,
             steps=5000,
             lr=2e-3,
