@@ -1,6 +1,7 @@
 """Fixtures: small dataset files in tmp_path (no network, no real datasets)."""
 
 import pytest
+
 from .format_writers import mnist_arrays, write_idx
 
 

@@ -6,12 +6,13 @@ import tarfile
 
 import numpy as np
 import pytest
-from .format_writers import cifar_archive_bytes, cifar_records
 
 import glassgrad as gg
 from glassgrad.data import DataLoader
 from glassgrad.datasets import CIFAR10
 from glassgrad.datasets import _download as download_module
+
+from .format_writers import cifar_archive_bytes, cifar_records
 
 RECORDS = 4  # per batch file; the real files hold 10,000
 

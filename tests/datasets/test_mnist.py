@@ -5,11 +5,12 @@ import hashlib
 
 import numpy as np
 import pytest
-from .format_writers import idx_bytes, mnist_arrays, write_idx
 
 import glassgrad as gg
 from glassgrad.data import DataLoader
 from glassgrad.datasets import MNIST, FashionMNIST, read_idx
+
+from .format_writers import idx_bytes, mnist_arrays, write_idx
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, ">i2", ">i4", ">f4", ">f8"])

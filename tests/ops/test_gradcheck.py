@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from .test_table import DEVICES, Case, case_params, inputs_for
 
 import glassgrad as gg
 from glassgrad.autograd import gradcheck
+
+from .test_table import DEVICES, Case, case_params, inputs_for
 
 
 @pytest.mark.parametrize("device", DEVICES)

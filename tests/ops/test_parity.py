@@ -10,9 +10,10 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from .test_table import DEVICES, Case, as_outputs, case_params, inputs_for
 
 import glassgrad as gg
+
+from .test_table import DEVICES, Case, as_outputs, case_params, inputs_for
 
 TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
 

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from .optim_parity import run_parity, run_resume
 
 import glassgrad as gg
 from glassgrad import optim
+
+from .optim_parity import run_parity, run_resume
 
 torch = pytest.importorskip("torch")
 
