@@ -19,8 +19,6 @@ NumPy generator with the same seed, so they read the same windows in the same or
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from glassgrad.bench.threads import blas_threads, set_blas_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models import CharRNN
 from glassgrad.nn.utils import clip_grad_norm_
+from glassgrad.train import parse_dataclass
 
 
 @dataclass
@@ -111,15 +110,8 @@ def train_step(model: CharRNN, optimizer: gg.optim.Optimizer, x: gg.Tensor, y: g
     return loss.item()
 
 
-def parse_config() -> TrainConfig:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for field in dataclasses.fields(TrainConfig):
-        parser.add_argument("--" + field.name.replace("_", "-"), type=type(field.default), default=field.default)
-    return TrainConfig(**vars(parser.parse_args()))
-
-
 def main() -> None:
-    cfg = parse_config()
+    cfg = parse_dataclass(TrainConfig, description=__doc__.splitlines()[0])
     if cfg.threads:
         set_blas_threads(cfg.threads)
     gg.manual_seed(cfg.seed)

@@ -15,9 +15,8 @@ glassgrad. The recipe:
 
 from __future__ import annotations
 
-import argparse
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,6 +25,7 @@ import glassgrad.functional as F
 from glassgrad.data.transforms import random_shift
 from glassgrad.datasets import digits
 from glassgrad.models import ConvNet
+from glassgrad.train import parse_dataclass
 
 
 @dataclass
@@ -41,21 +41,6 @@ class Config:
     label_smoothing: float = 0.05  # targets 0.95 on the true class, the rest spread evenly
     max_shift: int = 2  # pixels, in each direction, drawn per image and step
     seed: int = 0
-
-
-def parse_config(argv: list[str] | None = None) -> Config:
-    """Every Config field becomes a --flag with its default (tuples as comma-separated ints)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for field in fields(Config):
-        default = getattr(Config, field.name)
-        if isinstance(default, tuple):
-            kind = lambda text: tuple(int(v) for v in text.split(","))  # noqa: E731
-        elif isinstance(default, bool):
-            kind = lambda text: text.lower() in ("1", "true", "yes")  # noqa: E731
-        else:
-            kind = type(default)
-        parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default)
-    return Config(**vars(parser.parse_args(argv)))
 
 
 def evaluate(model: ConvNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 500) -> float:
@@ -111,7 +96,7 @@ def train(config: Config) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    config = parse_config(argv)
+    config = parse_dataclass(Config, argv, __doc__.splitlines()[0])
     result = train(config)
     print(f"test accuracy {result['test_accuracy']:.2%} on 2000 images (train {result['train_accuracy']:.2%}), "
           f"trained in {result['seconds']:.1f} s")  # fmt: skip

@@ -17,8 +17,6 @@ sampling noise, so the two frameworks can be compared closely.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from glassgrad.bench.threads import set_blas_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models.gpt import GPT, GPTConfig
 from glassgrad.nn.utils import clip_grad_norm_
+from glassgrad.train import parse_dataclass
 
 
 @dataclass
@@ -118,19 +117,8 @@ def train_step(model: GPT, optimizer: gg.optim.Optimizer, x: gg.Tensor, y: gg.Te
     return loss
 
 
-def parse_config() -> TrainConfig:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for field in dataclasses.fields(TrainConfig):
-        flag = "--" + field.name.replace("_", "-")
-        if field.type in ("bool", bool):
-            parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=field.default)
-        else:
-            parser.add_argument(flag, type=type(field.default), default=field.default)
-    return TrainConfig(**vars(parser.parse_args()))
-
-
 def main() -> None:
-    cfg = parse_config()
+    cfg = parse_dataclass(TrainConfig, description=__doc__.splitlines()[0])
     if cfg.threads:
         set_blas_threads(cfg.threads)
     gg.manual_seed(cfg.seed)

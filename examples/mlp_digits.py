@@ -17,9 +17,8 @@ NumPy generator with the same seed, so only the initial weights and float roundi
 
 from __future__ import annotations
 
-import argparse
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,6 +27,7 @@ import glassgrad.functional as F
 from glassgrad.data.transforms import random_shift
 from glassgrad.datasets import digits
 from glassgrad.models import MLP
+from glassgrad.train import parse_dataclass
 
 
 @dataclass
@@ -41,16 +41,6 @@ class Config:
     label_smoothing: float = 0.1  # targets 0.9 on the true class, the rest spread evenly
     max_shift: int = 2  # pixels, in each direction, drawn per image and step
     seed: int = 0
-
-
-def parse_config(argv: list[str] | None = None) -> Config:
-    """Every Config field becomes a --flag with its default (tuples as comma-separated ints)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for field in fields(Config):
-        default = getattr(Config, field.name)
-        kind = (lambda text: tuple(int(v) for v in text.split(","))) if isinstance(default, tuple) else type(default)
-        parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default)
-    return Config(**vars(parser.parse_args(argv)))
 
 
 def evaluate(model: MLP, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> float:
@@ -105,7 +95,7 @@ def train(config: Config) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    config = parse_config(argv)
+    config = parse_dataclass(Config, argv, __doc__.splitlines()[0])
     result = train(config)
     print(f"test accuracy {result['test_accuracy']:.2%} on {2000} images (train {result['train_accuracy']:.2%}), "
           f"trained in {result['seconds']:.1f} s")

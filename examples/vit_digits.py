@@ -15,10 +15,9 @@ augmentation and regularisation:
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,6 +26,7 @@ import glassgrad.functional as F
 from glassgrad.data.transforms import random_shift
 from glassgrad.datasets import digits
 from glassgrad.models.vit import ViT
+from glassgrad.train import parse_dataclass
 
 
 @dataclass
@@ -45,14 +45,6 @@ class Config:
     label_smoothing: float = 0.1  # targets 0.9 on the true class, the rest spread evenly
     max_shift: int = 2  # pixels, in each direction, drawn per image and step
     seed: int = 0
-
-
-def parse_config(argv: list[str] | None = None) -> Config:
-    """Every Config field becomes a --flag with its default."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for field in fields(Config):
-        parser.add_argument("--" + field.name.replace("_", "-"), type=type(field.default), default=field.default)
-    return Config(**vars(parser.parse_args(argv)))
 
 
 def lr_factor(step: int, warmup_steps: int, total_steps: int) -> float:
@@ -116,7 +108,7 @@ def train(config: Config) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    config = parse_config(argv)
+    config = parse_dataclass(Config, argv, __doc__.splitlines()[0])
     result = train(config)
     print(f"test accuracy {result['test_accuracy']:.2%} on 2000 images (train {result['train_accuracy']:.2%}), "
           f"trained in {result['seconds']:.1f} s")  # fmt: skip

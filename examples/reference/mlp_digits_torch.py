@@ -19,9 +19,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/, for the shared Config and shift
-from mlp_digits import Config, parse_config, random_shift  # noqa: E402
+from mlp_digits import Config, random_shift  # noqa: E402
 
 from glassgrad.datasets import digits  # noqa: E402
+from glassgrad.train import parse_dataclass  # noqa: E402
 
 
 class MLP(nn.Module):
@@ -93,7 +94,7 @@ def train(config: Config) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
-    config = parse_config(argv)
+    config = parse_dataclass(Config, argv, __doc__.splitlines()[0])
     result = train(config)
     print(f"test accuracy {result['test_accuracy']:.2%} on 2000 images (train {result['train_accuracy']:.2%}), "
           f"trained in {result['seconds']:.1f} s (torch {torch.__version__}, {torch.get_num_threads()} threads)")

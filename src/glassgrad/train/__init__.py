@@ -3,7 +3,7 @@
 from .batches import ArrayBatches, TextBatches
 from .callbacks import Callback, EarlyStopping, MetricsFile, Progress
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import TrainConfig, parse_dataclass
 from .experiment import Experiment
 from .loop import TrainingDiverged, fit
 
@@ -19,5 +19,6 @@ __all__ = [
     "TrainingDiverged",
     "fit",
     "load_checkpoint",
+    "parse_dataclass",
     "save_checkpoint",
 ]

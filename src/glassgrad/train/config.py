@@ -3,8 +3,10 @@ as a dataclass instead of globals). `config.json` in the run directory is this, 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -49,3 +51,29 @@ class TrainConfig:
     def from_dict(cls, values: dict) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def parse_dataclass(settings_class: type, argv: list[str] | None = None, description: str | None = None) -> Any:
+    """Settings from the command line: every field of the dataclass becomes a --flag with its default.
+
+    The flag's type is the default's: bools read 1/true/yes, tuples of ints are comma-separated (`--channels 32,64`).
+    """
+    parser = argparse.ArgumentParser(description=description)
+    for field in dataclasses.fields(settings_class):
+        default = field.default
+        if isinstance(default, bool):
+            kind: Any = _truthy
+        elif isinstance(default, tuple):
+            kind = _int_tuple
+        else:
+            kind = type(default)
+        parser.add_argument("--" + field.name.replace("_", "-"), type=kind, default=default)
+    return settings_class(**vars(parser.parse_args(argv)))
+
+
+def _truthy(text: str) -> bool:
+    return text.lower() in ("1", "true", "yes")
+
+
+def _int_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(value) for value in text.split(","))
