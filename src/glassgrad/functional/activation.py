@@ -23,6 +23,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels import fits
+from ..kernels import gelu as gelu_kernel
 from ..ops import softmax as softmax_ops
 from ..ops import unary
 from ..tensor import Tensor
@@ -73,6 +75,10 @@ class Gelu(Op):
             half_one_plus_t *= 0.5  # ½(1 + tanh u)
             ctx.save_for_backward(x, half_one_plus_t)
             return x * half_one_plus_t
+        if fits(x):  # one fused pass on every core (kernels/gelu.py)
+            y, cdf = gelu_kernel.gelu_forward(x)
+            ctx.save_for_backward(x, cdf)
+            return y
         cdf = blockwise(normal_cdf, x)
         ctx.save_for_backward(x, cdf)
         return x * cdf
@@ -93,6 +99,8 @@ class Gelu(Op):
             slope += half_one_plus_t
             slope *= grad
             return slope, None
+        if fits(x, saved, grad):
+            return gelu_kernel.gelu_backward(x, saved, grad), None
         return blockwise(_gelu_slope, x, saved, grad), None
 
 

@@ -39,6 +39,8 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import device_of, move, namespace_of
 from ..backend.random import default_generator
+from ..kernels import fits
+from ..kernels import softmax as softmax_kernel
 from ..ops.arithmetic import cast
 from ..tensor import Tensor
 
@@ -115,19 +117,22 @@ class ScaledDotProductAttention(Op):
         else:
             scores = q @ xp.swapaxes(k, -1, -2)
             scores *= scale
-        if mask is not None:
-            full = np.broadcast_shapes(scores.shape, mask.shape)
-            if full != scores.shape:  # a mask with more batch dims than Q, K, V: the output takes them too
-                scores = xp.broadcast_to(scores, full).copy()
-            if mask.dtype == bool:
-                xp.copyto(scores, -math.inf, where=~mask)  # True = attend, as PyTorch
-            else:
-                scores += mask
-        if is_causal:
-            L, S = scores.shape[-2:]
-            future = _future_positions(L, S) if xp is np else move(_future_positions(L, S), device_of(q))
-            xp.copyto(scores, -math.inf, where=future)
-        weights = _softmax_rows_(scores)  # P, (..., L, S)
+        if mask is None and fits(scores):  # causal mask and softmax in one pass (kernels/softmax.py)
+            weights = softmax_kernel.softmax_rows_(scores, causal=is_causal)
+        else:
+            if mask is not None:
+                full = np.broadcast_shapes(scores.shape, mask.shape)
+                if full != scores.shape:  # a mask with more batch dims than Q, K, V: the output takes them too
+                    scores = xp.broadcast_to(scores, full).copy()
+                if mask.dtype == bool:
+                    xp.copyto(scores, -math.inf, where=~mask)  # True = attend, as PyTorch
+                else:
+                    scores += mask
+            if is_causal:
+                L, S = scores.shape[-2:]
+                future = _future_positions(L, S) if xp is np else move(_future_positions(L, S), device_of(q))
+                xp.copyto(scores, -math.inf, where=future)
+            weights = _softmax_rows_(scores)  # P, (..., L, S)
         keep = None
         if dropout_p > 0.0:
             # The mask is drawn on the host in float32 from the seeded generator, as F.dropout does.
@@ -160,9 +165,12 @@ class ScaledDotProductAttention(Op):
         if keep is not None:
             grad_scores *= keep  # dL/dP
         # dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P), in place in grad_scores.
-        row_dot = xp.einsum("...ij,...ij->...i", grad_scores, weights)[..., None]  # no (..., L, S) temporary
-        grad_scores -= row_dot
-        grad_scores *= weights
+        if fits(grad_scores, weights):
+            softmax_kernel.softmax_backward_(grad_scores, weights)  # the three lines below, one pass
+        else:
+            row_dot = xp.einsum("...ij,...ij->...i", grad_scores, weights)[..., None]  # no (L, S) temporary
+            grad_scores -= row_dot
+            grad_scores *= weights
         if needs_mask:
             grad_mask = grad_scores.copy()  # the engine sums it to the mask's shape
         if needs_q:

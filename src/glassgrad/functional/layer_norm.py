@@ -31,6 +31,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels import fits
+from ..kernels import layer_norm as layer_norm_kernel
 from ..tensor import Tensor
 
 
@@ -63,6 +65,10 @@ class LayerNorm(Op):
     def forward(ctx, x, weight, bias, size, eps):
         xp = namespace_of(x)
         rows = x.reshape(-1, size)  # (..., *normalized_shape) -> (N, M)
+        if weight is not None and fits(rows, weight, *([] if bias is None else [bias])):
+            y, normalized, rstd = layer_norm_kernel.layer_norm_forward(rows, weight, bias, eps)  # kernels/
+            ctx.save_for_backward(normalized, rstd, weight)
+            return y.reshape(x.shape)
         mean = _row_mean(xp, rows)  # (N, 1)
         centred = rows - mean  # a fresh (N, M) array: normalised in place below
         variance = _row_dot(xp, centred, centred) * (1.0 / size)  # biased, as PyTorch
@@ -85,6 +91,11 @@ class LayerNorm(Op):
         xp = namespace_of(grad)
         size = normalized.shape[1]
         g = grad.reshape(-1, size)  # (N, M)
+        if needs_x and weight is not None and fits(g, normalized, rstd, weight):
+            grad_x, g_x = layer_norm_kernel.layer_norm_backward(g, normalized, rstd, weight)  # kernels/
+            grad_weight = _column_sum(xp, g_x).reshape(weight.shape) if needs_weight else None
+            grad_bias = _column_sum(xp, g).reshape(ctx.inputs[2].shape) if needs_bias else None
+            return grad_x.reshape(grad.shape), grad_weight, grad_bias, None, None
         g_x = g * normalized  # g ⊙ x̂: its column sums are dL/dw, its row means (weighted by w) mean(ĝ x̂)
         grad_x = grad_weight = grad_bias = None
         if needs_weight:

@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 from ..backend import Array, namespace_of
+from ..kernels import adam as adam_kernel
+from ..kernels import fits
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
@@ -92,7 +94,8 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
+    def _update_param(self, param: Tensor, group: dict[str, Any], decoupled_decay: float = 0.0) -> None:
+        """One step of `param`; AdamW passes its decay γλ as `decoupled_decay` (θ ← θ - γλθ first)."""
         state = self.state[param]
         if len(state) == 0:
             state["step"] = step_counter()
@@ -102,6 +105,16 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_like_param(param)
         state["step"].array += 1
         beta1, beta2 = group["betas"]
+        if not group["amsgrad"] and fits(param.array, param.grad.array, state["exp_avg"].array,
+                                         state["exp_avg_sq"].array):
+            adam_kernel.adam_update(  # one fused pass on every core (kernels/adam.py)
+                param.array, param.grad.array, state["exp_avg"].array, state["exp_avg_sq"].array,
+                step=float(state["step"].array), lr=float(group["lr"]), beta1=float(beta1), beta2=float(beta2),
+                eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                decoupled_decay=decoupled_decay, maximize=bool(group["maximize"]))
+            return
+        if decoupled_decay != 0:
+            param.array *= 1 - decoupled_decay  # θ ← θ - γλθ (AdamW)
         adam_update(
             param.array,
             param.grad.array,
@@ -208,7 +221,5 @@ class AdamW(Adam):
         )
 
     def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        decay = float(group["lr"]) * float(group["weight_decay"])
-        if decay != 0:
-            param.array *= 1 - decay  # θ ← θ - γλθ
-        super()._update_param(param, {**group, "weight_decay": 0.0})  # then Adam, without the L2 term
+        decay = float(group["lr"]) * float(group["weight_decay"])  # θ ← θ - γλθ, then Adam without the L2 term
+        super()._update_param(param, {**group, "weight_decay": 0.0}, decoupled_decay=decay)

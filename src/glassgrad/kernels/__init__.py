@@ -1,0 +1,12 @@
+"""Fused CPU kernels: training's hot elementwise chains, compiled with Numba, each beside its NumPy twin.
+
+An op asks `fits(arrays...)`; when it says yes (float32 NumPy arrays in C order, Numba installed and not
+disabled with GLASSGRAD_NUMBA=0) the op calls the kernel here, otherwise its own NumPy code. The NumPy code is
+the readable reference; tests/kernels checks every kernel against it and against PyTorch. See `_numba.py`
+for why a fused loop beats a chain of NumPy calls.
+
+    gelu      exact GELU forward and backward
+    adam      the Adam/AdamW parameter update
+"""
+
+from ._numba import ENABLED, fits, set_threads, threads

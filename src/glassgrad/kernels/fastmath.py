@@ -1,0 +1,38 @@
+"""Scalar float32 math that vectorises inside a kernel loop.
+
+A call to libm's `expf` in a loop stops LLVM from turning the loop into SIMD code (and Numba's wheels have no
+vector math library), so the kernels use this exp, written out the way libm does it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import ENABLED, inline
+
+f32 = np.float32
+
+if ENABLED:
+
+    @inline
+    def exp32(x):  # pragma: no cover - compiled
+        """e^x in float32 to 1 ulp (Cephes' expf).
+
+        Write x = n·ln2 + r with n an integer and |r| ≤ ln2/2; then eˣ = 2ⁿ·eʳ. eʳ is a degree-7 polynomial
+        in r (Taylor-like, coefficients fitted for float32), and 2ⁿ is built directly in the exponent bits of
+        a float32: (n + 127) << 23. ln2 is split into a short head and a tail so n·ln2 is subtracted exactly.
+        """
+        x = min(max(x, f32(-87.3)), f32(88.7))  # below: e^x underflows to ~0; above: it overflows float32
+        z = x * f32(1.4426950408889634)  # x / ln2
+        n = np.int32(z + f32(0.5) if z >= 0 else z - f32(0.5))  # round to nearest
+        nf = f32(n)
+        r = x - nf * f32(0.693359375)  # ln2's head: exact in float32 for these n
+        r = r + nf * f32(2.12194440e-4)  # minus ln2's tail (ln2 = 0.693359375 - 2.12194440e-4)
+        p = f32(1.9875691500e-4)
+        p = p * r + f32(1.3981999507e-3)
+        p = p * r + f32(8.3334519073e-3)
+        p = p * r + f32(4.1665795894e-2)
+        p = p * r + f32(1.6666665459e-1)
+        p = p * r + f32(5.0000001201e-1)
+        e_r = p * r * r + r + f32(1.0)
+        return e_r * np.int32((n + 127) << 23).view(np.float32)

@@ -1,0 +1,62 @@
+"""Exact GELU, y = x·Φ(x), forward and backward as one pass each (see `functional.activation.Gelu`).
+
+Φ(x) = 1 − ½·erfc(x/√2) for x ≥ 0 and ½·erfc(|x|/√2) for x < 0, with erfc the same float32 Chebyshev fit the
+NumPy path uses (`functional._special._erfc_float32`, Numerical Recipes' `erfcc`):
+    erfc(y) = t·exp(−y² + P(t)),  t = 1/(1 + y/2).
+Backward: dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..functional._special import ERFC_FLOAT32_COEFFICIENTS as _R
+from ._numba import ENABLED, kernel, prange
+from .fastmath import f32
+
+if ENABLED:
+    from .fastmath import exp32
+
+    R0, R1, R2, R3, R4, R5, R6, R7, R8, R9 = (np.float32(c) for c in _R)
+
+    @kernel
+    def _forward(x, y, cdf):  # pragma: no cover - compiled
+        for i in prange(x.shape[0]):
+            v = x[i]
+            a = abs(v) * f32(0.7071067811865476)  # |x|/√2
+            t = f32(1.0) / (f32(1.0) + f32(0.5) * a)
+            p = R9 * t + R8
+            p = p * t + R7
+            p = p * t + R6
+            p = p * t + R5
+            p = p * t + R4
+            p = p * t + R3
+            p = p * t + R2
+            p = p * t + R1
+            p = p * t + R0
+            half_tail = f32(0.5) * t * exp32(p - a * a)  # ½ erfc(|x|/√2) = Φ(−|x|)
+            c = half_tail if v < 0 else f32(1.0) - half_tail
+            cdf[i] = c
+            y[i] = v * c
+
+    @kernel
+    def _backward(x, cdf, grad, out):  # pragma: no cover - compiled
+        for i in prange(x.shape[0]):
+            v = x[i]
+            pdf = exp32(f32(-0.5) * v * v) * f32(0.3989422804014327)  # φ(x) = e^(−x²/2)/√(2π)
+            out[i] = grad[i] * (cdf[i] + v * pdf)
+
+
+def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(y, Φ(x)) for a float32 C-order array (`_numba.fits(x)`)."""
+    y = np.empty_like(x)
+    cdf = np.empty_like(x)
+    _forward(x.reshape(-1), y.reshape(-1), cdf.reshape(-1))
+    return y, cdf
+
+
+def gelu_backward(x: np.ndarray, cdf: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """grad·(Φ(x) + x·φ(x)) for float32 C-order arrays of one shape."""
+    out = np.empty_like(x)
+    _backward(x.reshape(-1), cdf.reshape(-1), grad.reshape(-1), out.reshape(-1))
+    return out

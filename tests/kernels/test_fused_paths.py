@@ -1,0 +1,106 @@
+"""Every fused kernel against the plain NumPy path it replaces: same op, same float32 inputs, kernels on and off.
+
+PyTorch parity of the same ops (tests/functional, tests/optim) runs with the kernels on, so together these pin
+the fast path to both the readable reference and PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+import glassgrad.functional as F
+from glassgrad.kernels import _numba
+
+pytestmark = pytest.mark.skipif(not _numba.ENABLED, reason="Numba is not installed (or GLASSGRAD_NUMBA=0)")
+
+
+def run_both(monkeypatch, compute):
+    """compute() with the kernels, then with the NumPy path; returns both results."""
+    fast = compute()
+    with monkeypatch.context() as patch:
+        patch.setattr(_numba, "ENABLED", False)
+        plain = compute()
+    return fast, plain
+
+
+def forward_and_grads(fn, *arrays, seed=1):
+    """fn's output and the gradients of (output · a fixed random cotangent) for float32 input arrays."""
+    leaves = [gg.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*leaves)
+    cotangent = np.random.default_rng(seed).standard_normal(out.shape).astype(np.float32)
+    out.backward(gg.tensor(cotangent))
+    return [out.detach().numpy()] + [leaf.grad.numpy() for leaf in leaves]
+
+
+def assert_all_close(fast, plain, rtol=2e-5, atol=2e-6):
+    for a, b in zip(fast, plain):
+        assert a.dtype == b.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def test_fits_only_float32_c_order_numpy():
+    x = np.zeros((4, 6), dtype=np.float32)
+    assert _numba.fits(x, x)
+    assert not _numba.fits(x.astype(np.float64))
+    assert not _numba.fits(x.T)
+    assert not _numba.fits(x, x[:, ::2])
+
+
+@pytest.mark.parametrize("scale", [1.0, 6.0])  # 6: deep into both tails, where 1 + erf cancels
+def test_gelu(monkeypatch, scale):
+    x = (np.random.default_rng(0).standard_normal((37, 129)) * scale).astype(np.float32)
+    fast, plain = run_both(monkeypatch, lambda: forward_and_grads(F.gelu, x))
+    assert_all_close(fast, plain)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_layer_norm(monkeypatch, bias):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 50, 96)) * 3 + 1).astype(np.float32)
+    w = rng.standard_normal(96).astype(np.float32)
+    b = rng.standard_normal(96).astype(np.float32)
+    if bias:
+        fast, plain = run_both(monkeypatch, lambda: forward_and_grads(
+            lambda x, w, b: F.layer_norm(x, (96,), w, b), x, w, b))
+    else:
+        fast, plain = run_both(monkeypatch, lambda: forward_and_grads(
+            lambda x, w: F.layer_norm(x, (96,), w, None), x, w))
+    assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("lengths", [(16, 16), (7, 12), (12, 5)])  # square, more keys, more queries
+def test_attention_softmax(monkeypatch, causal, lengths):
+    L, S = lengths
+    rng = np.random.default_rng(2)
+    q = rng.standard_normal((2, 3, L, 8)).astype(np.float32)
+    k = rng.standard_normal((2, 3, S, 8)).astype(np.float32)
+    v = rng.standard_normal((2, 3, S, 5)).astype(np.float32)
+    fast, plain = run_both(monkeypatch, lambda: forward_and_grads(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal), q, k, v))
+    assert_all_close(fast, plain)
+
+
+@pytest.mark.parametrize("optimizer, options", [
+    ("AdamW", {"weight_decay": 0.1, "betas": (0.9, 0.99)}),
+    ("Adam", {"weight_decay": 0.05}),
+    ("Adam", {"maximize": True}),
+])
+def test_adam_update(monkeypatch, optimizer, options):
+    rng = np.random.default_rng(3)
+    start = rng.standard_normal((33, 17)).astype(np.float32)
+    grads = [rng.standard_normal((33, 17)).astype(np.float32) for _ in range(5)]
+
+    def trajectory():
+        w = gg.tensor(start.copy(), requires_grad=True)
+        opt = getattr(gg.optim, optimizer)([w], lr=1e-2, **options)
+        for g in grads:
+            w.grad = gg.tensor(g)
+            opt.step()
+        state = opt.state[w]
+        return [w.detach().numpy(), state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()]
+
+    fast, plain = run_both(monkeypatch, trajectory)
+    assert_all_close(fast, plain, rtol=1e-5, atol=1e-6)
