@@ -144,7 +144,7 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: 
         calls.append(1)
         return (loss * float("nan") if len(calls) == 8 else loss), correct
 
-    monkeypatch.setattr("glassgrad.train.recipes.classification_loss", poisoned)
+    monkeypatch.setattr(experiment_module, "classification_loss", poisoned)  # classifier_experiment reads it
     config = TrainConfig(recipe="mlp-digits", steps=20, checkpoint_every=5, eval_every=5, out_dir=str(tmp_path))
     with pytest.raises(TrainingDiverged, match=r"loss became nan at step 8.*last good checkpoint \(step 5\)"):
         train(config, stream=open(os.devnull, "w"))

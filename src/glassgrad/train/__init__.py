@@ -4,7 +4,13 @@ from .batches import ArrayBatches, TextBatches
 from .callbacks import Callback, EarlyStopping, MetricsFile, Progress
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig, parse_dataclass
-from .experiment import Experiment
+from .experiment import (
+    Experiment,
+    classifier_evaluation,
+    classifier_experiment,
+    language_model_evaluation,
+    language_model_loss,
+)
 from .loop import TrainingDiverged, fit
 
 __all__ = [
@@ -17,7 +23,11 @@ __all__ = [
     "TextBatches",
     "TrainConfig",
     "TrainingDiverged",
+    "classifier_evaluation",
+    "classifier_experiment",
     "fit",
+    "language_model_evaluation",
+    "language_model_loss",
     "load_checkpoint",
     "parse_dataclass",
     "save_checkpoint",

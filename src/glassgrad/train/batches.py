@@ -42,6 +42,12 @@ class ArrayBatches:
         self._order = np.arange(0)
 
     def batch(self, step: int) -> tuple[Any, Any]:
+        """The batch of `step` as tensors (inputs, targets)."""
+        inputs, targets = self.arrays(step)
+        return tensor(inputs), tensor(targets)
+
+    def arrays(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The batch of `step` as NumPy arrays, for code outside glassgrad (the PyTorch twins of the examples)."""
         epoch, position = divmod(step, self.steps_per_epoch)
         if epoch != self._epoch:
             self._order = np.random.default_rng([self.seed, epoch]).permutation(len(self.inputs))
@@ -50,7 +56,7 @@ class ArrayBatches:
         inputs = self.inputs[chosen]
         if self.transform is not None:
             inputs = self.transform(inputs, np.random.default_rng([self.seed, 1_000_003, step]))
-        return tensor(inputs), tensor(self.targets[chosen])
+        return inputs, self.targets[chosen]
 
 
 class TextBatches:
@@ -66,8 +72,14 @@ class TextBatches:
         self.steps_per_epoch = max(1, len(ids) // (block_size * batch_size))
 
     def batch(self, step: int) -> tuple[Any, Any]:
+        """The batch of `step` as tensors (x, y), each int64 (B, T)."""
+        x, y = self.arrays(step)
+        return tensor(x), tensor(y)
+
+    def arrays(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The batch of `step` as NumPy arrays, for code outside glassgrad (the PyTorch twins of the examples)."""
         starts = np.random.default_rng([self.seed, step]).integers(
             0, len(self.ids) - self.block_size - 1, self.batch_size
         )
         window = starts[:, None] + np.arange(self.block_size)  # (B, T) positions
-        return tensor(self.ids[window]), tensor(self.ids[window + 1])
+        return self.ids[window], self.ids[window + 1]

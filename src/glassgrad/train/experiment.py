@@ -6,6 +6,7 @@ recipe — classifier or language model — shares one loop.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -40,6 +41,31 @@ class Experiment:
     evaluate: Callable[[Any], dict]
     kind: str
     extras: dict = field(default_factory=dict)
+
+
+def classifier_experiment(
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    batches: Any,
+    test_inputs: np.ndarray,
+    test_targets: np.ndarray,
+    label_smoothing: float = 0.0,
+    eval_limit: int | None = None,
+    extras: dict | None = None,
+) -> Experiment:
+    """An `Experiment` for a classifier: it trains on cross-entropy (with `label_smoothing`) and is evaluated by
+    its loss and accuracy on the held-out (test_inputs, test_targets), the first `eval_limit` of them if given."""
+    return Experiment(
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        batches=batches,
+        loss_fn=functools.partial(classification_loss, label_smoothing=label_smoothing),
+        evaluate=classifier_evaluation(test_inputs, test_targets, eval_limit),
+        kind="classifier",
+        extras=extras or {},
+    )
 
 
 def classification_loss(model: Any, inputs: Any, targets: Any, label_smoothing: float = 0.0) -> tuple[Any, int]:

@@ -5,8 +5,9 @@ for each step:
     2. forward, loss, backward                    (experiment.loss_fn)
     3. stop on a non-finite loss, keeping the last good checkpoint
     4. optimizer step, then scheduler step
-    5. at intervals: log, evaluate, checkpoint    (callbacks see each)
-Ctrl-C at any point: write a checkpoint of the last completed step and say how to resume.
+    5. at intervals: log, evaluate, checkpoint    (callbacks see each; checkpoints only with a run_dir)
+Ctrl-C at any point: with a run directory, write a checkpoint of the last completed step and say how to resume;
+without one, there is nothing to keep, so it interrupts at once as in any Python loop.
 """
 
 from __future__ import annotations
@@ -35,19 +36,20 @@ class LoopState:
     """What callbacks may read (and `stop_reason`, which they may set)."""
 
     experiment: Any
-    run_dir: Path
+    run_dir: Path | None  # where checkpoints go; None trains without writing anything
     total_steps: int
     step: int = 0
     stop_reason: str | None = None
     last_checkpoint_step: int | None = None
     last_eval: dict = field(default_factory=dict)
-    train_seconds: float = 0.0
+    train_seconds: float = 0.0  # in training steps (batch, forward, backward, update), evaluations excluded
+    eval_seconds: float = 0.0  # in evaluations
 
 
 def fit(
     experiment: Any,
     total_steps: int,
-    run_dir: Path,
+    run_dir: Path | None = None,
     callbacks: list[Callback] = (),
     start_step: int = 0,
     log_every: int = 50,
@@ -55,8 +57,14 @@ def fit(
     checkpoint_every: int = 0,
     grad_clip: float = 0.0,
 ) -> LoopState:
-    """Train `experiment` from `start_step` to `total_steps`; returns the final loop state."""
-    loop = LoopState(experiment, Path(run_dir), total_steps, step=start_step)
+    """Train `experiment` from `start_step` to `total_steps`; returns the final loop state.
+
+    `loop.last_eval` holds the metrics of the last evaluation (the one at `total_steps` is made with
+    `final=True`); `loop.train_seconds` is the time spent in training steps, `loop.eval_seconds` in evaluations.
+    Without a `run_dir` nothing is written (the examples train this way); with one, checkpoints go there every
+    `checkpoint_every` steps (default: at each evaluation).
+    """
+    loop = LoopState(experiment, Path(run_dir) if run_dir is not None else None, total_steps, step=start_step)
     checkpoint_every = checkpoint_every or eval_every
     model, optimizer = experiment.model, experiment.optimizer
     parameters = [p for p in model.parameters() if p.requires_grad]
@@ -64,7 +72,7 @@ def fit(
     for callback in callbacks:
         callback.on_train_start(loop)
     model.train()
-    with _DeferredInterrupt() as interrupt:
+    with _DeferredInterrupt(enabled=loop.run_dir is not None) as interrupt:
         try:
             for step in range(start_step, total_steps):
                 _train_step(loop, step, parameters, window, grad_clip)
@@ -76,7 +84,9 @@ def fit(
                     _evaluate(loop, callbacks, final=loop.step == total_steps)
                 if interrupt.requested:
                     loop.stop_reason = "interrupted"
-                if loop.step % checkpoint_every == 0 or loop.step == total_steps or loop.stop_reason:
+                if loop.run_dir is not None and (
+                    loop.step % checkpoint_every == 0 or loop.step == total_steps or loop.stop_reason
+                ):
                     save_checkpoint(loop.run_dir, loop.step, experiment, loop.last_eval)
                     loop.last_checkpoint_step = loop.step
                 if loop.stop_reason:
@@ -109,9 +119,11 @@ def _train_step(loop: LoopState, step: int, parameters: list, window: _Window, g
 
 
 class _DeferredInterrupt:
-    """Turn the first Ctrl-C into a request the loop honours at the end of the step; a second one interrupts."""
+    """Turn the first Ctrl-C into a request the loop honours at the end of the step; a second one interrupts.
+    When not `enabled`, Ctrl-C keeps its usual meaning (KeyboardInterrupt at once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.requested = False
         self.previous = None
 
@@ -121,7 +133,7 @@ class _DeferredInterrupt:
         self.requested = True
 
     def __enter__(self) -> _DeferredInterrupt:
-        if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread
+        if self.enabled and threading.current_thread() is threading.main_thread():  # handlers live in the main thread
             self.previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
@@ -131,7 +143,9 @@ class _DeferredInterrupt:
 
 
 def _evaluate(loop: LoopState, callbacks: list[Callback], final: bool) -> None:
+    started = time.perf_counter()
     metrics = loop.experiment.evaluate(loop.experiment.model, final=final)
+    loop.eval_seconds += time.perf_counter() - started
     loop.last_eval = metrics
     for callback in callbacks:
         callback.on_evaluate(loop, loop.step, metrics)
@@ -146,11 +160,12 @@ def _clip(parameters: list, max_norm: float) -> float:
 
 
 def _diverged_message(loop: LoopState, step: int, value: float) -> str:
-    kept = (
-        f"the last good checkpoint (step {loop.last_checkpoint_step}) is kept in {loop.run_dir}"
-        if loop.last_checkpoint_step is not None
-        else "no checkpoint was written yet"
-    )
+    if loop.run_dir is None:
+        kept = "nothing was saved (no run directory)"
+    elif loop.last_checkpoint_step is not None:
+        kept = f"the last good checkpoint (step {loop.last_checkpoint_step}) is kept in {loop.run_dir}"
+    else:
+        kept = "no checkpoint was written yet"
     return (
         f"the loss became {value} at step {step + 1}; training stopped and {kept}. Try a lower learning rate "
         "(--lr) or gradient clipping."

@@ -7,7 +7,6 @@ what its default settings gave on 2 CPU cores, seed 0 (see README's recipes tabl
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +19,7 @@ from ..creation import tensor
 from ..data.transforms import random_shift
 from .batches import ArrayBatches, TextBatches
 from .config import TrainConfig
-from .experiment import (
-    Experiment,
-    classification_loss,
-    classifier_evaluation,
-    language_model_evaluation,
-    language_model_loss,
-)
+from .experiment import Experiment, classifier_experiment, language_model_evaluation, language_model_loss
 
 DATA_ROOT = Path("data")  # where cnn-mnist, cnn-fashion and cnn-cifar10 look for their files
 
@@ -113,20 +106,21 @@ def _image_classifier(
     (x_train, y_train), (x_test, y_test) = train, test
     model.to(settings.device)
     optimizer = optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=weight_decay)
-    return Experiment(
-        model=model,
-        optimizer=optimizer,
-        scheduler=warmup_cosine(optimizer, settings.warmup, settings.steps, final_ratio=0.01),
-        batches=ArrayBatches(
+    return classifier_experiment(
+        model,
+        optimizer,
+        warmup_cosine(optimizer, settings.warmup, settings.steps, final_ratio=0.01),
+        ArrayBatches(
             x_train,
             y_train,
             settings.batch_size,
             settings.seed,
             transform=(lambda images, rng: random_shift(images, shift, rng)) if shift else None,
         ),
-        loss_fn=functools.partial(classification_loss, label_smoothing=label_smoothing),
-        evaluate=classifier_evaluation(x_test, y_test, settings.eval_limit),
-        kind="classifier",
+        x_test,
+        y_test,
+        label_smoothing,
+        settings.eval_limit,
         extras={"test_images": raw_test_images, "test_targets": y_test, "classes": classes},
     )
 
