@@ -7,27 +7,27 @@ glassgrad. The recipe, each piece a classic:
 3. random shifts of up to 2 pixels per image and step (cheap data augmentation: a digit moved is still itself);
 4. AdamW (Loshchilov & Hutter 2019) under a one-cycle learning-rate schedule (Smith & Topin 2017),
    cross-entropy with a little label smoothing (Szegedy et al. 2016).
+The training loop is `glassgrad.train.fit`, the one behind `glassgrad train` (examples/xor.py writes a loop out).
 
     python examples/mlp_digits.py                      # the defaults below
     python examples/mlp_digits.py --epochs 10 --seed 1
 
-`examples/reference/mlp_digits_torch.py` is the same script in PyTorch: both draw batches and shifts from a
-NumPy generator with the same seed, so only the initial weights and float rounding differ.
+`examples/reference/mlp_digits_torch.py` is the same script in PyTorch, with its own plain loop over the very
+same batches (it asks `training_batches` below for them), so only the initial weights, the dropout masks and
+float rounding differ.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 import glassgrad as gg
-import glassgrad.functional as F
 from glassgrad.data.transforms import random_shift
 from glassgrad.datasets import digits
 from glassgrad.models import MLP
-from glassgrad.train import parse_dataclass
+from glassgrad.train import ArrayBatches, Progress, classifier_evaluation, classifier_experiment, fit, parse_dataclass
 
 
 @dataclass
@@ -43,54 +43,32 @@ class Config:
     seed: int = 0
 
 
-def evaluate(model: MLP, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> float:
-    """Accuracy in [0, 1], in eval mode (dropout off) and without recording a graph."""
-    model.eval()
-    correct = 0
-    with gg.no_grad():
-        for start in range(0, len(images), batch_size):
-            logits = model(gg.from_numpy(images[start : start + batch_size]))
-            correct += int((logits.argmax(dim=1).numpy() == labels[start : start + batch_size]).sum())
-    model.train()
-    return correct / len(images)
+def training_batches(config: Config, images: np.ndarray, labels: np.ndarray) -> ArrayBatches:
+    """Shuffled batches, every image shifted at random. Batch k depends only on (seed, k), so the PyTorch twin
+    reads the very same batches by asking this object for them."""
+    return ArrayBatches(images, labels, config.batch_size, config.seed,
+                        transform=lambda batch, rng: random_shift(batch, config.max_shift, rng))  # fmt: skip
 
 
 def train(config: Config) -> dict[str, float]:
-    """Train from scratch and return {'test_accuracy', 'train_accuracy', 'seconds'}."""
+    """Train from scratch and return {'test_accuracy', 'train_accuracy', 'seconds'} (seconds of training steps)."""
     gg.manual_seed(config.seed)  # the initial weights and dropout masks
-    rng = np.random.default_rng(config.seed)  # the batch order and the shifts
     x_train, y_train = digits.load_arrays(train=True, normalize=True)  # (8000, 1, 28, 28) float32, (8000,)
     x_test, y_test = digits.load_arrays(train=False, normalize=True)  # (2000, 1, 28, 28), (2000,)
+    batches = training_batches(config, x_train, y_train)  # 62 steps an epoch, the last partial batch dropped
+    steps = config.epochs * batches.steps_per_epoch
 
     model = MLP(28 * 28, config.hidden_sizes, 10, activation="relu", dropout=config.dropout)
     optimizer = gg.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
-    steps_per_epoch = len(x_train) // config.batch_size  # the last partial batch is dropped
-    scheduler = gg.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.max_lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch
-    )
+    scheduler = gg.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.max_lr, total_steps=steps)
 
-    start = time.perf_counter()
-    for epoch in range(config.epochs):
-        order = rng.permutation(len(x_train))
-        total_loss = 0.0
-        for step in range(steps_per_epoch):
-            batch = order[step * config.batch_size : (step + 1) * config.batch_size]
-            images = random_shift(x_train[batch], config.max_shift, rng)
-            logits = model(gg.from_numpy(images))  # (B, 10)
-            loss = F.cross_entropy(logits, gg.from_numpy(y_train[batch]), label_smoothing=config.label_smoothing)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total_loss += loss.item()
-        if epoch % 5 == 4 or epoch == config.epochs - 1:
-            print(f"epoch {epoch + 1:3d}  loss {total_loss / steps_per_epoch:.4f}  "
-                  f"test accuracy {evaluate(model, x_test, y_test):.2%}  ({time.perf_counter() - start:.1f} s)")
-    seconds = time.perf_counter() - start
+    experiment = classifier_experiment(model, optimizer, scheduler, batches, x_test, y_test, config.label_smoothing)
+    epoch = batches.steps_per_epoch
+    loop = fit(experiment, steps, callbacks=[Progress(steps)], log_every=epoch, eval_every=5 * epoch)
     return {
-        "test_accuracy": evaluate(model, x_test, y_test),
-        "train_accuracy": evaluate(model, x_train, y_train),
-        "seconds": seconds,
+        "test_accuracy": loop.last_eval["val_accuracy"],
+        "train_accuracy": classifier_evaluation(x_train, y_train)(model)["val_accuracy"],  # the same measure
+        "seconds": loop.train_seconds,
     }
 
 

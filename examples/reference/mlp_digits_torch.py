@@ -1,8 +1,9 @@
 """The PyTorch twin of examples/mlp_digits.py: the same MLP, data, augmentation, optimizer and schedule.
 
-Both scripts draw the batch order and the random shifts from `np.random.default_rng(seed)`, so they see the
-same images in the same order; only the initial weights and dropout masks (each framework's own RNG) and
-float rounding differ.
+The glassgrad script trains with `glassgrad.train.fit`; this one keeps a plain PyTorch loop, but takes each
+step's batch from the same step-addressed glassgrad object (`training_batches` of examples/mlp_digits.py, as
+NumPy arrays), so both see the same shifted images in the same order; only the initial weights and dropout
+masks (each framework's own RNG) and float rounding differ.
 
     python examples/reference/mlp_digits_torch.py [--epochs 20] [--seed 0]
 """
@@ -18,8 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/, for the shared Config and shift
-from mlp_digits import Config, random_shift  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/, for the shared Config and batches
+from mlp_digits import Config, training_batches  # noqa: E402
 
 from glassgrad.datasets import digits  # noqa: E402
 from glassgrad.train import parse_dataclass  # noqa: E402
@@ -57,35 +58,34 @@ def evaluate(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch_siz
 
 def train(config: Config) -> dict[str, float]:
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     x_train, y_train = digits.load_arrays(train=True, normalize=True)
     x_test, y_test = digits.load_arrays(train=False, normalize=True)
+    batches = training_batches(config, x_train, y_train)  # the glassgrad example's batches, step by step
+    steps_per_epoch = batches.steps_per_epoch
 
     model = MLP(28 * 28, config.hidden_sizes, 10, config.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
-    steps_per_epoch = len(x_train) // config.batch_size
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.max_lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch
     )
 
-    start = time.perf_counter()
+    seconds = 0.0  # training steps only, as glassgrad's fit counts them: evaluations are not timed
     for epoch in range(config.epochs):
-        order = rng.permutation(len(x_train))
         total_loss = 0.0
-        for step in range(steps_per_epoch):
-            batch = order[step * config.batch_size : (step + 1) * config.batch_size]
-            images = random_shift(x_train[batch], config.max_shift, rng)
+        for step in range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch):
+            start = time.perf_counter()
+            images, labels = batches.arrays(step)
             logits = model(torch.from_numpy(images))
-            loss = F.cross_entropy(logits, torch.from_numpy(y_train[batch]), label_smoothing=config.label_smoothing)
+            loss = F.cross_entropy(logits, torch.from_numpy(labels), label_smoothing=config.label_smoothing)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             scheduler.step()
             total_loss += loss.item()
+            seconds += time.perf_counter() - start
         if epoch % 5 == 4 or epoch == config.epochs - 1:
             print(f"epoch {epoch + 1:3d}  loss {total_loss / steps_per_epoch:.4f}  "
-                  f"test accuracy {evaluate(model, x_test, y_test):.2%}  ({time.perf_counter() - start:.1f} s)")
-    seconds = time.perf_counter() - start
+                  f"test accuracy {evaluate(model, x_test, y_test):.2%}  ({seconds:.1f} s)")
     return {
         "test_accuracy": evaluate(model, x_test, y_test),
         "train_accuracy": evaluate(model, x_train, y_train),
