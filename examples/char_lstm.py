@@ -9,9 +9,10 @@ The validation loss is the mean cross-entropy in nats per character over the WHO
 10% of the text, 111,540 characters), read as consecutive windows of 64 characters, each from a zero state as
 in training; it has no sampling noise, so two runs can be compared closely. (ln 65 = 4.17 is a uniform guess.)
 
-The same configuration in PyTorch is examples/reference/char_lstm_torch.py. Both draw their batches from one
-NumPy generator with the same seed, so they read the same windows in the same order; only the initial weights
-(each framework's own random generator) and float rounding differ.
+The training loop is `glassgrad.train.fit`, the one behind `glassgrad train`. The same configuration in PyTorch
+is examples/reference/char_lstm_torch.py, with its own plain loop: it takes each step's windows from the same
+`glassgrad.train.TextBatches` (batch k is a function of the seed and k), so both read the same windows in the
+same order; only the initial weights (each framework's own random generator) and float rounding differ.
 
     python examples/char_lstm.py                      # 6,000 steps, a few minutes on 2 cores
     python examples/char_lstm.py --max-iters 500      # a quick look
@@ -20,18 +21,21 @@ NumPy generator with the same seed, so they read the same windows in the same or
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
-
-import glassgrad.nn.functional as F
-import numpy as np
 
 import glassgrad as gg
 from glassgrad.bench.threads import blas_threads, set_blas_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models import CharRNN
-from glassgrad.nn.utils import clip_grad_norm_
-from glassgrad.train import parse_dataclass
+from glassgrad.train import (
+    Experiment,
+    Progress,
+    TextBatches,
+    fit,
+    language_model_evaluation,
+    language_model_loss,
+    parse_dataclass,
+)
 
 
 @dataclass
@@ -52,6 +56,7 @@ class TrainConfig:
     weight_decay: float = 0.01  # AdamW's default
     grad_clip: float = 1.0  # clip gradients at this norm (0 disables); recurrent nets can spike
     # evaluation and sampling
+    log_interval: int = 100  # steps between progress lines
     eval_interval: int = 1000
     eval_windows: int = 256  # windows for the quick progress estimate (the final loss uses the whole split)
     sample_chars: int = 400
@@ -74,77 +79,42 @@ def get_lr(it: int, cfg: TrainConfig) -> float:
     return cfg.min_lr + coeff * (cfg.learning_rate - cfg.min_lr)
 
 
-def batch(data: np.ndarray, starts: np.ndarray, block_size: int) -> tuple[gg.Tensor, gg.Tensor]:
-    """Inputs x and next-character targets y, int64 (B, T), for the windows starting at `starts`."""
-    windows = data[starts[:, None] + np.arange(block_size + 1)].astype(np.int64)  # (B, 1) + (T+1,) -> (B, T+1)
-    return gg.from_numpy(np.ascontiguousarray(windows[:, :-1])), gg.from_numpy(np.ascontiguousarray(windows[:, 1:]))
-
-
-def loss_of(model: CharRNN, x: gg.Tensor, y: gg.Tensor) -> gg.Tensor:
-    """Mean cross-entropy of the next-character predictions over all B·T positions."""
-    logits, _ = model(x)  # (B, T, V)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-
-
-@gg.no_grad()
-def evaluate(model: CharRNN, data: np.ndarray, block_size: int, limit: int | None = None, chunk: int = 256) -> float:
-    """Mean loss per character over consecutive windows of `data` (all of them, or the first `limit`)."""
-    model.eval()
-    starts = np.arange(0, len(data) - block_size, block_size)[:limit]
-    total = 0.0
-    for i in range(0, len(starts), chunk):
-        part = starts[i : i + chunk]
-        total += loss_of(model, *batch(data, part, block_size)).item() * len(part)
-    model.train()
-    return total / len(starts)
-
-
-def train_step(model: CharRNN, optimizer: gg.optim.Optimizer, x: gg.Tensor, y: gg.Tensor, grad_clip: float) -> float:
-    """One optimisation step: forward, backward, clip, update; returns the loss."""
-    loss = loss_of(model, x, y)
-    loss.backward()
-    if grad_clip != 0.0:
-        clip_grad_norm_(model.parameters(), grad_clip)
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-    return loss.item()
-
-
-def main() -> None:
-    cfg = parse_dataclass(TrainConfig, description=__doc__.splitlines()[0])
+def train(cfg: TrainConfig) -> dict:
+    """Train from scratch with `glassgrad.train.fit`. Returns {'val_loss' (nats/char, the whole validation split),
+    'train_seconds' (training steps only), 'eval_seconds' (the evaluations during and after training),
+    'sample' (text generated from the trained model, empty if sample_chars is 0)}."""
     if cfg.threads:
         set_blas_threads(cfg.threads)
-    gg.manual_seed(cfg.seed)
+    gg.manual_seed(cfg.seed)  # the initial weights and the sample
     train_set = TinyShakespeare(cfg.block_size, "train")
-    train_data, val_data = train_set.data, TinyShakespeare(cfg.block_size, "val").data
+    val_data = TinyShakespeare(cfg.block_size, "val").data
+    batches = TextBatches(train_set.data, cfg.block_size, cfg.batch_size, cfg.seed)  # (B, T) windows, by step
+
     model = CharRNN(train_set.vocab_size, cfg.embedding_dim, cfg.hidden_size, cfg.num_layers, cfg.cell,
                     cfg.dropout, chars=train_set.chars)  # fmt: skip
     print(f"number of parameters: {sum(p.numel() for p in model.parameters()) / 1e3:.1f}K")
     optimizer = gg.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    batch_rng = np.random.default_rng(cfg.seed)  # the same stream of training windows as the PyTorch twin
+    scheduler = gg.optim.lr_scheduler.LambdaLR(optimizer, lambda it: get_lr(it, cfg) / cfg.learning_rate)
 
-    train_time = 0.0
-    for it in range(cfg.max_iters):
-        if it % cfg.eval_interval == 0:
-            quick = evaluate(model, val_data, cfg.block_size, limit=cfg.eval_windows)
-            print(
-                f"step {it}: val loss {quick:.4f} (first {cfg.eval_windows} windows), train time {train_time:.1f}s",
-                flush=True,
-            )
-        for group in optimizer.param_groups:
-            group["lr"] = get_lr(it, cfg)
-        x, y = batch(train_data, batch_rng.integers(0, len(train_data) - cfg.block_size, cfg.batch_size),
-                     cfg.block_size)  # fmt: skip
-        start = time.perf_counter()
-        train_step(model, optimizer, x, y, cfg.grad_clip)
-        train_time += time.perf_counter() - start
+    # Evaluations during training read eval_windows windows spread over the validation split; the last, all.
+    evaluate = language_model_evaluation(val_data, cfg.block_size, estimate_windows=cfg.eval_windows)
+    experiment = Experiment(model, optimizer, scheduler, batches, language_model_loss, evaluate, kind="text")
+    loop = fit(experiment, cfg.max_iters, callbacks=[Progress(cfg.max_iters)], log_every=cfg.log_interval,
+               eval_every=cfg.eval_interval, grad_clip=cfg.grad_clip)  # fmt: skip
+    print(f"final: val loss {loop.last_eval['val_loss']:.4f} nats/char (whole split), training time "
+          f"{loop.train_seconds:.1f}s, evaluation {loop.eval_seconds:.1f}s, {blas_threads()} BLAS threads")
 
-    val_loss = evaluate(model, val_data, cfg.block_size)
-    print(f"final: val loss {val_loss:.4f} nats/char (whole split), {cfg.max_iters} steps, training time "
-          f"{train_time:.1f}s, glassgrad {gg.__version__} ({blas_threads()} BLAS threads)")  # fmt: skip
     model.eval()
     gg.manual_seed(cfg.seed)
-    print("sample:\n" + model.generate("\n", cfg.sample_chars, temperature=cfg.temperature))
+    sample = model.generate("\n", cfg.sample_chars, temperature=cfg.temperature) if cfg.sample_chars else ""
+    return {"val_loss": loop.last_eval["val_loss"], "train_seconds": loop.train_seconds,
+            "eval_seconds": loop.eval_seconds, "sample": sample}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
+    print("sample:\n" + result["sample"])
+    return result
 
 
 if __name__ == "__main__":

@@ -5,21 +5,26 @@ nanoGPT's README runs `config/train_shakespeare_char.py` on a CPU with:
     --device=cpu --compile=False --eval_iters=20 --log_interval=1 --block_size=64 --batch_size=12
     --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000 --lr_decay_iters=2000 --dropout=0.0
 
-and reports a validation loss of about 1.88 (its estimate on 20 random batches). The same script in PyTorch is
-examples/reference/gpt_shakespeare_torch.py; both draw batches from one NumPy generator with the same seed,
-so they read the same windows in the same order. Besides nanoGPT's estimate, the loss on the WHOLE validation
-split (every character, read as non-overlapping windows of block_size) is printed at the end: it has no
-sampling noise, so the two frameworks can be compared closely.
+and reports a validation loss of about 1.88 (its estimate on 20 random batches). Here the training loop is
+`glassgrad.train.fit`, the one behind `glassgrad train`. The same script in PyTorch is
+examples/reference/gpt_shakespeare_torch.py, with its own plain loop: it takes each step's windows from the same
+`glassgrad.train.TextBatches` (batch k is a function of the seed and k) and its estimates from the same random
+generator, so both read the same windows in the same order. Besides nanoGPT's estimate, the loss on the WHOLE
+validation split (every character, read as non-overlapping windows of block_size) is printed at the end: it has
+no sampling noise, so the two frameworks can be compared closely. Training time is reported apart from the time
+spent evaluating.
 
     python examples/gpt_shakespeare.py                    # about a minute on 2 cores
     python examples/gpt_shakespeare.py --max-iters 200    # a quick look
+
+`train(TrainConfig(...))` runs it from Python and returns the final losses and times as a dict.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -27,8 +32,7 @@ import glassgrad as gg
 from glassgrad.bench.threads import set_blas_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models.gpt import GPT, GPTConfig
-from glassgrad.nn.utils import clip_grad_norm_
-from glassgrad.train import parse_dataclass
+from glassgrad.train import Experiment, Progress, TextBatches, fit, language_model_evaluation, parse_dataclass
 
 
 @dataclass
@@ -52,6 +56,7 @@ class TrainConfig:
     weight_decay: float = 0.1
     grad_clip: float = 1.0  # clip gradients at this norm, or disable if == 0.0
     # evaluation and sampling
+    log_interval: int = 50  # steps between progress lines
     eval_interval: int = 250
     eval_iters: int = 20
     sample_tokens: int = 300
@@ -93,70 +98,68 @@ def estimate_loss(model: GPT, data: np.ndarray, rng: np.random.Generator, cfg: T
     return float(np.mean(losses))
 
 
-@gg.no_grad()
-def whole_split_loss(model: GPT, data: np.ndarray, block_size: int, batch_size: int = 256) -> float:
-    """The mean loss over every character of a split, read as non-overlapping windows of block_size."""
-    model.eval()
-    starts = np.arange(0, len(data) - block_size, block_size)
-    total = 0.0
-    for i in range(0, len(starts), batch_size):
-        chunk = starts[i : i + batch_size]
-        total += model(*batch(data, chunk, block_size))[1].item() * len(chunk)
-    model.train()
-    return total / len(starts)
-
-
-def train_step(model: GPT, optimizer: gg.optim.Optimizer, x: gg.Tensor, y: gg.Tensor, grad_clip: float) -> gg.Tensor:
-    """One optimisation step: forward, backward, clip, update; returns the loss (a 0-d tensor)."""
+def gpt_loss(model: GPT, x: gg.Tensor, y: gg.Tensor) -> tuple[gg.Tensor, None]:
+    """fit's loss function: the GPT computes its cross-entropy itself when given targets (None: no accuracy)."""
     _, loss = model(x, y)
-    loss.backward()
-    if grad_clip != 0.0:
-        clip_grad_norm_(model.parameters(), grad_clip)
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-    return loss
+    return loss, None
 
 
-def main() -> None:
-    cfg = parse_dataclass(TrainConfig, description=__doc__.splitlines()[0])
+def nanogpt_evaluation(train_data: np.ndarray, val_data: np.ndarray, cfg: TrainConfig) -> Callable:
+    """fit's `evaluate(model, final)`: nanoGPT's estimates of the train and val losses at every evaluation, and
+    at the end (final) also the loss over the whole validation split."""
+    eval_rng = np.random.default_rng(cfg.seed + 1)  # the PyTorch twin draws the same estimate batches
+    whole_split = language_model_evaluation(val_data, cfg.block_size, gpt_loss)
+
+    def evaluate(model: GPT, final: bool = False) -> dict:
+        metrics = {
+            "train_loss": estimate_loss(model, train_data, eval_rng, cfg),
+            "val_loss": estimate_loss(model, val_data, eval_rng, cfg),
+        }
+        if final:
+            metrics["val_loss_whole_split"] = whole_split(model)["val_loss"]
+        return metrics
+
+    return evaluate
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Train from scratch with `glassgrad.train.fit`. Returns {'val_loss' (the whole validation split),
+    'val_loss_estimate' (nanoGPT's), 'train_seconds' (training steps only), 'eval_seconds' (every evaluation),
+    'iters', 'sample' (generated text, empty if sample_tokens is 0)}."""
     if cfg.threads:
         set_blas_threads(cfg.threads)
-    gg.manual_seed(cfg.seed)
+    gg.manual_seed(cfg.seed)  # the initial weights and the sample
     train_set = TinyShakespeare(cfg.block_size, "train")
-    train_data, val_data = train_set.data, TinyShakespeare(cfg.block_size, "val").data
+    val_data = TinyShakespeare(cfg.block_size, "val").data
+    batches = TextBatches(train_set.data, cfg.block_size, cfg.batch_size, cfg.seed)  # (B, T) windows, by step
+
     model_config = GPTConfig(block_size=cfg.block_size, vocab_size=train_set.vocab_size, n_layer=cfg.n_layer,
                              n_head=cfg.n_head, n_embd=cfg.n_embd, dropout=cfg.dropout, bias=cfg.bias)  # fmt: skip
     model = GPT(model_config)
     print(f"number of parameters: {model.get_num_params() / 1e6:.2f}M")
     optimizer = model.configure_optimizers(cfg.weight_decay, cfg.learning_rate, (cfg.beta1, cfg.beta2))
-    batch_rng = np.random.default_rng(cfg.seed)  # the same stream of training windows as the PyTorch twin
-    eval_rng = np.random.default_rng(cfg.seed + 1)
+    scheduler = gg.optim.lr_scheduler.LambdaLR(optimizer, lambda it: get_lr(it, cfg) / cfg.learning_rate)
 
-    train_time = 0.0
-    val_loss = float("nan")
-    for it in range(cfg.max_iters + 1):
-        # evaluate the loss on train/val sets (not timed)
-        if it % cfg.eval_interval == 0 or it == cfg.max_iters:
-            train_loss = estimate_loss(model, train_data, eval_rng, cfg)
-            val_loss = estimate_loss(model, val_data, eval_rng, cfg)
-            print(f"step {it}: train loss {train_loss:.4f}, val loss {val_loss:.4f}, train time {train_time:.1f}s")
-        if it == cfg.max_iters:
-            break
-        lr = get_lr(it, cfg)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = batch(train_data, random_starts(train_data, batch_rng, cfg), cfg.block_size)
-        start = time.perf_counter()
-        train_step(model, optimizer, x, y, cfg.grad_clip)
-        train_time += time.perf_counter() - start
+    evaluate = nanogpt_evaluation(train_set.data, val_data, cfg)
+    experiment = Experiment(model, optimizer, scheduler, batches, gpt_loss, evaluate, kind="text")
+    loop = fit(experiment, cfg.max_iters, callbacks=[Progress(cfg.max_iters)], log_every=cfg.log_interval,
+               eval_every=cfg.eval_interval, grad_clip=cfg.grad_clip)  # fmt: skip
+    final = loop.last_eval  # the estimates, and the loss over the whole validation split
+    print(f"final: val loss (whole split) {final['val_loss_whole_split']:.4f}, val loss (nanoGPT estimate) "
+          f"{final['val_loss']:.4f}, training time {loop.train_seconds:.1f}s, evaluation {loop.eval_seconds:.1f}s")
 
-    whole = whole_split_loss(model, val_data, cfg.block_size)
-    print(f"final: val loss (whole split) {whole:.4f}, val loss (nanoGPT estimate) {val_loss:.4f}, "
-          f"training time {train_time:.1f}s for {cfg.max_iters} iterations, glassgrad {gg.__version__}")  # fmt: skip
     model.eval()
     start = gg.zeros((1, 1), dtype=gg.int64)  # id 0 is "\n", as nanoGPT's sample.py starts
-    sample = model.generate(start, cfg.sample_tokens, temperature=0.8, top_k=200)
-    print("sample:\n" + train_set.decode(sample[0]))
+    sample = model.generate(start, cfg.sample_tokens, temperature=0.8, top_k=200) if cfg.sample_tokens else None
+    return {"val_loss": final["val_loss_whole_split"], "val_loss_estimate": final["val_loss"],
+            "train_seconds": loop.train_seconds, "eval_seconds": loop.eval_seconds, "iters": cfg.max_iters,
+            "sample": train_set.decode(sample[0]) if sample is not None else ""}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
+    print("sample:\n" + result["sample"])
+    return result
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 XOR is the classic function no single linear layer can represent: (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.
 A hidden layer with a non-linearity (tanh) bends the input space so a line can separate the classes.
 
+The training loop is written out by hand on purpose: forward, backward, update are the three steps every loop
+repeats, and this is the one example that shows them bare. The other examples hand the same steps (plus batches,
+schedules, evaluation and logging) to `glassgrad.train.fit`.
+
     python examples/xor.py
 """
 

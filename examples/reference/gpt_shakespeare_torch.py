@@ -7,25 +7,34 @@ The model is nanoGPT's model.py (karpathy/nanoGPT 3adf61e) restated compactly; t
         --log_interval=1 --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000
         --lr_decay_iters=2000 --dropout=0.0
 
-Both scripts draw their batches from one NumPy generator with the same seed, so they read the same windows in
-the same order; only the initial weights (each framework's own RNG) and float rounding differ.
+The settings (and flags) are the glassgrad script's `TrainConfig`, and so is nanoGPT's learning-rate schedule.
+The glassgrad script trains with `glassgrad.train.fit`; this one keeps nanoGPT's plain loop, but takes each
+step's windows from the same step-addressed `glassgrad.train.TextBatches` (as NumPy arrays) and evaluates at the
+same steps on the same random batches, so both read the same windows in the same order; only the initial
+weights (each framework's own RNG) and float rounding differ. `train(TrainConfig(...))` returns the final losses
+and times as a dict, as the glassgrad script's does.
 
     python examples/reference/gpt_shakespeare_torch.py [--max-iters 2000] [--seed 1337]
 """
 
 from __future__ import annotations
 
-import argparse
 import math
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from glassgrad.datasets import TinyShakespeare
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/, for the shared settings and schedule
+from gpt_shakespeare import TrainConfig, get_lr  # noqa: E402
+
+from glassgrad.datasets import TinyShakespeare  # noqa: E402
+from glassgrad.train import TextBatches, parse_dataclass  # noqa: E402
 
 
 @dataclass
@@ -149,29 +158,18 @@ class GPT(nn.Module):
         return idx
 
 
-def get_lr(it: int, learning_rate: float, min_lr: float, warmup_iters: int, lr_decay_iters: int) -> float:
-    # 1) linear warmup, 2) past the decay horizon, the floor, 3) cosine decay in between (nanoGPT's get_lr)
-    if it < warmup_iters:
-        return learning_rate * (it + 1) / (warmup_iters + 1)
-    if it > lr_decay_iters:
-        return min_lr
-    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
-    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
-    return min_lr + coeff * (learning_rate - min_lr)
-
-
 def batch(data: np.ndarray, starts: np.ndarray, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     windows = torch.from_numpy(data[starts[:, None] + np.arange(block_size + 1)].astype(np.int64))  # (B, T+1)
     return windows[:, :-1].contiguous(), windows[:, 1:].contiguous()
 
 
 @torch.no_grad()
-def estimate_loss(model: GPT, data: np.ndarray, rng: np.random.Generator, eval_iters: int, args) -> float:
+def estimate_loss(model: GPT, data: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> float:
     """nanoGPT's estimate: the mean loss of `eval_iters` random batches."""
     model.eval()
     losses = [
-        model(*batch(data, rng.integers(0, len(data) - args.block_size, args.batch_size), args.block_size))[1].item()
-        for _ in range(eval_iters)
+        model(*batch(data, rng.integers(0, len(data) - cfg.block_size, cfg.batch_size), cfg.block_size))[1].item()
+        for _ in range(cfg.eval_iters)
     ]
     model.train()
     return float(np.mean(losses))
@@ -190,56 +188,57 @@ def whole_split_loss(model: GPT, data: np.ndarray, block_size: int, batch_size: 
     return total / len(starts)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-iters", type=int, default=2000)
-    parser.add_argument("--eval-interval", type=int, default=250)
-    parser.add_argument("--eval-iters", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=12)
-    parser.add_argument("--block-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=1337)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads; 0 keeps torch's default")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-
-    torch.manual_seed(args.seed)
-    train_data = TinyShakespeare(args.block_size, "train").data
-    val_data = TinyShakespeare(args.block_size, "val").data
-    config = GPTConfig(block_size=args.block_size)
+def train(cfg: TrainConfig) -> dict:
+    """Train from scratch. Returns {'val_loss' (the whole validation split), 'val_loss_estimate' (nanoGPT's),
+    'train_seconds' (training steps only), 'eval_seconds', 'iters', 'sample'}, as the glassgrad script's train."""
+    if cfg.threads:  # 0 keeps torch's default (one per core)
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    train_set = TinyShakespeare(cfg.block_size, "train")
+    train_data, val_data = train_set.data, TinyShakespeare(cfg.block_size, "val").data
+    config = GPTConfig(block_size=cfg.block_size, vocab_size=train_set.vocab_size, n_layer=cfg.n_layer,
+                       n_head=cfg.n_head, n_embd=cfg.n_embd, dropout=cfg.dropout, bias=cfg.bias)  # fmt: skip
     model = GPT(config)
-    optimizer = model.configure_optimizers(weight_decay=0.1, learning_rate=1e-3, betas=(0.9, 0.99))
-    batch_rng = np.random.default_rng(args.seed)
-    eval_rng = np.random.default_rng(args.seed + 1)
+    optimizer = model.configure_optimizers(cfg.weight_decay, cfg.learning_rate, (cfg.beta1, cfg.beta2))
+    parameters = list(model.parameters())
+    batches = TextBatches(train_data, cfg.block_size, cfg.batch_size, cfg.seed)  # the glassgrad script's windows
+    eval_rng = np.random.default_rng(cfg.seed + 1)  # and its estimate batches
 
     train_time = 0.0
-    for it in range(args.max_iters + 1):
-        if it % args.eval_interval == 0 or it == args.max_iters:
-            train_loss = estimate_loss(model, train_data, eval_rng, args.eval_iters, args)
-            val_loss = estimate_loss(model, val_data, eval_rng, args.eval_iters, args)
-            print(f"step {it}: train loss {train_loss:.4f}, val loss {val_loss:.4f}, train time {train_time:.1f}s")
-        if it == args.max_iters:
-            break
-        lr = get_lr(it, 1e-3, 1e-4, 100, args.max_iters)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = batch(train_data, batch_rng.integers(0, len(train_data) - args.block_size, args.batch_size),
-                     args.block_size)  # fmt: skip
+    started = time.perf_counter()
+    for it in range(cfg.max_iters):
         start = time.perf_counter()
+        for group in optimizer.param_groups:
+            group["lr"] = get_lr(it, cfg)
+        x, y = (torch.from_numpy(a) for a in batches.arrays(it))  # (B, T) int64 each
         _, loss = model(x, y)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if cfg.grad_clip != 0.0:
+            torch.nn.utils.clip_grad_norm_(parameters, cfg.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        loss.item()  # as glassgrad's fit reads it (to stop on a non-finite loss)
         train_time += time.perf_counter() - start
+        if (it + 1) % cfg.eval_interval == 0 or it + 1 == cfg.max_iters:  # where glassgrad's fit evaluates
+            train_loss = estimate_loss(model, train_data, eval_rng, cfg)
+            val_loss = estimate_loss(model, val_data, eval_rng, cfg)
+            print(f"step {it + 1}: train loss {train_loss:.4f}, val loss {val_loss:.4f}, train time {train_time:.1f}s")
+    whole = whole_split_loss(model, val_data, cfg.block_size)
+    eval_seconds = time.perf_counter() - started - train_time
+    print(f"final: val loss (whole split) {whole:.4f}, val loss (nanoGPT estimate) {val_loss:.4f}, training time "
+          f"{train_time:.1f}s, evaluation {eval_seconds:.1f}s, {torch.get_num_threads()} torch threads")
 
-    whole = whole_split_loss(model, val_data, args.block_size)
-    print(f"final: val loss (whole split) {whole:.4f}, val loss (nanoGPT estimate) {val_loss:.4f}, "
-          f"training time {train_time:.1f}s for {args.max_iters} iterations, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")  # fmt: skip
-    itos = TinyShakespeare(args.block_size, "val").itos
-    sample = model.generate(torch.zeros((1, 1), dtype=torch.long), 300, temperature=0.8, top_k=200)
-    print("sample:\n" + "".join(itos[i] for i in sample[0].tolist()))
+    model.eval()
+    sample = model.generate(torch.zeros((1, 1), dtype=torch.long), cfg.sample_tokens, temperature=0.8, top_k=200)
+    return {"val_loss": whole, "val_loss_estimate": val_loss, "train_seconds": train_time,
+            "eval_seconds": eval_seconds, "iters": cfg.max_iters,
+            "sample": train_set.decode(sample[0].tolist()) if cfg.sample_tokens else ""}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
+    print("sample:\n" + result["sample"])
+    return result
 
 
 if __name__ == "__main__":
