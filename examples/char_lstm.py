@@ -107,14 +107,13 @@ def train(cfg: TrainConfig) -> dict:
     model.eval()
     gg.manual_seed(cfg.seed)
     sample = model.generate("\n", cfg.sample_chars, temperature=cfg.temperature) if cfg.sample_chars else ""
+    print("sample:\n" + sample)
     return {"val_loss": loop.last_eval["val_loss"], "train_seconds": loop.train_seconds,
             "eval_seconds": loop.eval_seconds, "sample": sample}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:
-    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
-    print("sample:\n" + result["sample"])
-    return result
+    return train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

@@ -150,16 +150,16 @@ def train(cfg: TrainConfig) -> dict:
 
     model.eval()
     start = gg.zeros((1, 1), dtype=gg.int64)  # id 0 is "\n", as nanoGPT's sample.py starts
-    sample = model.generate(start, cfg.sample_tokens, temperature=0.8, top_k=200) if cfg.sample_tokens else None
+    ids = model.generate(start, cfg.sample_tokens, temperature=0.8, top_k=200) if cfg.sample_tokens else None
+    sample = train_set.decode(ids[0]) if ids is not None else ""
+    print("sample:\n" + sample)
     return {"val_loss": final["val_loss_whole_split"], "val_loss_estimate": final["val_loss"],
             "train_seconds": loop.train_seconds, "eval_seconds": loop.eval_seconds, "iters": cfg.max_iters,
-            "sample": train_set.decode(sample[0]) if sample is not None else ""}  # fmt: skip
+            "sample": sample}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:
-    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
-    print("sample:\n" + result["sample"])
-    return result
+    return train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

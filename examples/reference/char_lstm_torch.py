@@ -124,15 +124,14 @@ def train(cfg: TrainConfig) -> dict:
 
     model.eval()
     torch.manual_seed(cfg.seed)
-    sample = generate(model, train_set.encode("\n"), cfg.sample_chars, cfg.temperature) if cfg.sample_chars else []
-    return {"val_loss": val_loss, "train_seconds": train_time, "eval_seconds": eval_seconds,
-            "sample": train_set.decode(sample)}  # fmt: skip
+    ids = generate(model, train_set.encode("\n"), cfg.sample_chars, cfg.temperature) if cfg.sample_chars else []
+    sample = train_set.decode(ids)
+    print("sample:\n" + sample)
+    return {"val_loss": val_loss, "train_seconds": train_time, "eval_seconds": eval_seconds, "sample": sample}
 
 
 def main(argv: list[str] | None = None) -> dict:
-    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
-    print("sample:\n" + result["sample"])
-    return result
+    return train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

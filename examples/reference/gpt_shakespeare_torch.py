@@ -229,16 +229,15 @@ def train(cfg: TrainConfig) -> dict:
           f"{train_time:.1f}s, evaluation {eval_seconds:.1f}s, {torch.get_num_threads()} torch threads")
 
     model.eval()
-    sample = model.generate(torch.zeros((1, 1), dtype=torch.long), cfg.sample_tokens, temperature=0.8, top_k=200)
+    ids = model.generate(torch.zeros((1, 1), dtype=torch.long), cfg.sample_tokens, temperature=0.8, top_k=200)
+    sample = train_set.decode(ids[0].tolist()) if cfg.sample_tokens else ""
+    print("sample:\n" + sample)
     return {"val_loss": whole, "val_loss_estimate": val_loss, "train_seconds": train_time,
-            "eval_seconds": eval_seconds, "iters": cfg.max_iters,
-            "sample": train_set.decode(sample[0].tolist()) if cfg.sample_tokens else ""}  # fmt: skip
+            "eval_seconds": eval_seconds, "iters": cfg.max_iters, "sample": sample}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:
-    result = train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
-    print("sample:\n" + result["sample"])
-    return result
+    return train(parse_dataclass(TrainConfig, argv, __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":
