@@ -4,7 +4,8 @@
     python benchmarks/run.py --smoke          # every workload, a few steps, no timing claims (CI)
 
 How a timed run goes:
-1. Set NumPy's BLAS and PyTorch to the same number of threads (reported; NumPy's elementwise ops stay on one).
+1. Set NumPy's BLAS, glassgrad's fused kernels and PyTorch to the same number of threads (NumPy's own
+   elementwise ops stay on one).
 2. Build both twins from the same initial weights and batch (`Workload.make_inputs`), then warm up each.
 3. Alternate rounds: each round times `steps` consecutive steps of one framework, then of the other, and the
    order flips every round, so slow drifts of the machine (clock, caches, other load) hit both alike.
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, kernels
 from .threads import default_threads, set_blas_threads
 from .workload import Step, Workload
 from .workloads import WORKLOADS
@@ -91,6 +92,7 @@ def run_workload(
     steps = workload.steps_per_round if steps is None else steps
     threads = threads or default_threads()
     blas_set = set_blas_threads(threads)
+    kernel_threads_set = kernels.set_threads(threads)
     torch = _import_torch(threads) if with_torch else None
 
     inputs = workload.make_inputs(seed)
@@ -134,6 +136,7 @@ def run_workload(
         "device": "cpu",
         "threads": threads,
         "blas_threads_set": blas_set,
+        "kernel_threads": kernels.threads() if kernel_threads_set else None,
         "rounds": rounds,
         "steps_per_round": steps,
         "warmup_steps": warmup,
@@ -160,8 +163,9 @@ def format_report(record: dict[str, Any]) -> str:
     """The human-readable table of one run."""
     lines = [
         f"workload {record['workload']}: {record['description']}",
-        f"threads: {record['threads']} (NumPy BLAS{'' if record['blas_threads_set'] else ' (not settable)'} and "
-        f"torch.set_num_threads); {record['rounds']} alternating rounds x {record['steps_per_round']} steps "
+        f"threads: {record['threads']} (NumPy BLAS{'' if record['blas_threads_set'] else ' (not settable)'}, "
+        f"kernels {record['kernel_threads'] or 'off (no Numba)'} and torch.set_num_threads); "
+        f"{record['rounds']} alternating rounds x {record['steps_per_round']} steps "
         f"after {record['warmup_steps']} warmup",
         f"{'':12}{'median ms/step':>16}{'min ms':>10}{'peak RSS MB':>14}{'warmup loss':>14}",
     ]

@@ -14,7 +14,9 @@ Kernels are compiled on first use and cached on disk (`cache=True`), so only the
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -31,6 +33,14 @@ except ImportError:  # the NumPy path serves everything
 ENABLED = numba is not None
 prange = numba.prange if ENABLED else range  # the loop that Numba splits across cores
 
+if ENABLED and "NUMBA_THREADING_LAYER" not in os.environ:
+    # Numba's own thread pool. Its default, OpenMP, busy-waits between loops, and PyTorch's OpenMP pool does too:
+    # in one process (the benchmarks) the two pools on 2 cores made a torch step 100x slower. The workqueue
+    # pool does not spin; it cannot take two launches at once, so `kernel` launches one at a time.
+    numba.config.THREADING_LAYER = "workqueue"
+
+_LAUNCH = threading.Lock()  # one kernel launch at a time (workqueue runs one parallel loop at a time)
+
 if ENABLED and SPINNING_BLAS:  # see _openblas_env.py: two thread pools on the same cores would thrash
     numba.set_num_threads(1)
 
@@ -40,7 +50,15 @@ def kernel(function: Callable[..., Any]) -> Callable[..., Any]:
 
     fastmath lets LLVM fuse multiply-adds and reorder sums: float32 results move by rounding only.
     """
-    return numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)(function)
+    compiled = numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)(function)
+
+    @functools.wraps(function)
+    def launch(*args: Any) -> Any:
+        with _LAUNCH:
+            return compiled(*args)
+
+    launch.compiled = compiled  # the Numba dispatcher, for inspection (e.g. `launch.compiled.inspect_asm()`)
+    return launch
 
 
 def inline(function: Callable[..., Any]) -> Callable[..., Any]:
