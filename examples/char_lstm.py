@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 import glassgrad as gg
-from glassgrad.bench.threads import blas_threads, set_blas_threads
+from glassgrad.bench.threads import blas_threads, set_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models import CharRNN
 from glassgrad.train import (
@@ -62,7 +62,7 @@ class TrainConfig:
     sample_chars: int = 400
     temperature: float = 0.8
     seed: int = 1337
-    threads: int = 0  # BLAS threads for matrix products; 0 keeps NumPy's default (one per core)
+    threads: int = 0  # threads for matrix products and fused kernels; 0 keeps the defaults (one per core)
 
 
 def get_lr(it: int, cfg: TrainConfig) -> float:
@@ -84,7 +84,7 @@ def train(cfg: TrainConfig) -> dict:
     'train_seconds' (training steps only), 'eval_seconds' (the evaluations during and after training),
     'sample' (text generated from the trained model, empty if sample_chars is 0)}."""
     if cfg.threads:
-        set_blas_threads(cfg.threads)
+        set_threads(cfg.threads)
     gg.manual_seed(cfg.seed)  # the initial weights and the sample
     train_set = TinyShakespeare(cfg.block_size, "train")
     val_data = TinyShakespeare(cfg.block_size, "val").data

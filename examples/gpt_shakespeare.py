@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 import glassgrad as gg
-from glassgrad.bench.threads import set_blas_threads
+from glassgrad.bench.threads import set_threads
 from glassgrad.datasets import TinyShakespeare
 from glassgrad.models.gpt import GPT, GPTConfig
 from glassgrad.train import Experiment, Progress, TextBatches, fit, language_model_evaluation, parse_dataclass
@@ -61,7 +61,7 @@ class TrainConfig:
     eval_iters: int = 20
     sample_tokens: int = 300
     seed: int = 1337
-    threads: int = 0  # BLAS threads for matrix products; 0 keeps NumPy's default (one per core)
+    threads: int = 0  # threads for matrix products and fused kernels; 0 keeps the defaults (one per core)
 
 
 def get_lr(it: int, cfg: TrainConfig) -> float:
@@ -127,7 +127,7 @@ def train(cfg: TrainConfig) -> dict:
     'val_loss_estimate' (nanoGPT's), 'train_seconds' (training steps only), 'eval_seconds' (every evaluation),
     'iters', 'sample' (generated text, empty if sample_tokens is 0)}."""
     if cfg.threads:
-        set_blas_threads(cfg.threads)
+        set_threads(cfg.threads)
     gg.manual_seed(cfg.seed)  # the initial weights and the sample
     train_set = TinyShakespeare(cfg.block_size, "train")
     val_data = TinyShakespeare(cfg.block_size, "val").data

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, kernels
-from .threads import default_threads, set_blas_threads
+from .threads import default_threads, set_threads
 from .workload import Step, Workload
 from .workloads import WORKLOADS
 
@@ -91,8 +91,7 @@ def run_workload(
     """Time `workload` in glassgrad and (if installed and `with_torch`) PyTorch; returns the result record."""
     steps = workload.steps_per_round if steps is None else steps
     threads = threads or default_threads()
-    blas_set = set_blas_threads(threads)
-    kernel_threads_set = kernels.set_threads(threads)
+    threads_set = set_threads(threads)
     torch = _import_torch(threads) if with_torch else None
 
     inputs = workload.make_inputs(seed)
@@ -135,8 +134,8 @@ def run_workload(
         "description": workload.description,
         "device": "cpu",
         "threads": threads,
-        "blas_threads_set": blas_set,
-        "kernel_threads": kernels.threads() if kernel_threads_set else None,
+        "blas_threads_set": threads_set["blas"],
+        "kernel_threads": kernels.threads() if threads_set["kernels"] else None,
         "rounds": rounds,
         "steps_per_round": steps,
         "warmup_steps": warmup,
@@ -201,9 +200,28 @@ def profile_glassgrad(workload: Workload, steps: int = 50, top: int = 25, seed: 
     return out.getvalue()
 
 
+END_TO_END = "gpt-e2e"
+
+
+def _end_to_end(args: argparse.Namespace) -> int:
+    """Run benchmarks/end_to_end.py (it trains the examples, which live in the repository, not the package)."""
+    script = Path(__file__).resolve().parents[3] / "benchmarks" / "end_to_end.py"
+    if not script.exists():
+        print(f"{END_TO_END} needs glassgrad's source checkout (benchmarks/ and examples/); {script} is missing")
+        return 2
+    argv = ["--smoke"] if args.smoke else ["--rounds", str(min(args.rounds, 2)), "--out", args.out]
+    if args.threads:
+        argv += ["--threads", str(args.threads)]
+    import runpy
+
+    module = runpy.run_path(str(script))
+    return int(module["main"](argv))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="glassgrad vs PyTorch eager, same training step, one process")
-    parser.add_argument("workloads", nargs="*", help=f"workloads to run (default: all of {sorted(WORKLOADS)})")
+    parser.add_argument("workloads", nargs="*", help=f"workloads to run (default: all of {sorted(WORKLOADS)}); "
+                        f"'{END_TO_END}' trains the GPT example and its PyTorch twin for 2000 iterations each")
     parser.add_argument("--smoke", action="store_true", help="a few steps each, no timing claims (for CI)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating timed rounds (default 5)")
     parser.add_argument("--steps", type=int, default=None, help="steps per round (default: the workload's)")
@@ -215,9 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     names = args.workloads or sorted(WORKLOADS)
+    if END_TO_END in names:  # the whole 2000-iteration GPT run: benchmarks/end_to_end.py, in a source checkout
+        return _end_to_end(args)
     unknown = [name for name in names if name not in WORKLOADS]
     if unknown:
-        parser.error(f"unknown workload(s) {unknown}; known: {sorted(WORKLOADS)}")
+        parser.error(f"unknown workload(s) {unknown}; known: {sorted(WORKLOADS) + [END_TO_END]}")
     failed = False
     for name in names:
         workload = WORKLOADS[name]

@@ -81,3 +81,13 @@ def default_threads() -> int:
     if not _initial_threads:
         _initial_threads.append(blas_threads() or os.cpu_count() or 1)
     return _initial_threads[0]
+
+
+def set_threads(count: int) -> dict[str, bool]:
+    """Use `count` threads for NumPy's matrix products and for glassgrad's fused kernels (glassgrad/kernels).
+
+    Returns which of the two took effect: {'blas': ..., 'kernels': ...}.
+    """
+    from ..kernels import set_threads as set_kernel_threads
+
+    return {"blas": set_blas_threads(count), "kernels": set_kernel_threads(count)}
