@@ -104,3 +104,26 @@ def test_adam_update(monkeypatch, optimizer, options):
 
     fast, plain = run_both(monkeypatch, trajectory)
     assert_all_close(fast, plain, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_lstm(monkeypatch, bidirectional, batch_first):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 5, 7) if not batch_first else (5, 6, 7)).astype(np.float32)
+    h0 = rng.standard_normal((2 if bidirectional else 1, 5, 9)).astype(np.float32)
+    c0 = rng.standard_normal((2 if bidirectional else 1, 5, 9)).astype(np.float32)
+
+    def compute():
+        gg.manual_seed(0)
+        lstm = gg.nn.LSTM(7, 9, batch_first=batch_first, bidirectional=bidirectional)
+
+        def run(x, h0, c0):
+            out, (h, c) = lstm(x, (h0, c0))
+            return (out * 1.5).sum() + (h * c).sum()  # gradients reach the output and both final states
+
+        results = forward_and_grads(run, x, h0, c0)
+        return results + [p.grad.numpy() for p in lstm.parameters()]
+
+    fast, plain = run_both(monkeypatch, compute)
+    assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)

@@ -37,6 +37,8 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels import fits
+from ..kernels import lstm as lstm_kernel
 from ._workspace import empty
 
 # PyTorch's LSTM gate blocks are (i, f, g, o); internally (o, i, f, g): TO_INTERNAL[k] = PyTorch's block k.
@@ -153,9 +155,14 @@ class LSTMLayer(Op):
         hs = empty(xp, (steps, hidden, batch), x.dtype)  # h_t
         recurrent = xp.empty((4 * hidden, batch), dtype=x.dtype)
         h, c = h0, c0
+        fused = fits(acts, recurrent, h0, c0)  # the step's cell update as one kernel pass (kernels/lstm.py)
         for t in time_steps(steps, reverse, backward=False):
             a = acts[t]  # the input projection of step t, overwritten by the gates: o, i, f, g
             xp.matmul(w_hh_half, h, out=recurrent)
+            if fused:
+                lstm_kernel.forward_step(a, recurrent, c, cells[t], tanh_cells[t], hs[t])
+                h, c = hs[t], cells[t]
+                continue
             a += recurrent
             xp.tanh(a, out=a)
             sigmoid_gates = a[: 3 * hidden]
@@ -178,35 +185,48 @@ class LSTMLayer(Op):
         xp = namespace_of(acts)
         steps, width, batch = acts.shape
         hidden = width // 4
-        gates = acts.reshape(steps, 4, hidden, batch)
-        factors, dc_from_dh, spare = _lstm_factors(gates, cells, tanh_cells, c0, reverse)
-        f = gates[:, 2]
         w_hh_t = xp.ascontiguousarray(permute_blocks(w_hh, TO_INTERNAL).T)  # (H, 4H)
-
-        dgates = empty(xp, (steps, 4, hidden, batch), acts.dtype)  # o, i, f, g
         grad_steps = to_feature_major(grad_output, batch_first)  # (T, H, B)
-        dh_next = grad_h_n.T
+        dh_next = xp.ascontiguousarray(grad_h_n.T)
         dc = grad_c_n.T.copy()
-        for t in time_steps(steps, reverse, backward=True):
-            dh = grad_steps[t]
-            dh += dh_next
-            dc += dh * dc_from_dh[t]
-            xp.multiply(dh, factors[t, 0], out=dgates[t, 0])
-            xp.multiply(dc[None], factors[t, 1:], out=dgates[t, 1:])
-            dc *= f[t]
-            dh_next = w_hh_t @ dgates[t].reshape(width, batch)
+        dgates = empty(xp, (steps, width, batch), acts.dtype)  # o, i, f, g
+        if fits(acts, cells, tanh_cells, grad_steps, dh_next, dc, c0):  # each step one kernel pass
+            for t in time_steps(steps, reverse, backward=True):
+                c_prev = _previous(cells, c0, t, reverse)
+                lstm_kernel.backward_step(grad_steps[t], dh_next, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
+                dh_next = w_hh_t @ dgates[t]
+            factors = spare = None
+        else:
+            gates = acts.reshape(steps, 4, hidden, batch)
+            factors, dc_from_dh, spare = _lstm_factors(gates, cells, tanh_cells, c0, reverse)
+            f = gates[:, 2]
+            dgates_by_gate = dgates.reshape(steps, 4, hidden, batch)
+            for t in time_steps(steps, reverse, backward=True):
+                dh = grad_steps[t]
+                dh += dh_next
+                dc += dh * dc_from_dh[t]
+                xp.multiply(dh, factors[t, 0], out=dgates_by_gate[t, 0])
+                xp.multiply(dc[None], factors[t, 1:], out=dgates_by_gate[t, 1:])
+                dc *= f[t]
+                dh_next = w_hh_t @ dgates[t]
 
-        dgates = dgates.reshape(steps, width, batch)
         flat = gemm_layout(dgates, out=factors)  # (4H, T·B); factors are dead by now
         grad_x, grad_w_ih = input_grads(ctx, dgates, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm, batch_first)
         grad_w_ih = None if grad_w_ih is None else permute_blocks(grad_w_ih, FROM_INTERNAL)
         grad_w_hh = grad_b = None
         if ctx.needs_input_grad[2]:
+            spare = empty(xp, hs.shape, hs.dtype) if spare is None else spare
             h_prev = gemm_layout(shift_states(hs, h0, reverse, out=spare))  # (H, T·B)
             grad_w_hh = permute_blocks(flat @ h_prev.T, FROM_INTERNAL)
         if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
             grad_b = permute_blocks(flat.sum(axis=1), FROM_INTERNAL)
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, dc.T, None, None
+
+
+def _previous(states: Any, initial: Any, t: int, reverse: bool) -> Any:
+    """The state step t began from: s_{t-1} (s_{t+1} in reverse), or `initial` at the first step."""
+    first = len(states) - 1 if reverse else 0
+    return initial if t == first else states[t + 1 if reverse else t - 1]
 
 
 def _lstm_factors(gates: Any, cells: Any, tanh_cells: Any, c0: Any, reverse: bool) -> tuple[Any, Any, Any]:

@@ -14,9 +14,12 @@ Kernels are compiled on first use and cached on disk (`cache=True`), so only the
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
+import sys
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -33,13 +36,28 @@ except ImportError:  # the NumPy path serves everything
 ENABLED = numba is not None
 prange = numba.prange if ENABLED else range  # the loop that Numba splits across cores
 
-if ENABLED and "NUMBA_THREADING_LAYER" not in os.environ:
-    # Numba's own thread pool. Its default, OpenMP, busy-waits between loops, and PyTorch's OpenMP pool does too:
-    # in one process (the benchmarks) the two pools on 2 cores made a torch step 100x slower. The workqueue
-    # pool does not spin; it cannot take two launches at once, so `kernel` launches one at a time.
-    numba.config.THREADING_LAYER = "workqueue"
 
-_LAUNCH = threading.Lock()  # one kernel launch at a time (workqueue runs one parallel loop at a time)
+
+def _load_tbb() -> bool:
+    """Load Intel TBB (pip's `tbb` puts libtbb in <venv>/lib, off the loader's path) for Numba's tbb layer."""
+    for folder in (Path(sys.prefix) / "lib", Path(sys.base_prefix) / "lib"):
+        for library in sorted(folder.glob("libtbb.so.12*")):
+            try:
+                ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+                return True
+            except OSError:
+                continue
+    return False
+
+
+if ENABLED and "NUMBA_THREADING_LAYER" not in os.environ:
+    # Which thread pool runs the prange loops. Numba's default, OpenMP, busy-waits between loops, and so does
+    # PyTorch's OpenMP pool: in one process (the benchmarks) the two on 2 cores made a torch step 100x slower.
+    # TBB's pool starts a loop in about 2.5 us and sleeps when idle; Numba's own workqueue pool also sleeps,
+    # but takes about 50 us to start each loop, which is more than many kernels take to run.
+    numba.config.THREADING_LAYER = "tbb" if _load_tbb() else "workqueue"
+
+_LAUNCH = threading.Lock()  # one kernel launch at a time (workqueue cannot take two at once; TBB does not mind)
 
 if ENABLED and SPINNING_BLAS:  # see _openblas_env.py: two thread pools on the same cores would thrash
     numba.set_num_threads(1)

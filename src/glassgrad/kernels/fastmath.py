@@ -36,3 +36,22 @@ if ENABLED:
         p = p * r + f32(5.0000001201e-1)
         e_r = p * r * r + r + f32(1.0)
         return e_r * np.int32((n + 127) << 23).view(np.float32)
+
+    @inline
+    def tanh32(x):  # pragma: no cover - compiled
+        """tanh(x) in float32 to a few ulp (Cephes' tanhf).
+
+        Near 0, tanh x = x + x³·P(x²) keeps full relative precision; elsewhere tanh|x| = 1 − 2/(e^(2|x|) + 1),
+        with the sign put back. Both are computed and one is kept, so the loop stays branch-free (SIMD).
+        """
+        a = abs(x)
+        z = x * x
+        p = f32(-5.70498872745e-3)
+        p = p * z + f32(2.06390887954e-2)
+        p = p * z - f32(5.37397155531e-2)
+        p = p * z + f32(1.33314422036e-1)
+        p = p * z - f32(3.33332819422e-1)
+        small = p * z * x + x
+        large = f32(1.0) - f32(2.0) / (exp32(f32(2.0) * a) + f32(1.0))
+        large = large if x >= 0 else -large
+        return small if a < f32(0.625) else large

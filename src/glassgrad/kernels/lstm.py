@@ -1,0 +1,72 @@
+"""One LSTM time step, forward and backward, each as one pass over the (H, B) cell (see
+`functional.recurrent_layers.LSTMLayer`, whose NumPy loop this replaces step for step).
+
+Layout as there: feature-major, a step's gates are rows of a (4H, B) array in the internal order o, i, f, g, and
+the sigmoid gates' pre-activations arrive halved, so σ(a) = ½ + ½·tanh(a/2) is one tanh.
+
+Forward, given the input projection a and the recurrent product W_hh h (both (4H, B)):
+    o, i, f = σ(…), g = tanh(…)     c' = f ⊙ c + i ⊙ g     h' = o ⊙ tanh c'      (gates written back into a)
+Backward, given dh (from the output and from step t+1) and dc (from step t+1), in place in dc:
+    dc ← dc + dh ⊙ o ⊙ (1 − tanh²c')
+    da = (dh ⊙ tanh c' ⊙ o(1−o), dc ⊙ g ⊙ i(1−i), dc ⊙ c ⊙ f(1−f), dc ⊙ i ⊙ (1−g²))
+    dc ← dc ⊙ f
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import ENABLED, kernel, prange
+from .fastmath import f32
+
+if ENABLED:
+    from .fastmath import tanh32
+
+    @kernel
+    def _forward_step(a, recurrent, c_prev, c, tanh_c, h):  # pragma: no cover - compiled
+        hidden, batch = c.shape
+        for j in prange(hidden):
+            for b in range(batch):
+                o = f32(0.5) * tanh32(a[j, b] + recurrent[j, b]) + f32(0.5)
+                i = f32(0.5) * tanh32(a[hidden + j, b] + recurrent[hidden + j, b]) + f32(0.5)
+                f = f32(0.5) * tanh32(a[2 * hidden + j, b] + recurrent[2 * hidden + j, b]) + f32(0.5)
+                g = tanh32(a[3 * hidden + j, b] + recurrent[3 * hidden + j, b])
+                a[j, b] = o
+                a[hidden + j, b] = i
+                a[2 * hidden + j, b] = f
+                a[3 * hidden + j, b] = g
+                cell = f * c_prev[j, b] + i * g
+                tanh_cell = tanh32(cell)
+                c[j, b] = cell
+                tanh_c[j, b] = tanh_cell
+                h[j, b] = o * tanh_cell
+
+    @kernel
+    def _backward_step(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates):  # pragma: no cover - compiled
+        hidden, batch = dc.shape
+        for j in prange(hidden):
+            for b in range(batch):
+                dh = dh_out[j, b] + dh_next[j, b]
+                o = gates[j, b]
+                i = gates[hidden + j, b]
+                f = gates[2 * hidden + j, b]
+                g = gates[3 * hidden + j, b]
+                tanh_cell = tanh_c[j, b]
+                d = dc[j, b] + dh * o * (f32(1.0) - tanh_cell * tanh_cell)
+                dgates[j, b] = dh * tanh_cell * o * (f32(1.0) - o)
+                dgates[hidden + j, b] = d * g * i * (f32(1.0) - i)
+                dgates[2 * hidden + j, b] = d * c_prev[j, b] * f * (f32(1.0) - f)
+                dgates[3 * hidden + j, b] = d * i * (f32(1.0) - g * g)
+                dc[j, b] = d * f
+
+
+def forward_step(a: np.ndarray, recurrent: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tanh_c: np.ndarray,
+                 h: np.ndarray) -> None:
+    """One step: gates into `a` (4H, B); c', tanh c', h' into `c`, `tanh_c`, `h` (H, B). float32, C order."""
+    _forward_step(a, recurrent, c_prev, c, tanh_c, h)
+
+
+def backward_step(dh_out: np.ndarray, dh_next: np.ndarray, dc: np.ndarray, gates: np.ndarray, tanh_c: np.ndarray,
+                  c_prev: np.ndarray, dgates: np.ndarray) -> None:
+    """One reverse step: gate gradients into `dgates` (4H, B); `dc` (H, B) becomes the gradient of c."""
+    _backward_step(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates)
