@@ -22,6 +22,11 @@ Layout choices, measured on the benchmark shapes (see bench/workloads/cnn.py):
   row lies at one constant flat offset, so each (c, i, j) row of cols is a single contiguous run of Ho·R values
   and col2im is nine long contiguous adds instead of many runs of W values (3–4× faster in NumPy). The price
   is R/Wo more columns in the products (16/14 for a padded 14×14 map). Strided convolutions use exact rows.
+- float32 NumPy arrays (`kernels.fits`) take the kernels of kernels/conv.py for the copies around the three
+  products: im2col reads X with bounds tests (no padded copy, exact rows), the product is written out as
+  (N, O, Ho, Wo) with the bias in the same pass, G is turned channels last with dL/db summed on the way, and
+  col2im adds whole pixels per image in parallel. Same layouts and products as here, so the NumPy code below
+  is their reference (tests/kernels/test_fused_conv.py).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import Array, namespace_of
+from ..kernels import conv as conv_kernel
+from ..kernels import fits
 from ..tensor import Tensor
 
 
@@ -37,7 +44,7 @@ class _Plan:
     """Shapes of one convolution: the padded buffer, the window view over it, and the output."""
 
     def __init__(
-        self, x_shape: tuple, w_shape: tuple, stride: tuple, padding: tuple, dilation: tuple
+        self, x_shape: tuple, w_shape: tuple, stride: tuple, padding: tuple, dilation: tuple, wide: bool
     ) -> None:
         self.N, self.C, self.H, self.W = x_shape
         self.O, _, self.kh, self.kw = w_shape
@@ -49,7 +56,7 @@ class _Plan:
         self.Ho = (padded_h - self.dh * (self.kh - 1) - 1) // self.sh + 1
         self.Wo = (padded_w - self.dw * (self.kw - 1) - 1) // self.sw + 1
         self.R = padded_w  # row length of the padded buffer
-        self.wide = self.sh == 1 and self.sw == 1
+        self.wide = wide and self.sh == 1 and self.sw == 1  # the kernels (wide=False) need no wide rows
         self.Lw = self.R if self.wide else self.Wo  # columns computed per output row
         # In wide mode the garbage columns of the last output row read up to (kw−1)·dw values past the padded
         # image: one extra zero row keeps those reads inside the buffer.
@@ -109,20 +116,29 @@ class Convolution(Op):
         if unit_height:
             x = x[:, :, None, :]
             weight = weight[:, :, None, :]
-        plan = _Plan(x.shape, weight.shape, stride, padding, dilation)
+        fast = fits(x, weight) and (bias is None or fits(bias))  # the kernels of kernels/conv.py
+        plan = _Plan(x.shape, weight.shape, stride, padding, dilation, wide=not fast)
         O, N = plan.O, plan.N
         # 1. im2col: the windows copied into one matrix (G, C/G·kh·kw, N·L), each row one contiguous run.
-        cols = xp.ascontiguousarray(plan.windows(plan.padded(x)))  # (C, kh, kw, N, Ho, Lw)
+        if fast:
+            cols = conv_kernel.im2col(
+                x, (plan.kh, plan.kw), stride, (plan.top, plan.left), dilation, (plan.Ho, plan.Wo)
+            )
+        else:
+            cols = xp.ascontiguousarray(plan.windows(plan.padded(x)))  # (C, kh, kw, N, Ho, Lw)
         cols = cols.reshape(groups, -1, N * plan.L)  # (G, K, N·L) with K = C/G·kh·kw
         # 2. one product per group: (G, O/G, K) @ (G, K, N·L) -> (O, N·L)
         weight_matrix = weight.reshape(groups, O // groups, -1)
         out = (weight_matrix[0] @ cols[0] if groups == 1 else weight_matrix @ cols).reshape(O, -1)
         # 3. add the bias to the fresh product in place (a contiguous pass: 2-3x faster than adding it
         #    during the transposing copy), then (O, N, Ho, Wo) -> (N, O, Ho, Wo).
-        if bias is not None:
-            out += bias.reshape(O, 1)
-        y = xp.empty((N, O, plan.Ho, plan.Wo), dtype=out.dtype)
-        y[...] = plan.output_view(out)
+        if fast:
+            y = conv_kernel.to_images(out, bias, (N, O, plan.Ho, plan.Wo))  # both in one parallel pass
+        else:
+            if bias is not None:
+                out += bias.reshape(O, 1)
+            y = xp.empty((N, O, plan.Ho, plan.Wo), dtype=out.dtype)
+            y[...] = plan.output_view(out)
         ctx.plan = plan
         ctx.groups = groups
         ctx.unit_height = unit_height
@@ -139,10 +155,16 @@ class Convolution(Op):
         if ctx.unit_height:
             grad = grad[:, :, None, :]
         O, N, NL = plan.O, plan.N, plan.N * plan.L
+        if not plan.wide:  # forward took the kernels (or a strided NumPy path): they read G in C order
+            grad = xp.ascontiguousarray(grad)
+        fast = not plan.wide and fits(grad)  # the kernels of kernels/conv.py
+        grad_bias = None
         # G as an (N·L, O) matrix, channels last: then dW = (cols · G)ᵀ and dcols = G · W₂ both run in the
         # faster orientation for BLAS (~20% on the benchmark shapes). In wide mode G is zero in the garbage
         # columns, so they add nothing to dW and scatter nothing but zeros in col2im.
-        if plan.Lw == plan.Wo:
+        if fast:
+            grad_rows, grad_bias = conv_kernel.channels_last(grad)  # (N·L, O), and dL/db on the way
+        elif plan.Lw == plan.Wo:
             grad_rows = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1))  # (N, Ho, Wo, O)
         else:
             grad_rows = xp.zeros((N, plan.Ho, plan.Lw, O), dtype=grad.dtype)
@@ -151,8 +173,10 @@ class Convolution(Op):
         # Per group g, G_g is the (N·L, O/G) block of columns: (G, N·L, O/G) as a view.
         grad_groups = grad_rows.reshape(NL, groups, O // groups).transpose(1, 0, 2)
 
-        grad_x = grad_weight = grad_bias = None
-        if needs_bias:
+        grad_x = grad_weight = None
+        if not needs_bias:
+            grad_bias = None
+        elif grad_bias is None:
             grad_bias = xp.einsum("lo->o", grad_rows)  # (O,); einsum: ~3x faster than sum(axis=0) here
         if needs_weight:
             # dW₂ = (cols · G)ᵀ: (G, K, N·L) @ (G, N·L, O/G) -> (G, K, O/G) -> (G, O/G, K)
@@ -164,13 +188,15 @@ class Convolution(Op):
             if ctx.unit_height:
                 grad_weight = grad_weight[:, :, 0, :]
         if needs_x:
-            grad_x = _col2im(plan, groups, weight, grad_rows, grad_groups)
+            grad_x = _col2im(plan, groups, weight, grad_rows, grad_groups, fast)
             if ctx.unit_height:
                 grad_x = grad_x[:, :, 0, :]
         return grad_x, grad_weight, grad_bias, None, None, None, None
 
 
-def _col2im(plan: _Plan, groups: int, weight: Array, grad_rows: Array, grad_groups: Array) -> Array:
+def _col2im(
+    plan: _Plan, groups: int, weight: Array, grad_rows: Array, grad_groups: Array, fast: bool
+) -> Array:
     """dL/dX: dL/dcols = G · W₂ (channels last), each kernel offset's values added back onto its windows."""
     xp = namespace_of(grad_rows)
     C, kh, kw, G = plan.C, plan.kh, plan.kw, groups
@@ -182,6 +208,10 @@ def _col2im(plan: _Plan, groups: int, weight: Array, grad_rows: Array, grad_grou
         grad_cols = (grad_rows @ weight_rows[0])[None]  # (1, N·L, kh·kw·C)
     else:
         grad_cols = grad_groups @ weight_rows  # (G, N·L, kh·kw·C/G)
+    if fast:  # kernels/conv.py: the same adds, one image per thread
+        grad_cols = grad_cols.reshape(G, plan.N, plan.Ho, plan.Wo, kh, kw, C // G)
+        x_shape = (plan.N, C, plan.H, plan.W)
+        return conv_kernel.col2im(grad_cols, x_shape, (plan.sh, plan.sw), (plan.top, plan.left), (plan.dh, plan.dw))
     # (G, N, Ho, Lw, kh, kw, C/G) -> (N, Ho, Lw, kh, kw, G, C/G): a view, no copy
     grad_cols = grad_cols.reshape(G, plan.N, plan.Ho, plan.Lw, kh, kw, C // G).transpose(1, 2, 3, 4, 5, 0, 6)
     # A channels-last buffer (N, rows, R, C): each offset's add reads and writes runs of whole pixels.
