@@ -7,6 +7,8 @@ Measured on the benchmark shapes (NumPy, one core): arithmetic on strided views 
 contiguous ones, and reducing a short trailing window axis (argmax over (..., kh·kw)) is slower still, so
 the one copy pays for itself several times. Backward writes each offset's share back through the same view;
 when the windows do not overlap (stride ≥ reach, the usual 2×2/2) it writes instead of adding.
+float32 NumPy input with 2×2 windows, no padding or dilation (MaxPool2d(2)) takes kernels/pooling.py instead:
+one pass per plane, no window copy, the same maxima and offsets (tests/kernels/test_fused_conv.py).
 
     max:  y = max over the window;     dL/dx = g at the window's first maximum (row-major), 0 elsewhere
     avg:  y = Σ window / divisor;      dL/dx = Σ over windows containing x of g / divisor
@@ -21,6 +23,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import Array, namespace_of
+from ..kernels import fits
+from ..kernels import pooling as pooling_kernel
 from ..tensor import Tensor
 
 
@@ -107,10 +111,17 @@ class MaxPool(Op):
         xp = namespace_of(x)
         geometry = _Windows(x.shape, kernel, stride, padding, dilation, ceil_mode)
         count = geometry.kh * geometry.kw
+        index_dtype = np.int8 if count <= 127 else np.int32
+        ctx.geometry = geometry
+        if fits(x) and pooling_kernel.takes_kernel(kernel, padding, dilation, geometry.direct):
+            # kernels/pooling.py: the same comparisons for 2×2 windows, one plane per thread, no window copy
+            output_size = (geometry.Ho, geometry.Wo)
+            best, offset = pooling_kernel.max_pool_forward(x, stride, output_size, np.dtype(index_dtype))
+            ctx.save_for_backward(offset)
+            return (best, offset) if with_offsets else best
         windows = xp.ascontiguousarray(geometry.view(geometry.buffer(x, -math.inf)))  # (kh, kw, N, C, Ho, Wo)
         windows = windows.reshape((count,) + windows.shape[2:])  # (kh·kw, N, C, Ho, Wo)
         best = windows[0].copy()
-        index_dtype = np.int8 if count <= 127 else np.int32
         offset = xp.zeros(best.shape, dtype=index_dtype)
         for k in range(1, count):
             candidate = windows[k]
@@ -119,7 +130,6 @@ class MaxPool(Op):
             # where(better, k, offset) as max(offset, k·better): offsets only grow with k, and NumPy's masked
             # writes (copyto(where=), putmask) are ~50x slower than this plain integer arithmetic.
             xp.maximum(offset, better.astype(index_dtype) * index_dtype(k), out=offset)
-        ctx.geometry = geometry
         ctx.save_for_backward(offset)
         return (best, offset) if with_offsets else best
 
@@ -128,6 +138,11 @@ class MaxPool(Op):
         (offset,) = ctx.saved_tensors
         geometry = ctx.geometry
         xp = namespace_of(grad)
+        g = geometry
+        if fits(grad) and pooling_kernel.takes_kernel((g.kh, g.kw), (g.ph, g.pw), (g.dh, g.dw), g.direct):
+            # kernels/pooling.py (offset came from either path: a NumPy array in C order)
+            grad_x = pooling_kernel.max_pool_backward(grad, offset, (g.N, g.C, g.H, g.W), (g.sh, g.sw))
+            return grad_x, None, None, None, None, None, None
 
         def share(i: int, j: int, out: Array | None) -> Array:
             return xp.multiply(offset == i * geometry.kw + j, grad, out=out)
