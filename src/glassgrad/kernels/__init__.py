@@ -7,6 +7,9 @@ for why a fused loop beats a chain of NumPy calls.
 
     gelu      exact GELU forward and backward
     adam      the Adam/AdamW parameter update
+    conv      im2col, col2im and the layout copies around a convolution's matrix products
+    pooling   2×2 max pooling forward (with the argmax offsets) and backward
+    relu      ReLU forward and backward
 """
 
 from ._numba import ENABLED, fits, set_threads, threads
