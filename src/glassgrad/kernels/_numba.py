@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._openblas_env import SPINNING_BLAS
+from .._process_setup import SPINNING_BLAS
 
 try:
     if os.environ.get("GLASSGRAD_NUMBA", "1") == "0":
@@ -59,7 +59,7 @@ if ENABLED and "NUMBA_THREADING_LAYER" not in os.environ:
 
 _LAUNCH = threading.Lock()  # one kernel launch at a time (workqueue cannot take two at once; TBB does not mind)
 
-if ENABLED and SPINNING_BLAS:  # see _openblas_env.py: two thread pools on the same cores would thrash
+if ENABLED and SPINNING_BLAS:  # see _process_setup.py: two thread pools on the same cores would thrash
     numba.set_num_threads(1)
 
 
