@@ -7,8 +7,8 @@ input, any stride. Other windows take the NumPy path. With the window's offsets 
     forward:   y[h, w] = max of the window,   k*[h, w] = the first offset (row-major) holding it
     backward:  dL/dx[h·sh + k*//2, w·sw + k*%2] += g[h, w]
 
-A fixed window lets the compiler unroll it into branch-free selects: a loop over kh·kw offsets with
-runtime sizes ran 5-10x slower (mispredicted data-dependent branches), slower than NumPy.
+A fixed window lets the compiler unroll it into branch-free selects; a loop over kh·kw offsets with
+runtime sizes measured 5-10x slower, slower than the NumPy path.
 
 NaN: as NumPy's `maximum` and the NumPy path's strict `>`, a NaN wins and stays, and k* stays where it was
 before it. Windows holding a NaN are rare, so they are redone apart; the test is on the bits, since fastmath
