@@ -127,3 +127,13 @@ def test_lstm(monkeypatch, bidirectional, batch_first):
 
     fast, plain = run_both(monkeypatch, compute)
     assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 3])
+def test_embedding_backward(monkeypatch, padding_idx):
+    rng = np.random.default_rng(5)
+    ids = gg.tensor(rng.integers(0, 11, (7, 9)))  # ids repeat: rows collect several positions
+    weight = rng.standard_normal((11, 6)).astype(np.float32)
+    fast, plain = run_both(monkeypatch, lambda: forward_and_grads(
+        lambda w: F.embedding(ids, w, padding_idx=padding_idx), weight))
+    assert_all_close(fast, plain, rtol=1e-6, atol=1e-6)  # the same sums, up to the order of the additions

@@ -9,8 +9,9 @@ How a timed run goes:
 2. Build both twins from the same initial weights and batch (`Workload.make_inputs`), then warm up each.
 3. Alternate rounds: each round times `steps` consecutive steps of one framework, then of the other, and the
    order flips every round, so slow drifts of the machine (clock, caches, other load) hit both alike.
-4. Report the median ms/step of each over all timed steps, the ratio glassgrad/PyTorch, the peak resident
-   memory while each framework ran, and whether both reached the same loss (they did the same computation).
+4. Report the median ms/step of each over all timed steps, the ratio glassgrad/PyTorch, whether both reached
+   the same loss (they did the same computation), and the peak resident memory (RSS) of each, measured in a
+   fresh process that runs only that framework's steps.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -49,25 +51,37 @@ def _time_steps(step: Step, count: int) -> tuple[list[float], Any]:
     return times, loss
 
 
-# ---- peak memory: Linux's VmHWM, reset per section through /proc/self/clear_refs when allowed -------------
-def _peak_rss_mb() -> float:
+# ---- peak memory: each framework's steps in a process of their own, so neither's memory counts for the other ---
+_MEMORY_CHILD = """
+import json, resource
+from glassgrad.bench.threads import set_threads
+from glassgrad.bench.workloads import WORKLOADS
+set_threads({threads})
+workload = WORKLOADS[{name!r}]
+inputs = workload.make_inputs({seed})
+if {framework!r} == "torch":
+    import torch
+    torch.set_num_threads({threads})
+step = getattr(workload, {framework!r} + "_step")(inputs)
+for _ in range({steps}):
+    step()
+print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def peak_rss_mb(workload: Workload, framework: str, steps: int, threads: int, seed: int = 0) -> float | None:
+    """Peak resident memory (MB) of a fresh Python process that runs `steps` steps of one framework's twin.
+
+    It includes the interpreter and the imports (glassgrad's in both: it builds the shared inputs), so compare
+    the two numbers with each other. None where it cannot be measured (no `resource` module, child failed).
+    """
+    code = _MEMORY_CHILD.format(threads=threads, name=workload.name, seed=seed, framework=framework, steps=steps)
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _reset_peak_rss() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # "5" resets the peak RSS counter (Linux >= 4.0)
-        return True
-    except OSError:
-        return False
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = [line for line in done.stdout.splitlines() if line.startswith("PEAK ")]
+    return float(lines[-1].split()[1]) if done.returncode == 0 and lines else None
 
 
 def _import_torch(threads: int) -> Any:
@@ -87,6 +101,7 @@ def run_workload(
     threads: int | None = None,
     seed: int = 0,
     with_torch: bool = True,
+    measure_memory: bool = True,
 ) -> dict[str, Any]:
     """Time `workload` in glassgrad and (if installed and `with_torch`) PyTorch; returns the result record."""
     steps = workload.steps_per_round if steps is None else steps
@@ -102,18 +117,13 @@ def run_workload(
 
     times: dict[str, list[float]] = {name: [] for name in step_functions}
     round_medians: dict[str, list[float]] = {name: [] for name in step_functions}
-    peaks: dict[str, float] = {name: 0.0 for name in step_functions}
     losses: dict[str, float] = {}
-    can_reset = _reset_peak_rss()
     # The losses after warmup are compared: both twins did the same early steps (later, both approach 0).
     warmup_losses = {name: _as_float(_time_steps(step, warmup)[1]) for name, step in step_functions.items()}
     for round_index in range(rounds):
         order = list(step_functions) if round_index % 2 == 0 else list(reversed(step_functions))
         for name in order:
-            if can_reset:
-                _reset_peak_rss()
             round_times, loss = _time_steps(step_functions[name], steps)
-            peaks[name] = max(peaks[name], _peak_rss_mb())
             times[name].extend(round_times)
             round_medians[name].append(statistics.median(round_times))
             losses[name] = _as_float(loss)
@@ -123,7 +133,7 @@ def run_workload(
             "median_ms": statistics.median(times[name]),
             "min_ms": min(times[name]),
             "round_median_ms": round_medians[name],
-            "peak_rss_mb": peaks[name] if can_reset else None,
+            "peak_rss_mb": peak_rss_mb(workload, name, warmup + steps, threads, seed) if measure_memory else None,
             "warmup_loss": warmup_losses[name],
             "final_loss": losses[name],
         }
@@ -141,7 +151,6 @@ def run_workload(
         "warmup_steps": warmup,
         "seed": seed,
         "frameworks": frameworks,
-        "process_peak_rss_mb": _peak_rss_mb() if not can_reset else max(peaks.values()),
         "versions": {
             "glassgrad": __version__,
             "numpy": np.__version__,
@@ -181,7 +190,7 @@ def format_report(record: dict[str, Any]) -> str:
 
 def smoke(workload: Workload, with_torch: bool = True) -> dict[str, Any]:
     """A few steps of each twin: everything builds and runs, and the losses agree. No timing claims."""
-    return run_workload(workload, rounds=1, steps=2, warmup=1, threads=1, with_torch=with_torch)
+    return run_workload(workload, rounds=1, steps=2, warmup=1, threads=1, with_torch=with_torch, measure_memory=False)
 
 
 # Where a profiled function's own time goes, by the folder of its file: array work (BLAS and NumPy calls made by

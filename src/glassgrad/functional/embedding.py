@@ -17,6 +17,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels import embedding as embedding_kernel
+from ..kernels import fits
 from ..tensor import Tensor
 
 
@@ -35,8 +37,10 @@ class EmbeddingLookup(Op):
         xp = namespace_of(grad)
         flat_ids = indices.reshape(-1)
         flat_grad = grad.reshape(-1, dim)  # (positions, embedding_dim)
-        grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
-        if xp is np:
+        if fits(flat_grad) and not scale_grad_by_freq:  # one pass in position order (kernels/embedding.py)
+            grad_weight = embedding_kernel.embedding_backward(flat_ids, flat_grad, num_embeddings)
+        elif xp is np:
+            grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
             # 1. sort the ids so equal ids sit together; 2. sum each run; 3. write each sum to its row.
             order = np.argsort(flat_ids, kind="stable")
             sorted_ids = flat_ids[order]
@@ -48,6 +52,7 @@ class EmbeddingLookup(Op):
                 sums /= counts[:, None].astype(sums.dtype)
             grad_weight[rows] = sums
         else:
+            grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
             xp.add.at(grad_weight, flat_ids, flat_grad)
             if scale_grad_by_freq:
                 counts = xp.bincount(flat_ids, minlength=num_embeddings)

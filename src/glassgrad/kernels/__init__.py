@@ -5,11 +5,19 @@ disabled with GLASSGRAD_NUMBA=0) the op calls the kernel here, otherwise its own
 the readable reference; tests/kernels checks every kernel against it and against PyTorch. See `_numba.py`
 for why a fused loop beats a chain of NumPy calls.
 
-    gelu      exact GELU forward and backward
-    adam      the Adam/AdamW parameter update
-    conv      im2col, col2im and the layout copies around a convolution's matrix products
-    pooling   2×2 max pooling forward (with the argmax offsets) and backward
-    relu      ReLU forward and backward
+    fastmath   exp and tanh for float32 that vectorise inside a kernel loop
+    gelu       exact GELU forward and backward
+    layer_norm layer norm forward and input gradient, one pass per row
+    softmax    attention's row softmax (with the causal mask) and its backward
+    lstm       one LSTM time step, forward and backward
+    embedding  the embedding's scatter-add backward
+    adam       the Adam/AdamW parameter update
+    conv       im2col, col2im and the layout copies around a convolution's matrix products
+    pooling    2×2 max pooling forward (with the argmax offsets) and backward
+    relu       ReLU forward and backward
+
+Where the kernels run is set in `_numba.py` (which thread pool) and in `glassgrad/_process_setup.py`
+(OpenBLAS's spinning threads, malloc); docs/performance.md says what each bought.
 """
 
 from ._numba import ENABLED, fits, set_threads, threads

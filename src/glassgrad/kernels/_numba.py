@@ -79,6 +79,11 @@ def kernel(function: Callable[..., Any]) -> Callable[..., Any]:
     return launch
 
 
+def serial_kernel(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Compile a kernel that must run on one thread (e.g. a scatter-add, whose writes may collide)."""
+    return numba.njit(fastmath=True, cache=True, nogil=True)(function)
+
+
 def inline(function: Callable[..., Any]) -> Callable[..., Any]:
     """Compile a scalar helper that kernels call, inlined into their loops so they still vectorise."""
     return numba.njit(fastmath=True, inline="always", cache=True)(function)
