@@ -26,13 +26,14 @@ SCRIPTS = {"glassgrad": "gpt_shakespeare", "torch": "gpt_shakespeare_torch"}
 
 # Runs in the child process: train, then print one JSON line with the result and the process's peak RSS.
 CHILD = """
-import json, resource, sys
+import json, sys
 sys.path[:0] = [{examples!r}, {reference!r}]
 from gpt_shakespeare import TrainConfig
 import {module} as script
 result = script.train(TrainConfig(threads={threads}, max_iters={iters}, lr_decay_iters={iters},
                                   warmup_iters=min(100, {iters} // 2), sample_tokens=0))
-result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from glassgrad.bench.harness import peak_rss_mb_of_this_process
+result["peak_rss_mb"] = peak_rss_mb_of_this_process()
 print("RESULT " + json.dumps(result))
 """
 

@@ -53,7 +53,7 @@ def _time_steps(step: Step, count: int) -> tuple[list[float], Any]:
 
 # ---- peak memory: each framework's steps in a process of their own, so neither's memory counts for the other ---
 _MEMORY_CHILD = """
-import json, resource
+from glassgrad.bench.harness import peak_rss_mb_of_this_process
 from glassgrad.bench.threads import set_threads
 from glassgrad.bench.workloads import WORKLOADS
 set_threads({threads})
@@ -65,8 +65,22 @@ if {framework!r} == "torch":
 step = getattr(workload, {framework!r} + "_step")(inputs)
 for _ in range({steps}):
     step()
-print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print("PEAK", peak_rss_mb_of_this_process())
 """
+
+
+def peak_rss_mb_of_this_process() -> float:
+    """This process's peak RSS in MB: Linux's VmHWM (it restarts at exec, while ru_maxrss keeps the peak of the
+    process that forked us, here the benchmark itself), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def peak_rss_mb(workload: Workload, framework: str, steps: int, threads: int, seed: int = 0) -> float | None:
