@@ -12,7 +12,7 @@
    over 128 KiB to 32 MiB is mmap'ed fresh and unmapped when freed, so every activation and gradient array of a
    training step costs the kernel a page fault and zeroing per 4 KiB page, every step. Raising the mmap and trim
    thresholds (mallopt) took a GPT training step from 76 to 58 ms on one core. Memory freed stays in the
-   process for the next step, which is the pattern of training; peak memory is unchanged. Set
+   process for the next step, which is the pattern of training. Set
    GLASSGRAD_MALLOC=0 to leave malloc alone. (This affects every library in the process, PyTorch included.)
 """
 

@@ -87,7 +87,7 @@ def peak_rss_mb(workload: Workload, framework: str, steps: int, threads: int, se
     """Peak resident memory (MB) of a fresh Python process that runs `steps` steps of one framework's twin.
 
     It includes the interpreter and the imports (glassgrad's in both: it builds the shared inputs), so compare
-    the two numbers with each other. None where it cannot be measured (no `resource` module, child failed).
+    the two numbers with each other. None where it cannot be measured (the child failed or timed out).
     """
     code = _MEMORY_CHILD.format(threads=threads, name=workload.name, seed=seed, framework=framework, steps=steps)
     try:
@@ -259,7 +259,7 @@ def _end_to_end(args: argparse.Namespace) -> int:
     if not script.exists():
         print(f"{END_TO_END} needs glassgrad's source checkout (benchmarks/ and examples/); {script} is missing")
         return 2
-    argv = ["--smoke"] if args.smoke else ["--rounds", str(min(args.rounds, 2)), "--out", args.out]
+    argv = ["--smoke"] if args.smoke else ["--rounds", str(args.rounds or 1), "--out", args.out]
     if args.threads:
         argv += ["--threads", str(args.threads)]
     import runpy
@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workloads", nargs="*", help=f"workloads to run (default: all of {sorted(WORKLOADS)}); "
                         f"'{END_TO_END}' trains the GPT example and its PyTorch twin for 2000 iterations each")
     parser.add_argument("--smoke", action="store_true", help="a few steps each, no timing claims (for CI)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating timed rounds (default 5)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help=f"alternating timed rounds (default 5; 1 for {END_TO_END}, whose runs take minutes)")
     parser.add_argument("--steps", type=int, default=None, help="steps per round (default: the workload's)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
     parser.add_argument("--threads", type=int, default=None, help="threads for both (default: NumPy's BLAS)")
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"smoke {name}: ok, loss {record['frameworks']['glassgrad']['warmup_loss']:.4f}"
                   + ("" if "losses_agree" not in record else f", matches torch: {'yes' if agree else 'NO'}"))
             continue
-        record = run_workload(workload, args.rounds, args.steps, args.warmup, args.threads,
+        record = run_workload(workload, args.rounds or 5, args.steps, args.warmup, args.threads,
                               with_torch=not args.no_torch)
         print(format_report(record))
         out = Path(args.out)

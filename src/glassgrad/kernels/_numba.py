@@ -37,7 +37,6 @@ ENABLED = numba is not None
 prange = numba.prange if ENABLED else range  # the loop that Numba splits across cores
 
 
-
 def _load_tbb() -> bool:
     """Load Intel TBB (pip's `tbb` puts libtbb in <venv>/lib, off the loader's path) for Numba's tbb layer."""
     for folder in (Path(sys.prefix) / "lib", Path(sys.base_prefix) / "lib"):
