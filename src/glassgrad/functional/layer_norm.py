@@ -92,9 +92,9 @@ class LayerNorm(Op):
         size = normalized.shape[1]
         g = grad.reshape(-1, size)  # (N, M)
         if needs_x and weight is not None and fits(g, normalized, rstd, weight):
-            grad_x, g_x = layer_norm_kernel.layer_norm_backward(g, normalized, rstd, weight)  # kernels/
-            grad_weight = _column_sum(xp, g_x).reshape(weight.shape) if needs_weight else None
-            grad_bias = _column_sum(xp, g).reshape(ctx.inputs[2].shape) if needs_bias else None
+            grad_x, grad_weight, grad_bias = layer_norm_kernel.layer_norm_backward(g, normalized, rstd, weight)
+            grad_weight = grad_weight.reshape(weight.shape) if needs_weight else None  # kernels/layer_norm.py
+            grad_bias = grad_bias.reshape(ctx.inputs[2].shape) if needs_bias else None
             return grad_x.reshape(grad.shape), grad_weight, grad_bias, None, None
         g_x = g * normalized  # g ⊙ x̂: its column sums are dL/dw, its row means (weighted by w) mean(ĝ x̂)
         grad_x = grad_weight = grad_bias = None

@@ -3,14 +3,17 @@
 The math is in `functional.layer_norm`'s docstring:
     x̂ = (x − μ)·r,  r = 1/√(σ² + ε),  y = x̂ ⊙ w + b
     dL/dx = r·(ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)),  ĝ = g ⊙ w
-The column sums dL/dw = Σ g ⊙ x̂ and dL/db = Σ g stay BLAS products (the kernel writes g ⊙ x̂ for them).
+    dL/dw = Σ_rows g ⊙ x̂,   dL/db = Σ_rows g
+The backward reads each row once for all three. The column sums are split over blocks of rows, one block per
+parallel task, each summing into its own row of `partial` (no two threads write one place); adding up those
+few rows afterwards gives dL/dw and dL/db.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._numba import ENABLED, kernel, prange
+from ._numba import ENABLED, kernel, prange, threads
 from .fastmath import f32
 
 if ENABLED:
@@ -35,20 +38,31 @@ if ENABLED:
                 y[r, j] = n * weight[j] + (bias[j] if has_bias else f32(0.0))
 
     @kernel
-    def _backward(grad, normalized, rstd, weight, grad_x, grad_times_normalized):  # pragma: no cover - compiled
+    def _backward(grad, normalized, rstd, weight, grad_x, partial_w, partial_b):  # pragma: no cover - compiled
         rows, size = grad.shape
-        for r in prange(rows):
-            mean_g = f32(0.0)
-            mean_gx = f32(0.0)
+        blocks = partial_w.shape[0]
+        per_block = (rows + blocks - 1) // blocks
+        for block in prange(blocks):
+            sum_w = partial_w[block]
+            sum_b = partial_b[block]
             for j in range(size):
-                g_hat = grad[r, j] * weight[j]
-                mean_g += g_hat
-                mean_gx += g_hat * normalized[r, j]
-                grad_times_normalized[r, j] = grad[r, j] * normalized[r, j]
-            mean_g /= size
-            mean_gx /= size
-            for j in range(size):
-                grad_x[r, j] = rstd[r] * (grad[r, j] * weight[j] - mean_g - normalized[r, j] * mean_gx)
+                sum_w[j] = f32(0.0)
+                sum_b[j] = f32(0.0)
+            for r in range(block * per_block, min(rows, (block + 1) * per_block)):
+                mean_g = f32(0.0)
+                mean_gx = f32(0.0)
+                for j in range(size):
+                    g = grad[r, j]
+                    n = normalized[r, j]
+                    g_hat = g * weight[j]
+                    mean_g += g_hat
+                    mean_gx += g_hat * n
+                    sum_w[j] += g * n
+                    sum_b[j] += g
+                mean_g /= size
+                mean_gx /= size
+                for j in range(size):
+                    grad_x[r, j] = rstd[r] * (grad[r, j] * weight[j] - mean_g - normalized[r, j] * mean_gx)
 
 
 def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, eps: float):
@@ -62,8 +76,10 @@ def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
 
 
 def layer_norm_backward(grad: np.ndarray, normalized: np.ndarray, rstd: np.ndarray, weight: np.ndarray):
-    """(dL/dx, g ⊙ x̂) for float32 (N, M) arrays; column sums of the second give dL/dw."""
+    """(dL/dx, dL/dw, dL/db) for float32 (N, M) `grad` and `normalized`, rstd (N, 1) and weight (M,)."""
     grad_x = np.empty_like(grad)
-    grad_times_normalized = np.empty_like(grad)
-    _backward(grad, normalized, rstd.reshape(-1), weight.reshape(-1), grad_x, grad_times_normalized)
-    return grad_x, grad_times_normalized
+    blocks = max(1, min(grad.shape[0], 4 * threads()))  # a few blocks per thread, to even out the load
+    partial_w = np.empty((blocks, grad.shape[1]), dtype=grad.dtype)
+    partial_b = np.empty_like(partial_w)
+    _backward(grad, normalized, rstd.reshape(-1), weight.reshape(-1), grad_x, partial_w, partial_b)
+    return grad_x, partial_w.sum(axis=0), partial_b.sum(axis=0)
