@@ -56,9 +56,10 @@ def test_gelu(monkeypatch, scale):
 
 
 @pytest.mark.parametrize("bias", [True, False])
-def test_layer_norm(monkeypatch, bias):
+@pytest.mark.parametrize("rows", [(3, 50), (1, 3), (1, 1)])  # many row blocks; fewer rows than blocks; one row
+def test_layer_norm(monkeypatch, bias, rows):
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal((3, 50, 96)) * 3 + 1).astype(np.float32)
+    x = (rng.standard_normal((*rows, 96)) * 3 + 1).astype(np.float32)
     w = rng.standard_normal(96).astype(np.float32)
     b = rng.standard_normal(96).astype(np.float32)
     if bias:
@@ -83,15 +84,33 @@ def test_attention_softmax(monkeypatch, causal, lengths):
     assert_all_close(fast, plain)
 
 
+def test_attention_heads_come_back_side_by_side(monkeypatch):
+    """GPT's layout: Q, K, V are head views of one (B, T, 3C) projection, and the output goes back to (B, T, C)
+    by transpose(1, 2).reshape: with and without the kernels the values agree, and that reshape is a view."""
+    B, T, H, D = 2, 9, 3, 4
+    qkv = np.random.default_rng(5).standard_normal((B, T, 3 * H * D)).astype(np.float32)
+
+    def attend(projection):
+        q, k, v = (t.view(B, T, H, D).transpose(1, 2) for t in projection.split(H * D, dim=2))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        merged = y.transpose(1, 2).reshape(B, T, H * D)
+        assert np.shares_memory(merged.array, y.array)  # no copy on the way back
+        return merged
+
+    fast, plain = run_both(monkeypatch, lambda: forward_and_grads(attend, qkv))
+    assert_all_close(fast, plain)
+
+
 @pytest.mark.parametrize("optimizer, options", [
     ("AdamW", {"weight_decay": 0.1, "betas": (0.9, 0.99)}),
     ("Adam", {"weight_decay": 0.05}),
     ("Adam", {"maximize": True}),
 ])
-def test_adam_update(monkeypatch, optimizer, options):
+@pytest.mark.parametrize("shape", [(33, 17), (130, 129)])  # below and above the size updated on one thread
+def test_adam_update(monkeypatch, optimizer, options, shape):
     rng = np.random.default_rng(3)
-    start = rng.standard_normal((33, 17)).astype(np.float32)
-    grads = [rng.standard_normal((33, 17)).astype(np.float32) for _ in range(5)]
+    start = rng.standard_normal(shape).astype(np.float32)
+    grads = [rng.standard_normal(shape).astype(np.float32) for _ in range(5)]
 
     def trajectory():
         w = gg.tensor(start.copy(), requires_grad=True)

@@ -39,7 +39,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import device_of, move, namespace_of
 from ..backend.random import default_generator
-from ..kernels import fits
+from ..kernels import batched_matmul, fits
 from ..kernels import softmax as softmax_kernel
 from ..ops.arithmetic import cast
 from ..tensor import Tensor
@@ -118,21 +118,27 @@ def _transposed(x: Any, factor: float = 1.0) -> Any:
     return out
 
 
-def _heads_side_by_side(a: Any, b: Any) -> Any:
-    """a @ b for (B, H, ·, ·) operands, returned as a (B, H, L, D) view of a (B, L, H, D) array.
+def _product(a: Any, b: Any, heads_side_by_side: bool = False) -> Any:
+    """a @ b for the (B, H, ·, ·) operands of attention.
 
-    A model puts the heads back side by side with `y.transpose(1, 2).reshape(B, L, H·D)`: with this layout that
-    is a view, not a copy, and the same holds for the gradients on their way back to the Q, K, V projection.
-    Other shapes, and CuPy arrays, get the plain product.
+    On NumPy, every head's product runs as its own task on the kernels' threads (kernels/batched_matmul.py:
+    NumPy would run the small products one after another on one core). With `heads_side_by_side` the result
+    is a (B, H, L, D) view of a (B, L, H, D) array: a model puts the heads back side by side with
+    `y.transpose(1, 2).reshape(B, L, H·D)`, which is then a view, not a copy, and the same holds for the
+    gradients on their way back to the Q, K, V projection. Other shapes, and CuPy arrays, get the plain product.
     """
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
     if len(shape) != 4 or namespace_of(a) is not np:
         return a @ b
     batch, heads, rows, width = shape
-    out = np.empty((batch, rows, heads, width), dtype=np.result_type(a, b))
-    heads_first = out.transpose(0, 2, 1, 3)
-    np.matmul(a, b, out=heads_first)
-    return heads_first
+    dtype = np.result_type(a, b)
+    if heads_side_by_side:
+        out = np.empty((batch, rows, heads, width), dtype=dtype).transpose(0, 2, 1, 3)
+    else:
+        out = np.empty(shape, dtype=dtype)
+    if batched_matmul.fits(a, b, out):
+        return batched_matmul.matmul(a, b, out)
+    return np.matmul(a, b, out=out)
 
 
 class ScaledDotProductAttention(Op):
@@ -141,7 +147,7 @@ class ScaledDotProductAttention(Op):
     @staticmethod
     def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_weights=False):
         xp = namespace_of(q)
-        scores = q @ _transposed(k, scale)  # (..., L, E) @ (..., E, S) -> (..., L, S), s·Q Kᵀ
+        scores = _product(q, _transposed(k, scale))  # (..., L, E) @ (..., E, S) -> (..., L, S), s·Q Kᵀ
         if mask is None and fits(scores):  # causal mask and softmax in one pass (kernels/softmax.py)
             weights = softmax_kernel.softmax_rows_(scores, causal=is_causal)
         else:
@@ -168,7 +174,7 @@ class ScaledDotProductAttention(Op):
         else:
             dropped = weights
         ctx.save_for_backward(q, k, v, weights, keep)
-        output = _heads_side_by_side(dropped, v)  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+        output = _product(dropped, v, heads_side_by_side=True)  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
         # MultiheadAttention(need_weights=True) also returns P' (after dropout, as PyTorch), a second output.
         return (output, dropped) if return_weights else output
 
@@ -181,10 +187,11 @@ class ScaledDotProductAttention(Op):
         grad_q = grad_k = grad_v = grad_mask = None
         if needs_v:
             dropped = weights if keep is None else weights * keep
-            grad_v = _heads_side_by_side(xp.swapaxes(dropped, -1, -2), grad)  # P'ᵀ G: (..., S, L) @ (..., L, Ev)
+            # P'ᵀ G: (..., S, L) @ (..., L, Ev)
+            grad_v = _product(xp.swapaxes(dropped, -1, -2), grad, heads_side_by_side=True)
         if not (needs_q or needs_k or needs_mask):
             return grad_q, grad_k, grad_v, None, None, None, None, None
-        grad_scores = grad @ _transposed(v)  # dL/dP' = G Vᵀ, (..., L, S), a fresh array
+        grad_scores = _product(grad, _transposed(v))  # dL/dP' = G Vᵀ, (..., L, S), a fresh array
         if grad_weights is not None:
             grad_scores += grad_weights  # P' is also an output: its own gradient adds in
         if keep is not None:
@@ -204,9 +211,10 @@ class ScaledDotProductAttention(Op):
             grad_mask = grad_scores.copy()  # the engine sums it to the mask's shape
             grad_scores *= scale
         if needs_q:
-            grad_q = _heads_side_by_side(grad_scores, k)  # s·dL/dA K: (..., L, S) @ (..., S, E)
+            grad_q = _product(grad_scores, k, heads_side_by_side=True)  # s·dL/dA K: (..., L, S) @ (..., S, E)
         if needs_k:
-            grad_k = _heads_side_by_side(xp.swapaxes(grad_scores, -1, -2), q)  # (..., S, L) @ (..., L, E)
+            # s·(dL/dA)ᵀ Q: (..., S, L) @ (..., L, E)
+            grad_k = _product(xp.swapaxes(grad_scores, -1, -2), q, heads_side_by_side=True)
         return grad_q, grad_k, grad_v, grad_mask, None, None, None, None
 
 
