@@ -39,7 +39,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import device_of, move, namespace_of
 from ..backend.random import default_generator
-from ..kernels import batched_matmul, fits
+from ..kernels import blas, fits
 from ..kernels import softmax as softmax_kernel
 from ..ops.arithmetic import cast
 from ..tensor import Tensor
@@ -121,7 +121,7 @@ def _transposed(x: Any, factor: float = 1.0) -> Any:
 def _product(a: Any, b: Any, heads_side_by_side: bool = False) -> Any:
     """a @ b for the (B, H, ·, ·) operands of attention.
 
-    On NumPy, every head's product runs as its own task on the kernels' threads (kernels/batched_matmul.py:
+    On NumPy, every head's product runs as its own task on the kernels' threads (kernels/blas.py:
     NumPy would run the small products one after another on one core). With `heads_side_by_side` the result
     is a (B, H, L, D) view of a (B, L, H, D) array: a model puts the heads back side by side with
     `y.transpose(1, 2).reshape(B, L, H·D)`, which is then a view, not a copy, and the same holds for the
@@ -136,8 +136,8 @@ def _product(a: Any, b: Any, heads_side_by_side: bool = False) -> Any:
         out = np.empty((batch, rows, heads, width), dtype=dtype).transpose(0, 2, 1, 3)
     else:
         out = np.empty(shape, dtype=dtype)
-    if batched_matmul.fits(a, b, out):
-        return batched_matmul.matmul(a, b, out)
+    if blas.fits_batched(a, b, out):
+        return blas.batched_matmul(a, b, out)
     return np.matmul(a, b, out=out)
 
 

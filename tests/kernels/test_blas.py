@@ -1,13 +1,13 @@
-"""kernels/batched_matmul: every head's product as its own parallel task, against NumPy's matmul."""
+"""kernels/blas: attention's per-head products as parallel single-threaded BLAS calls, against NumPy's matmul."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from glassgrad.kernels import _numba, batched_matmul
+from glassgrad.kernels import _numba, blas
 
-pytestmark = pytest.mark.skipif(not batched_matmul.available(), reason="Numba or NumPy's OpenBLAS not found")
+pytestmark = pytest.mark.skipif(not blas.available(), reason="Numba or NumPy's OpenBLAS not found")
 
 rng = np.random.default_rng(0)
 
@@ -34,8 +34,8 @@ def test_matches_numpy(transpose_a, transpose_b, out_layout):
     out = np.full((2, 3, 7, 6), np.nan, np.float32)
     if out_layout != "C":
         out = np.full((2, 7, 3, 6), np.nan, np.float32).transpose(0, 2, 1, 3)
-    assert batched_matmul.fits(a, b, out)
-    result = batched_matmul.matmul(a, b, out)
+    assert blas.fits_batched(a, b, out)
+    result = blas.batched_matmul(a, b, out)
     assert result is out
     np.testing.assert_allclose(out, np.matmul(a, b), rtol=1e-5, atol=1e-5)
 
@@ -43,14 +43,14 @@ def test_matches_numpy(transpose_a, transpose_b, out_layout):
 def test_fits_only_what_it_can_run(monkeypatch):
     a, b = heads(2, 3, 4, 5), heads(2, 3, 5, 6)
     out = np.empty((2, 3, 4, 6), np.float32)
-    assert batched_matmul.fits(a, b, out)
-    assert not batched_matmul.fits(a.astype(np.float64), b.astype(np.float64), out.astype(np.float64))
-    assert not batched_matmul.fits(a[:1], b, out)  # broadcast batch dims: NumPy's matmul handles them
-    assert not batched_matmul.fits(a[0], b[0], out[0])  # 3-D
-    assert not batched_matmul.fits(a, b, out[..., ::2, :].repeat(2, axis=2)[..., ::-1])  # out not row-contiguous
-    assert not batched_matmul.fits(a[..., ::2], b[..., ::2, :], out)  # neither rows nor columns contiguous
+    assert blas.fits_batched(a, b, out)
+    assert not blas.fits_batched(a.astype(np.float64), b.astype(np.float64), out.astype(np.float64))
+    assert not blas.fits_batched(a[:1], b, out)  # broadcast batch dims: NumPy's matmul handles them
+    assert not blas.fits_batched(a[0], b[0], out[0])  # 3-D
+    assert not blas.fits_batched(a, b, out[..., ::2, :].repeat(2, axis=2)[..., ::-1])  # out not row-contiguous
+    assert not blas.fits_batched(a[..., ::2], b[..., ::2, :], out)  # neither rows nor columns contiguous
     big = np.empty((1, 1, 128, 128), np.float32)
-    assert not batched_matmul.fits(big, big, big.copy())  # big enough for OpenBLAS's own threads
+    assert not blas.fits_batched(big, big, big.copy())  # big enough for OpenBLAS's own threads
     with monkeypatch.context() as patch:
         patch.setattr(_numba, "ENABLED", False)
-        assert not batched_matmul.fits(a, b, out)
+        assert not blas.fits_batched(a, b, out)
