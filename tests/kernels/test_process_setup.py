@@ -30,14 +30,25 @@ def test_malloc_left_alone_when_asked():
     assert done.stdout.strip() == "False"
 
 
-def test_numpy_imported_first_keeps_kernels_on_one_thread():
-    code = ("import os; os.environ.pop('OPENBLAS_THREAD_TIMEOUT', None); import numpy; import glassgrad; "
-            "from glassgrad import kernels, _process_setup as s; print(s.SPINNING_BLAS, kernels.threads())")
+def test_numpy_imported_first_gets_its_openblas_restarted():
+    """`import numpy` before `import glassgrad`: NumPy's OpenBLAS is restarted with the short spin (read back
+    from the library itself), and the kernels keep their threads; where that OpenBLAS cannot be found (other
+    NumPy builds), the kernels stay on one thread instead."""
+    code = (
+        "import numpy, ctypes, pathlib\n"
+        "import glassgrad\n"
+        "from glassgrad import kernels, _process_setup as s\n"
+        "libs = sorted((pathlib.Path(numpy.__file__).parent.parent / 'numpy.libs').glob('libscipy_openblas*.so*'))\n"
+        "timeout = ctypes.CDLL(str(libs[0])).openblas_thread_timeout() if libs else -1\n"
+        "print(s.SPINNING_BLAS, kernels.threads(), timeout)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    spinning, threads = done.stdout.split()
-    assert spinning == "True"
-    assert threads in ("1", "None")  # None: Numba absent
+    spinning, threads, timeout = done.stdout.split()
+    if spinning == "False":
+        assert timeout == "4"
+    else:
+        assert threads in ("1", "None")  # None: Numba absent
 
 
 @pytest.mark.skipif(not _numba.ENABLED, reason="Numba is not installed (or GLASSGRAD_NUMBA=0)")
