@@ -9,6 +9,7 @@ for why a fused loop beats a chain of NumPy calls.
     gelu       exact GELU forward and backward
     layer_norm layer norm forward and input gradient, one pass per row
     softmax    attention's row softmax (with the causal mask) and its backward
+    blas       attention's per-head matrix products, one OpenBLAS call per task on the kernels' threads
     lstm       one LSTM time step, forward and backward
     embedding  the embedding's scatter-add backward
     adam       the Adam/AdamW parameter update
