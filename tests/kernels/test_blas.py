@@ -54,3 +54,23 @@ def test_fits_only_what_it_can_run(monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(_numba, "ENABLED", False)
         assert not blas.fits_batched(a, b, out)
+
+
+@pytest.mark.parametrize("transpose_a", [False, True])
+def test_stacked_products_match_numpy(transpose_a):
+    a = rng.standard_normal((6, 9) if transpose_a else (9, 6)).astype(np.float32)
+    a = a.T if transpose_a else a  # (9, 6) either way; transposed: read through its strides
+    b = rng.standard_normal((5, 6, 4)).astype(np.float32)
+    out = np.full((5, 9, 4), np.nan, np.float32)
+    assert blas.fits_stacked(a, b, out)
+    assert blas.stacked_matmul(a, b, out) is out
+    np.testing.assert_allclose(out, np.matmul(a, b), rtol=1e-5, atol=1e-5)
+
+
+def test_fits_stacked_refuses_what_it_cannot_run():
+    a, b, out = np.ones((3, 2), np.float32), np.ones((4, 2, 5), np.float32), np.ones((4, 3, 5), np.float32)
+    assert blas.fits_stacked(a, b, out)
+    assert not blas.fits_stacked(a.astype(np.float64), b.astype(np.float64), out.astype(np.float64))
+    assert not blas.fits_stacked(a, b[:0], out[:0])
+    assert not blas.fits_stacked(a, b, out[:, :, ::-1])
+    assert not blas.fits_stacked(a[None], b, out)

@@ -37,7 +37,7 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from ..kernels import fits
+from ..kernels import blas, fits
 from ..kernels import lstm as lstm_kernel
 from ._workspace import empty
 
@@ -109,7 +109,11 @@ def input_grads(ctx: Any, dgates: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any, b
     xp = namespace_of(dgates)
     grad_x = grad_w_ih = None
     if ctx.needs_input_grad[0]:
-        grad_x = xp.matmul(w_ih.T, dgates)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
+        grad_x = xp.empty((dgates.shape[0], w_ih.shape[1], dgates.shape[2]), dtype=dgates.dtype)
+        if blas.fits_stacked(w_ih.T, dgates, grad_x):
+            blas.stacked_matmul(w_ih.T, dgates, grad_x)  # the steps' products on every core (kernels/blas.py)
+        else:
+            xp.matmul(w_ih.T, dgates, out=grad_x)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
         grad_x = grad_x.transpose(2, 0, 1) if batch_first else grad_x.transpose(0, 2, 1)
     if ctx.needs_input_grad[1]:
         grad_w_ih = dgates_gemm @ gemm_layout(x_fm).T  # (G·H, T·B) @ (T·B, I)
