@@ -31,27 +31,37 @@ from pathlib import Path
 _VARIABLE = "OPENBLAS_THREAD_TIMEOUT"
 
 
+def numpy_openblas() -> ctypes.CDLL | None:
+    """The OpenBLAS library bundled in NumPy's wheel (numpy.libs/libscipy_openblas*), or None (another build).
+
+    Only meaningful once NumPy is imported: then it is the library NumPy's products already run on.
+    """
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        return None
+    folder = Path(numpy.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(folder.glob("libscipy_openblas*.so*")):
+        try:
+            return ctypes.CDLL(str(path))
+        except OSError:
+            continue
+    return None
+
 
 def _restart_numpys_openblas() -> bool:
     """Make the OpenBLAS that NumPy already loaded re-read OPENBLAS_THREAD_TIMEOUT and restart its workers.
 
     Runs at glassgrad's import, when no matrix product is in flight. True if done (NumPy's own wheel build).
     """
-    numpy = sys.modules["numpy"]
-    folder = Path(numpy.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(folder.glob("libscipy_openblas*.so*")):
-        try:
-            library = ctypes.CDLL(str(path))
-            read_env, shutdown, start = (
-                library.openblas_read_env, library.blas_thread_shutdown_, library.blas_thread_init
-            )
-        except (OSError, AttributeError):
-            continue
-        read_env()
-        shutdown()
-        start()
-        return True
-    return False
+    library = numpy_openblas()
+    try:
+        read_env, shutdown, start = library.openblas_read_env, library.blas_thread_shutdown_, library.blas_thread_init
+    except AttributeError:  # no library (None), or one without these entry points
+        return False
+    read_env()
+    shutdown()
+    start()
+    return True
 
 
 _LOADED_SPINNING = "numpy" in sys.modules and _VARIABLE not in os.environ

@@ -106,7 +106,7 @@ def test_attention_heads_come_back_side_by_side(monkeypatch):
     ("Adam", {"weight_decay": 0.05}),
     ("Adam", {"maximize": True}),
 ])
-@pytest.mark.parametrize("shape", [(33, 17), (130, 129)])  # below and above the size updated on one thread
+@pytest.mark.parametrize("shape", [(33, 17), (130, 129)])  # a norm-sized and a matrix-sized parameter
 def test_adam_update(monkeypatch, optimizer, options, shape):
     rng = np.random.default_rng(3)
     start = rng.standard_normal(shape).astype(np.float32)

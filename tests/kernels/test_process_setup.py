@@ -35,11 +35,11 @@ def test_numpy_imported_first_gets_its_openblas_restarted():
     from the library itself), and the kernels keep their threads; where that OpenBLAS cannot be found (other
     NumPy builds), the kernels stay on one thread instead."""
     code = (
-        "import numpy, ctypes, pathlib\n"
+        "import numpy\n"
         "import glassgrad\n"
         "from glassgrad import kernels, _process_setup as s\n"
-        "libs = sorted((pathlib.Path(numpy.__file__).parent.parent / 'numpy.libs').glob('libscipy_openblas*.so*'))\n"
-        "timeout = ctypes.CDLL(str(libs[0])).openblas_thread_timeout() if libs else -1\n"
+        "library = s.numpy_openblas()\n"
+        "timeout = library.openblas_thread_timeout() if library is not None else -1\n"
         "print(s.SPINNING_BLAS, kernels.threads(), timeout)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}

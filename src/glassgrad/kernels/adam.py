@@ -12,38 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import ENABLED, inline, kernel, prange, serial_kernel
-
-# Below this many elements a parameter (a norm's weight, a bias) is updated on the calling thread alone: waking
-# the other threads would cost more than the few microseconds of work.
-SERIAL_BELOW = 16384
+from ._numba import ENABLED, kernel, prange
 
 if ENABLED:
 
-    @inline
-    def _update_element(i, param, grad, exp_avg, exp_avg_sq, shrink, sign, l2, one_minus_beta1, beta2,
-                        one_minus_beta2, step_size, inv_bias_correction2_sqrt, eps):  # pragma: no cover - compiled
-        p = param[i] * shrink
-        g = sign * grad[i] + l2 * p
-        m = exp_avg[i] + one_minus_beta1 * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
-        exp_avg[i] = m
-        exp_avg_sq[i] = v
-        param[i] = p - step_size * m / (np.sqrt(v) * inv_bias_correction2_sqrt + eps)
-
     @kernel
-    def _update_parallel(param, grad, exp_avg, exp_avg_sq, shrink, sign, l2, one_minus_beta1, beta2, one_minus_beta2,
-                         step_size, inv_bias_correction2_sqrt, eps):  # pragma: no cover - compiled
+    def _update(param, grad, exp_avg, exp_avg_sq, shrink, sign, l2, one_minus_beta1, beta2, one_minus_beta2,
+                step_size, inv_bias_correction2_sqrt, eps):  # pragma: no cover - compiled
         for i in prange(param.shape[0]):
-            _update_element(i, param, grad, exp_avg, exp_avg_sq, shrink, sign, l2, one_minus_beta1, beta2,
-                            one_minus_beta2, step_size, inv_bias_correction2_sqrt, eps)
-
-    @serial_kernel
-    def _update_serial(param, grad, exp_avg, exp_avg_sq, shrink, sign, l2, one_minus_beta1, beta2, one_minus_beta2,
-                       step_size, inv_bias_correction2_sqrt, eps):  # pragma: no cover - compiled
-        for i in range(param.shape[0]):
-            _update_element(i, param, grad, exp_avg, exp_avg_sq, shrink, sign, l2, one_minus_beta1, beta2,
-                            one_minus_beta2, step_size, inv_bias_correction2_sqrt, eps)
+            p = param[i] * shrink
+            g = sign * grad[i] + l2 * p
+            m = exp_avg[i] + one_minus_beta1 * (g - exp_avg[i])
+            v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
+            exp_avg[i] = m
+            exp_avg_sq[i] = v
+            param[i] = p - step_size * m / (np.sqrt(v) * inv_bias_correction2_sqrt + eps)
 
 
 def adam_update(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, *,
@@ -51,7 +34,6 @@ def adam_update(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_av
                 decoupled_decay: float, maximize: bool) -> None:
     """Adam (weight_decay as L2) or AdamW (decoupled_decay = γλ), in place on float32 C-order arrays."""
     f32 = np.float32
-    update = _update_serial if param.size < SERIAL_BELOW else _update_parallel
-    update(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+    _update(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
             f32(1 - decoupled_decay), f32(-1 if maximize else 1), f32(weight_decay), f32(1 - beta1), f32(beta2),
             f32(1 - beta2), f32(lr / (1 - beta1**step)), f32(1 / np.sqrt(1 - beta2**step)), f32(eps))

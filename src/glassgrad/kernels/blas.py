@@ -24,10 +24,10 @@ strides: a transposed view or a head sliced out of a wider array costs no copy.
 from __future__ import annotations
 
 import ctypes
-from pathlib import Path
 
 import numpy as np
 
+from .._process_setup import numpy_openblas
 from . import _numba
 from ._numba import ENABLED, kernel, prange
 
@@ -40,22 +40,18 @@ SMALL_PRODUCT = 4 * 65536
 
 def _find_openblas() -> tuple | None:
     """(cblas_sgemm, openblas_set_num_threads_local) of the OpenBLAS inside NumPy's wheel, or None."""
-    folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    library = numpy_openblas()
+    try:  # the 64-bit-integer build that NumPy's wheels ship
+        sgemm = ctypes.cast(library.scipy_cblas_sgemm64_, ctypes.c_void_p).value
+        set_local = ctypes.cast(library.openblas_set_num_threads_local, ctypes.c_void_p).value
+    except AttributeError:  # no library (None), or another build
+        return None
+    # Addresses travel as 64-bit integers (the same register as a pointer), so the task table can hold them.
     integer = ctypes.c_int64
-    for library in sorted(folder.glob("libscipy_openblas64_*.so*")):
-        try:
-            handle = ctypes.CDLL(str(library))
-            sgemm = ctypes.cast(handle.scipy_cblas_sgemm64_, ctypes.c_void_p).value
-            set_local = ctypes.cast(handle.openblas_set_num_threads_local, ctypes.c_void_p).value
-        except (OSError, AttributeError):
-            continue
-        # Addresses travel as 64-bit integers (the same register as a pointer), so the table can hold them.
-        sgemm_type = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
-                                      ctypes.c_float, integer, integer, integer, integer, ctypes.c_float, integer,
-                                      integer)  # fmt: skip
-        set_local_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)
-        return sgemm_type(sgemm), set_local_type(set_local)
-    return None
+    sgemm_type = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
+                                  ctypes.c_float, integer, integer, integer, integer, ctypes.c_float, integer,
+                                  integer)  # fmt: skip
+    return sgemm_type(sgemm), ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(set_local)
 
 
 _openblas = _find_openblas() if ENABLED else None

@@ -102,13 +102,8 @@ class Split(Op):
 
     @staticmethod
     def forward(ctx, x, sizes, axis):
-        pieces, start = [], 0
-        index = [slice(None)] * x.ndim
-        for size in sizes:  # plain slices (views): np.split does the same with more bookkeeping
-            index[axis] = slice(start, start + size)
-            pieces.append(x[tuple(index)])
-            start += size
-        return tuple(pieces)
+        bounds = np.cumsum(sizes)[:-1]
+        return tuple(namespace_of(x).split(x, bounds, axis=axis))
 
     @staticmethod
     def backward(ctx, *grads):
