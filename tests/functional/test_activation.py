@@ -135,7 +135,9 @@ def test_blocked_gelu_equals_whole_array_gelu() -> None:
     F.gelu(big).sum().backward()
     small = gg.tensor(x[:5], requires_grad=True)
     F.gelu(small).sum().backward()
-    np.testing.assert_array_equal(big.grad.numpy()[:5], small.grad.numpy())
+    # The fused kernel's SIMD body and its scalar tail may round the last bit differently (seen on Intel Xeon):
+    # the blocks must agree to float32 round-off, not bit for bit.
+    np.testing.assert_allclose(big.grad.numpy()[:5], small.grad.numpy(), rtol=1e-6, atol=0)
 
 
 def test_activations_stay_finite_at_extreme_inputs() -> None:
