@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import backend
-from .autograd import engine, grad_mode
+from .autograd import engine, grad_checks, grad_mode
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
@@ -26,7 +26,7 @@ from .tensor_format import format_tensor
 class Tensor:
     """An array with autograd. Make one with `gg.tensor(data)` or a factory (`gg.zeros`, `gg.randn`, ...)."""
 
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "output_nr", "_version_counter", "_hooks",
+    __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "output_nr", "_version_counter", "_hooks",
                  "_retains_grad", "__weakref__")
     namespace_of = staticmethod(namespace_of)
     # NumPy defers to the tensor in `np.float64(2.0) * x` (else it would return a float64 ndarray), as in torch.
@@ -39,7 +39,7 @@ class Tensor:
             data = np.asarray(data, dtype=np.float32)
         self.array = data
         self._requires_grad = False
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: node_module.Node | None = None
         self.output_nr = 0
         self._version_counter = [0]  # shared with views, so an in-place write through any of them is seen
@@ -66,6 +66,22 @@ class Tensor:
                 ".float() first"
             )
         self._requires_grad = bool(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward (None until one arrives)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # Checked here, once, because a gradient of another shape would be broadcast into the next accumulation
+        # or read out of bounds by an optimizer's kernel. The engine writes `_grad` itself: what it computed fits.
+        grad_checks.check_assigned_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def shape(self) -> tuple:

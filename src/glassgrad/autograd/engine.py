@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import grad_checks
 from . import node as node_module
 from .node import Node
 
@@ -185,15 +186,29 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         grad = _run_hooks({0: leaf._hooks}, [grad])[0]
     if not leaf.requires_grad:
         return
-    if leaf.grad is None:
+    # `_grad` directly: `grad` fits the leaf (made so by `_fit`, or checked as a hook's return value).
+    existing = leaf._grad
+    if existing is None:
         # Own the array: it may be a view, read-only, or shared with another input (a + b passes one array).
         # (CuPy's flags have no `writeable`: its arrays are writeable unless they are views.)
         if grad.base is not None or id(grad) in handed_out or not getattr(grad.flags, "writeable", True):
             grad = grad.copy()
         handed_out.add(id(grad))
-        leaf.grad = node_module._Tensor(grad)
+        leaf._grad = node_module._Tensor(grad)
     else:
-        leaf.grad.array += grad
+        _check_accumulates(leaf, existing.array, grad)
+        existing.array += grad
+
+
+def _check_accumulates(leaf: Any, existing: Any, grad: Any) -> None:
+    """The stored `.grad` still has the leaf's shape, so `+=` adds and cannot broadcast (PyTorch broadcasts a
+    (3,) .grad over a parameter resized to (1,) by `p.data = ...`, silently)."""
+    if existing.shape != grad.shape:
+        raise RuntimeError(
+            f"backward: the leaf's .grad has shape {tuple(existing.shape)} but its new gradient has shape "
+            f"{tuple(grad.shape)} (the tensor's shape now): was it resized (t.data = ...) after its last "
+            "backward? Set t.grad = None (or call optimizer.zero_grad()) before backward."
+        )
 
 
 def _array(value: Any) -> Any:
@@ -212,14 +227,27 @@ def _fill_missing(current: Node, grads: list) -> list:
 
 
 def _run_hooks(hooks: dict, grads: list) -> list:
-    """Call tensor hooks on gradients; a hook may return a replacement gradient."""
+    """Call tensor hooks on gradients; a hook may return a replacement gradient, checked to fit.
+
+    A tensor's retain_grad hook runs after all its other hooks, whatever the order of registration (as in
+    PyTorch since 2.0), so `.grad` keeps the gradient that the user's hooks made.
+    """
     grads = list(grads)
     for output_nr, functions in hooks.items():
-        for function in functions:
-            result = function(node_module._Tensor(_array(grads[output_nr])))
+        for function in _retain_last(functions):
+            grad = grads[output_nr]
+            result = function(node_module._Tensor(_array(grad)))
             if result is not None:
-                grads[output_nr] = result.array if isinstance(result, node_module._Tensor) else result
+                grads[output_nr] = grad_checks.checked_hook_result(function, result, grad)
     return grads
+
+
+def _retain_last(functions: list) -> list:
+    """`functions` with the retain_grad hook (at most one) moved to the end."""
+    retains = [f for f in functions if getattr(f, "retains_grad", False)]
+    if not retains:
+        return functions
+    return [f for f in functions if f not in retains] + retains
 
 
 def _check_alive(current: Node) -> None:
@@ -240,16 +268,19 @@ def _check_alive(current: Node) -> None:
 
 
 def make_retain_hook(tensor: Any) -> Any:
-    """A hook that stores a non-leaf tensor's gradient in its `.grad` (Tensor.retain_grad)."""
+    """A hook that stores a non-leaf tensor's gradient in its `.grad` (Tensor.retain_grad); `_run_hooks` runs
+    it after the tensor's other hooks (marked by `retains_grad`)."""
     reference = weakref.ref(tensor)
 
     def retain(grad: Any) -> None:
         target = reference()
         if target is None:
             return
-        if target.grad is None:
-            target.grad = node_module._Tensor(grad.array.copy())
+        if target._grad is None:  # `_grad` directly: the engine's gradient has the tensor's shape
+            target._grad = node_module._Tensor(grad.array.copy())
         else:
-            target.grad.array += grad.array
+            _check_accumulates(target, target._grad.array, grad.array)
+            target._grad.array += grad.array
 
+    retain.retains_grad = True
     return retain

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd import grad_checks
 from ..autograd.node import Op
 from ..tensor import Tensor
 
@@ -62,7 +63,18 @@ class BackwardHookState:
                         f"{self.module._get_name()}: a backward hook returned {len(replaced)} gradients, "
                         f"expected {len(grad_input)} (one per positional input)"
                     )
+                self._check_replacement(hook, replaced, grad_input)
         return replaced
+
+    def _check_replacement(self, hook: Any, replaced: tuple, grad_input: tuple) -> None:
+        """Each replaced gradient of an input that has one must fit it (shape, dtype, device)."""
+        for position, (new, old) in enumerate(zip(replaced, grad_input)):
+            if new is None or old is None:
+                continue
+            try:
+                grad_checks.checked_hook_result(hook, new, old.array)
+            except (TypeError, RuntimeError) as error:
+                raise type(error)(f"{self.module._get_name()}: grad_input[{position}]: {error}") from None
 
 
 class HookOutputs(Op):
