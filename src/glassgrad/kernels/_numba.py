@@ -89,9 +89,13 @@ def inline(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def fits(*arrays: Any) -> bool:
-    """True when every array can take the fast path: float32 NumPy arrays in C order, and Numba present."""
+    """True when every array can take the fast path: aligned float32 NumPy arrays in C order, and Numba present.
+
+    (The kernels' launchers refuse anything else: see `_checks.py`.)
+    """
     return ENABLED and all(
-        type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous for a in arrays
+        type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous and a.flags.aligned
+        for a in arrays
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_float32_output, require_same_shape
 from ._numba import ENABLED, kernel, prange
 
 if ENABLED:
@@ -33,6 +34,10 @@ def adam_update(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_av
                 step: float, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
                 decoupled_decay: float, maximize: bool) -> None:
     """Adam (weight_decay as L2) or AdamW (decoupled_decay = γλ), in place on float32 C-order arrays."""
+    name = "kernels.adam.adam_update"
+    require_float32_output(name, "param, exp_avg, exp_avg_sq", param, exp_avg, exp_avg_sq)
+    require_float32(name, "grad", grad)
+    require_same_shape(name, "param, grad, exp_avg, exp_avg_sq", param, grad, exp_avg, exp_avg_sq)
     f32 = np.float32
     _update(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
             f32(1 - decoupled_decay), f32(-1 if maximize else 1), f32(weight_decay), f32(1 - beta1), f32(beta2),

@@ -75,13 +75,25 @@ def available() -> bool:
 
 
 def run(tasks: np.ndarray) -> None:
-    """Run the products in an (n, 11) int64 task table in parallel; the caller's OpenBLAS setting is kept."""
+    """Run the products in an (n, 11) int64 task table in parallel; the caller's OpenBLAS setting is kept.
+
+    The table holds raw addresses, which nothing here can check: build it only with `batched_matmul` or
+    `stacked_matmul`, which check their operands (and so every address and size they write) first.
+    """
+    if type(tasks) is not np.ndarray or tasks.dtype != np.int64 or tasks.ndim != 2 or tasks.shape[1] != 11:
+        raise TypeError(f"kernels.blas.run: tasks must be an (n, 11) int64 table, but got {_describe(tasks)}")
+    if not tasks.flags.c_contiguous:
+        tasks = np.ascontiguousarray(tasks)
     sgemm, set_local_threads = _openblas
     previous = set_local_threads(1)  # the calling thread runs tasks too; give it back its own setting after
     try:
         _run(sgemm, set_local_threads, tasks)
     finally:
         set_local_threads(previous)
+
+
+def _describe(x: object) -> str:
+    return f"{type(x).__name__} {getattr(x, 'shape', '')} {getattr(x, 'dtype', '')}"
 
 
 def _layout(x: np.ndarray) -> tuple[int, int] | None:
@@ -100,7 +112,10 @@ def _is_float32(*arrays: np.ndarray) -> bool:
 
 
 def _writable_rows(out: np.ndarray) -> bool:
-    return out.strides[-1] == 4 and out.strides[-2] % 4 == 0 and out.strides[-2] >= 4 * out.shape[-1]
+    return (
+        out.flags.writeable and out.strides[-1] == 4 and out.strides[-2] % 4 == 0
+        and out.strides[-2] >= 4 * out.shape[-1]
+    )
 
 
 def _task(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> list[int]:
@@ -109,6 +124,18 @@ def _task(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> list[int]:
     m, k = a.shape
     return [trans_a, trans_b, m, b.shape[1], k, a.ctypes.data, lda, b.ctypes.data, ldb, out.ctypes.data,
             out.strides[0] // 4]  # fmt: skip
+
+
+def _refusal(kernel: str, check: str, *operands: np.ndarray) -> str:
+    described = ", ".join(
+        f"{name} {getattr(x, 'shape', type(x).__name__)} {getattr(x, 'dtype', '')} strides {getattr(x, 'strides', '')}"
+        for name, x in zip(("a", "b", "out"), operands)
+    )
+    return (
+        f"kernels.blas.{kernel}: the operands do not fit ({described}): they must be float32 NumPy arrays "
+        f"whose shapes multiply, each matrix readable in place, `out` writeable with contiguous rows (and "
+        f"`available()`). Call {check}(a, b, out) first and use np.matmul when it is False."
+    )
 
 
 # ---- many small products: attention's heads ---------------------------------------------------------------
@@ -131,6 +158,8 @@ def fits_batched(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
 
 def batched_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out[i, j] = a[i, j] @ b[i, j] for every i, j, one task each; `fits_batched(a, b, out)` must hold."""
+    if not fits_batched(a, b, out):  # BLAS reads and writes through raw addresses: check it all first
+        raise ValueError(_refusal("batched_matmul", "fits_batched", a, b, out))
     (trans_a, lda), (trans_b, ldb) = _layout(a), _layout(b)
     outer, heads, m, k = a.shape
     count = outer * heads
@@ -174,6 +203,8 @@ def stacked_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     (two runs, alternating blocks). The forward's input projection (1024 × 64 against 64 × 32 per step) was
     slower as tasks (2.8 against 2.2 ms, its 8 MB output dominating), so it stays with NumPy.
     """
+    if not fits_stacked(a, b, out):
+        raise ValueError(_refusal("stacked_matmul", "fits_stacked", a, b, out))
     (trans_a, lda), (trans_b, ldb) = _layout(a), _layout(b[0])
     steps = b.shape[0]
     tasks = np.empty((steps, 11), dtype=np.int64)

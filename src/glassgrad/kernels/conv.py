@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_ndim, require_non_negative, require_positive, require_shape
 from ._numba import ENABLED, inline, kernel, prange
 from .fastmath import f32
 
@@ -121,9 +122,31 @@ if ENABLED:
                         grad_x[n, c, h, w] = pixels[_u((h * W + w) * C + c)]
 
 
+def _pair(name: str, label: str, value: tuple) -> tuple:
+    value = tuple(value)
+    if len(value) != 2:
+        raise ValueError(f"{name}: {label} must be a pair (height, width), but got {value!r}")
+    return value
+
+
+def _require_geometry(name: str, **geometry: tuple) -> None:
+    """kernel_size, stride and dilation pairs of integers >= 1 (the loops divide by the strides), padding >= 0."""
+    for label, value in geometry.items():
+        pair = _pair(name, label, value)
+        if label == "padding":
+            require_non_negative(name, padding=pair)
+        else:
+            require_positive(name, **{label: pair})
+
+
 def im2col(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple,
            output_size: tuple) -> np.ndarray:
     """cols (C·kh·kw, N·Ho·Wo) of float32 C-order x (N, C, H, W); padding is (top, left)."""
+    name = "kernels.conv.im2col"
+    require_float32(name, "x", x)
+    require_ndim(name, "x", x, 4, "(N, C, H, W)")
+    _require_geometry(name, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    require_non_negative(name, output_size=_pair(name, "output_size", output_size))
     N, C = x.shape[:2]
     kh, kw = kernel_size
     Ho, Wo = output_size
@@ -134,7 +157,18 @@ def im2col(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dil
 
 def to_images(product: np.ndarray, bias: np.ndarray | None, output_shape: tuple) -> np.ndarray:
     """Y (N, O, Ho, Wo) from the C-order product (O, N·Ho·Wo), plus bias (O,) if given."""
+    name = "kernels.conv.to_images"
+    require_float32(name, "product", product)
+    require_non_negative(name, output_shape=tuple(output_shape))
     N, O, Ho, Wo = output_shape
+    if product.size != O * N * Ho * Wo:
+        raise ValueError(
+            f"{name}: product must hold (O, N·Ho·Wo) = ({O}, {N * Ho * Wo}) values for output shape "
+            f"{tuple(output_shape)}, but has shape {product.shape}"
+        )
+    if bias is not None:
+        require_float32(name, "bias", bias)
+        require_shape(name, "bias", bias, (O,), "one per output channel")
     y = np.empty(output_shape, dtype=product.dtype)
     no_bias = np.zeros(O, dtype=product.dtype)  # read by no one: has_bias is False
     _to_images(product.reshape(O, N, Ho * Wo), no_bias if bias is None else bias, bias is not None,
@@ -144,6 +178,8 @@ def to_images(product: np.ndarray, bias: np.ndarray | None, output_shape: tuple)
 
 def channels_last(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(G_rows (N·Ho·Wo, O), dL/db (O,)) from the C-order output gradient G (N, O, Ho, Wo)."""
+    require_float32("kernels.conv.channels_last", "grad", grad)
+    require_ndim("kernels.conv.channels_last", "grad", grad, 4, "(N, O, Ho, Wo)")
     N, O, Ho, Wo = grad.shape
     rows = np.empty((N, Ho * Wo, O), dtype=grad.dtype)
     sums = np.empty((N, O), dtype=grad.dtype)  # one row per image: the parallel loop never shares one
@@ -154,6 +190,20 @@ def channels_last(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def col2im(grad_cols: np.ndarray, input_shape: tuple, stride: tuple, padding: tuple,
            dilation: tuple) -> np.ndarray:
     """dL/dX (N, C, H, W) from C-order dL/dcols (G, N, Ho, Wo, kh, kw, C/G); padding is (top, left)."""
+    name = "kernels.conv.col2im"
+    require_float32(name, "grad_cols", grad_cols)
+    require_ndim(name, "grad_cols", grad_cols, 7, "(G, N, Ho, Wo, kh, kw, C/G)")
+    _require_geometry(name, stride=stride, padding=padding, dilation=dilation)
+    require_non_negative(name, input_shape=tuple(input_shape))
+    if len(input_shape) != 4:
+        raise ValueError(f"{name}: input_shape must be (N, C, H, W), but got {tuple(input_shape)}")
+    G, N, *_, Cg = grad_cols.shape
+    # The loop adds image n's channels g·C/G + c' into an (H, W, C) buffer and writes grad_x[n].
+    if (N, G * Cg) != (input_shape[0], input_shape[1]):
+        raise ValueError(
+            f"{name}: grad_cols of shape {grad_cols.shape} holds N = {N} images of G·C/G = {G * Cg} channels, "
+            f"but input_shape is {tuple(input_shape)}"
+        )
     grad_x = np.empty(input_shape, dtype=grad_cols.dtype)
     _col2im(grad_cols, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], grad_x)
     return grad_x

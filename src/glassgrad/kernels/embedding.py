@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_integers, require_ndim, require_non_negative, require_shape
 from ._numba import ENABLED, serial_kernel
 
 if ENABLED:
@@ -22,6 +23,28 @@ if ENABLED:
 
 def embedding_backward(ids: np.ndarray, grad: np.ndarray, num_embeddings: int) -> np.ndarray:
     """dL/dW (num_embeddings, dim) from int ids (positions,) and a float32 C-order grad (positions, dim)."""
+    name = "kernels.embedding.embedding_backward"
+    require_float32(name, "grad", grad)
+    require_integers(name, "ids", ids)
+    require_ndim(name, "grad", grad, 2, "(positions, dim)")
+    require_shape(name, "ids", ids, grad.shape[:1], "one id per row of grad")
+    require_non_negative(name, num_embeddings=num_embeddings)
+    _require_ids_in_range(name, ids, num_embeddings)
     out = np.zeros((num_embeddings, grad.shape[1]), dtype=grad.dtype)
     _scatter_add(ids.astype(np.int64, copy=False), grad, out)
     return out
+
+
+def _require_ids_in_range(name: str, ids: np.ndarray, num_embeddings: int) -> None:
+    """Each id picks a row of dL/dW, so it must lie in [0, num_embeddings): one min and one max, a pass over
+    the ids (one per position), against the kernel's pass over every position's whole gradient row."""
+    if ids.size == 0:
+        return
+    low = int(ids.min())
+    high = int(ids.max())
+    if low < 0 or high >= num_embeddings:
+        bad = low if low < 0 else high
+        raise IndexError(
+            f"{name}: id {bad} is out of range for an embedding of {num_embeddings} rows; ids must lie in "
+            f"[0, {num_embeddings})"
+        )

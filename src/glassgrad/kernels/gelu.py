@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..functional._special import ERFC_FLOAT32_COEFFICIENTS as _R
+from ._checks import require_float32, require_same_shape
 from ._numba import ENABLED, kernel, prange
 from .fastmath import f32
 
@@ -49,6 +50,7 @@ if ENABLED:
 
 def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(y, Φ(x)) for a float32 C-order array (`_numba.fits(x)`)."""
+    require_float32("kernels.gelu.gelu_forward", "x", x)
     y = np.empty_like(x)
     cdf = np.empty_like(x)
     _forward(x.reshape(-1), y.reshape(-1), cdf.reshape(-1))
@@ -57,6 +59,9 @@ def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def gelu_backward(x: np.ndarray, cdf: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """grad·(Φ(x) + x·φ(x)) for float32 C-order arrays of one shape."""
+    name = "kernels.gelu.gelu_backward"
+    require_float32(name, "x, cdf, grad", x, cdf, grad)
+    require_same_shape(name, "x, cdf, grad", x, cdf, grad)
     out = np.empty_like(x)
     _backward(x.reshape(-1), cdf.reshape(-1), grad.reshape(-1), out.reshape(-1))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_ndim, require_same_shape, require_shape
 from ._numba import ENABLED, kernel, prange, threads
 from .fastmath import f32
 
@@ -67,6 +68,13 @@ if ENABLED:
 
 def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, eps: float):
     """(y, x̂, r) for float32 (N, M) `rows`, weight (M,), bias (M,) or None; r has shape (N, 1)."""
+    name = "kernels.layer_norm.layer_norm_forward"
+    require_float32(name, "rows, weight", rows, weight, *(() if bias is None else (bias,)))
+    require_ndim(name, "rows", rows, 2, "(N, M)")
+    size = (rows.shape[1],)
+    require_shape(name, "weight (flattened)", weight.reshape(-1), size, "one per column of rows")
+    if bias is not None:
+        require_shape(name, "bias (flattened)", bias.reshape(-1), size, "one per column of rows")
     y = np.empty_like(rows)
     normalized = np.empty_like(rows)
     rstd = np.empty((rows.shape[0], 1), dtype=rows.dtype)
@@ -77,6 +85,12 @@ def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
 
 def layer_norm_backward(grad: np.ndarray, normalized: np.ndarray, rstd: np.ndarray, weight: np.ndarray):
     """(dL/dx, dL/dw, dL/db) for float32 (N, M) `grad` and `normalized`, rstd (N, 1) and weight (M,)."""
+    name = "kernels.layer_norm.layer_norm_backward"
+    require_float32(name, "grad, normalized, rstd, weight", grad, normalized, rstd, weight)
+    require_ndim(name, "grad", grad, 2, "(N, M)")
+    require_same_shape(name, "grad, normalized", grad, normalized)
+    require_shape(name, "rstd (flattened)", rstd.reshape(-1), grad.shape[:1], "one per row of grad")
+    require_shape(name, "weight (flattened)", weight.reshape(-1), grad.shape[1:], "one per column of grad")
     grad_x = np.empty_like(grad)
     blocks = max(1, min(grad.shape[0], 4 * threads()))  # a few blocks per thread, to even out the load
     partial_w = np.empty((blocks, grad.shape[1]), dtype=grad.dtype)

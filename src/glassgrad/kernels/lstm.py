@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_float32_output, require_ndim, require_same_shape, require_shape
 from ._numba import ENABLED, kernel, prange
 from .fastmath import f32
 
@@ -63,10 +64,29 @@ if ENABLED:
 def forward_step(a: np.ndarray, recurrent: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tanh_c: np.ndarray,
                  h: np.ndarray) -> None:
     """One step: gates into `a` (4H, B); c', tanh c', h' into `c`, `tanh_c`, `h` (H, B). float32, C order."""
+    name = "kernels.lstm.forward_step"
+    require_float32_output(name, "a, c, tanh_c, h", a, c, tanh_c, h)
+    require_float32(name, "recurrent, c_prev", recurrent, c_prev)
+    _require_cell_shapes(name, "a, recurrent", (a, recurrent), "c_prev, c, tanh_c, h", (c_prev, c, tanh_c, h))
     _forward_step(a, recurrent, c_prev, c, tanh_c, h)
 
 
 def backward_step(dh_out: np.ndarray, dh_next: np.ndarray, dc: np.ndarray, gates: np.ndarray, tanh_c: np.ndarray,
                   c_prev: np.ndarray, dgates: np.ndarray) -> None:
     """One reverse step: gate gradients into `dgates` (4H, B); `dc` (H, B) becomes the gradient of c."""
+    name = "kernels.lstm.backward_step"
+    require_float32_output(name, "dc, dgates", dc, dgates)
+    require_float32(name, "dh_out, dh_next, gates, tanh_c, c_prev", dh_out, dh_next, gates, tanh_c, c_prev)
+    _require_cell_shapes(name, "gates, dgates", (gates, dgates), "dc, dh_out, dh_next, tanh_c, c_prev",
+                         (dc, dh_out, dh_next, tanh_c, c_prev))
     _backward_step(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates)
+
+
+def _require_cell_shapes(name: str, gate_names: str, gates: tuple, cell_names: str, cells: tuple) -> None:
+    """The cell arrays are (H, B), 2-D, all one shape; the gate arrays are (4H, B): the loops run over j < H
+    and b < B and read rows j, H + j, 2H + j and 3H + j of the gate arrays."""
+    require_ndim(name, cell_names.split(", ")[0], cells[0], 2, "(H, B)")
+    require_same_shape(name, cell_names, *cells)
+    hidden, batch = cells[0].shape
+    for gate_name, gate in zip(gate_names.split(", "), gates):
+        require_shape(name, gate_name, gate, (4 * hidden, batch), "four gates of the cell's (H, B)")

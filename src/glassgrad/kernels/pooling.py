@@ -19,6 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import (
+    require_float32,
+    require_integers,
+    require_ndim,
+    require_non_negative,
+    require_positive,
+    require_same_shape,
+)
 from ._numba import ENABLED, inline, kernel, prange
 
 if ENABLED:
@@ -81,7 +89,7 @@ if ENABLED:
                     grad_x[plane, h, w] = 0
             for ho in range(Ho):
                 for wo in range(Wo):
-                    k = offset[plane, ho, wo]
+                    k = offset[plane, ho, wo] & 3  # a window's offset is 0..3: the mask keeps any k inside it
                     grad_x[plane, ho * sh + (k >> 1), wo * sw + (k & 1)] += grad[plane, ho, wo]
 
 
@@ -90,10 +98,30 @@ def takes_kernel(kernel_size: tuple, padding: tuple, dilation: tuple, all_inside
     return kernel_size == (2, 2) and padding == (0, 0) and dilation == (1, 1) and all_inside
 
 
+def _require_windows_inside(name: str, input_size: tuple, output_size: tuple, stride: tuple) -> None:
+    """Every 2×2 window lies inside the (H, W) input: (Ho − 1)·sh + 2 ≤ H and (Wo − 1)·sw + 2 ≤ W."""
+    require_positive(name, stride=tuple(stride))
+    require_non_negative(name, output_size=tuple(output_size))
+    if len(stride) != 2 or len(output_size) != 2:
+        raise ValueError(f"{name}: stride and output_size must be pairs, but got {stride!r} and {output_size!r}")
+    for size, count, step in zip(input_size, output_size, stride):
+        if count > 0 and (count - 1) * step + 2 > size:
+            raise ValueError(
+                f"{name}: an output of {tuple(output_size)} with stride {tuple(stride)} has 2×2 windows outside "
+                f"an input of {tuple(input_size)}; the kernel serves only windows that lie inside (takes_kernel)"
+            )
+
+
 def max_pool_forward(x: np.ndarray, stride: tuple, output_size: tuple, index_dtype: np.dtype):
     """(y, k*) of shape (N, C, Ho, Wo) for float32 C-order x (N, C, H, W); k* in `index_dtype`."""
+    name = "kernels.pooling.max_pool_forward"
+    require_float32(name, "x", x)
+    require_ndim(name, "x", x, 4, "(N, C, H, W)")
+    if np.dtype(index_dtype).kind not in "iu":
+        raise TypeError(f"{name}: index_dtype must be an integer dtype, but got {np.dtype(index_dtype)}")
     N, C, H, W = x.shape
     Ho, Wo = output_size
+    _require_windows_inside(name, (H, W), output_size, stride)
     y = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     offset = np.empty((N, C, Ho, Wo), dtype=index_dtype)
     _forward(x.reshape(N * C, H, W), stride[0], stride[1], y.reshape(N * C, Ho, Wo), offset.reshape(N * C, Ho, Wo))
@@ -102,8 +130,17 @@ def max_pool_forward(x: np.ndarray, stride: tuple, output_size: tuple, index_dty
 
 def max_pool_backward(grad: np.ndarray, offset: np.ndarray, input_shape: tuple, stride: tuple) -> np.ndarray:
     """dL/dx (N, C, H, W) from C-order g and k* (N, C, Ho, Wo)."""
+    name = "kernels.pooling.max_pool_backward"
+    require_float32(name, "grad", grad)
+    require_integers(name, "offset", offset)
+    require_ndim(name, "grad", grad, 4, "(N, C, Ho, Wo)")
+    require_same_shape(name, "grad, offset", grad, offset)
+    require_non_negative(name, input_shape=tuple(input_shape))
     N, C, H, W = input_shape
     Ho, Wo = grad.shape[2:]
+    if grad.shape[:2] != (N, C):
+        raise ValueError(f"{name}: grad of shape {grad.shape} is not of N, C = {(N, C)} from input_shape")
+    _require_windows_inside(name, (H, W), (Ho, Wo), stride)
     grad_x = np.empty(input_shape, dtype=grad.dtype)
     _backward(grad.reshape(N * C, Ho, Wo), offset.reshape(N * C, Ho, Wo), stride[0], stride[1],
               grad_x.reshape(N * C, H, W))

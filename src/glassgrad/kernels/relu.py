@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_same_shape
 from ._numba import ENABLED, kernel, prange
 from .fastmath import f32
 
@@ -32,6 +33,7 @@ if ENABLED:
 
 def relu_forward(x: np.ndarray) -> np.ndarray:
     """max(x, 0) of a float32 C-order array."""
+    require_float32("kernels.relu.relu_forward", "x", x)
     y = np.empty_like(x)
     _forward(x.reshape(-1), y.reshape(-1))
     return y
@@ -39,6 +41,8 @@ def relu_forward(x: np.ndarray) -> np.ndarray:
 
 def relu_backward(y: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """g where y > 0, else 0, for float32 C-order arrays of one shape."""
+    require_float32("kernels.relu.relu_backward", "y, grad", y, grad)
+    require_same_shape("kernels.relu.relu_backward", "y, grad", y, grad)
     grad_x = np.empty_like(grad)
     _backward(y.reshape(-1), grad.reshape(-1), grad_x.reshape(-1))
     return grad_x

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import require_float32, require_float32_output, require_same_shape
 from ._numba import ENABLED, inline, kernel, prange
 from .fastmath import f32
 
@@ -74,6 +75,12 @@ def softmax_rows_(scores: np.ndarray, causal: bool = False) -> np.ndarray:
     Every row sees at least one key, so no row is empty. (Under fastmath, comparisons with inf are compiled
     away, and reading the scores through `bits` while writing them would keep the exp loop scalar.)
     """
+    name = "kernels.softmax.softmax_rows_"
+    require_float32_output(name, "scores", scores)
+    if scores.ndim == 0:
+        raise ValueError(f"{name}: scores must have at least one axis (the keys), but is 0-d")
+    if scores.size == 0:  # no rows, or rows of no keys: nothing to normalise (and reshape(-1, 0) is undefined)
+        return scores
     rows = scores.reshape(-1, scores.shape[-1])
     _softmax(rows, rows.view(np.int32), scores.shape[-2] if scores.ndim > 1 else 1, causal)
     return scores
@@ -81,5 +88,13 @@ def softmax_rows_(scores: np.ndarray, causal: bool = False) -> np.ndarray:
 
 def softmax_backward_(grad: np.ndarray, weights: np.ndarray, factor: float = 1.0) -> np.ndarray:
     """factor · p ⊙ (dL/dp − Σ dL/dp ⊙ p) over the last axis, in place in `grad`; returns `grad`."""
+    name = "kernels.softmax.softmax_backward_"
+    require_float32_output(name, "grad", grad)
+    require_float32(name, "weights", weights)
+    require_same_shape(name, "grad, weights", grad, weights)
+    if grad.ndim == 0:
+        raise ValueError(f"{name}: grad must have at least one axis (the keys), but is 0-d")
+    if grad.size == 0:
+        return grad
     _softmax_backward(grad.reshape(-1, grad.shape[-1]), weights.reshape(-1, weights.shape[-1]), np.float32(factor))
     return grad

@@ -6,7 +6,14 @@ from typing import Any
 
 from ..backend import Array, namespace_of
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, step_counter
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_hyperparameter,
+    check_unsupported_flags,
+    check_update_fits,
+    step_counter,
+)
 
 
 class Adagrad(Optimizer):
@@ -89,6 +96,7 @@ class Adagrad(Optimizer):
         state = self.state[param]
         if len(state) == 0:  # a parameter added by add_param_group after construction
             self._init_state(param, group)
+        check_update_fits(type(self).__name__, param, state)
         state["step"].array += 1
         adagrad_update(
             param.array,

@@ -14,6 +14,7 @@ from .optimizer import (
     ParamsT,
     check_hyperparameter,
     check_unsupported_flags,
+    check_update_fits,
     step_counter,
     zeros_like_param,
 )
@@ -103,6 +104,7 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = zeros_like_param(param)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like_param(param)
+        check_update_fits(type(self).__name__, param, state)  # the kernel below indexes all four arrays
         state["step"].array += 1
         beta1, beta2 = group["betas"]
         if not group["amsgrad"] and fits(param.array, param.grad.array, state["exp_avg"].array,

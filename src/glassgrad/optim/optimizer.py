@@ -280,6 +280,36 @@ def zeros_like_param(param: Tensor) -> Tensor:
     return Tensor(namespace_of(param.array).zeros_like(param.array))
 
 
+def check_update_fits(owner: str, param: Tensor, state: dict[str, Any]) -> None:
+    """Raise unless `param.grad` and every state buffer have the parameter's shape, dtype and device.
+
+    They stop fitting when the parameter is resized or cast after they were made (`p.data = ...` changes the
+    array but not the gradient or the optimizer's buffers). The update would then broadcast them silently, or
+    its fused kernel would read and write out of bounds; PyTorch raises a size mismatch in the update.
+    """
+    array = param.array
+    grad = param.grad.array
+    if grad.shape != array.shape or grad.dtype != array.dtype or device_of(grad) != device_of(array):
+        raise RuntimeError(
+            f"{owner}.step: a parameter of {_describe(array)} has a .grad of {_describe(grad)}: was the "
+            "parameter changed (p.data = ...) after backward? Set p.grad = None (optimizer.zero_grad()) and "
+            "run backward again."
+        )
+    for name, buffer in state.items():
+        if name == "step" or not isinstance(buffer, Tensor):
+            continue
+        if buffer.array.shape != array.shape or buffer.array.dtype != array.dtype:
+            raise RuntimeError(
+                f"{owner}.step: the state {name!r} ({_describe(buffer.array)}) does not fit its parameter "
+                f"({_describe(array)}): the parameter was changed (p.data = ...) after the optimizer made its "
+                "state. Drop the old state (del optimizer.state[p]) or make a new optimizer."
+            )
+
+
+def _describe(array: Any) -> str:
+    return f"shape {tuple(array.shape)}, {array.dtype}, {device_of(array)}"
+
+
 def step_counter() -> Tensor:
     """The per-parameter step count: a 0-d float32 tensor on the cpu, as PyTorch keeps `state["step"]`."""
     return Tensor(np.zeros((), dtype=np.float32))

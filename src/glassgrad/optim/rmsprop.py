@@ -11,6 +11,7 @@ from .optimizer import (
     ParamsT,
     check_hyperparameter,
     check_unsupported_flags,
+    check_update_fits,
     step_counter,
     zeros_like_param,
 )
@@ -102,6 +103,7 @@ class RMSprop(Optimizer):
                 state["momentum_buffer"] = zeros_like_param(param)
             if group["centered"]:
                 state["grad_avg"] = zeros_like_param(param)
+        check_update_fits(type(self).__name__, param, state)
         state["step"].array += 1  # counted as PyTorch does, though the update does not use it
         rmsprop_update(
             param.array,

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..backend import Array, namespace_of
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, check_update_fits
 
 
 class SGD(Optimizer):
@@ -88,6 +88,7 @@ class SGD(Optimizer):
         momentum = float(group["momentum"])
         # Plain SGD keeps no state at all (PyTorch's state_dict then has an empty "state").
         state = self.state[param] if momentum != 0 else {}
+        check_update_fits(type(self).__name__, param, state)
         buffer = state.get("momentum_buffer")
         new_buffer = sgd_update(
             param.array,
