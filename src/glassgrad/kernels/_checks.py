@@ -4,8 +4,12 @@ A kernel indexes its arrays without bounds checks (Numba's default, and what kee
 an array shorter than the loop expects is read past its end (garbage, NaN) or written past it (a segmentation
 fault, or another array silently overwritten). The ops call the launchers with arrays that fit; these checks
 make sure that anything else (a caller's mistake, a resized parameter, a hand-made array) raises an error that
-names the kernel, the arrays and what they must be, instead. They cost a few attribute reads per array
-(about 1 µs per launch, see tests/kernels/test_preconditions.py), against launches of 10 µs and more.
+names the kernel, the arrays and what they must be, instead (tests/kernels/test_preconditions.py).
+
+They cost a few attribute reads per array, measured with the compiled loop swapped for a no-op (best of 25
+runs, 2 cores): 0.3-0.8 µs per launch for relu, GELU and softmax, 1.1-1.7 µs for layer norm, Adam and an LSTM
+step, 2-5 µs for pooling, the embedding (a min and a max over the ids) and conv's im2col/col2im. The kernels
+themselves take tens of µs to ms; the LSTM benchmark's 128 step launches add about 0.2 ms to its step.
 """
 
 from __future__ import annotations
