@@ -200,12 +200,12 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         existing.array += grad
 
 
-def _check_accumulates(leaf: Any, existing: Any, grad: Any) -> None:
-    """The stored `.grad` still has the leaf's shape, so `+=` adds and cannot broadcast (PyTorch broadcasts a
+def _check_accumulates(tensor: Any, existing: Any, grad: Any) -> None:
+    """The stored `.grad` still has the tensor's shape, so `+=` adds and cannot broadcast (PyTorch broadcasts a
     (3,) .grad over a parameter resized to (1,) by `p.data = ...`, silently)."""
     if existing.shape != grad.shape:
         raise RuntimeError(
-            f"backward: the leaf's .grad has shape {tuple(existing.shape)} but its new gradient has shape "
+            f"backward: the tensor's .grad has shape {tuple(existing.shape)} but its new gradient has shape "
             f"{tuple(grad.shape)} (the tensor's shape now): was it resized (t.data = ...) after its last "
             "backward? Set t.grad = None (or call optimizer.zero_grad()) before backward."
         )
