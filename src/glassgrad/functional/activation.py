@@ -4,9 +4,12 @@ Each is one fused op with its derivative written out, so a layer costs one graph
 undefined (the kinks of relu, leaky_relu, elu, hardtanh) we choose PyTorch's subgradient, name it in the op's
 docstring, and pin it in tests/functional/test_activation.py.
 
-Branches are taken with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
+Forward takes branches with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
 piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's `where` branches per element
-and is several times slower on the unpredictable sign pattern of activations.
+and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`:
+an upstream gradient may be ±inf or NaN, and a 0/1 mask times inf is NaN where the branch is cut off
+(`select` is exact only for finite values). Where x is NaN, each backward takes the branch that PyTorch's
+kernel takes (noted in the op).
 
 `inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
 save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
@@ -36,7 +39,7 @@ _GELU_CUBIC = 0.044715  # the cubic coefficient of GELU's tanh approximation (He
 
 
 class LeakyRelu(Op):
-    """y = x for x > 0, a·x otherwise.   dy/dx = 1 for x > 0, else a (PyTorch's choice: a at x = 0)"""
+    """y = x for x > 0, a·x otherwise.   dy/dx = 1 for x > 0, else a (PyTorch's choice: a at x = 0, and at NaN)"""
 
     @staticmethod
     def forward(ctx, x, negative_slope):
@@ -50,7 +53,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
-        return select(positive, grad, grad * ctx.inputs[1]), None
+        return namespace_of(grad).where(positive, grad, grad * ctx.inputs[1]), None
 
 
 class Gelu(Op):
@@ -167,11 +170,14 @@ class Softplus(Op):
             sigma = xp.exp(-z_soft)
         sigma += 1
         xp.reciprocal(sigma, out=sigma)  # σ(βx)
-        return select(linear, grad, grad * sigma), None, None
+        return xp.where(linear, grad, grad * sigma), None, None
 
 
 class Elu(Op):
-    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)"""
+    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)
+
+    Where x is NaN the gradient is NaN (y + α is NaN), as in PyTorch's vectorised loop (its scalar tail passes g).
+    """
 
     @staticmethod
     def forward(ctx, x, alpha):
@@ -186,11 +192,15 @@ class Elu(Op):
     @staticmethod
     def backward(ctx, grad):
         positive, y = ctx.saved_tensors
-        return select(positive, grad, grad * (y + ctx.inputs[1])), None
+        return namespace_of(grad).where(positive, grad, grad * (y + ctx.inputs[1])), None
 
 
 class Hardtanh(Op):
-    """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)"""
+    """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)
+
+    Where x is NaN the gradient is 0, as clamp's. PyTorch's own answer there depends on the element's position
+    (its vectorised body gives 0, its scalar tail passes g), so we take the body's.
+    """
 
     @staticmethod
     def forward(ctx, x, low, high):
@@ -200,7 +210,7 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return grad * inside, None, None
+        return namespace_of(grad).where(inside, grad, 0), None, None
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

@@ -142,7 +142,11 @@ class MaxMinAlong(Op):
 
 
 class MaxMinAll(Op):
-    """y = the max (or min) of all elements.   dy/dx = 1/k at each of the k elements equal to y (ties share)"""
+    """y = the max (or min) of all elements.   dy/dx = 1/k at each of the k elements equal to y (ties share)
+
+    When y is NaN the k elements are the NaNs, as in PyTorch. The share is selected, not multiplied by the mask,
+    so an infinite gradient leaves the other elements at 0 (inf·0 = NaN).
+    """
 
     @staticmethod
     def forward(ctx, x, largest):
@@ -153,8 +157,8 @@ class MaxMinAll(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        mask = x == y
-        return grad * mask / mask.sum(), None
+        chosen = (x != x) if y != y else (x == y)  # y != y: y is NaN (NaN == NaN is false)
+        return namespace_of(grad).where(chosen, grad / chosen.sum(), 0), None
 
 
 class MaxMinResult(NamedTuple):
