@@ -44,6 +44,8 @@ UNARY = {  # name: (glassgrad, torch) on one tensor
     "max_all": (lambda x: x.max(), lambda x: x.max()),
     "min_all": (lambda x: x.min(), lambda x: x.min()),
     "max_dim": (lambda x: x.reshape(12, 4).max(1)[0], lambda x: x.reshape(12, 4).max(1)[0]),
+    "threshold": (lambda x: F.threshold(x, 0.5, -3.0), lambda x: torch.nn.functional.threshold(x, 0.5, -3.0)),
+    "threshold_module_at_0": (gg.nn.Threshold(0.0, 7.0), torch.nn.Threshold(0.0, 7.0)),
     "masked_fill": (lambda x: x.masked_fill(x > 0.5, 0.0), lambda x: x.masked_fill(x > 0.5, 0.0)),
 }
 # PyTorch's hardtanh and elu backward at a NaN input depend on where the element sits (the vectorised body gives

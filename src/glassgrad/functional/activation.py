@@ -1,4 +1,5 @@
-"""Activation functions: relu, leaky_relu, gelu, silu, softplus, elu, hardtanh, relu6, sigmoid, tanh, softmax.
+"""Activation functions: relu, leaky_relu, gelu, silu, softplus, elu, hardtanh, relu6, threshold, sigmoid, tanh,
+softmax.
 
 Each is one fused op with its derivative written out, so a layer costs one graph node. Where a derivative is
 undefined (the kinks of relu, leaky_relu, elu, hardtanh) we choose PyTorch's subgradient, name it in the op's
@@ -213,6 +214,25 @@ class Hardtanh(Op):
         return namespace_of(grad).where(inside, grad, 0), None, None
 
 
+class Threshold(Op):
+    """y = x where x > threshold, else value.   dy/dx = 1 where x > threshold, else 0 (0 at the threshold)
+
+    A NaN x is not ≤ threshold: it passes through with its gradient, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        xp = namespace_of(x)
+        cut = x <= threshold
+        ctx.save_for_backward(cut)
+        return xp.where(cut, xp.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cut,) = ctx.saved_tensors
+        return namespace_of(grad).where(cut, 0, grad), None, None
+
+
 # ---- functions -----------------------------------------------------------------------------------------------
 
 
@@ -284,6 +304,12 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return _apply("hardtanh", input, inplace, lambda t: Hardtanh.apply(t, min_val, max_val))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > threshold, else value: `F.threshold(gg.tensor([-1.0, 2.0]), 0.5, 9.0)` is [9.0, 2.0]."""
+    _require_float("threshold", input)
+    return _apply("threshold", input, inplace, lambda t: Threshold.apply(t, float(threshold), float(value)))
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
