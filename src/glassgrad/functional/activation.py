@@ -7,10 +7,10 @@ docstring, and pin it in tests/functional/test_activation.py.
 
 Forward takes branches with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
 piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's `where` branches per element
-and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`:
-an upstream gradient may be ±inf or NaN, and a 0/1 mask times inf is NaN where the branch is cut off
-(`select` is exact only for finite values). Where x is NaN, each backward takes the branch that PyTorch's
-kernel takes (noted in the op).
+and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`
+(kernels/select.py: one parallel pass for float32): an upstream gradient may be ±inf or NaN, and a 0/1 mask
+times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is NaN,
+each backward takes the branch that PyTorch's kernel takes (noted in the op).
 
 `inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
 save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
@@ -29,6 +29,7 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
+from ..kernels.select import where
 from ..ops import softmax as softmax_ops
 from ..ops import unary
 from ..tensor import Tensor
@@ -54,7 +55,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
-        return namespace_of(grad).where(positive, grad, grad * ctx.inputs[1]), None
+        return where(positive, grad, grad * ctx.inputs[1]), None
 
 
 class Gelu(Op):
@@ -171,7 +172,7 @@ class Softplus(Op):
             sigma = xp.exp(-z_soft)
         sigma += 1
         xp.reciprocal(sigma, out=sigma)  # σ(βx)
-        return xp.where(linear, grad, grad * sigma), None, None
+        return where(linear, grad, grad * sigma), None, None
 
 
 class Elu(Op):
@@ -193,7 +194,7 @@ class Elu(Op):
     @staticmethod
     def backward(ctx, grad):
         positive, y = ctx.saved_tensors
-        return namespace_of(grad).where(positive, grad, grad * (y + ctx.inputs[1])), None
+        return where(positive, grad, grad * (y + ctx.inputs[1])), None
 
 
 class Hardtanh(Op):
@@ -211,7 +212,7 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return namespace_of(grad).where(inside, grad, 0), None, None
+        return where(inside, grad, 0), None, None
 
 
 class Threshold(Op):
@@ -230,7 +231,7 @@ class Threshold(Op):
     @staticmethod
     def backward(ctx, grad):
         (cut,) = ctx.saved_tensors
-        return namespace_of(grad).where(cut, 0, grad), None, None
+        return where(cut, 0, grad), None, None
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

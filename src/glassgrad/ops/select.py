@@ -6,6 +6,7 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels import select as masked
 from .arithmetic import cast, is_tensor, promote_operands
 from .promote import result_dtype
 
@@ -48,9 +49,8 @@ def _split(grad: Any, x_loses: Any, tie: Any, y_loses: Any) -> tuple[Any, Any]:
     Where x or y is NaN no comparison holds and both get g, as PyTorch's `where(x == y, g/2, g)` masked where
     the side loses.
     """
-    xp = namespace_of(grad)
-    half = xp.where(tie, grad / 2, grad)
-    return xp.where(x_loses, 0, half), xp.where(y_loses, 0, half)
+    half = masked.where(tie, grad / 2, grad)  # kernels/select.py: one pass each where the shapes agree
+    return masked.where(x_loses, 0, half), masked.where(y_loses, 0, half)
 
 
 class Where(Op):

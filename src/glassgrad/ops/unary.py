@@ -14,6 +14,7 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import relu as relu_kernel
+from ..kernels.select import where
 from .arithmetic import cast, is_tensor, promote_operands
 
 
@@ -170,7 +171,7 @@ class Relu(Op):
         (y,) = ctx.saved_tensors
         if fits(y, grad) and y.shape == grad.shape:
             return relu_kernel.relu_backward(y, grad)  # kernels/relu.py: the same select, one pass per core
-        return namespace_of(grad).where(y <= 0, 0, grad)
+        return where(y <= 0, 0, grad)
 
 
 class Abs(Op):
@@ -214,15 +215,14 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, grad):
         x, low, high = ctx.saved_tensors
-        xp = namespace_of(grad)
-        grad_x = xp.where(_clamp_inside(x, low, high), grad, 0)
+        grad_x = where(_clamp_inside(x, low, high), grad, 0)  # kernels/select.py: one pass
         grad_low = grad_high = None
         if ctx.needs_input_grad[1]:
             below = x < low if high is None else (x < low) & (low < high)
-            grad_low = xp.where(below, grad, 0)
+            grad_low = where(below, grad, 0)
         if ctx.needs_input_grad[2]:
             above = x > high if low is None else (x > high) | (high < low)
-            grad_high = xp.where(above, grad, 0)
+            grad_high = where(above, grad, 0)
         return grad_x, grad_low, grad_high
 
 
