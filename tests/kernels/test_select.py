@@ -10,8 +10,7 @@ import pytest
 
 import glassgrad as gg
 import glassgrad.functional as F
-from glassgrad.kernels import _numba
-from glassgrad.kernels import select
+from glassgrad.kernels import _numba, select
 
 pytestmark = pytest.mark.skipif(not _numba.ENABLED, reason="Numba is not installed (or GLASSGRAD_NUMBA=0)")
 

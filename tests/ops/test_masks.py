@@ -241,6 +241,18 @@ def test_max_pool_sends_the_gradient_to_the_last_nan_and_nowhere_else(monkeypatc
         assert_same(result, expected)
 
 
+def test_l1_loss_slope_is_zero_at_nan_as_torch() -> None:
+    """l1_loss' = sign(x − t), with PyTorch's sign(NaN) = 0; an infinite gradient at x = t is NaN in both."""
+    results = []
+    for lib in (gg, torch):
+        x = lib.tensor([nan, 1.0, 2.0, inf, -1.0], dtype=lib.float64, requires_grad=True)
+        target = lib.tensor([0.0, 1.0, 0.0, inf, 0.0], dtype=lib.float64)
+        loss = lib.nn.functional.l1_loss(x, target, reduction="none")
+        loss.backward(lib.tensor([1.0, inf, 1.0, 1.0, -inf], dtype=lib.float64))
+        results.append([loss.detach().numpy(), x.grad.numpy()])
+    assert_same(*results)
+
+
 def test_dropout_backward_multiplies_by_its_mask_as_torch() -> None:
     """Dropout keeps PyTorch's g·m/(1 − p): an infinite gradient at a dropped element is NaN in both."""
     gg.manual_seed(0)

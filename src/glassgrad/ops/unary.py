@@ -189,8 +189,13 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        xp = namespace_of(x)
-        return grad * xp.where(x == x, xp.sign(x), 0)  # x == x: not NaN (NumPy's sign(NaN) is NaN, PyTorch's 0)
+        return grad * sign_of(x)
+
+
+def sign_of(x: Any) -> Any:
+    """sign(x) with PyTorch's 0 at NaN (NumPy's sign(NaN) is NaN): the slope of |x|, also in l1_loss."""
+    xp = namespace_of(x)
+    return xp.where(x == x, xp.sign(x), 0)  # x == x: not NaN
 
 
 class Clamp(Op):
