@@ -193,7 +193,7 @@ def batch_norm(
         channels,
     )
     if training:
-        if input.numel() == channels:  # PyTorch's test: exactly one value per channel (none is allowed below)
+        if input.shape[0] * math.prod(input.shape[2:]) == 1:  # PyTorch's test: one value (none is fine, below)
             raise ValueError(
                 f"{name}: expected more than 1 value per channel when training, got input of shape "
                 f"{input.shape}; use a batch of 2 or more, or eval mode"
