@@ -220,8 +220,9 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, grad):
         x, low, high = ctx.saved_tensors
-        grad_x = where(_clamp_inside(x, low, high), grad, 0)  # kernels/select.py: one pass
-        grad_low = grad_high = None
+        grad_x = grad_low = grad_high = None
+        if ctx.needs_input_grad[0]:
+            grad_x = where(_clamp_inside(x, low, high), grad, 0)  # kernels/select.py: one pass
         if ctx.needs_input_grad[1]:
             below = x < low if high is None else (x < low) & (low < high)
             grad_low = where(below, grad, 0)
