@@ -262,3 +262,20 @@ def test_dropout_backward_multiplies_by_its_mask_as_torch() -> None:
     dropped = y.detach().numpy() == 0
     assert dropped.any() and (~dropped).any()
     assert np.isnan(x.grad.numpy()[dropped]).all() and (x.grad.numpy()[~dropped] == inf).all()
+
+
+def test_relu_rnn_backward_keeps_an_infinite_gradient_out_of_units_at_zero() -> None:
+    """The fused Elman RNN (relu) selects like F.relu: inf upstream at units that are 0 gives 0, not NaN."""
+    results = []
+    for lib in (gg, torch):
+        lib.manual_seed(0)
+        rnn = lib.nn.RNN(2, 3, nonlinearity="relu")
+        with lib.no_grad():
+            for parameter in rnn.parameters():
+                parameter.mul_(0.0)
+            rnn.bias_ih_l0.add_(lib.tensor([-1.0, 2.0, -0.5]))  # h' = relu(b): units 0 and 2 are off
+        x = lib.ones(4, 2, 2, requires_grad=True)
+        out, _ = rnn(x)
+        out.backward(lib.tensor([[[inf, 1.0, inf]] * 2] * 4))
+        results.append([out.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in rnn.parameters()])
+    assert_same(*results)
