@@ -112,7 +112,8 @@ class KlDiv(Op):
         count = x.shape[0] if reduction == "batchmean" and x.ndim else loss.size
         ctx.count = count
         if reduction in ("mean", "batchmean"):
-            return loss.sum() / count
+            with np.errstate(invalid="ignore"):  # an empty batch: 0/0 = NaN, as PyTorch, without a warning
+                return loss.sum() / count
         return _reduction.reduce_loss(loss, reduction)
 
     @staticmethod
