@@ -126,7 +126,7 @@ CASES: list[Case] = [
     Case("clamp", (Clamp,), lambda m, x: x.clamp(-0.5, 0.5), ((3, 4),)),
     Case("clamp_min_only", (Clamp,), lambda m, x: x.clamp(min=0.1), ((6,),)),
     Case("clamp_max_function", (Clamp,), lambda m, x: m.clamp(x, max=0.2), ((6,),)),
-    Case("clamp_tensor_bounds", (Where,), lambda m, x, lo, hi: x.clamp(lo - 1.0, hi + 1.0),
+    Case("clamp_tensor_bounds", (Clamp,), lambda m, x, lo, hi: x.clamp(lo - 1.0, hi + 1.0),
          ((3, 4), (4,), (3, 1))),
     Case("cos", (Cos,), lambda m, x: x.cos(), ((3, 4),)),
     Case("sin", (Sin,), lambda m, x: m.sin(x), ((3, 4),)),

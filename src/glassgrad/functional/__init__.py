@@ -13,6 +13,7 @@ from .activation import (
     softmax,
     softplus,
     tanh,
+    threshold,
 )
 from .attention import scaled_dot_product_attention
 from .binary_loss import binary_cross_entropy, binary_cross_entropy_with_logits
@@ -34,6 +35,6 @@ __all__ = ["layer_norm", "rms_norm", "scaled_dot_product_attention", "dropout", 
 __all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
             "batch_norm", "group_norm"]
 __all__ += ["relu", "relu6", "leaky_relu", "gelu", "silu", "softplus", "elu", "hardtanh", "sigmoid", "tanh",
-            "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
+            "threshold", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
             "smooth_l1_loss", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
 __all__ += ["pad"]

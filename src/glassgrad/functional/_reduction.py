@@ -34,6 +34,8 @@ def reduce_loss(loss: Any, reduction: str) -> Any:
         return loss
     if reduction == "sum":
         return loss.sum()
+    if loss.size == 0:  # the mean of nothing is NaN, as in PyTorch, without NumPy's "Mean of empty slice"
+        return namespace_of(loss).full((), float("nan"), dtype=loss.dtype)
     return loss.mean()
 
 

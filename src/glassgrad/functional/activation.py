@@ -1,12 +1,16 @@
-"""Activation functions: relu, leaky_relu, gelu, silu, softplus, elu, hardtanh, relu6, sigmoid, tanh, softmax.
+"""Activation functions: relu, leaky_relu, gelu, silu, softplus, elu, hardtanh, relu6, threshold, sigmoid, tanh,
+softmax.
 
 Each is one fused op with its derivative written out, so a layer costs one graph node. Where a derivative is
 undefined (the kinks of relu, leaky_relu, elu, hardtanh) we choose PyTorch's subgradient, name it in the op's
 docstring, and pin it in tests/functional/test_activation.py.
 
-Branches are taken with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
+Forward takes branches with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
 piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's `where` branches per element
-and is several times slower on the unpredictable sign pattern of activations.
+and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`
+(kernels/select.py: one parallel pass for float32): an upstream gradient may be ±inf or NaN, and a 0/1 mask
+times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is NaN,
+each backward takes the branch that PyTorch's kernel takes (noted in the op).
 
 `inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
 save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
@@ -25,6 +29,7 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
+from ..kernels.select import where
 from ..ops import softmax as softmax_ops
 from ..ops import unary
 from ..tensor import Tensor
@@ -36,7 +41,7 @@ _GELU_CUBIC = 0.044715  # the cubic coefficient of GELU's tanh approximation (He
 
 
 class LeakyRelu(Op):
-    """y = x for x > 0, a·x otherwise.   dy/dx = 1 for x > 0, else a (PyTorch's choice: a at x = 0)"""
+    """y = x for x > 0, a·x otherwise.   dy/dx = 1 for x > 0, else a (PyTorch's choice: a at x = 0, and at NaN)"""
 
     @staticmethod
     def forward(ctx, x, negative_slope):
@@ -50,7 +55,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
-        return select(positive, grad, grad * ctx.inputs[1]), None
+        return where(positive, grad, grad * ctx.inputs[1]), None
 
 
 class Gelu(Op):
@@ -167,11 +172,14 @@ class Softplus(Op):
             sigma = xp.exp(-z_soft)
         sigma += 1
         xp.reciprocal(sigma, out=sigma)  # σ(βx)
-        return select(linear, grad, grad * sigma), None, None
+        return where(linear, grad, grad * sigma), None, None
 
 
 class Elu(Op):
-    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)"""
+    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)
+
+    Where x is NaN the gradient is NaN (y + α is NaN), as in PyTorch's vectorised loop (its scalar tail passes g).
+    """
 
     @staticmethod
     def forward(ctx, x, alpha):
@@ -186,11 +194,15 @@ class Elu(Op):
     @staticmethod
     def backward(ctx, grad):
         positive, y = ctx.saved_tensors
-        return select(positive, grad, grad * (y + ctx.inputs[1])), None
+        return where(positive, grad, grad * (y + ctx.inputs[1])), None
 
 
 class Hardtanh(Op):
-    """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)"""
+    """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)
+
+    Where x is NaN the gradient is 0, as clamp's. PyTorch's own answer there depends on the element's position
+    (its vectorised body gives 0, its scalar tail passes g), so we take the body's.
+    """
 
     @staticmethod
     def forward(ctx, x, low, high):
@@ -200,7 +212,26 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return grad * inside, None, None
+        return where(inside, grad, 0), None, None
+
+
+class Threshold(Op):
+    """y = x where x > threshold, else value.   dy/dx = 1 where x > threshold, else 0 (0 at the threshold)
+
+    A NaN x is not ≤ threshold: it passes through with its gradient, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        xp = namespace_of(x)
+        cut = x <= threshold
+        ctx.save_for_backward(cut)
+        return xp.where(cut, xp.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cut,) = ctx.saved_tensors
+        return where(cut, 0, grad), None, None
 
 
 # ---- functions -----------------------------------------------------------------------------------------------
@@ -274,6 +305,12 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return _apply("hardtanh", input, inplace, lambda t: Hardtanh.apply(t, min_val, max_val))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > threshold, else value: `F.threshold(gg.tensor([-1.0, 2.0]), 0.5, 9.0)` is [9.0, 2.0]."""
+    _require_float("threshold", input)
+    return _apply("threshold", input, inplace, lambda t: Threshold.apply(t, float(threshold), float(value)))
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002

@@ -126,10 +126,11 @@ class Convolution(Op):
             )
         else:
             cols = xp.ascontiguousarray(plan.windows(plan.padded(x)))  # (C, kh, kw, N, Ho, Lw)
-        cols = cols.reshape(groups, -1, N * plan.L)  # (G, K, N·L) with K = C/G·kh·kw
+        K = plan.C // groups * plan.kh * plan.kw  # rows of cols per group (spelled out: N may be 0)
+        cols = cols.reshape(groups, K, N * plan.L)  # (G, K, N·L)
         # 2. one product per group: (G, O/G, K) @ (G, K, N·L) -> (O, N·L)
-        weight_matrix = weight.reshape(groups, O // groups, -1)
-        out = (weight_matrix[0] @ cols[0] if groups == 1 else weight_matrix @ cols).reshape(O, -1)
+        weight_matrix = weight.reshape(groups, O // groups, K)
+        out = (weight_matrix[0] @ cols[0] if groups == 1 else weight_matrix @ cols).reshape(O, N * plan.L)
         # 3. add the bias to the fresh product in place (a contiguous pass: 2-3x faster than adding it
         #    during the transposing copy), then (O, N, Ho, Wo) -> (N, O, Ho, Wo).
         if fast:

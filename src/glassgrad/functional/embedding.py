@@ -39,7 +39,7 @@ class EmbeddingLookup(Op):
         flat_grad = grad.reshape(-1, dim)  # (positions, embedding_dim)
         if fits(flat_grad) and not scale_grad_by_freq:  # one pass in position order (kernels/embedding.py)
             grad_weight = embedding_kernel.embedding_backward(flat_ids, flat_grad, num_embeddings)
-        elif xp is np:
+        elif xp is np and flat_ids.size:  # add.reduceat needs at least one id: none take add.at below
             grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
             # 1. sort the ids so equal ids sit together; 2. sum each run; 3. write each sum to its row.
             order = np.argsort(flat_ids, kind="stable")

@@ -13,8 +13,10 @@ as in Ioffe & Szegedy 2015, section 3, with the sums collected):
 
 from __future__ import annotations
 
+import math
+
 from ..autograd.node import Op
-from ..backend import namespace_of
+from ..backend import Array, namespace_of
 from ..tensor import Tensor
 
 
@@ -28,8 +30,7 @@ class BatchNorm(Op):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         xp = namespace_of(x)
-        N, C = x.shape[0], x.shape[1]
-        x3 = x.reshape(N, C, -1)  # (N, C, L): L = 1 for (N, C) input
+        x3 = _as_ncl(x)  # (N, C, L): L = 1 for (N, C) input
         count = x3.shape[0] * x3.shape[2]
         if training:
             mean = xp.einsum("ncl->c", x3) / count
@@ -61,8 +62,7 @@ class BatchNorm(Op):
         x_hat, inv_std, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
         xp = namespace_of(grad)
-        N, C = grad.shape[0], grad.shape[1]
-        g = grad.reshape(N, C, -1)  # (N, C, L)
+        g = _as_ncl(grad)  # (N, C, L)
         count = g.shape[0] * g.shape[2]
         sum_g = xp.einsum("ncl->c", g)  # dL/dβ
         sum_g_xhat = xp.einsum("ncl,ncl->c", g, x_hat)  # dL/dγ
@@ -99,13 +99,13 @@ class GroupNorm(Op):
     def forward(ctx, x, num_groups, weight, bias, eps):
         xp = namespace_of(x)
         N, C = x.shape[0], x.shape[1]
-        xg = x.reshape(N, num_groups, -1)  # (N, G, C/G·L)
+        xg = x.reshape(N, num_groups, C // num_groups * math.prod(x.shape[2:]))  # (N, G, C/G·L)
         mean = xg.mean(axis=2, keepdims=True)
         x_hat = xg - mean
         var = xp.einsum("ngk,ngk->ng", x_hat, x_hat)[:, :, None] / x_hat.shape[2]
         inv_std = 1 / xp.sqrt(var + x.dtype.type(eps))  # (N, G, 1)
         x_hat *= inv_std
-        x3 = x_hat.reshape(N, C, -1)  # (N, C, L): the affine map is per channel
+        x3 = _as_ncl(x_hat.reshape(x.shape))  # (N, C, L): the affine map is per channel
         y = x3 * weight[:, None] if weight is not None else x3.copy()
         if bias is not None:
             y += bias[:, None]
@@ -121,9 +121,8 @@ class GroupNorm(Op):
             ctx.needs_input_grad[3],
         )
         xp = namespace_of(grad)
-        N, C = grad.shape[0], grad.shape[1]
-        g = grad.reshape(N, C, -1)  # (N, C, L)
-        x3 = x_hat.reshape(N, C, -1)
+        g = _as_ncl(grad)  # (N, C, L)
+        x3 = _as_ncl(x_hat.reshape(grad.shape))
         grad_x = grad_weight = grad_bias = None
         if needs_weight:
             grad_weight = xp.einsum("ncl,ncl->c", g, x3)
@@ -137,6 +136,12 @@ class GroupNorm(Op):
             grad_x = (h - mean_h - x_hat * mean_h_xhat) * inv_std
             grad_x = grad_x.reshape(grad.shape)
         return grad_x, None, grad_weight, grad_bias, None
+
+
+def _as_ncl(x: Array) -> Array:
+    """(N, C, *) viewed as (N, C, L), L the product of the rest (1 for (N, C)); spelled out, since with N = 0
+    a −1 in reshape is ambiguous."""
+    return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
 
 
 def _check_channels(name: str, input: Tensor, tensors: dict[str, Tensor | None], channels: int) -> None:  # noqa: A002
@@ -188,8 +193,7 @@ def batch_norm(
         channels,
     )
     if training:
-        per_channel = input.numel() // max(channels, 1)
-        if per_channel <= 1:
+        if input.shape[0] * math.prod(input.shape[2:]) == 1:  # PyTorch's test: one value (none is fine, below)
             raise ValueError(
                 f"{name}: expected more than 1 value per channel when training, got input of shape "
                 f"{input.shape}; use a batch of 2 or more, or eval mode"
@@ -199,6 +203,8 @@ def batch_norm(
             f"{name}: running_mean and running_var are needed when training=False; pass them, or "
             "training=True to normalise with the batch's statistics"
         )
+    if input.numel() == 0:
+        return _affine_of_nothing(input, weight, bias)
     stats = [t.array if t is not None else None for t in (running_mean, running_var)]
     for tensor in (running_mean, running_var):
         if tensor is not None and training:
@@ -206,6 +212,17 @@ def batch_norm(
     return BatchNorm.apply(
         input, weight, bias, stats[0], stats[1], bool(training), float(momentum), float(eps)
     )
+
+
+def _affine_of_nothing(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:  # noqa: A002
+    """Batch norm of an input with no values, as PyTorch: no statistics to take, the running ones untouched.
+
+    y = γ·x + β per channel on the empty input keeps weight and bias in the graph, so their gradients are
+    zeros of their shape, as PyTorch's.
+    """
+    per_channel = (1, input.shape[1]) + (1,) * (input.ndim - 2)  # γ and β broadcast over (N, C, *)
+    output = input * weight.reshape(per_channel) if weight is not None else input.clone()
+    return output + bias.reshape(per_channel) if bias is not None else output
 
 
 def group_norm(

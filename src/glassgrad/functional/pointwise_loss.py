@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..ops.arithmetic import promote_operands
+from ..ops.unary import sign_of
 from ..tensor import Tensor
 from . import _reduction
 
@@ -46,7 +47,7 @@ class L1Loss(Op):
     def forward(ctx, x, target, reduction):
         xp = namespace_of(x)
         diff = x - target
-        ctx.save_for_backward(xp.sign(diff))
+        ctx.save_for_backward(sign_of(diff))  # 0 where diff is NaN, as PyTorch
         return _reduction.reduce_loss(xp.abs(diff, out=diff), reduction)
 
     @staticmethod
@@ -111,7 +112,8 @@ class KlDiv(Op):
         count = x.shape[0] if reduction == "batchmean" and x.ndim else loss.size
         ctx.count = count
         if reduction in ("mean", "batchmean"):
-            return loss.sum() / count
+            with np.errstate(invalid="ignore"):  # an empty batch: 0/0 = NaN, as PyTorch, without a warning
+                return loss.sum() / count
         return _reduction.reduce_loss(loss, reduction)
 
     @staticmethod

@@ -10,7 +10,8 @@ when the windows do not overlap (stride ≥ reach, the usual 2×2/2) it writes i
 float32 NumPy input with 2×2 windows, no padding or dilation (MaxPool2d(2)) takes kernels/pooling.py instead:
 one pass per plane, no window copy, the same maxima and offsets (tests/kernels/test_fused_conv.py).
 
-    max:  y = max over the window;     dL/dx = g at the window's first maximum (row-major), 0 elsewhere
+    max:  y = max over the window;     dL/dx = g at the window's first maximum (row-major; its last NaN if it
+                                       holds one, as PyTorch), 0 elsewhere
     avg:  y = Σ window / divisor;      dL/dx = Σ over windows containing x of g / divisor
 """
 
@@ -25,6 +26,7 @@ from ..autograd.node import Op
 from ..backend import Array, namespace_of
 from ..kernels import fits
 from ..kernels import pooling as pooling_kernel
+from ..kernels.select import where
 from ..tensor import Tensor
 
 
@@ -103,7 +105,8 @@ class MaxPool(Op):
     """y = max of each window.   dL/dx = g at the first maximal element of each window (row-major), else 0
 
     Ties give the whole gradient to the first maximum, as PyTorch does (after a ReLU, all-zero windows are
-    common). A window's index is kept as the kernel offset k = i·kw + j of its maximum (int8 for ≤ 127 offsets).
+    common). A NaN wins its window, and the window's last NaN gets the gradient: PyTorch's `val > max || isnan(val)`.
+    A window's index is kept as the kernel offset k = i·kw + j of its maximum (int8 for ≤ 127 offsets).
     """
 
     @staticmethod
@@ -130,6 +133,8 @@ class MaxPool(Op):
             # where(better, k, offset) as max(offset, k·better): offsets only grow with k, and NumPy's masked
             # writes (copyto(where=), putmask) are ~50x slower than this plain integer arithmetic.
             xp.maximum(offset, better.astype(index_dtype) * index_dtype(k), out=offset)
+        if bool((best != best).any()):  # best != best: NaN (windows holding one are rare: redone apart)
+            _point_at_last_nan(windows, offset, index_dtype)
         ctx.save_for_backward(offset)
         return (best, offset) if with_offsets else best
 
@@ -145,9 +150,26 @@ class MaxPool(Op):
             return grad_x, None, None, None, None, None, None
 
         def share(i: int, j: int, out: Array | None) -> Array:
-            return xp.multiply(offset == i * geometry.kw + j, grad, out=out)
+            # selected, not multiplied by the 0/1 mask: an infinite g must leave the other offsets at 0
+            chosen = where(offset == i * geometry.kw + j, grad, 0)  # kernels/select.py for float32
+            if out is None:
+                return chosen
+            out[...] = chosen
+            return out
 
         return geometry.scatter(share, grad.dtype, xp), None, None, None, None, None, None
+
+
+def _point_at_last_nan(windows: Array, offset: Array, index_dtype: Any) -> None:
+    """Move each NaN window's offset to its last NaN, as PyTorch's `val > max || isnan(val)` does.
+
+    After the loop above, a NaN window's offset is its maximum before the first NaN (no value beats a NaN), which
+    is below any NaN's offset, so max(offset, k·isnan) over all k lands on the last NaN; other windows hold none.
+    """
+    xp = namespace_of(windows)
+    for k in range(1, windows.shape[0]):
+        is_nan = windows[k] != windows[k]
+        xp.maximum(offset, is_nan.astype(index_dtype) * index_dtype(k), out=offset)
 
 
 class AvgPool(Op):

@@ -39,6 +39,7 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import blas, fits
 from ..kernels import lstm as lstm_kernel
+from ..kernels.select import where
 from ._workspace import empty
 
 # PyTorch's LSTM gate blocks are (i, f, g, o); internally (o, i, f, g): TO_INTERNAL[k] = PyTorch's block k.
@@ -383,8 +384,8 @@ def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, An
 class RNNLayer(Op):
     """One Elman RNN layer over a whole sequence: h' = act(W_ih x + b_ih + W_hh h + b_hh), tanh or relu.
 
-    Backward per step:  da = dh ⊙ act'(a)  (tanh: 1 − h'²; relu: 1 where h' > 0, else 0, PyTorch's subgradient
-    at 0)    dh_prev = W_hhᵀ da.
+    Backward per step:  da = dh ⊙ act'(a)  (tanh: 1 − h'²; relu: dh where h' > 0, else 0, PyTorch's subgradient
+    at 0, selected so that an infinite dh stays out of the units that are off)    dh_prev = W_hhᵀ da.
 
     forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first) → (output, h_n).
     """
@@ -416,19 +417,23 @@ class RNNLayer(Op):
         nonlinearity, reverse, batch_first = ctx.inputs[6], ctx.inputs[7], ctx.inputs[8]
         xp = namespace_of(hs)
         steps, hidden, batch = hs.shape
-        slope = empty(xp, hs.shape, hs.dtype)
+        slope = empty(xp, hs.shape, hs.dtype)  # tanh's slope; afterwards the gemm layout of dgates
+        off = None
         if nonlinearity == "tanh":
             xp.multiply(hs, hs, out=slope)
             xp.subtract(1.0, slope, out=slope)
         else:
-            xp.greater(hs, 0, out=slope)  # 1.0 where h' > 0
+            off = hs <= 0  # relu's units at 0 (a NaN h' passes dh on, as PyTorch's threshold_backward)
         dgates = to_feature_major(grad_output, batch_first)  # (T, H, B): dh, then da in place
         w_hh_t = xp.ascontiguousarray(w_hh.T)
         dh_next = grad_h_n.T
         for t in time_steps(steps, reverse, backward=True):
             da = dgates[t]
             da += dh_next
-            da *= slope[t]
+            if off is None:
+                da *= slope[t]
+            else:
+                da[...] = where(off[t], 0, da)
             dh_next = w_hh_t @ da
 
         flat = gemm_layout(dgates, out=slope)  # (H, T·B)

@@ -16,6 +16,7 @@ for why a fused loop beats a chain of NumPy calls.
     conv       im2col, col2im and the layout copies around a convolution's matrix products
     pooling    2×2 max pooling forward (with the argmax offsets) and backward
     relu       ReLU forward and backward
+    select     where(mask, a, b): the masking backwards' selection (clamp, hardtanh, maximum, max pool, ...)
 
 Where the kernels run is set in `_numba.py` (which thread pool) and in `glassgrad/_process_setup.py`
 (OpenBLAS's spinning threads, malloc); docs/performance.md says what each bought.

@@ -10,9 +10,9 @@ input, any stride. Other windows take the NumPy path. With the window's offsets 
 A fixed window lets the compiler unroll it into branch-free selects; a loop over kh·kw offsets with
 runtime sizes measured 5-10x slower, slower than the NumPy path.
 
-NaN: as NumPy's `maximum` and the NumPy path's strict `>`, a NaN wins and stays, and k* stays where it was
-before it. Windows holding a NaN are rare, so they are redone apart; the test is on the bits, since fastmath
-lets the compiler assume that a float compare never sees a NaN.
+NaN: as NumPy's `maximum` and the NumPy path, a NaN wins and stays, and k* is the window's last NaN (PyTorch's
+`val > max || isnan(val)`, so the gradient reaches the NaN). Windows holding a NaN are rare, so they are redone
+apart; the test is on the bits, since fastmath lets the compiler assume that a float compare never sees a NaN.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ if ENABLED:
 
     @inline
     def _nan_step(best, k, value, k_value):  # pragma: no cover - compiled
-        """One offset of the NumPy path: best = maximum(best, value), k = k_value if value > best."""
-        wins = (value > best) & ~_is_nan(best)
-        return (value if wins | _is_nan(value) else best), (k_value if wins else k)
+        """One offset of the NumPy path: best = maximum(best, value), k = k_value if value > best or value is NaN."""
+        wins = ((value > best) & ~_is_nan(best)) | _is_nan(value)
+        return (value if wins else best), (k_value if wins else k)
 
     @inline
     def _window(x, plane, h, w):  # pragma: no cover - compiled

@@ -1,11 +1,12 @@
 """ReLU forward and backward, one parallel pass each (see `ops.unary.Relu`).
 
     forward:   y = x where x > 0, else 0          (NaN stays NaN, as NumPy's maximum(x, 0))
-    backward:  dL/dx = g where y > 0, else 0      (PyTorch's subgradient 0 at x = 0)
+    backward:  dL/dx = 0 where y ≤ 0, else g      (PyTorch's subgradient 0 at x = 0; g passes where y is NaN)
 
-The NumPy path is already one pass forward; the kernel adds the second core. Backward replaces
-`grad * (y > 0)` (a boolean temporary, then a multiply) with one select per element.
-NaN is found on the bits: fastmath lets the compiler assume that a float compare never sees one.
+The NumPy path is already one pass forward; the kernel adds the second core. Backward is the NumPy path's
+`where(y <= 0, 0, grad)` as one select per element. NaN is found on the bits: fastmath lets the compiler assume
+that a float compare never sees one. y is never negative (max(x, 0) of −0.0 is +0.0 here), so "y ≤ 0 is false"
+is "y's bits other than the sign are not all 0", which holds for y > 0 and for a NaN of either sign.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ if ENABLED:
     @kernel
     def _backward(y, grad, grad_x):  # pragma: no cover - compiled
         for i in prange(y.shape[0]):
-            grad_x[i] = grad[i] if y[i] > f32(0.0) else f32(0.0)
+            magnitude = np.float32(y[i]).view(np.int32) & np.int32(0x7FFFFFFF)
+            grad_x[i] = grad[i] if magnitude != np.int32(0) else f32(0.0)  # y > 0 or NaN
 
 
 def relu_forward(x: np.ndarray) -> np.ndarray:
@@ -40,7 +42,7 @@ def relu_forward(x: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(y: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """g where y > 0, else 0, for float32 C-order arrays of one shape."""
+    """0 where y ≤ 0, else g (g also where y is NaN), for float32 C-order arrays of one shape."""
     require_float32("kernels.relu.relu_backward", "y, grad", y, grad)
     require_same_shape("kernels.relu.relu_backward", "y, grad", y, grad)
     grad_x = np.empty_like(grad)

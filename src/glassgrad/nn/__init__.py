@@ -20,6 +20,7 @@ from .activation import (
     Softmax,
     Softplus,
     Tanh,
+    Threshold,
 )
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
@@ -64,6 +65,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Threshold",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",

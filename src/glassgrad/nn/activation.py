@@ -1,5 +1,5 @@
-"""Activation layers: ReLU, ReLU6, LeakyReLU, GELU, SiLU, Softplus, ELU, Hardtanh, Sigmoid, Tanh, Softmax,
-LogSoftmax. Each holds its hyperparameters and calls the fused op of the same name in functional/activation.py,
+"""Activation layers: ReLU, ReLU6, LeakyReLU, GELU, SiLU, Softplus, ELU, Hardtanh, Threshold, Sigmoid, Tanh,
+Softmax, LogSoftmax. Each holds its hyperparameters and calls the fused op of the same name in functional/activation.py,
 where the derivatives are written out. All map an input of any shape (*) to an output of the same shape.
 """
 
@@ -160,6 +160,28 @@ class ReLU6(Hardtanh):
 
     def extra_repr(self) -> str:
         return _inplace_suffix(self.inplace, first=True)
+
+
+class Threshold(Module):
+    """Threshold(x) = x where x > threshold, else value; the gradient is 0 where x ≤ threshold.
+
+    Example:
+        >>> import glassgrad as gg
+        >>> Threshold(0.5, 9.0)(gg.tensor([-1.0, 0.5, 2.0])).tolist()
+        [9.0, 9.0, 2.0]
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
 
 
 class Sigmoid(Module):

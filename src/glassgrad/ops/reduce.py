@@ -142,7 +142,11 @@ class MaxMinAlong(Op):
 
 
 class MaxMinAll(Op):
-    """y = the max (or min) of all elements.   dy/dx = 1/k at each of the k elements equal to y (ties share)"""
+    """y = the max (or min) of all elements.   dy/dx = 1/k at each of the k elements equal to y (ties share)
+
+    When y is NaN the k elements are the NaNs, as in PyTorch. The share is selected, not multiplied by the mask,
+    so an infinite gradient leaves the other elements at 0 (inf·0 = NaN).
+    """
 
     @staticmethod
     def forward(ctx, x, largest):
@@ -153,8 +157,8 @@ class MaxMinAll(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        mask = x == y
-        return grad * mask / mask.sum(), None
+        chosen = (x != x) if y != y else (x == y)  # y != y: y is NaN (NaN == NaN is false)
+        return namespace_of(grad).where(chosen, grad / chosen.sum(), 0), None
 
 
 class MaxMinResult(NamedTuple):
@@ -214,6 +218,7 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
             raise RuntimeError(f"{name}(): expected a non-empty tensor; specify dim to reduce an empty one")
         return MaxMinAll.apply(x, largest)
     (axis,) = normalize_dims(name, dim, x.array.ndim)
+    _require_nonempty_dim(name, x.array, axis)
     return MaxMinResult(*MaxMinAlong.apply(x, axis, keepdim, largest))
 
 
@@ -223,13 +228,25 @@ def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool
 
     array = x.array
     if dim is None:
+        if array.size == 0:
+            raise IndexError(f"{name}(): expected a non-empty tensor; specify dim to reduce an empty one")
         result = array.argmax() if largest else array.argmin()
         if keepdim:
             result = namespace_of(array).asarray(result).reshape((1,) * array.ndim)
     else:
         (axis,) = normalize_dims(name, dim, array.ndim)
+        _require_nonempty_dim(name, array, axis)
         result = array.argmax(axis=axis, keepdims=keepdim) if largest else array.argmin(axis=axis, keepdims=keepdim)
     return node._Tensor(namespace_of(array).asarray(result).astype(np.int64))
+
+
+def _require_nonempty_dim(name: str, array: Any, axis: int) -> None:
+    """max/min/argmax/argmin along an empty dim have no answer: PyTorch's IndexError."""
+    if array.shape[axis] == 0:
+        raise IndexError(
+            f"{name}(): expected reduction dim {axis} to have non-zero size, got input of shape "
+            f"{tuple(array.shape)}; reduce along another dim, or check for an empty batch first"
+        )
 
 
 def all_any(name: str, x: Any, dim: Any, keepdim: bool) -> Any:

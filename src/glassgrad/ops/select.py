@@ -6,12 +6,16 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels import select as masked
 from .arithmetic import cast, is_tensor, promote_operands
 from .promote import result_dtype
 
 
 class Maximum(Op):
-    """z = max(x, y).   dz/dx = 1 where x > y, ½ where x = y, else 0 (ties split evenly, as PyTorch)"""
+    """z = max(x, y).   dz/dx = 1 where x > y, ½ where x = y, else 0 (ties split evenly, as PyTorch)
+
+    Where x or y is NaN (z is NaN) both get the whole gradient, as in PyTorch. See `_split`.
+    """
 
     @staticmethod
     def forward(ctx, x, y):
@@ -21,12 +25,11 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        share = (x > y) + 0.5 * (x == y)
-        return grad * share, grad * (1 - share)
+        return _split(grad, x < y, x == y, x > y)
 
 
 class Minimum(Op):
-    """z = min(x, y).   dz/dx = 1 where x < y, ½ where x = y, else 0"""
+    """z = min(x, y).   dz/dx = 1 where x < y, ½ where x = y, else 0 (both get all of it where one is NaN)"""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -36,8 +39,18 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        share = (x < y) + 0.5 * (x == y)
-        return grad * share, grad * (1 - share)
+        return _split(grad, x > y, x == y, x < y)
+
+
+def _split(grad: Any, x_loses: Any, tie: Any, y_loses: Any) -> tuple[Any, Any]:
+    """The gradients of max/min: g to the winner, g/2 to each side of a tie, 0 to the loser.
+
+    Selected, not multiplied by a 0/1 share, so an infinite g gives the loser 0 rather than inf·0 = NaN.
+    Where x or y is NaN no comparison holds and both get g, as PyTorch's `where(x == y, g/2, g)` masked where
+    the side loses.
+    """
+    half = masked.where(tie, grad / 2, grad)  # kernels/select.py: one pass each where the shapes agree
+    return masked.where(x_loses, 0, half), masked.where(y_loses, 0, half)
 
 
 class Where(Op):

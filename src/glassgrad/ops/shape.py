@@ -231,7 +231,8 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     end = end_dim % len(shape)
     if start > end:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for shape {shape}")
-    return reshape(x, shape[:start] + (-1,) + shape[end + 1 :])
+    flat = int(np.prod(shape[start : end + 1]))  # not −1: with a 0 elsewhere in the shape it would be ambiguous
+    return reshape(x, shape[:start] + (flat,) + shape[end + 1 :])
 
 
 def _same_everything(name: str, tensors: list) -> list:

@@ -14,6 +14,8 @@ from .reduce import expand_reduced, normalize_dims
 def _shifted_max(x: Any, axes: Any) -> Any:
     """max of x over axes (kept), with ±inf replaced by 0 so an all −inf row gives −inf, not nan."""
     xp = namespace_of(x)
+    if x.size == 0:  # nothing to shift (max has no identity): zeros of the reduced shape
+        return x.sum(axis=axes, keepdims=True)
     peak = x.max(axis=axes, keepdims=True)
     return xp.where(xp.isfinite(peak), peak, 0)
 

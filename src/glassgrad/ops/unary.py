@@ -14,7 +14,8 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import relu as relu_kernel
-from .arithmetic import cast
+from ..kernels.select import where
+from .arithmetic import cast, is_tensor, promote_operands
 
 
 class Exp(Op):
@@ -152,7 +153,12 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (PyTorch's subgradient 0 at x = 0)"""
+    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (PyTorch's subgradient 0 at x = 0)
+
+    Backward selects (0 where y ≤ 0, else g) instead of multiplying by a 0/1 mask, so an infinite upstream
+    gradient stays out of the cut-off half (inf·0 would be NaN). Where y is NaN the gradient passes, as PyTorch's
+    `threshold_backward` does (NaN ≤ 0 is false).
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -164,12 +170,15 @@ class Relu(Op):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         if fits(y, grad) and y.shape == grad.shape:
-            return relu_kernel.relu_backward(y, grad)  # kernels/relu.py: one select per element
-        return grad * (y > 0)
+            return relu_kernel.relu_backward(y, grad)  # kernels/relu.py: the same select, one pass per core
+        return where(y <= 0, 0, grad)
 
 
 class Abs(Op):
-    """y = |x|.   dy/dx = sign(x) (0 at x = 0, as PyTorch)"""
+    """y = |x|.   dy/dx = sign(x) (0 at x = 0 and at NaN, as PyTorch)
+
+    Backward multiplies by sign(x) as PyTorch does, so an infinite gradient at x = 0 gives NaN there in both.
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -180,28 +189,56 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * namespace_of(x).sign(x)
+        return grad * sign_of(x)
+
+
+def sign_of(x: Any) -> Any:
+    """sign(x) with PyTorch's 0 at NaN (NumPy's sign(NaN) is NaN): the slope of |x|, also in l1_loss."""
+    xp = namespace_of(x)
+    return xp.where(x == x, xp.sign(x), 0)  # x == x: not NaN
 
 
 class Clamp(Op):
-    """y = min(max(x, low), high).   dy/dx = 1 where low ≤ x ≤ high, else 0 (PyTorch's choice at the bounds)"""
+    """y = min(max(x, low), high); either bound may be None, a number or an array.
+
+    dy/dx    = 1 where low ≤ x ≤ high, else 0 (inclusive, PyTorch's choice at the bounds; 0 where x is NaN)
+    dy/dlow  = 1 where x < low < high (x < low when high is None)
+    dy/dhigh = 1 where x > high or high < low (x > high when low is None)
+
+    These are PyTorch's `clamp_backward` and `clamp_backward_min_max`, copied with their quirk: where
+    low = high > x every gradient is 0. Each is a selection, so an infinite gradient never meets a 0 (inf·0 = NaN):
+    sqrt(clamp(d², min=0)) at d² < 0 has gradient 0, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx, x, low, high):
-        ctx.save_for_backward(x)
-        ctx.low = low
-        ctx.high = high
+        ctx.save_for_backward(x, low, high)
+        # clip is max(x, low) then min(·, high) in one pass: a NaN in x or in a bound propagates, and high wins
+        # where low > high, as in PyTorch.
         return namespace_of(x).clip(x, low, high)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        inside = np.True_
-        if ctx.low is not None:
-            inside = x >= ctx.low
-        if ctx.high is not None:
-            inside = inside & (x <= ctx.high)
-        return grad * inside, None, None
+        x, low, high = ctx.saved_tensors
+        grad_x = grad_low = grad_high = None
+        if ctx.needs_input_grad[0]:
+            grad_x = where(_clamp_inside(x, low, high), grad, 0)  # kernels/select.py: one pass
+        if ctx.needs_input_grad[1]:
+            below = x < low if high is None else (x < low) & (low < high)
+            grad_low = where(below, grad, 0)
+        if ctx.needs_input_grad[2]:
+            above = x > high if low is None else (x > high) | (high < low)
+            grad_high = where(above, grad, 0)
+        return grad_x, grad_low, grad_high
+
+
+def _clamp_inside(x: Any, low: Any, high: Any) -> Any:
+    """low ≤ x ≤ high, skipping a bound that is None (False where x or a bound is NaN)."""
+    if low is None:
+        return x <= high
+    if high is None:
+        return x >= low
+    return (x >= low) & (x <= high)
 
 
 def float_input(name: str, x: Any) -> Any:
@@ -260,15 +297,14 @@ def abs(x: Any) -> Any:  # noqa: A001 - torch.abs
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - torch's argument names
     """Limit x to [min, max]; either bound may be None, a number, or a tensor."""
-    from .select import where
-
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    if hasattr(min, "grad_fn") or hasattr(max, "grad_fn"):
-        # Built from where (not maximum/minimum, which split ties ½) so the gradient is PyTorch's: x gets it
-        # where min ≤ x ≤ max (inclusive, as with number bounds), min where x < min, max where x > max.
-        result = x if min is None else where(x < min, min, x)
-        return result if max is None else where(result > max, max, result)
     if x.array.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, np.dtype(np.float32))
+    if is_tensor(min):
+        x, min = promote_operands("clamp", x, min)
+    if is_tensor(max):
+        x, max = promote_operands("clamp", x, max)
+    if is_tensor(min) and min.array.dtype != x.array.dtype:
+        min = cast(min, x.array.dtype)  # promoting x with max widened it past min's dtype
     return Clamp.apply(x, min, max)
