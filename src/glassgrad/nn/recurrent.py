@@ -68,21 +68,10 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        directions = 2 if bidirectional else 1
-        gate_size = _GATES[mode] * hidden_size
-        self._flat_weights_names: list[str] = []
-        for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else hidden_size * directions
-            for direction in range(directions):
-                suffix = "_reverse" if direction == 1 else ""
-                shapes = [(gate_size, layer_input_size), (gate_size, hidden_size)]
-                names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                if bias:
-                    shapes += [(gate_size,), (gate_size,)]
-                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                for param_name, shape in zip(names, shapes):
-                    setattr(self, param_name, Parameter(creation.empty(shape, dtype=dtype, device=device)))
-                self._flat_weights_names.extend(names)
+        self._weight_shapes = _weight_shapes(mode, input_size, hidden_size, num_layers, bias, bidirectional)
+        self._flat_weights_names = [param_name for param_name, _ in self._weight_shapes]
+        for param_name, shape in self._weight_shapes:
+            setattr(self, param_name, Parameter(creation.empty(shape, dtype=dtype, device=device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -113,6 +102,7 @@ class RNNBase(Module):
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
         batched = input.dim() == 3
+        check_weights(self, self._weight_shapes, _GATES[self.mode])
         weight_dtype = self._flat_weights[0].dtype
         if input.dtype != weight_dtype:
             raise TypeError(
@@ -173,6 +163,57 @@ class RNNBase(Module):
         if self.bidirectional is not False:
             text += f", bidirectional={self.bidirectional}"
         return text
+
+
+def _weight_shapes(
+    mode: str, input_size: int, hidden_size: int, num_layers: int, bias: bool, bidirectional: bool
+) -> list[tuple[str, tuple[int, ...]]]:
+    """(name, shape) of every parameter, in PyTorch's flat order: layer by layer, forward then reverse."""
+    directions = 2 if bidirectional else 1
+    gate_size = _GATES[mode] * hidden_size
+    shapes = []
+    for layer in range(num_layers):
+        layer_input_size = input_size if layer == 0 else hidden_size * directions
+        for direction in range(directions):
+            suffix = "_reverse" if direction == 1 else ""
+            shapes += [
+                (f"weight_ih_l{layer}{suffix}", (gate_size, layer_input_size)),
+                (f"weight_hh_l{layer}{suffix}", (gate_size, hidden_size)),
+            ]
+            if bias:
+                shapes += [(f"bias_ih_l{layer}{suffix}", (gate_size,)), (f"bias_hh_l{layer}{suffix}", (gate_size,))]
+    return shapes
+
+
+def check_weights(layer: Module, shapes: list[tuple[str, tuple[int, ...]]], gates: int) -> None:
+    """Each weight still has the shape and dtype the layer was built with.
+
+    A user can replace one (`lstm.weight_hh_l0 = nn.Parameter(...)`, `.data = ...`, a partial state_dict), and
+    a wrong one would otherwise fail deep inside the fused op with NumPy's message, or silently mix dtypes.
+    """
+    name = type(layer).__name__
+    rows = f"{gates} gate{'s' if gates > 1 else ''} · hidden_size {layer.hidden_size} rows"
+    first_dtype = None
+    for param_name, expected in shapes:
+        weight = getattr(layer, param_name)
+        if not isinstance(weight, Tensor):
+            raise TypeError(
+                f"{name}: {param_name} is {'None' if weight is None else type(weight).__name__}, expected a "
+                f"Parameter of shape {expected}; "
+                "build the layer with bias=False to run without biases"
+            )
+        if tuple(weight.shape) != expected:
+            raise ValueError(
+                f"{name}: {param_name} has shape {tuple(weight.shape)}, expected {expected} for "
+                f"{name}({layer.extra_repr()}) ({rows}); assign a Parameter of shape {expected}, or build "
+                "the layer with sizes that match the weights"
+            )
+        first_dtype = first_dtype or (param_name, weight.dtype)
+        if weight.dtype != first_dtype[1]:
+            raise TypeError(
+                f"{name}: {param_name} has dtype {weight.dtype} but {first_dtype[0]} has {first_dtype[1]}; every "
+                f"weight needs one dtype: convert the layer with .to({first_dtype[1]}) (or .to({weight.dtype}))"
+            )
 
 
 def _check_sizes(name: str, input_size: int, hidden_size: int, num_layers: int, dropout: float) -> None:
