@@ -89,6 +89,9 @@ def is_tensor(value: Any) -> bool:
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    from .ops.arithmetic import check_broadcast
+
+    check_broadcast("allclose", np.shape(input), np.shape(other))
     return bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

@@ -150,7 +150,10 @@ def promote_operands(name: str, a: Any, b: Any, floating: bool = False) -> tuple
         return a, b
     elif not is_tensor(a) and not is_tensor(b):
         raise TypeError(f"{name}: expected at least one tensor, got {type(a).__name__} and {type(b).__name__}")
-    dtype = result_dtype(a, b)
+    try:
+        dtype = result_dtype(a, b)
+    except TypeError as error:  # an operand that is neither a tensor nor a number: name the op
+        raise TypeError(f"{name}: {error}") from None
     if floating and category(dtype) < 2:
         dtype = np.dtype(np.float32)
     return _operand_as(a, dtype), _operand_as(b, dtype)
@@ -203,6 +206,8 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
 
 
 def neg(a: Any) -> Any:
+    if not is_tensor(a):
+        raise TypeError(f"neg: expected a Tensor, got {type(a).__name__}; wrap the data with gg.tensor(...) first")
     if a.array.dtype.kind == "b":
         raise TypeError("neg: negation of a bool tensor is not supported; use logical_not() or ~ instead")
     return Neg.apply(a)

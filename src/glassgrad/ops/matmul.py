@@ -118,6 +118,9 @@ def einsum(equation: str, *operands: Any) -> Any:
     """Einstein summation over tensors, e.g. einsum('bij,bjk->bik', x, y); '...' is supported."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    for position, operand in enumerate(operands):
+        if not is_tensor(operand):
+            raise TypeError(f"einsum: expected tensors, got {type(operand).__name__} at position {position}")
     equation = _explicit(equation.replace(" ", ""), operands)
     inputs = equation.split("->")[0].split(",")
     if len(inputs) != len(operands):
@@ -129,8 +132,25 @@ def einsum(equation: str, *operands: Any) -> Any:
             )
         if len(set(subscript)) != len(subscript):
             raise ValueError(f"einsum: repeated subscripts within one operand ({subscript!r}) are not supported")
+    _check_subscript_sizes(equation, inputs, operands)
     dtype = result_dtype(*operands)
     return Einsum.apply(equation, *(cast(o, dtype) for o in operands))
+
+
+def _check_subscript_sizes(equation: str, subscripts: list[str], operands: tuple) -> None:
+    """One letter, one size (a size of 1 broadcasts): otherwise NumPy's "remapped shapes" message leaks out."""
+    seen: dict[str, tuple[int, int]] = {}
+    for position, (subscript, operand) in enumerate(zip(subscripts, operands)):
+        for letter, size in zip(subscript, operand.array.shape):
+            first = seen.setdefault(letter, (size, position))
+            if size != first[0] and 1 not in (size, first[0]):
+                raise ValueError(
+                    f"einsum: subscript {letter!r} has size {size} in operand {position} (shape {operand.shape}) "
+                    f"but size {first[0]} in operand {first[1]} (shape {operands[first[1]].shape}); equation "
+                    f"{equation!r}"
+                )
+            if first[0] == 1:
+                seen[letter] = (size, position)
 
 
 def _explicit(equation: str, operands: tuple) -> str:

@@ -65,6 +65,11 @@ def _as_tuple(name: str, dim: Any) -> tuple:
     return tuple(dim)
 
 
+def check_keepdim(name: str, keepdim: Any) -> None:
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{name}: keepdim must be a bool, got {type(keepdim).__name__} {keepdim!r}")
+
+
 def check_reducible(name: str, shape: tuple, axis: int | None) -> None:
     """max/min/argmax/argmin have no value on no elements: refuse an empty reduction as PyTorch (IndexError)."""
     if axis is None and math.prod(shape) == 0:
@@ -114,7 +119,8 @@ class Mean(Op):
     @staticmethod
     def backward(ctx, grad):
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
-        return expand_reduced(grad / ctx.count, ctx.shape, axes, keepdim), None, None
+        # With no elements (count 0) the gradient is empty whatever the divisor: 1 avoids NumPy's warning.
+        return expand_reduced(grad / max(ctx.count, 1), ctx.shape, axes, keepdim), None, None
 
 
 class Var(Op):
@@ -223,6 +229,7 @@ def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None
     elif x.array.dtype.kind in "biu":
         x = cast(x, np.dtype(np.int64))  # PyTorch sums integers and bools as int64
     axes = reduction_axes("sum", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("sum", keepdim)
     return Sum.apply(x, axes, keepdim)
 
 
@@ -237,6 +244,7 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
             "or pass dtype=gg.float32"
         )
     axes = reduction_axes("mean", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("mean", keepdim)
     return Mean.apply(x, axes, keepdim)
 
 
@@ -246,6 +254,9 @@ def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
     if x.array.dtype.kind != "f":
         raise TypeError(f"var: input dtype must be floating point, got {x.array.dtype}")
     axes = reduction_axes("var", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("var", keepdim)
+    if not isinstance(correction, (int, float, np.number)):  # a bool is the older unbiased= spelling
+        raise TypeError(f"var: correction must be a number, got {type(correction).__name__} {correction!r}")
     return Var.apply(x, axes, keepdim, correction)
 
 
@@ -256,6 +267,7 @@ def _every_dim_if_empty(dim: Any) -> Any:
 
 def prod(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     axis = None if dim is None else normalize_dim("prod", dim, x.array.ndim)
+    check_keepdim("prod", keepdim)
     return Prod.apply(x, axis, keepdim and axis is not None)
 
 
@@ -273,6 +285,7 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
             )
         return MaxMinAll.apply(x, largest)
     axis = normalize_dim(name, dim, x.array.ndim)
+    check_keepdim(name, keepdim)
     check_reducible(name, x.array.shape, axis)
     if x.array.ndim == 0:  # a 0-d tensor reduced along its dim 0 is itself, index 0 (keepdim has no dim to keep)
         x, keepdim = x.reshape(1), False
@@ -284,6 +297,7 @@ def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool
     from ..autograd import node
 
     array = x.array
+    check_keepdim(name, keepdim)
     check_reducible(name, array.shape, None if dim is None else normalize_dim(name, dim, array.ndim))
     if dim is None:
         result = array.argmax() if largest else array.argmin()
@@ -299,5 +313,6 @@ def all_any(name: str, x: Any, dim: Any, keepdim: bool) -> Any:
     from ..autograd import node
 
     axes = reduction_axes(name, dim, x.array.ndim)
+    check_keepdim(name, keepdim)
     function = x.array.all if name == "all" else x.array.any
     return node._Tensor(namespace_of(x.array).asarray(function(axis=axes, keepdims=keepdim)))

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from .arithmetic import cast, is_tensor, promote_operands
+from .arithmetic import cast, check_broadcast, is_tensor, promote_operands
 from .promote import result_dtype
 
 
@@ -88,6 +88,9 @@ def where(condition: Any, x: Any, y: Any) -> Any:
     if not is_tensor(condition) or condition.array.dtype.kind != "b":
         dtype = condition.array.dtype if is_tensor(condition) else type(condition).__name__
         raise TypeError(f"where: condition must be a bool tensor, got {dtype}; compare first, e.g. x > 0")
+    for operand in (x, y):
+        if is_tensor(operand) and operand.array.shape != condition.array.shape:
+            check_broadcast("where", condition.array.shape, operand.array.shape)
     if not is_tensor(x) and not is_tensor(y):
         dtype = result_dtype(x, y)
         xp = namespace_of(condition.array)
@@ -101,6 +104,8 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
     if not is_tensor(mask) or mask.array.dtype.kind != "b":
         dtype = mask.array.dtype if is_tensor(mask) else type(mask).__name__
         raise TypeError(f"masked_fill: mask must be a bool tensor, got {dtype}")
+    if mask.array.shape != x.array.shape:
+        check_broadcast("masked_fill", x.array.shape, mask.array.shape)
     if is_tensor(value):
         if value.array.ndim != 0:
             raise ValueError(f"masked_fill: value must be a number or a 0-dim tensor, got shape {value.shape}")

@@ -5,6 +5,7 @@ None of these does arithmetic, so each backward only moves the gradient back int
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -138,7 +139,7 @@ class ToDevice(Op):
 
 def reshape(x: Any, shape: tuple) -> Any:
     """x with `shape`, where one entry may be −1 (inferred)."""
-    shape = tuple(int(s) for s in shape)
+    shape = _int_sizes("reshape", shape)
     size = x.array.size
     known = int(np.prod([s for s in shape if s != -1])) if shape else 1
     inferred = shape.count(-1)
@@ -224,11 +225,13 @@ def unsqueeze(x: Any, dim: int) -> Any:
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    from .reduce import normalize_dim
+
     shape = x.array.shape
+    start = normalize_dim("flatten", start_dim, len(shape))
+    end = normalize_dim("flatten", end_dim, len(shape))
     if not shape:
         return reshape(x, (1,))
-    start = start_dim % len(shape)
-    end = end_dim % len(shape)
     if start > end:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for shape {shape}")
     return reshape(x, shape[:start] + (-1,) + shape[end + 1 :])
@@ -239,6 +242,9 @@ def _same_everything(name: str, tensors: list) -> list:
     from .arithmetic import cast
     from .promote import result_dtype
 
+    if hasattr(tensors, "grad_fn"):  # iterating one tensor would silently cat its rows
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got one Tensor; pass [tensor, ...]")
+    tensors = list(tensors)
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty list of tensors")
     for t in tensors:
@@ -249,9 +255,17 @@ def _same_everything(name: str, tensors: list) -> list:
 
 
 def cat(tensors: list, dim: int = 0) -> Any:
-    tensors = _same_everything("cat", list(tensors))
+    from .reduce import normalize_dim
+
+    tensors = _same_everything("cat", tensors)
+    for position, t in enumerate(tensors):
+        if t.array.ndim == 0:
+            raise ValueError(
+                f"cat: zero-dimensional tensor (at position {position}) cannot be concatenated; use stack, or "
+                "unsqueeze(0) each tensor first"
+            )
     reference = tensors[0].array.shape
-    axis = dim % len(reference) if reference else 0
+    axis = normalize_dim("cat", dim, len(reference))
     for t in tensors[1:]:
         shape = t.array.shape
         if len(shape) != len(reference) or any(a != b for i, (a, b) in enumerate(zip(shape, reference)) if i != axis):
@@ -263,22 +277,25 @@ def cat(tensors: list, dim: int = 0) -> Any:
 
 
 def stack(tensors: list, dim: int = 0) -> Any:
-    tensors = _same_everything("stack", list(tensors))
+    from .reduce import normalize_dim
+
+    tensors = _same_everything("stack", tensors)
     reference = tensors[0].array.shape
     for t in tensors[1:]:
         if t.array.shape != reference:
             raise ValueError(
                 f"stack: expects each tensor to be equal size, got shapes {[tuple(x.array.shape) for x in tensors]}"
             )
-    axis = dim % (len(reference) + 1)
+    axis = normalize_dim("stack", dim, len(reference) + 1)  # the new dim may go anywhere, also last
     return Stack.apply(axis, *tensors)
 
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of `split_size` each (the last may be smaller), or of the listed sizes, as torch.split."""
-    from .reduce import normalize_dims
+    from .reduce import normalize_dim
 
-    (axis,) = normalize_dims("split", dim, x.array.ndim)
+    _at_least_1d("split", x)
+    axis = normalize_dim("split", dim, x.array.ndim)
     length = x.array.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
@@ -296,11 +313,25 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """`chunks` pieces of ceil(size / chunks) each (fewer if they run out), as torch.chunk."""
-    from .reduce import normalize_dims
+    from .reduce import normalize_dim
 
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    (axis,) = normalize_dims("chunk", dim, x.array.ndim)
+    _at_least_1d("chunk", x)
+    axis = normalize_dim("chunk", dim, x.array.ndim)
     length = x.array.shape[axis]
     size = -(-length // chunks) if length else 1
     return split(x, max(size, 1), axis)
+
+
+def _at_least_1d(name: str, x: Any) -> None:
+    if x.array.ndim == 0:
+        raise ValueError(f"{name}: expects at least a 1-dimensional tensor, got a 0-d one; unsqueeze(0) it first")
+
+
+def _int_sizes(name: str, sizes: tuple) -> tuple[int, ...]:
+    """Sizes as ints; a float or a string is refused (int() would truncate 2.5 or fail with Python's message)."""
+    try:
+        return tuple(operator.index(s) for s in sizes)
+    except TypeError:
+        raise TypeError(f"{name}: sizes must be ints, got {tuple(sizes)!r}") from None

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
-from .reduce import expand_reduced, normalize_dim, reduction_axes
+from .reduce import check_keepdim, expand_reduced, normalize_dim, reduction_axes
 
 
 def _shifted_max(x: Any, axes: Any) -> Any:
@@ -89,7 +89,9 @@ def _float(name: str, x: Any, dtype: Any) -> Any:
 
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     x = _float("logsumexp", x, None)
-    return LogSumExp.apply(x, reduction_axes("logsumexp", dim, x.array.ndim), keepdim)
+    axes = reduction_axes("logsumexp", dim, x.array.ndim)
+    check_keepdim("logsumexp", keepdim)
+    return LogSumExp.apply(x, axes, keepdim)
 
 
 def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
