@@ -90,6 +90,10 @@ REFUSED = [
     ("reshape to a string", lambda m: ones(m, 2, 3).reshape("a"), TypeError,
      r"reshape: sizes must be ints, got \('a',\)"),
     ("zeros_like of a list", lambda m: m.zeros_like([1.0]), TypeError, r"zeros_like: expected a Tensor, got list"),
+    ("pad by a float", lambda m: m.nn.functional.pad(ones(m, 3), (1.5, 1)), TypeError,
+     r"pad: the padding must be a tuple of ints, got \(1.5, 1\)"),
+    ("hardtanh of bools", lambda m: m.nn.functional.hardtanh(ones(m, 3, dtype=m.bool)), TypeError,
+     r"hardtanh: bool inputs are not supported \(as in PyTorch\); convert with .float\(\) first"),
     # creation that would be silently wrong
     ("rand as int64", lambda m: m.rand(2, dtype=m.int64), TypeError,
      r"rand: dtype must be floating point, got glassgrad.int64; use randint"),
