@@ -94,6 +94,13 @@ REFUSED = [
      r"pad: the padding must be a tuple of ints, got \(1.5, 1\)"),
     ("hardtanh of bools", lambda m: m.nn.functional.hardtanh(ones(m, 3, dtype=m.bool)), TypeError,
      r"hardtanh: bool inputs are not supported \(as in PyTorch\); convert with .float\(\) first"),
+    # integer arithmetic with no integer answer, and bit operations on floats
+    ("integer floor division by zero", lambda m: m.ones(3, dtype=m.int64) // 0, RuntimeError,
+     r"floor_divide: integer division by zero; convert to float for ±inf, or mask the zeros"),
+    ("integer remainder by a zero tensor", lambda m: m.ones(3, dtype=m.int64) % m.zeros(3, dtype=m.int64),
+     RuntimeError, r"remainder: integer division by zero"),
+    ("bitwise and of floats", lambda m: ones(m, 3) & ones(m, 3), TypeError,
+     r"bitwise_and: only defined for bool and integer tensors, got float32; compare first"),
     # creation that would be silently wrong
     ("rand as int64", lambda m: m.rand(2, dtype=m.int64), TypeError,
      r"rand: dtype must be floating point, got glassgrad.int64; use randint"),
@@ -156,3 +163,11 @@ def test_the_gradient_through_a_0d_max_and_an_empty_mean() -> None:
     empty = gg.ones(0, 3, requires_grad=True)
     empty.mean(0).sum().backward()
     assert empty.grad.shape == (0, 3)
+
+
+def test_an_integer_tensor_to_negative_integer_powers_says_to_convert() -> None:
+    # PyTorch computes these (2 ** -1 == 0 in integers); NumPy refuses, so glassgrad names the op and the fix.
+    with pytest.raises(ValueError, match=r"pow: integers to negative integer powers are not supported \(exponent "
+                                         r"tensor of dtype int64 holds negative values\); convert the base"):
+        gg.tensor([1, 2]) ** gg.tensor([-1, 1])
+    assert (gg.tensor([1.0, 2.0]) ** gg.tensor([-1, 1])).tolist() == [1.0, 2.0]
