@@ -18,7 +18,11 @@ from .tensor import Tensor
 
 def _finish(array: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     if dtype is not None:
-        array = array.astype(backend.to_dtype(dtype).np, copy=False)
+        target = backend.to_dtype(dtype).np
+        if target.kind in "iub" and array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
+            # NumPy casts inf and nan to arbitrary integers (with a RuntimeWarning); PyTorch refuses.
+            raise ValueError(f"cannot convert inf or nan to the integer dtype {backend.to_dtype(dtype)}")
+        array = array.astype(target, copy=False)
     if device is not None and backend.device(device).type != "cpu":
         array = backend.namespace(backend.device(device)).asarray(array)
     result = Tensor(array)
@@ -123,10 +127,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+    _check_count("linspace", "steps", steps)
     return _finish(np.linspace(start, end, steps).astype(_default(dtype)), None, device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_count("eye", "n", n)
+    if m is not None:
+        _check_count("eye", "m", m)
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
@@ -160,9 +168,15 @@ def randint(*args: Any, generator: Any = None, dtype: Any = None, device: Any = 
 
 
 def randperm(n: int, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
-    if isinstance(n, builtins.bool) or not isinstance(n, (builtins.int, np.integer)) or n < 0:
-        raise ValueError(f"randperm: n must be a non-negative integer, got {n!r}")
+    _check_count("randperm", "n", n)
     return _finish(random_state.generator_for(generator).permutation(n).astype(np.int64), dtype, device, False)
+
+
+def _check_count(name: str, label: str, value: Any) -> None:
+    if isinstance(value, builtins.bool) or not isinstance(value, (builtins.int, np.integer)):
+        raise TypeError(f"{name}: {label} must be an int, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name}: {label} must be a non-negative integer, got {value}")
 
 
 def _check_float_dtype(name: str, dtype: Any) -> None:

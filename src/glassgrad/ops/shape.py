@@ -157,6 +157,7 @@ def reshape(x: Any, shape: tuple) -> Any:
 
 
 def permute(x: Any, dims: tuple) -> Any:
+    dims = _int_sizes("permute", dims)
     ndim = x.array.ndim
     axes = tuple(int(d) % ndim if -ndim <= d < ndim else d for d in dims) if ndim else tuple(dims)
     if sorted(axes) != list(range(ndim)):
@@ -178,7 +179,7 @@ def transpose(x: Any, dim0: int, dim1: int) -> Any:
 
 def expand(x: Any, sizes: tuple) -> Any:
     """x broadcast to `sizes`, where −1 keeps a size; new leading dimensions may be added."""
-    sizes = tuple(int(s) for s in sizes)
+    sizes = _int_sizes("expand", sizes)
     shape = x.array.shape
     if len(sizes) < len(shape):
         raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims {shape}")
@@ -196,7 +197,7 @@ def expand(x: Any, sizes: tuple) -> Any:
 
 
 def repeat(x: Any, repeats: tuple) -> Any:
-    repeats = tuple(int(r) for r in repeats)
+    repeats = _int_sizes("repeat", repeats)
     if len(repeats) < x.array.ndim:
         raise ValueError(
             f"repeat: the number of repeats ({len(repeats)}) cannot be smaller than the number of dims ({x.array.ndim})"
@@ -302,10 +303,15 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
         sizes = [size] * (length // size) + ([length % size] if length % size else [])
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
+    elif isinstance(split_size_or_sections, (list, tuple)):
+        sizes = list(_int_sizes("split", split_size_or_sections))
         if sum(sizes) != length:
             raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)}, but dim {dim} has size {length}")
+    else:
+        raise TypeError(
+            f"split: split_size_or_sections must be an int or a list of ints, got "
+            f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}"
+        )
     if len(sizes) <= 1:
         return (x,)
     return Split.apply(x, sizes, axis)
@@ -315,6 +321,8 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """`chunks` pieces of ceil(size / chunks) each (fewer if they run out), as torch.chunk."""
     from .reduce import normalize_dim
 
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     _at_least_1d("chunk", x)
