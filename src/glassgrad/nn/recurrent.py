@@ -191,16 +191,25 @@ def check_weights(layer: Module, shapes: list[tuple[str, tuple[int, ...]]], gate
     A user can replace one (`lstm.weight_hh_l0 = nn.Parameter(...)`, `.data = ...`, a partial state_dict), and
     a wrong one would otherwise fail deep inside the fused op with NumPy's message, or silently mix dtypes.
     """
+    weights = [getattr(layer, param_name) for param_name, _ in shapes]
+    try:  # the common case in one comparison; a problem is then found and named below
+        same_dtype = len({w.array.dtype for w in weights}) == 1
+        if same_dtype and [w.array.shape for w in weights] == [shape for _, shape in shapes]:
+            return
+    except AttributeError:  # a weight that is not a tensor
+        pass
+    _name_the_bad_weight(layer, shapes, weights, gates)
+
+
+def _name_the_bad_weight(layer: Module, shapes: list, weights: list, gates: int) -> None:
     name = type(layer).__name__
     rows = f"{gates} gate{'s' if gates > 1 else ''} · hidden_size {layer.hidden_size} rows"
-    first_dtype = None
-    for param_name, expected in shapes:
-        weight = getattr(layer, param_name)
+    first_name, first_dtype = shapes[0][0], getattr(weights[0], "dtype", None)
+    for (param_name, expected), weight in zip(shapes, weights):
         if not isinstance(weight, Tensor):
             raise TypeError(
                 f"{name}: {param_name} is {'None' if weight is None else type(weight).__name__}, expected a "
-                f"Parameter of shape {expected}; "
-                "build the layer with bias=False to run without biases"
+                f"Parameter of shape {expected}; build the layer with bias=False to run without biases"
             )
         if tuple(weight.shape) != expected:
             raise ValueError(
@@ -208,11 +217,10 @@ def check_weights(layer: Module, shapes: list[tuple[str, tuple[int, ...]]], gate
                 f"{name}({layer.extra_repr()}) ({rows}); assign a Parameter of shape {expected}, or build "
                 "the layer with sizes that match the weights"
             )
-        first_dtype = first_dtype or (param_name, weight.dtype)
-        if weight.dtype != first_dtype[1]:
+        if weight.dtype != first_dtype:
             raise TypeError(
-                f"{name}: {param_name} has dtype {weight.dtype} but {first_dtype[0]} has {first_dtype[1]}; every "
-                f"weight needs one dtype: convert the layer with .to({first_dtype[1]}) (or .to({weight.dtype}))"
+                f"{name}: {param_name} has dtype {weight.dtype} but {first_name} has {first_dtype}; every "
+                f"weight needs one dtype: convert the layer with .to({first_dtype}) (or .to({weight.dtype}))"
             )
 
 
