@@ -83,6 +83,8 @@ REFUSED = [
      r"add: expected a tensor or a Python number, got NoneType"),
     ("clamp to a string", lambda m: m.clamp(ones(m, 3), "a"), TypeError,
      r"clamp: min must be a number, a tensor or None, got str 'a'"),
+    ("einsum of mixed dtypes", lambda m: m.einsum("ij,jk->ik", ones(m, 2, 3), ones(m, 3, 2, dtype=m.float64)),
+     TypeError, r"einsum: expected all operands to have the same dtype, got float32, float64; convert them"),
     ("einsum of an array", lambda m: m.einsum("i,i->", ones(m, 3), np.ones(3, dtype=np.float32)), TypeError,
      r"einsum: expected tensors, got ndarray at position 1"),
     ("cat of one tensor", lambda m: m.cat(ones(m, 2, 3)), TypeError,

@@ -7,8 +7,7 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from .arithmetic import cast, is_tensor
-from .promote import result_dtype
+from .arithmetic import is_tensor
 
 
 class MatMul(Op):
@@ -133,8 +132,13 @@ def einsum(equation: str, *operands: Any) -> Any:
         if len(set(subscript)) != len(subscript):
             raise ValueError(f"einsum: repeated subscripts within one operand ({subscript!r}) are not supported")
     _check_subscript_sizes(equation, inputs, operands)
-    dtype = result_dtype(*operands)
-    return Einsum.apply(equation, *(cast(o, dtype) for o in operands))
+    dtypes = [str(o.array.dtype) for o in operands]
+    if len(set(dtypes)) > 1:  # PyTorch refuses too, as for matmul
+        raise TypeError(
+            f"einsum: expected all operands to have the same dtype, got {', '.join(dtypes)}; convert them, "
+            "e.g. b.to(a.dtype)"
+        )
+    return Einsum.apply(equation, *operands)
 
 
 def _check_subscript_sizes(equation: str, subscripts: list[str], operands: tuple) -> None:
