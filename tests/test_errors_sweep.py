@@ -118,6 +118,10 @@ REFUSED = [
      r"multinomial: num_samples must be a positive int, got -1"),
     ("inf to int64", lambda m: m.tensor([float("inf")], dtype=m.int64), ValueError,
      r"cannot convert inf or nan to the integer dtype glassgrad.int64"),
+    ("normal_ into an int64 tensor", lambda m: m.nn.init.normal_(m.ones(2, dtype=m.int64)), TypeError,
+     r"init.normal_: expected a floating-point tensor, got glassgrad.int64"),
+    ("kaiming_uniform_ into an int64 tensor", lambda m: m.nn.init.kaiming_uniform_(m.ones(2, 2, dtype=m.int64)),
+     TypeError, r"init.uniform_: expected a floating-point tensor"),
     # creation that would be silently wrong
     ("rand as int64", lambda m: m.rand(2, dtype=m.int64), TypeError,
      r"rand: dtype must be floating point, got glassgrad.int64; use randint"),
