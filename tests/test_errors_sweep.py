@@ -122,6 +122,12 @@ REFUSED = [
      r"init.normal_: expected a floating-point tensor, got glassgrad.int64"),
     ("kaiming_uniform_ into an int64 tensor", lambda m: m.nn.init.kaiming_uniform_(m.ones(2, 2, dtype=m.int64)),
      TypeError, r"init.uniform_: expected a floating-point tensor"),
+    ("batch_norm of float64 input, float32 stats",
+     lambda m: m.nn.functional.batch_norm(m.ones(2, 3, dtype=m.float64), m.zeros(3), m.ones(3)), TypeError,
+     r"batch_norm: running_mean has dtype glassgrad.float32 but the input has glassgrad.float64; convert"),
+    ("group_norm of float64 input, float32 weight",
+     lambda m: m.nn.functional.group_norm(m.ones(2, 6, 4, dtype=m.float64), 3, m.ones(6)), TypeError,
+     r"group_norm: weight has dtype glassgrad.float32 but the input has glassgrad.float64"),
     # creation that would be silently wrong
     ("rand as int64", lambda m: m.rand(2, dtype=m.int64), TypeError,
      r"rand: dtype must be floating point, got glassgrad.int64; use randint"),
