@@ -57,6 +57,8 @@ REFUSED = [
     ("chunk 0-d", lambda m: m.tensor(1.0).chunk(1), ValueError, r"chunk: expects at least a 1-dimensional tensor"),
     ("cat 0-d", lambda m: m.cat([m.tensor(1.0), m.tensor(2.0)]), ValueError,
      r"cat: zero-dimensional tensor \(at position 0\) cannot be concatenated; use stack"),
+    ("tril of a float diagonal", lambda m: m.tril(ones(m, 3, 3), 1.5), TypeError,
+     r"tril: diagonal must be an int, got float 1.5"),
     # shapes that do not broadcast
     ("where condition shape", lambda m: m.where(ones(m, 2, dtype=m.bool), ones(m, 3), ones(m, 3)), ValueError,
      r"where: shapes \(2,\) and \(3,\) cannot be broadcast together"),

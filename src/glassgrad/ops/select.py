@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.node import Op
 from ..backend import namespace_of
 from .arithmetic import cast, check_broadcast, is_tensor, promote_operands
@@ -120,8 +122,10 @@ def _scalar(value: Any, like: Any) -> Any:
 
 
 def triangle(x: Any, upper: bool, diagonal: int = 0) -> Any:
+    name = "triu" if upper else "tril"
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__} {diagonal!r}")
     if x.array.ndim < 2:
-        name = "triu" if upper else "tril"
         raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {tuple(x.array.shape)}")
     return Triangle.apply(x, upper, diagonal)
 
