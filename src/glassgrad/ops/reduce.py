@@ -41,7 +41,8 @@ def normalize_dim(name: str, dim: Any, ndim: int) -> int:
 
 
 def reduction_axes(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
-    """The axes sum/mean/var/logsumexp/all/any reduce: each once; a 0-d tensor has none (PyTorch takes dim 0)."""
+    """The axes sum/mean/var/logsumexp/all/any reduce, each once. A 0-d tensor accepts dim 0 (or -1), as in
+    PyTorch, and has no NumPy axis to reduce."""
     axes = normalize_dims(name, dim, ndim)
     if len(set(axes)) != len(axes):
         repeated = next(a for a in axes if axes.count(a) > 1)
@@ -70,10 +71,11 @@ def check_keepdim(name: str, keepdim: Any) -> None:
         raise TypeError(f"{name}: keepdim must be a bool, got {type(keepdim).__name__} {keepdim!r}")
 
 
-def check_reducible(name: str, shape: tuple, axis: int | None) -> None:
-    """max/min/argmax/argmin have no value on no elements: refuse an empty reduction as PyTorch (IndexError)."""
+def check_reducible(name: str, shape: tuple, axis: int | None, error: type[Exception] = IndexError) -> None:
+    """max/min/argmax/argmin have no value on no elements: refuse an empty reduction, as PyTorch does (with an
+    IndexError, but a RuntimeError for max() and min() of the whole tensor)."""
     if axis is None and math.prod(shape) == 0:
-        raise IndexError(
+        raise error(
             f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (input shape {shape}); "
             "specify dim to reduce along a non-empty dimension"
         )
@@ -278,11 +280,7 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     if hasattr(dim, "grad_fn"):
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:
-        if x.array.size == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (input shape "
-                f"{x.array.shape}); specify dim to reduce along a non-empty dimension"
-            )
+        check_reducible(name, x.array.shape, None, RuntimeError)
         return MaxMinAll.apply(x, largest)
     axis = normalize_dim(name, dim, x.array.ndim)
     check_keepdim(name, keepdim)
