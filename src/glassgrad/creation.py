@@ -18,7 +18,11 @@ from .tensor import Tensor
 
 def _finish(array: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     if dtype is not None:
-        array = array.astype(backend.to_dtype(dtype).np, copy=False)
+        target = backend.to_dtype(dtype).np
+        if target.kind in "iub" and array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
+            # NumPy casts inf and nan to arbitrary integers (with a RuntimeWarning); PyTorch refuses.
+            raise ValueError(f"cannot convert inf or nan to the integer dtype {backend.to_dtype(dtype)}")
+        array = array.astype(target, copy=False)
     if device is not None and backend.device(device).type != "cpu":
         array = backend.namespace(backend.device(device)).asarray(array)
     result = Tensor(array)
@@ -110,6 +114,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be nonzero")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise ValueError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, "
+            f"step={step}); swap start and end or negate step"
+        )
     if dtype is None:
         floats = any(isinstance(v, float) for v in (start, end, step))
         dtype = np.float32 if floats else np.int64
@@ -118,16 +127,21 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+    _check_count("linspace", "steps", steps)
     return _finish(np.linspace(start, end, steps).astype(_default(dtype)), None, device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_count("eye", "n", n)
+    if m is not None:
+        _check_count("eye", "m", m)
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
 def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
+    _check_float_dtype("rand", dtype)
     draw = random_state.generator_for(generator).random(_size(size), dtype=np.float64)
     return _finish(draw.astype(_default(dtype)), None, device, requires_grad)
 
@@ -135,6 +149,7 @@ def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = Non
 def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
+    _check_float_dtype("randn", dtype)
     draw = random_state.generator_for(generator).standard_normal(_size(size))
     return _finish(draw.astype(_default(dtype)), None, device, requires_grad)
 
@@ -153,23 +168,48 @@ def randint(*args: Any, generator: Any = None, dtype: Any = None, device: Any = 
 
 
 def randperm(n: int, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+    _check_count("randperm", "n", n)
     return _finish(random_state.generator_for(generator).permutation(n).astype(np.int64), dtype, device, False)
 
 
+def _check_count(name: str, label: str, value: Any) -> None:
+    if isinstance(value, builtins.bool) or not isinstance(value, (builtins.int, np.integer)):
+        raise TypeError(f"{name}: {label} must be an int, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name}: {label} must be a non-negative integer, got {value}")
+
+
+def _check_float_dtype(name: str, dtype: Any) -> None:
+    """Samples of [0, 1) or N(0, 1) cast to an integer dtype would be silently truncated (to mostly 0)."""
+    if dtype is not None and backend.to_dtype(dtype).np.kind != "f":
+        raise TypeError(
+            f"{name}: dtype must be floating point, got {backend.to_dtype(dtype)}; use randint for integers"
+        )
+
+
+def _check_like(name: str, input: Any) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}; for a shape use zeros(shape)")
+
+
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_like("zeros_like", input)
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_like("ones_like", input)
     return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_like("empty_like", input)
     return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
+    _check_like("full_like", input)
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 

@@ -89,6 +89,9 @@ def is_tensor(value: Any) -> bool:
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    from .ops.arithmetic import check_broadcast
+
+    check_broadcast("allclose", np.shape(input), np.shape(other))
     return bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -102,6 +105,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
     With replacement: inverse-CDF sampling. Without: the Gumbel-top-k trick (sort log p + Gumbel noise), which
     draws a sample without replacement in one vectorised step.
     """
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
     weights = np.asarray(input, dtype=np.float64)
     if weights.ndim not in (1, 2):
         raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {input.shape}")

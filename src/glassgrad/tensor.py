@@ -129,7 +129,7 @@ class Tensor:
         return shape_ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.shape[reduce.normalize_dim("size", dim, self.ndim)]
 
     def numel(self) -> int:
         return int(self.array.size)

@@ -64,5 +64,7 @@ def test_einsum_operand_count_and_rank_errors() -> None:
         gg.einsum("ijk->i", gg.ones(2, 2))
 
 
-def test_matmul_promotes_mixed_dtypes() -> None:
-    assert (gg.ones(2, 2) @ gg.ones(2, 2, dtype=gg.float64)).dtype == gg.float64
+def test_matmul_refuses_mixed_dtypes_as_pytorch() -> None:
+    # PyTorch refuses too ("expected m1 and m2 to have the same dtype"); tests/test_errors.py pins the message.
+    with pytest.raises(TypeError, match="matmul: expected both operands to have the same dtype"):
+        gg.ones(2, 2) @ gg.ones(2, 2, dtype=gg.float64)

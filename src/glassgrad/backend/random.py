@@ -6,6 +6,9 @@ Draws are made with NumPy (also for cuda tensors, then copied), so a seed gives 
 
 from __future__ import annotations
 
+import operator
+from typing import Any
+
 import numpy as np
 
 _default = np.random.default_rng(0)
@@ -20,7 +23,7 @@ class Generator:
         self._seed: int | None = None
 
     def manual_seed(self, seed: int) -> Generator:
-        self._seed = int(seed)
+        self._seed = seed_to_uint64("Generator.manual_seed", seed)
         self.numpy_generator = np.random.default_rng(self._seed)
         return self
 
@@ -35,9 +38,31 @@ class Generator:
 
 
 def manual_seed(seed: int) -> None:
-    """Make every random draw of glassgrad reproducible from here on."""
+    """Make every random draw of glassgrad reproducible from here on (any seed in [-2**63, 2**64 - 1])."""
     global _default
-    _default = np.random.default_rng(int(seed))
+    _default = np.random.default_rng(seed_to_uint64("manual_seed", seed))
+
+
+def seed_to_uint64(name: str, seed: Any) -> int:
+    """The seed as PyTorch stores it: an unsigned 64-bit integer; a negative seed wraps around (-1 -> 2**64 - 1).
+
+    PyTorch reads a seed as uint64 and, if that overflows, as int64 reinterpreted as uint64, so the accepted
+    range is [-2**63, 2**64 - 1]. A float or string is refused (as `torch.Generator.manual_seed` does) rather
+    than truncated: `torch.manual_seed(1.5)` silently seeds with 1, so 1.5 and 1.9 would give the same draws.
+    """
+    try:
+        value = operator.index(seed)  # int, bool, NumPy integers, one-element integer tensors
+    except TypeError:
+        raise TypeError(
+            f"{name}: the seed must be an integer, got {type(seed).__name__} {seed!r}; pass int(seed) "
+            "if rounding it is what you want"
+        ) from None
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(
+            f"{name}: the seed must be in [-2**63, 2**64 - 1] (it is stored in 64 bits), got {value}; "
+            "reduce it, e.g. seed % 2**64"
+        )
+    return value % 2**64
 
 
 def default_generator() -> np.random.Generator:

@@ -302,6 +302,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """x clamped to [min_val, max_val]; the gradient is 0 at the bounds, as in PyTorch."""
     if not isinstance(input, Tensor):
         raise TypeError(f"hardtanh: expected a Tensor, got {type(input).__name__}")
+    if input.array.dtype.kind == "b":  # NumPy would clip the bools into float64
+        raise TypeError("hardtanh: bool inputs are not supported (as in PyTorch); convert with .float() first")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return _apply("hardtanh", input, inplace, lambda t: Hardtanh.apply(t, min_val, max_val))

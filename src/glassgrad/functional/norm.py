@@ -155,6 +155,11 @@ def _check_channels(name: str, input: Tensor, tensors: dict[str, Tensor | None],
                 f"{name}: {label} of shape {tensor.shape} does not fit input of shape {input.shape}; "
                 f"expected ({channels},), one value per channel"
             )
+        if tensor.dtype != input.dtype:  # NumPy would silently promote the result (PyTorch refuses)
+            raise TypeError(
+                f"{name}: {label} has dtype {tensor.dtype} but the input has {input.dtype}; convert the input, or "
+                f"the module with .to({input.dtype})"
+            )
 
 
 def batch_norm(

@@ -48,6 +48,8 @@ def pad(input: Tensor, pad: tuple[int, ...], mode: str = "constant", value: floa
     """
     if mode not in _MODES:
         raise ValueError(f"pad: mode must be one of {sorted(_MODES)}, got {mode!r}")
+    if not all(isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad: the padding must be a tuple of ints, got {tuple(pad)!r}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(

@@ -82,8 +82,16 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     return tensor
 
 
+def _floating(name: str, tensor: Tensor) -> None:
+    """Random draws written into an integer tensor would be truncated (mostly to 0); PyTorch refuses too."""
+    if tensor.array.dtype.kind != "f":
+        raise TypeError(f"init.{name}: expected a floating-point tensor, got {tensor.dtype}; random values "
+                        "written into it would be truncated to integers")
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Fill with draws from U(a, b)."""
+    _floating("uniform_", tensor)
     return _fill(tensor, generator_for(generator).uniform(a, b, tensor.shape))
 
 
@@ -91,6 +99,7 @@ def normal_(
     tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None
 ) -> Tensor:
     """Fill with draws from N(mean, std²)."""
+    _floating("normal_", tensor)
     return _fill(tensor, generator_for(generator).normal(mean, std, tensor.shape))
 
 
@@ -107,6 +116,7 @@ def trunc_normal_(
     By the inverse CDF, as PyTorch: u ~ U(Φ(α), Φ(β)) with α = (a − mean)/std, β = (b − mean)/std, then
     x = mean + std · √2 · erfinv(2u − 1), clamped to [a, b] against rounding.
     """
+    _floating("trunc_normal_", tensor)
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn(
             "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
@@ -220,6 +230,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
     Q from the QR decomposition of a Gaussian (rows, cols) matrix, with each column's sign set by diag(R) so Q
     is uniformly (Haar) distributed. For rows < cols the transpose is decomposed, so the rows are orthonormal.
     """
+    _floating("orthogonal_", tensor)
     if tensor.ndim < 2:
         raise ValueError(f"Only tensors with 2 or more dimensions are supported, got shape {tensor.shape}")
     if tensor.numel() == 0:

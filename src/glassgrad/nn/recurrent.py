@@ -68,21 +68,10 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        directions = 2 if bidirectional else 1
-        gate_size = _GATES[mode] * hidden_size
-        self._flat_weights_names: list[str] = []
-        for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else hidden_size * directions
-            for direction in range(directions):
-                suffix = "_reverse" if direction == 1 else ""
-                shapes = [(gate_size, layer_input_size), (gate_size, hidden_size)]
-                names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                if bias:
-                    shapes += [(gate_size,), (gate_size,)]
-                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                for param_name, shape in zip(names, shapes):
-                    setattr(self, param_name, Parameter(creation.empty(shape, dtype=dtype, device=device)))
-                self._flat_weights_names.extend(names)
+        self._weight_shapes = _weight_shapes(mode, input_size, hidden_size, num_layers, bias, bidirectional)
+        self._flat_weights_names = [param_name for param_name, _ in self._weight_shapes]
+        for param_name, shape in self._weight_shapes:
+            setattr(self, param_name, Parameter(creation.empty(shape, dtype=dtype, device=device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -113,6 +102,7 @@ class RNNBase(Module):
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
         batched = input.dim() == 3
+        check_weights(self, self._weight_shapes, _GATES[self.mode])
         weight_dtype = self._flat_weights[0].dtype
         if input.dtype != weight_dtype:
             raise TypeError(
@@ -173,6 +163,65 @@ class RNNBase(Module):
         if self.bidirectional is not False:
             text += f", bidirectional={self.bidirectional}"
         return text
+
+
+def _weight_shapes(
+    mode: str, input_size: int, hidden_size: int, num_layers: int, bias: bool, bidirectional: bool
+) -> list[tuple[str, tuple[int, ...]]]:
+    """(name, shape) of every parameter, in PyTorch's flat order: layer by layer, forward then reverse."""
+    directions = 2 if bidirectional else 1
+    gate_size = _GATES[mode] * hidden_size
+    shapes = []
+    for layer in range(num_layers):
+        layer_input_size = input_size if layer == 0 else hidden_size * directions
+        for direction in range(directions):
+            suffix = "_reverse" if direction == 1 else ""
+            shapes += [
+                (f"weight_ih_l{layer}{suffix}", (gate_size, layer_input_size)),
+                (f"weight_hh_l{layer}{suffix}", (gate_size, hidden_size)),
+            ]
+            if bias:
+                shapes += [(f"bias_ih_l{layer}{suffix}", (gate_size,)), (f"bias_hh_l{layer}{suffix}", (gate_size,))]
+    return shapes
+
+
+def check_weights(layer: Module, shapes: list[tuple[str, tuple[int, ...]]], gates: int) -> None:
+    """Each weight still has the shape and dtype the layer was built with.
+
+    A user can replace one (`lstm.weight_hh_l0 = nn.Parameter(...)`, `.data = ...`, a partial state_dict), and
+    a wrong one would otherwise fail deep inside the fused op with NumPy's message, or silently mix dtypes.
+    """
+    weights = [getattr(layer, param_name) for param_name, _ in shapes]
+    try:  # the common case in one comparison; a problem is then found and named below
+        same_dtype = len({w.array.dtype for w in weights}) == 1
+        if same_dtype and [w.array.shape for w in weights] == [shape for _, shape in shapes]:
+            return
+    except AttributeError:  # a weight that is not a tensor
+        pass
+    _name_the_bad_weight(layer, shapes, weights, gates)
+
+
+def _name_the_bad_weight(layer: Module, shapes: list, weights: list, gates: int) -> None:
+    name = type(layer).__name__
+    rows = f"{gates} gate{'s' if gates > 1 else ''} · hidden_size {layer.hidden_size} rows"
+    first_name, first_dtype = shapes[0][0], getattr(weights[0], "dtype", None)
+    for (param_name, expected), weight in zip(shapes, weights):
+        if not isinstance(weight, Tensor):
+            raise TypeError(
+                f"{name}: {param_name} is {'None' if weight is None else type(weight).__name__}, expected a "
+                f"Parameter of shape {expected}; build the layer with bias=False to run without biases"
+            )
+        if tuple(weight.shape) != expected:
+            raise ValueError(
+                f"{name}: {param_name} has shape {tuple(weight.shape)}, expected {expected} for "
+                f"{name}({layer.extra_repr()}) ({rows}); assign a Parameter of shape {expected}, or build "
+                "the layer with sizes that match the weights"
+            )
+        if weight.dtype != first_dtype:
+            raise TypeError(
+                f"{name}: {param_name} has dtype {weight.dtype} but {first_name} has {first_dtype}; every "
+                f"weight needs one dtype: convert the layer with .to({first_dtype}) (or .to({weight.dtype}))"
+            )
 
 
 def _check_sizes(name: str, input_size: int, hidden_size: int, num_layers: int, dropout: float) -> None:

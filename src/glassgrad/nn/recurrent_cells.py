@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .recurrent import check_weights
 
 
 class RNNCellBase(Module):
@@ -33,6 +34,11 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
+        self._weight_shapes = [
+            ("weight_ih", (num_chunks * hidden_size, input_size)),
+            ("weight_hh", (num_chunks * hidden_size, hidden_size)),
+        ] + ([("bias_ih", (num_chunks * hidden_size,)), ("bias_hh", (num_chunks * hidden_size,))] if bias else [])
+        self._num_chunks = num_chunks
         self.weight_ih = Parameter(creation.empty((num_chunks * hidden_size, input_size), dtype=dtype, device=device))
         self.weight_hh = Parameter(creation.empty((num_chunks * hidden_size, hidden_size), dtype=dtype, device=device))
         if bias:
@@ -60,6 +66,7 @@ class RNNCellBase(Module):
                 f"{name}: input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size} "
                 f"(input shape {tuple(input.shape)})"
             )
+        check_weights(self, self._weight_shapes, self._num_chunks)
         if input.dtype != self.weight_ih.dtype:
             raise TypeError(f"{name}: input must have the type {self.weight_ih.dtype}, got type {input.dtype}")
         batched = input.dim() == 2

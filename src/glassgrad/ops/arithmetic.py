@@ -150,7 +150,10 @@ def promote_operands(name: str, a: Any, b: Any, floating: bool = False) -> tuple
         return a, b
     elif not is_tensor(a) and not is_tensor(b):
         raise TypeError(f"{name}: expected at least one tensor, got {type(a).__name__} and {type(b).__name__}")
-    dtype = result_dtype(a, b)
+    try:
+        dtype = result_dtype(a, b)
+    except TypeError as error:  # an operand that is neither a tensor nor a number: name the op
+        raise TypeError(f"{name}: {error}") from None
     if floating and category(dtype) < 2:
         dtype = np.dtype(np.float32)
     return _operand_as(a, dtype), _operand_as(b, dtype)
@@ -203,6 +206,8 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
 
 
 def neg(a: Any) -> Any:
+    if not is_tensor(a):
+        raise TypeError(f"neg: expected a Tensor, got {type(a).__name__}; wrap the data with gg.tensor(...) first")
     if a.array.dtype.kind == "b":
         raise TypeError("neg: negation of a bool tensor is not supported; use logical_not() or ~ instead")
     return Neg.apply(a)
@@ -210,12 +215,18 @@ def neg(a: Any) -> Any:
 
 def pow(a: Any, b: Any) -> Any:  # noqa: A001 - torch.pow
     a, b = promote_operands("pow", a, b)
+    if is_tensor(b) and b.array.dtype.kind in "iu" and b.array.size and int(b.array.min()) < 0:
+        raise ValueError(
+            f"pow: integers to negative integer powers are not supported (exponent tensor of dtype {b.array.dtype} "
+            "holds negative values); convert the base with .float() first"
+        )
     return Pow.apply(a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Any:
     """⌊a / b⌋ elementwise. Not differentiable (its derivative is 0 almost everywhere), as in PyTorch."""
     a, b = promote_operands("floor_divide", a, b)
+    _check_integer_divisor("floor_divide", b)
     xp = _namespace(a.array if is_tensor(a) else b.array)
     return _plain_result(xp.floor_divide(_raw(a), _raw(b)))
 
@@ -230,8 +241,16 @@ def _trunc_divide(a: Any, b: Any) -> Any:
 def remainder(a: Any, b: Any) -> Any:
     """a mod b with the sign of b (Python's and PyTorch's %). Differentiable in a: d/da = 1."""
     a, b = promote_operands("remainder", a, b)
+    _check_integer_divisor("remainder", b)
     quotient = floor_divide(a, b)
     return sub(a, mul(quotient, b))
+
+
+def _check_integer_divisor(name: str, b: Any) -> None:
+    """Integer division by zero has no answer: PyTorch raises, NumPy would warn and give 0."""
+    array = b.array if is_tensor(b) else np.asarray(b)
+    if array.dtype.kind in "biu" and not array.all():
+        raise RuntimeError(f"{name}: integer division by zero; convert to float for ±inf, or mask the zeros")
 
 
 def _raw(value: Any) -> Any:
@@ -249,5 +268,10 @@ def _plain_result(array: Any) -> Any:
 def comparison(name: str, a: Any, b: Any) -> Any:
     """Elementwise comparison (==, <, ...) of promoted operands; a bool tensor, never part of the graph."""
     a, b = promote_operands(name, a, b)
+    if name.startswith("bitwise") and result_dtype(a, b).kind not in "biu":
+        raise TypeError(
+            f"{name}: only defined for bool and integer tensors, got {result_dtype(a, b)}; compare first "
+            "(e.g. (x > 0) & (y > 0))"
+        )
     xp = _namespace(a.array if is_tensor(a) else b.array)
     return _plain_result(getattr(xp, name)(_raw(a), _raw(b)))

@@ -153,7 +153,7 @@ def setitem_result(x: Any, key: Any, value: Any) -> Any:
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:
-    from .reduce import normalize_dims
+    from .reduce import normalize_dim
 
     if not hasattr(index, "grad_fn") or index.array.dtype.kind not in "iu":
         dtype = index.array.dtype if hasattr(index, "grad_fn") else type(index).__name__
@@ -163,11 +163,27 @@ def gather(x: Any, dim: int, index: Any) -> Any:
             f"gather: index {tuple(index.array.shape)} and input {tuple(x.array.shape)} must have the same "
             "number of dimensions"
         )
-    (axis,) = normalize_dims("gather", dim, x.array.ndim)
+    axis = normalize_dim("gather", dim, x.array.ndim)
+    if x.array.ndim == 0:  # a 0-d input has one element, at index 0 of its dim 0
+        return gather(x.reshape(1), 0, index.reshape(1)).reshape(())
     for d, (size_i, size_x) in enumerate(zip(index.array.shape, x.array.shape)):
         if d != axis and size_i > size_x:
             raise ValueError(
                 f"gather: index size {size_i} exceeds input size {size_x} in dim {d} "
                 f"(index {tuple(index.array.shape)}, input {tuple(x.array.shape)})"
             )
+    _check_gather_range(index.array, x.array.shape[axis], axis)
     return Gather.apply(x, axis, index)
+
+
+def _check_gather_range(index: Any, size: int, axis: int) -> None:
+    """Every index in [0, size): NumPy would wrap a negative one around, where PyTorch refuses it."""
+    if index.size == 0:
+        return
+    low, high = int(index.min()), int(index.max())
+    if low < 0 or high >= size:
+        bad = low if low < 0 else high
+        raise IndexError(
+            f"gather: index {bad} is out of bounds for dimension {axis} with size {size}; indices must be in "
+            f"[0, {size})"
+        )

@@ -7,8 +7,7 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from .arithmetic import cast, is_tensor, promote_operands
-from .promote import result_dtype
+from .arithmetic import is_tensor
 
 
 class MatMul(Op):
@@ -81,7 +80,20 @@ def matmul(a: Any, b: Any) -> Any:
             raise TypeError(f"matmul: expected tensors, got {type(operand).__name__}")
         if operand.array.dtype.kind == "b":
             raise TypeError("matmul: not defined for bool tensors; convert with .float() first")
-    shape_a, shape_b = a.array.shape, b.array.shape
+    _check_matmul_shapes(a.array.shape, b.array.shape)
+    dtype_a, dtype_b = a.array.dtype, b.array.dtype
+    if dtype_a != dtype_b:
+        # PyTorch refuses rather than promotes here ("expected m1 and m2 to have the same dtype"): a silent
+        # float64 copy of a float32 weight would double the cost of every step.
+        raise TypeError(
+            f"matmul: expected both operands to have the same dtype, got {dtype_a} (shape {a.array.shape}) and "
+            f"{dtype_b} (shape {b.array.shape}); convert one, e.g. b.to(a.dtype)"
+        )
+    return MatMul.apply(a, b)
+
+
+def _check_matmul_shapes(shape_a: tuple, shape_b: tuple) -> None:
+    """PyTorch's rules: the inner dims must agree and the batch dims (all but the last two) must broadcast."""
     if not shape_a or not shape_b:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {shape_a} and {shape_b}")
     inner_a = shape_a[-1]
@@ -91,14 +103,23 @@ def matmul(a: Any, b: Any) -> Any:
             f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied ({inner_a} != {inner_b}): the last dim "
             "of the first must equal the second-to-last dim of the second"
         )
-    a, b = promote_operands("matmul", a, b) if a.array.dtype != b.array.dtype else (a, b)
-    return MatMul.apply(a, b)
+    batch_a, batch_b = shape_a[:-2], shape_b[:-2]  # empty for a 1-D operand
+    for size_a, size_b in zip(reversed(batch_a), reversed(batch_b)):
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            raise ValueError(
+                f"matmul: batch dims {batch_a} and {batch_b} of shapes {shape_a} and {shape_b} cannot be broadcast "
+                f"together: sizes {size_a} and {size_b} differ and neither is 1. Make them equal, or 1 to share "
+                "one matrix across the batch"
+            )
 
 
 def einsum(equation: str, *operands: Any) -> Any:
     """Einstein summation over tensors, e.g. einsum('bij,bjk->bik', x, y); '...' is supported."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    for position, operand in enumerate(operands):
+        if not is_tensor(operand):
+            raise TypeError(f"einsum: expected tensors, got {type(operand).__name__} at position {position}")
     equation = _explicit(equation.replace(" ", ""), operands)
     inputs = equation.split("->")[0].split(",")
     if len(inputs) != len(operands):
@@ -110,8 +131,30 @@ def einsum(equation: str, *operands: Any) -> Any:
             )
         if len(set(subscript)) != len(subscript):
             raise ValueError(f"einsum: repeated subscripts within one operand ({subscript!r}) are not supported")
-    dtype = result_dtype(*operands)
-    return Einsum.apply(equation, *(cast(o, dtype) for o in operands))
+    _check_subscript_sizes(equation, inputs, operands)
+    dtypes = [str(o.array.dtype) for o in operands]
+    if len(set(dtypes)) > 1:  # PyTorch refuses too, as for matmul
+        raise TypeError(
+            f"einsum: expected all operands to have the same dtype, got {', '.join(dtypes)}; convert them, "
+            "e.g. b.to(a.dtype)"
+        )
+    return Einsum.apply(equation, *operands)
+
+
+def _check_subscript_sizes(equation: str, subscripts: list[str], operands: tuple) -> None:
+    """One letter, one size (a size of 1 broadcasts): otherwise NumPy's "remapped shapes" message leaks out."""
+    seen: dict[str, tuple[int, int]] = {}
+    for position, (subscript, operand) in enumerate(zip(subscripts, operands)):
+        for letter, size in zip(subscript, operand.array.shape):
+            first = seen.setdefault(letter, (size, position))
+            if size != first[0] and 1 not in (size, first[0]):
+                raise ValueError(
+                    f"einsum: subscript {letter!r} has size {size} in operand {position} (shape {operand.shape}) "
+                    f"but size {first[0]} in operand {first[1]} (shape {operands[first[1]].shape}); equation "
+                    f"{equation!r}"
+                )
+            if first[0] == 1:
+                seen[letter] = (size, position)
 
 
 def _explicit(equation: str, operands: tuple) -> str:

@@ -7,6 +7,7 @@ dimensions.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -19,16 +20,70 @@ def normalize_dims(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
     """A tuple of non-negative axes; None means every axis. Out-of-range dims raise IndexError as PyTorch."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if _is_index(dim) else _as_tuple(name, dim)
     result = []
     for d in dims:
+        d = _as_index(name, d)
         low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
         if not low <= d <= high:
             raise IndexError(
                 f"{name}: dimension out of range (expected to be in range of [{low}, {high}], but got {d})"
             )
-        result.append(int(d) % max(ndim, 1))
+        result.append(d % max(ndim, 1))
     return tuple(result)
+
+
+def normalize_dim(name: str, dim: Any, ndim: int) -> int:
+    """The one axis of an op that takes a single int dim (max(dim), argmax, prod, softmax, split, gather)."""
+    if not _is_index(dim):
+        raise TypeError(f"{name}: dim must be a single int, got {type(dim).__name__} {dim!r}")
+    return normalize_dims(name, dim, ndim)[0]
+
+
+def reduction_axes(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
+    """The axes sum/mean/var/logsumexp/all/any reduce, each once. A 0-d tensor accepts dim 0 (or -1), as in
+    PyTorch, and has no NumPy axis to reduce."""
+    axes = normalize_dims(name, dim, ndim)
+    if len(set(axes)) != len(axes):
+        repeated = next(a for a in axes if axes.count(a) > 1)
+        raise ValueError(f"{name}: dim {repeated} appears multiple times in the list of dims {tuple(dim)}")
+    return axes if ndim else ()
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _as_index(name: str, d: Any) -> int:
+    if not _is_index(d):
+        raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {type(d).__name__} {d!r}")
+    return int(d)
+
+
+def _as_tuple(name: str, dim: Any) -> tuple:
+    if not isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}")
+    return tuple(dim)
+
+
+def check_keepdim(name: str, keepdim: Any) -> None:
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{name}: keepdim must be a bool, got {type(keepdim).__name__} {keepdim!r}")
+
+
+def check_reducible(name: str, shape: tuple, axis: int | None, error: type[Exception] = IndexError) -> None:
+    """max/min/argmax/argmin have no value on no elements: refuse an empty reduction, as PyTorch does (with an
+    IndexError, but a RuntimeError for max() and min() of the whole tensor)."""
+    if axis is None and math.prod(shape) == 0:
+        raise error(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (input shape {shape}); "
+            "specify dim to reduce along a non-empty dimension"
+        )
+    if axis is not None and shape and shape[axis] == 0:
+        raise IndexError(
+            f"{name}(): Expected reduction dim {axis} to have non-zero size (input shape {shape}); reduce along "
+            "a non-empty dimension or check the input is not empty"
+        )
 
 
 def expand_reduced(grad: Any, shape: tuple, axes: tuple, keepdim: bool) -> Any:
@@ -59,12 +114,15 @@ class Mean(Op):
     def forward(ctx, x, axes, keepdim):
         ctx.shape = x.shape
         ctx.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        if ctx.count == 0:  # the mean of no elements: nan, quietly as PyTorch (NumPy warns "Mean of empty slice")
+            return x.sum(axis=axes, keepdims=keepdim) * np.nan
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
-        return expand_reduced(grad / ctx.count, ctx.shape, axes, keepdim), None, None
+        # With no elements (count 0) the gradient is empty whatever the divisor: 1 avoids NumPy's warning.
+        return expand_reduced(grad / max(ctx.count, 1), ctx.shape, axes, keepdim), None, None
 
 
 class Var(Op):
@@ -73,7 +131,8 @@ class Var(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
         count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        deviation = x - x.mean(axis=axes, keepdims=True)
+        # With no elements there is nothing to centre (and NumPy would warn "Mean of empty slice").
+        deviation = x - x.mean(axis=axes, keepdims=True) if count else x
         ctx.save_for_backward(deviation)
         ctx.divisor = max(count - correction, 0)
         # N − correction ≤ 0 gives inf/nan, as PyTorch does (e.g. the unbiased variance of one element).
@@ -175,7 +234,8 @@ def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None
         x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     elif x.array.dtype.kind in "biu":
         x = cast(x, np.dtype(np.int64))  # PyTorch sums integers and bools as int64
-    axes = normalize_dims("sum", dim, x.array.ndim)
+    axes = reduction_axes("sum", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("sum", keepdim)
     return Sum.apply(x, axes, keepdim)
 
 
@@ -189,7 +249,8 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
             f"mean: input dtype must be floating point, got {x.array.dtype}; use x.float().mean() "
             "or pass dtype=gg.float32"
         )
-    axes = normalize_dims("mean", dim, x.array.ndim)
+    axes = reduction_axes("mean", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("mean", keepdim)
     return Mean.apply(x, axes, keepdim)
 
 
@@ -198,12 +259,21 @@ def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
         correction = 1 if unbiased else 0
     if x.array.dtype.kind != "f":
         raise TypeError(f"var: input dtype must be floating point, got {x.array.dtype}")
-    axes = normalize_dims("var", dim, x.array.ndim)
+    axes = reduction_axes("var", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("var", keepdim)
+    if not isinstance(correction, (int, float, np.number)):  # a bool is the older unbiased= spelling
+        raise TypeError(f"var: correction must be a number, got {type(correction).__name__} {correction!r}")
     return Var.apply(x, axes, keepdim, correction)
 
 
+def _every_dim_if_empty(dim: Any) -> Any:
+    """sum/mean/var read an empty dim list as every dim, as PyTorch does (all/any reduce nothing then)."""
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
 def prod(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
-    axis = None if dim is None else normalize_dims("prod", dim, x.array.ndim)[0]
+    axis = None if dim is None else normalize_dim("prod", dim, x.array.ndim)
+    check_keepdim("prod", keepdim)
     return Prod.apply(x, axis, keepdim and axis is not None)
 
 
@@ -214,11 +284,13 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     if hasattr(dim, "grad_fn"):
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:
-        if x.array.size == 0:
-            raise RuntimeError(f"{name}(): expected a non-empty tensor; specify dim to reduce an empty one")
+        check_reducible(name, x.array.shape, None, RuntimeError)
         return MaxMinAll.apply(x, largest)
-    (axis,) = normalize_dims(name, dim, x.array.ndim)
-    _require_nonempty_dim(name, x.array, axis)
+    axis = normalize_dim(name, dim, x.array.ndim)
+    check_keepdim(name, keepdim)
+    check_reducible(name, x.array.shape, axis)
+    if x.array.ndim == 0:  # a 0-d tensor reduced along its dim 0 is itself, index 0 (keepdim has no dim to keep)
+        x, keepdim = x.reshape(1), False
     return MaxMinResult(*MaxMinAlong.apply(x, axis, keepdim, largest))
 
 
@@ -227,31 +299,22 @@ def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool
     from ..autograd import node
 
     array = x.array
+    check_keepdim(name, keepdim)
+    check_reducible(name, array.shape, None if dim is None else normalize_dim(name, dim, array.ndim))
     if dim is None:
-        if array.size == 0:
-            raise IndexError(f"{name}(): expected a non-empty tensor; specify dim to reduce an empty one")
         result = array.argmax() if largest else array.argmin()
         if keepdim:
             result = namespace_of(array).asarray(result).reshape((1,) * array.ndim)
     else:
-        (axis,) = normalize_dims(name, dim, array.ndim)
-        _require_nonempty_dim(name, array, axis)
+        axis = normalize_dim(name, dim, array.ndim)
         result = array.argmax(axis=axis, keepdims=keepdim) if largest else array.argmin(axis=axis, keepdims=keepdim)
     return node._Tensor(namespace_of(array).asarray(result).astype(np.int64))
-
-
-def _require_nonempty_dim(name: str, array: Any, axis: int) -> None:
-    """max/min/argmax/argmin along an empty dim have no answer: PyTorch's IndexError."""
-    if array.shape[axis] == 0:
-        raise IndexError(
-            f"{name}(): expected reduction dim {axis} to have non-zero size, got input of shape "
-            f"{tuple(array.shape)}; reduce along another dim, or check for an empty batch first"
-        )
 
 
 def all_any(name: str, x: Any, dim: Any, keepdim: bool) -> Any:
     from ..autograd import node
 
-    axes = normalize_dims(name, dim, x.array.ndim)
+    axes = reduction_axes(name, dim, x.array.ndim)
+    check_keepdim(name, keepdim)
     function = x.array.all if name == "all" else x.array.any
     return node._Tensor(namespace_of(x.array).asarray(function(axis=axes, keepdims=keepdim)))

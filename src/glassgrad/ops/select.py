@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import select as masked
-from .arithmetic import cast, is_tensor, promote_operands
+from .arithmetic import cast, check_broadcast, is_tensor, promote_operands
 from .promote import result_dtype
 
 
@@ -101,6 +103,9 @@ def where(condition: Any, x: Any, y: Any) -> Any:
     if not is_tensor(condition) or condition.array.dtype.kind != "b":
         dtype = condition.array.dtype if is_tensor(condition) else type(condition).__name__
         raise TypeError(f"where: condition must be a bool tensor, got {dtype}; compare first, e.g. x > 0")
+    for operand in (x, y):
+        if is_tensor(operand) and operand.array.shape != condition.array.shape:
+            check_broadcast("where", condition.array.shape, operand.array.shape)
     if not is_tensor(x) and not is_tensor(y):
         dtype = result_dtype(x, y)
         xp = namespace_of(condition.array)
@@ -114,6 +119,8 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
     if not is_tensor(mask) or mask.array.dtype.kind != "b":
         dtype = mask.array.dtype if is_tensor(mask) else type(mask).__name__
         raise TypeError(f"masked_fill: mask must be a bool tensor, got {dtype}")
+    if mask.array.shape != x.array.shape:
+        check_broadcast("masked_fill", x.array.shape, mask.array.shape)
     if is_tensor(value):
         if value.array.ndim != 0:
             raise ValueError(f"masked_fill: value must be a number or a 0-dim tensor, got shape {value.shape}")
@@ -128,8 +135,10 @@ def _scalar(value: Any, like: Any) -> Any:
 
 
 def triangle(x: Any, upper: bool, diagonal: int = 0) -> Any:
+    name = "triu" if upper else "tril"
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__} {diagonal!r}")
     if x.array.ndim < 2:
-        name = "triu" if upper else "tril"
         raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {tuple(x.array.shape)}")
     return Triangle.apply(x, upper, diagonal)
 

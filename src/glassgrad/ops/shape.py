@@ -5,6 +5,7 @@ None of these does arithmetic, so each backward only moves the gradient back int
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -138,7 +139,7 @@ class ToDevice(Op):
 
 def reshape(x: Any, shape: tuple) -> Any:
     """x with `shape`, where one entry may be −1 (inferred)."""
-    shape = tuple(int(s) for s in shape)
+    shape = _int_sizes("reshape", shape)
     size = x.array.size
     known = int(np.prod([s for s in shape if s != -1])) if shape else 1
     inferred = shape.count(-1)
@@ -156,6 +157,7 @@ def reshape(x: Any, shape: tuple) -> Any:
 
 
 def permute(x: Any, dims: tuple) -> Any:
+    dims = _int_sizes("permute", dims)
     ndim = x.array.ndim
     axes = tuple(int(d) % ndim if -ndim <= d < ndim else d for d in dims) if ndim else tuple(dims)
     if sorted(axes) != list(range(ndim)):
@@ -177,7 +179,7 @@ def transpose(x: Any, dim0: int, dim1: int) -> Any:
 
 def expand(x: Any, sizes: tuple) -> Any:
     """x broadcast to `sizes`, where −1 keeps a size; new leading dimensions may be added."""
-    sizes = tuple(int(s) for s in sizes)
+    sizes = _int_sizes("expand", sizes)
     shape = x.array.shape
     if len(sizes) < len(shape):
         raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims {shape}")
@@ -195,7 +197,7 @@ def expand(x: Any, sizes: tuple) -> Any:
 
 
 def repeat(x: Any, repeats: tuple) -> Any:
-    repeats = tuple(int(r) for r in repeats)
+    repeats = _int_sizes("repeat", repeats)
     if len(repeats) < x.array.ndim:
         raise ValueError(
             f"repeat: the number of repeats ({len(repeats)}) cannot be smaller than the number of dims ({x.array.ndim})"
@@ -224,11 +226,13 @@ def unsqueeze(x: Any, dim: int) -> Any:
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    from .reduce import normalize_dim
+
     shape = x.array.shape
+    start = normalize_dim("flatten", start_dim, len(shape))
+    end = normalize_dim("flatten", end_dim, len(shape))
     if not shape:
         return reshape(x, (1,))
-    start = start_dim % len(shape)
-    end = end_dim % len(shape)
     if start > end:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for shape {shape}")
     flat = int(np.prod(shape[start : end + 1]))  # not −1: with a 0 elsewhere in the shape it would be ambiguous
@@ -240,6 +244,9 @@ def _same_everything(name: str, tensors: list) -> list:
     from .arithmetic import cast
     from .promote import result_dtype
 
+    if hasattr(tensors, "grad_fn"):  # iterating one tensor would silently cat its rows
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got one Tensor; pass [tensor, ...]")
+    tensors = list(tensors)
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty list of tensors")
     for t in tensors:
@@ -250,9 +257,17 @@ def _same_everything(name: str, tensors: list) -> list:
 
 
 def cat(tensors: list, dim: int = 0) -> Any:
-    tensors = _same_everything("cat", list(tensors))
+    from .reduce import normalize_dim
+
+    tensors = _same_everything("cat", tensors)
+    for position, t in enumerate(tensors):
+        if t.array.ndim == 0:
+            raise ValueError(
+                f"cat: zero-dimensional tensor (at position {position}) cannot be concatenated; use stack, or "
+                "unsqueeze(0) each tensor first"
+            )
     reference = tensors[0].array.shape
-    axis = dim % len(reference) if reference else 0
+    axis = normalize_dim("cat", dim, len(reference))
     for t in tensors[1:]:
         shape = t.array.shape
         if len(shape) != len(reference) or any(a != b for i, (a, b) in enumerate(zip(shape, reference)) if i != axis):
@@ -264,32 +279,40 @@ def cat(tensors: list, dim: int = 0) -> Any:
 
 
 def stack(tensors: list, dim: int = 0) -> Any:
-    tensors = _same_everything("stack", list(tensors))
+    from .reduce import normalize_dim
+
+    tensors = _same_everything("stack", tensors)
     reference = tensors[0].array.shape
     for t in tensors[1:]:
         if t.array.shape != reference:
             raise ValueError(
                 f"stack: expects each tensor to be equal size, got shapes {[tuple(x.array.shape) for x in tensors]}"
             )
-    axis = dim % (len(reference) + 1)
+    axis = normalize_dim("stack", dim, len(reference) + 1)  # the new dim may go anywhere, also last
     return Stack.apply(axis, *tensors)
 
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of `split_size` each (the last may be smaller), or of the listed sizes, as torch.split."""
-    from .reduce import normalize_dims
+    from .reduce import normalize_dim
 
-    (axis,) = normalize_dims("split", dim, x.array.ndim)
+    _at_least_1d("split", x)
+    axis = normalize_dim("split", dim, x.array.ndim)
     length = x.array.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
         sizes = [size] * (length // size) + ([length % size] if length % size else [])
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
+    elif isinstance(split_size_or_sections, (list, tuple)):
+        sizes = list(_int_sizes("split", split_size_or_sections))
         if sum(sizes) != length:
             raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)}, but dim {dim} has size {length}")
+    else:
+        raise TypeError(
+            f"split: split_size_or_sections must be an int or a list of ints, got "
+            f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}"
+        )
     if len(sizes) <= 1:
         return (x,)
     return Split.apply(x, sizes, axis)
@@ -297,11 +320,27 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """`chunks` pieces of ceil(size / chunks) each (fewer if they run out), as torch.chunk."""
-    from .reduce import normalize_dims
+    from .reduce import normalize_dim
 
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    (axis,) = normalize_dims("chunk", dim, x.array.ndim)
+    _at_least_1d("chunk", x)
+    axis = normalize_dim("chunk", dim, x.array.ndim)
     length = x.array.shape[axis]
     size = -(-length // chunks) if length else 1
     return split(x, max(size, 1), axis)
+
+
+def _at_least_1d(name: str, x: Any) -> None:
+    if x.array.ndim == 0:
+        raise ValueError(f"{name}: expects at least a 1-dimensional tensor, got a 0-d one; unsqueeze(0) it first")
+
+
+def _int_sizes(name: str, sizes: tuple) -> tuple[int, ...]:
+    """Sizes as ints; a float or a string is refused (int() would truncate 2.5 or fail with Python's message)."""
+    try:
+        return tuple(operator.index(s) for s in sizes)
+    except TypeError:
+        raise TypeError(f"{name}: sizes must be ints, got {tuple(sizes)!r}") from None

@@ -8,16 +8,20 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
-from .reduce import expand_reduced, normalize_dims
+from .reduce import check_keepdim, expand_reduced, normalize_dim, reduction_axes
 
 
 def _shifted_max(x: Any, axes: Any) -> Any:
     """max of x over axes (kept), with ±inf replaced by 0 so an all −inf row gives −inf, not nan."""
     xp = namespace_of(x)
-    if x.size == 0:  # nothing to shift (max has no identity): zeros of the reduced shape
-        return x.sum(axis=axes, keepdims=True)
+    if x.size == 0:  # no elements, no max (NumPy refuses); any shift works, and log Σ over none is −inf
+        return xp.zeros([1 if i in _as_tuple(axes) else n for i, n in enumerate(x.shape)], dtype=x.dtype)
     peak = x.max(axis=axes, keepdims=True)
     return xp.where(xp.isfinite(peak), peak, 0)
+
+
+def _as_tuple(axes: Any) -> tuple:
+    return axes if isinstance(axes, tuple) else (axes,)
 
 
 class LogSumExp(Op):
@@ -85,16 +89,18 @@ def _float(name: str, x: Any, dtype: Any) -> Any:
 
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     x = _float("logsumexp", x, None)
-    return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.array.ndim), keepdim)
+    axes = reduction_axes("logsumexp", dim, x.array.ndim)
+    check_keepdim("logsumexp", keepdim)
+    return LogSumExp.apply(x, axes, keepdim)
 
 
 def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("softmax", x, dtype)
-    (axis,) = normalize_dims("softmax", dim, x.array.ndim)
+    axis = normalize_dim("softmax", dim, x.array.ndim)
     return Softmax.apply(x, axis)
 
 
 def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("log_softmax", x, dtype)
-    (axis,) = normalize_dims("log_softmax", dim, x.array.ndim)
+    axis = normalize_dim("log_softmax", dim, x.array.ndim)
     return LogSoftmax.apply(x, axis)

@@ -243,10 +243,16 @@ def _clamp_inside(x: Any, low: Any, high: Any) -> Any:
 
 def float_input(name: str, x: Any) -> Any:
     """Float math on an integer or bool tensor computes in float32, as in PyTorch."""
+    tensor_input(name, x)
     kind = x.array.dtype.kind
     if kind == "f":
         return x
     return cast(x, np.dtype(np.float32))
+
+
+def tensor_input(name: str, x: Any) -> None:
+    if not is_tensor(x):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}; wrap the data with gg.tensor(...) first")
 
 
 def exp(x: Any) -> Any:
@@ -286,19 +292,25 @@ def sigmoid(x: Any) -> Any:
 
 
 def relu(x: Any) -> Any:
+    tensor_input("relu", x)
     if x.array.dtype.kind == "b":
         raise TypeError("relu: not defined for bool tensors; convert with .float() first")
     return Relu.apply(x)
 
 
 def abs(x: Any) -> Any:  # noqa: A001 - torch.abs
+    tensor_input("abs", x)
     return Abs.apply(x)
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - torch's argument names
     """Limit x to [min, max]; either bound may be None, a number, or a tensor."""
+    tensor_input("clamp", x)
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    for label, bound in (("min", min), ("max", max)):
+        if not (bound is None or is_tensor(bound) or isinstance(bound, (int, float, np.number))):
+            raise TypeError(f"clamp: {label} must be a number, a tensor or None, got {type(bound).__name__} {bound!r}")
     if x.array.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, np.dtype(np.float32))
     if is_tensor(min):
