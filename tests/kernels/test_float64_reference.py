@@ -425,7 +425,7 @@ def test_conv_to_images_and_channels_last():
 
 # ---- max pooling ---------------------------------------------------------------------------------------------
 def _max_pool64(x, stride, output):
-    """(max, first offset holding it) of each 2×2 window, NaN winning as NumPy's maximum (pooling.py's rule)."""
+    """(max, first offset holding it) of each 2×2 window; a NaN wins, the window's last NaN (PyTorch's rule)."""
     N, C = x.shape[:2]
     Ho, Wo = output
     best = np.empty((N, C, Ho, Wo))
@@ -436,9 +436,9 @@ def _max_pool64(x, stride, output):
             value, k = window[..., 0].astype(np.float64), np.zeros((N, C), np.int64)
             for candidate in range(1, 4):
                 v = window[..., candidate]
-                wins = (v > value) & ~np.isnan(value)
+                wins = ((v > value) & ~np.isnan(value)) | np.isnan(v)
                 k = np.where(wins, candidate, k)
-                value = np.where(wins | np.isnan(v), v, value)
+                value = np.where(wins, v, value)
             best[:, :, h, w], offset[:, :, h, w] = value, k
     return best, offset
 
