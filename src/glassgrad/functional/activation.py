@@ -21,11 +21,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..autograd.function import Function
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
 from ..ops import softmax as softmax_ops
+from ..ops import select as select_ops
 from ..ops import unary
 from ..tensor import Tensor
 from ._special import blockwise, normal_cdf, select
@@ -51,6 +53,11 @@ class LeakyRelu(Op):
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
         return select(positive, grad, grad * ctx.inputs[1]), None
+
+    @staticmethod
+    def reference(ctx, x, negative_slope):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return select_ops.where(x > 0, x, x * negative_slope)
 
 
 class Gelu(Op):
@@ -103,6 +110,33 @@ class Gelu(Op):
             return gelu_kernel.gelu_backward(x, saved, grad), None
         return blockwise(_gelu_slope, x, saved, grad), None
 
+    @staticmethod
+    def reference(ctx, x, approximate):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        if approximate == "tanh":
+            u = (x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI
+            return x * (u.tanh() + 1) * 0.5
+        return x * NormalCdf.apply(x)
+
+
+class NormalCdf(Function):
+    """Φ(x), the standard normal CDF, as a tensor-level Function.   dΦ/dx = φ(x) = e^(−x²/2)/√(2π)
+
+    The exact GELU's reference needs Φ as a differentiable function, and no primitive computes erf. Its
+    backward is written with tensor ops, so a graph of it is recorded under create_graph=True and φ, a plain
+    composition of exp, differentiates further.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor(normal_cdf(x.array))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (x * x * -0.5).exp() * _INV_SQRT_2PI
+
 
 def _gelu_slope(x: Any, cdf: Any, grad: Any) -> Any:
     """grad · (Φ(x) + x·φ(x)), the exact GELU's backward."""
@@ -140,6 +174,11 @@ class Silu(Op):
         slope *= grad
         return slope
 
+    @staticmethod
+    def reference(ctx, x):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return x * x.sigmoid()
+
 
 class Softplus(Op):
     """y = (1/β)·log(1 + e^(βx)), and y = x where βx > threshold.   dy/dx = σ(βx), and 1 where βx > threshold"""
@@ -169,6 +208,15 @@ class Softplus(Op):
         xp.reciprocal(sigma, out=sigma)  # σ(βx)
         return select(linear, grad, grad * sigma), None, None
 
+    @staticmethod
+    def reference(ctx, x, beta, threshold):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        z = x * beta
+        # exp sees βx clipped to the threshold, as in forward: an inf in the unused branch would turn its zero
+        # gradient into 0·inf = nan.
+        soft = z.clamp(max=threshold).exp().log1p() / beta
+        return select_ops.where(z > threshold, x, soft)
+
 
 class Elu(Op):
     """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)"""
@@ -188,6 +236,12 @@ class Elu(Op):
         positive, y = ctx.saved_tensors
         return select(positive, grad, grad * (y + ctx.inputs[1])), None
 
+    @staticmethod
+    def reference(ctx, x, alpha):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # min(x, 0) inside exp keeps the unused branch finite for large x (forward does the same).
+        return select_ops.where(x > 0, x, (x.clamp(max=0).exp() - 1) * alpha)
+
 
 class Hardtanh(Op):
     """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)"""
@@ -201,6 +255,12 @@ class Hardtanh(Op):
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
         return grad * inside, None, None
+
+    @staticmethod
+    def reference(ctx, x, low, high):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # The clipped values are constants: the gradient is 0 outside and at the bounds, as in backward.
+        return select_ops.where((x > low) & (x < high), x, x.detach().clamp(low, high))
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

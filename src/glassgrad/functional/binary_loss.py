@@ -24,6 +24,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..ops.arithmetic import promote_operands
+from ..ops.select import where
 from ..tensor import Tensor
 from . import _reduction
 
@@ -64,6 +65,16 @@ class BinaryCrossEntropy(Op):
         if ctx.needs_input_grad[1]:
             grad_target = (log_not_p - log_p) * scale
         return grad_p, grad_target, None, None
+
+    @staticmethod
+    def reference(ctx, p, target, weight, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        log_p = p.log().clamp(min=_LOG_FLOOR)
+        log_not_p = (-p).log1p().clamp(min=_LOG_FLOOR)
+        loss = (target - 1) * log_not_p - target * log_p
+        if weight is not None:
+            loss = loss * weight.type_as(p)
+        return _reduction.reduce_loss(loss, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Op):
@@ -115,6 +126,27 @@ class BinaryCrossEntropyWithLogits(Op):
         if ctx.needs_input_grad[3]:
             grad_pos_weight = target * softplus * scale
         return grad_x, grad_target, grad_weight, grad_pos_weight, None
+
+    @staticmethod
+    def reference(ctx, x, target, weight, pos_weight, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        softplus = _softplus_of_negative(x)
+        if pos_weight is None:
+            loss = (1 - target) * x + softplus
+        else:
+            loss = (1 - target) * x + ((pos_weight.type_as(x) - 1) * target + 1) * softplus  # L·softplus(−x)
+        if weight is not None:
+            loss = loss * weight.type_as(x)
+        return _reduction.reduce_loss(loss, reduction)
+
+
+def _softplus_of_negative(x: Tensor) -> Tensor:
+    """softplus(−x) = −log σ(x) from tensor ops, smooth everywhere (also at x = 0, unlike |x| and max(−x, 0)):
+    log(1 + e^(−x)) for x > 0 and log(1 + eˣ) − x otherwise, each on x clipped to its own side so that the
+    unused branch stays finite (an inf there would make its zero gradient 0·inf = nan)."""
+    positive = (-x.clamp(min=0)).exp().log1p()
+    negative = x.clamp(max=0).exp().log1p() - x
+    return where(x > 0, positive, negative)
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

@@ -23,12 +23,18 @@ class Dropout(Op):
         scaled_mask = move(keep.astype(x.dtype), device_of(x))
         scaled_mask *= 1.0 / (1.0 - p)  # a Python float keeps the mask in x's dtype
         ctx.save_for_backward(scaled_mask)
+        ctx.scaled_mask = scaled_mask  # the drawn mask, for `reference` (a second draw would differ)
         return x * scaled_mask
 
     @staticmethod
     def backward(ctx, grad):
         (scaled_mask,) = ctx.saved_tensors
         return grad * scaled_mask, None
+
+    @staticmethod
+    def reference(ctx, x, p):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return x * Tensor(ctx.scaled_mask)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
