@@ -183,7 +183,133 @@ def _loss_cases() -> list[Case]:
     ]
 
 
-CASES = _activation_cases() + _embedding_and_padding_cases() + _loss_cases()
+def _norm_cases() -> list[Case]:
+    x = _randn(4, 6, 5) * 2 + 1
+    running = (np.abs(_randn(6)) + 0.5, _randn(6))
+
+    def batch_norm(training: bool) -> Callable:
+        def run(t: gg.Tensor, w: gg.Tensor, b: gg.Tensor) -> gg.Tensor:
+            mean, var = gg.tensor(running[1]), gg.tensor(running[0])
+            return F.batch_norm(t, mean, var, w, b, training=training, momentum=0.3)
+        return run
+
+    return [
+        Case(layer_norm.LayerNorm, "affine", lambda t, w, b: F.layer_norm(t, (6, 5), w, b), x, _randn(6, 5),
+             _randn(6, 5)),
+        Case(layer_norm.LayerNorm, "plain", lambda t: F.layer_norm(t, 5), x),
+        Case(layer_norm.RMSNorm, "weight", lambda t, w: F.rms_norm(t, (5,), w, eps=1e-6), x, _randn(5)),
+        Case(layer_norm.RMSNorm, "plain", lambda t: F.rms_norm(t, (6, 5)), x),
+        Case(norm.BatchNorm, "training", batch_norm(True), x, _randn(6), _randn(6)),
+        Case(norm.BatchNorm, "eval", batch_norm(False), x, _randn(6), _randn(6)),
+        Case(norm.BatchNorm, "training_2d_no_affine", lambda t: F.batch_norm(t, None, None, training=True),
+             _randn(7, 3)),
+        Case(norm.GroupNorm, "affine", lambda t, w, b: F.group_norm(t, 3, w, b), x, _randn(6), _randn(6)),
+        Case(norm.GroupNorm, "plain", lambda t: F.group_norm(t, 2), _randn(2, 4, 3, 3)),
+    ]
+
+
+def _conv_and_pool_cases() -> list[Case]:
+    image = _randn(2, 4, 7, 6)
+    ties = np.round(_randn(2, 3, 6, 6))  # many equal maxima: the gradient goes to the first (row-major)
+    return [
+        Case(conv.Convolution, "padding_stride", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
+             image, _randn(5, 4, 3, 3), _randn(5)),
+        Case(conv.Convolution, "groups_dilation", lambda x, w: F.conv2d(x, w, dilation=2, groups=2,
+                                                                       padding=(2, 1)), image, _randn(6, 2, 2, 3)),
+        Case(conv.Convolution, "same", lambda x, w: F.conv2d(x, w, padding="same"), image, _randn(3, 4, 2, 2)),
+        Case(conv.Convolution, "conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2), _randn(2, 3, 9),
+             _randn(4, 3, 3), _randn(4)),
+        Case(pooling.MaxPool, "2x2", lambda x: F.max_pool2d(x, 2), image),
+        Case(pooling.MaxPool, "ties_padding_ceil",
+             lambda x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, return_indices=True), ties),
+        Case(pooling.MaxPool, "dilation_1d", lambda x: F.max_pool1d(x, 2, stride=1, dilation=2), _randn(2, 3, 8)),
+        Case(pooling.AvgPool, "padding", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), image),
+        Case(pooling.AvgPool, "exclude_pad_ceil",
+             lambda x: F.avg_pool2d(x, 2, padding=1, ceil_mode=True, count_include_pad=False), image),
+        Case(pooling.AvgPool, "divisor_1d", lambda x: F.avg_pool1d(x, 3, stride=2), _randn(2, 3, 9)),
+        Case(pooling.AvgPool, "divisor_override", lambda x: F.avg_pool2d(x, 2, divisor_override=3), image),
+        Case(pooling.AdaptiveAvgPool, "overlapping_bins", lambda x: F.adaptive_avg_pool2d(x, (3, 4)), image),
+    ]
+
+
+def _attention_cases() -> list[Case]:
+    q, k, v = _randn(2, 3, 5, 4), _randn(2, 3, 6, 4), _randn(2, 3, 6, 7)
+    attend = _R.random((5, 6)) > 0.4
+    attend[:, 0] = True
+    attend_dead = attend.copy()
+    attend_dead[2] = False  # a query that sees no key: zeros, as PyTorch
+    sdpa = F.scaled_dot_product_attention
+    return [
+        Case(attention.ScaledDotProductAttention, "plain", sdpa, q, k, v),
+        Case(attention.ScaledDotProductAttention, "causal_scale", lambda a, b, c: sdpa(a, b, c, is_causal=True,
+                                                                                       scale=0.3), q, k, v),
+        Case(attention.ScaledDotProductAttention, "bool_mask_dead_row",
+             lambda a, b, c, m: sdpa(a, b, c, attn_mask=m), q, k, v, attend_dead),
+        Case(attention.ScaledDotProductAttention, "float_mask_grad",
+             lambda a, b, c, m: sdpa(a, b, c, attn_mask=m), q, k, v, _randn(3, 5, 6)),
+        Case(attention.ScaledDotProductAttention, "dropout", lambda a, b, c: sdpa(a, b, c, dropout_p=0.3), q, k, v),
+        Case(attention.ScaledDotProductAttention, "weights_causal_mask",
+             lambda a, b, c, m: attention.attention_with_weights(a, b, c, attn_mask=m, is_causal=True,
+                                                                 dropout_p=0.2), q, k, v, attend),
+    ]
+
+
+def _recurrent_cases() -> list[Case]:
+    B, I, H = 3, 4, 5
+
+    def layer(mode: str, **options: Any) -> Callable:
+        def run(x: gg.Tensor, *params: gg.Tensor) -> Any:
+            states = {"lstm": 2, "gru": 1}.get(mode, 1)
+            initial = params[len(params) - states:] if options.get("initial") else ()
+            weights = params[: len(params) - len(initial)]
+            hx = None if not initial else (initial if mode == "lstm" else initial[0])
+            function = getattr(recurrent, mode)
+            return function(x, hx, weights, options.get("biases", True), 1, 0.0, True,
+                            options.get("bidirectional", False), options.get("batch_first", False))
+        return run
+
+    def weights(gates: int, biases: bool = True, directions: int = 1) -> list[np.ndarray]:
+        per = [_randn(gates * H, I) * 0.5, _randn(gates * H, H) * 0.5]
+        per += [_randn(gates * H) * 0.5, _randn(gates * H) * 0.5] if biases else []
+        return [w.copy() for _ in range(directions) for w in per]
+
+    x = _randn(6, B, I)
+    initial = (_randn(1, B, H), _randn(1, B, H))
+    return [
+        Case(recurrent.LSTMCellUpdate, "cell", lambda x, h, c, *w: F.lstm_cell(x, (h, c), *w),
+             _randn(B, I), _randn(B, H), _randn(B, H), _randn(4 * H, I), _randn(4 * H, H), _randn(4 * H),
+             _randn(4 * H)),
+        Case(recurrent.GRUCellUpdate, "cell", lambda x, h, *w: F.gru_cell(x, h, *w), _randn(B, I),
+             _randn(B, H), _randn(3 * H, I), _randn(3 * H, H), _randn(3 * H), _randn(3 * H)),
+        Case(recurrent_layers.LSTMLayer, "initial", layer("lstm", initial=True), x, *weights(4), *initial),
+        Case(recurrent_layers.LSTMLayer, "bidirectional_batch_first_no_bias",
+             layer("lstm", biases=False, bidirectional=True, batch_first=True), _randn(B, 6, I), *weights(4, False, 2)),
+        Case(recurrent_layers.GRULayer, "initial", layer("gru", initial=True), x, *weights(3), initial[0]),
+        Case(recurrent_layers.GRULayer, "bidirectional", layer("gru", bidirectional=True), x,
+             *weights(3, True, 2)),
+        Case(recurrent_layers.RNNLayer, "tanh_initial", layer("rnn_tanh", initial=True), x, *weights(1),
+             initial[0]),
+        Case(recurrent_layers.RNNLayer, "relu_batch_first_no_bias", layer("rnn_relu", biases=False, batch_first=True),
+             _randn(B, 6, I), *weights(1, False)),
+    ]
+
+
+def _hook_cases() -> list[Case]:
+    def hooked(x: gg.Tensor, weight: gg.Tensor) -> gg.Tensor:
+        module = nn.Linear(4, 3, bias=False).double()
+        module.weight = nn.Parameter(weight)
+        module.register_full_backward_hook(lambda m, grad_input, grad_output: None)
+        return module(x)
+
+    x, w = _randn(2, 4), _randn(3, 4)
+    return [
+        Case(_backward_hooks.HookOutputs, "linear", hooked, x, w),
+        Case(_backward_hooks.HookInputs, "linear", hooked, x, w),
+    ]
+
+
+CASES = (_activation_cases() + _embedding_and_padding_cases() + _loss_cases() + _norm_cases()
+         + _conv_and_pool_cases() + _attention_cases() + _recurrent_cases() + _hook_cases())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -200,3 +326,34 @@ def test_reference_matches_fused_op(case: Case, monkeypatch: pytest.MonkeyPatch)
             assert reference is None or not reference.any()
             continue
         np.testing.assert_allclose(reference, fused, rtol=1e-9, atol=1e-11)
+
+
+# ---- coverage ---------------------------------------------------------------------------------------------------
+
+
+def _fused_ops() -> list[type]:
+    """Every Op subclass defined in glassgrad.functional and glassgrad.nn.
+
+    A tensor-level `Function` (e.g. activation.NormalCdf) is left out: its backward is written with tensor
+    ops, which create_graph=True records directly, so it needs no reference.
+    """
+    found = []
+    for package in (F, nn):
+        names = [package.__name__] + [info.name for info in pkgutil.walk_packages(package.__path__,
+                                                                                   package.__name__ + ".")]
+        for name in names:
+            module = importlib.import_module(name)
+            for _, value in inspect.getmembers(module, inspect.isclass):
+                if issubclass(value, Op) and not issubclass(value, Function) and value.__module__ == name:
+                    found.append(value)
+    return found
+
+
+def test_every_fused_op_has_a_reference_and_a_case() -> None:
+    ops = _fused_ops()
+    assert len(ops) >= 35  # the walk finds the fused ops (36 when this test was written)
+    without_reference = [op.__name__ for op in ops if "reference" not in op.__dict__]
+    assert not without_reference, f"fused ops without a `reference` (create_graph=True needs one): {without_reference}"
+    tested = {case.op for case in CASES}
+    untested = [op.__name__ for op in ops if op not in tested]
+    assert not untested, f"fused ops without a case in tests/functional/test_reference.py: {untested}"

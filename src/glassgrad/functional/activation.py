@@ -26,8 +26,8 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
-from ..ops import softmax as softmax_ops
 from ..ops import select as select_ops
+from ..ops import softmax as softmax_ops
 from ..ops import unary
 from ..tensor import Tensor
 from ._special import blockwise, normal_cdf, select

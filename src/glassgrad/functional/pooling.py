@@ -26,6 +26,7 @@ from ..backend import Array, namespace_of
 from ..kernels import fits
 from ..kernels import pooling as pooling_kernel
 from ..tensor import Tensor
+from ._windows import windows
 
 
 class _Windows:
@@ -149,6 +150,19 @@ class MaxPool(Op):
 
         return geometry.scatter(share, grad.dtype, xp), None, None, None, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_offsets):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        g = ctx.geometry
+        window = windows(x, kernel, stride, padding, dilation, (g.Ho, g.Wo), -math.inf)  # (N, C, kh, kw, Ho, Wo)
+        window = window.reshape(g.N, g.C, g.kh * g.kw, g.Ho, g.Wo)
+        # A gather of each window's arg-max: argmax takes the first maximum, as forward's strict comparison.
+        offset = window.array.argmax(axis=2)[:, :, None]  # (N, C, 1, Ho, Wo)
+        best = window.gather(2, Tensor(offset)).squeeze(2)
+        if with_offsets:
+            return best, Tensor(offset[:, :, 0].astype(np.int8 if g.kh * g.kw <= 127 else np.int32))
+        return best
+
 
 class AvgPool(Op):
     """y = Σ window / divisor.   dL/dx = Σ over the windows holding x of g / divisor
@@ -182,6 +196,13 @@ class AvgPool(Op):
             return out
 
         return geometry.scatter(share, grad.dtype, xp), None, None, None, None, None, None
+
+    @staticmethod
+    def reference(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        g = ctx.geometry
+        window = windows(x, kernel, stride, padding, (1, 1), (g.Ho, g.Wo), 0.0)  # (N, C, kh, kw, Ho, Wo)
+        return window.sum((2, 3)) / Tensor(np.asarray(ctx.divisor))
 
 
 def _divisor(
@@ -225,6 +246,14 @@ class AdaptiveAvgPool(Op):
         H, W = rows.shape[1], cols.shape[1]
         grad_rows = rows.T @ grad.reshape(N * C, Ho, Wo)  # (N·C, H, Wo)
         return (grad_rows.reshape(N * C * H, Wo) @ cols).reshape(N, C, H, W), None
+
+    @staticmethod
+    def reference(ctx, x, output_size):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        H, W = x.shape[2], x.shape[3]
+        rows = Tensor(_bins(H, output_size[0], x.array.dtype, np))  # (Ho, H)
+        cols = Tensor(_bins(W, output_size[1], x.array.dtype, np).T)  # (W, Wo)
+        return rows @ x @ cols  # (Ho, H) @ (N, C, H, W) @ (W, Wo) -> (N, C, Ho, Wo)
 
 
 def _bins(size: int, out: int, dtype: Any, xp: Any) -> Array:

@@ -80,6 +80,11 @@ class HookOutputs(Op):
             state.call_hooks((None,) * state.n_args)
         return (None, *grads)
 
+    @staticmethod
+    def reference(ctx, state, *outputs):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return tuple(output * 1 for output in outputs)  # new tensors, each one node past its input
+
 
 class HookInputs(Op):
     """y = x (identity on the module's inputs).   dy/dx = 1; backward calls the hooks, which may replace dx"""
@@ -98,6 +103,11 @@ class HookInputs(Op):
         if replaced is not None:
             grads = tuple(_raw(replaced[position]) for position in state.input_positions)
         return (None, *grads)
+
+    @staticmethod
+    def reference(ctx, state, *inputs):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return tuple(value * 1 for value in inputs)
 
 
 def _raw(grad: Any) -> Any:
