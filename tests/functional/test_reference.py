@@ -351,9 +351,34 @@ def _fused_ops() -> list[type]:
 
 def test_every_fused_op_has_a_reference_and_a_case() -> None:
     ops = _fused_ops()
-    assert len(ops) >= 35  # the walk finds the fused ops (36 when this test was written)
+    assert len(ops) >= 35  # the walk finds the fused ops (35 when this test was written)
     without_reference = [op.__name__ for op in ops if "reference" not in op.__dict__]
     assert not without_reference, f"fused ops without a `reference` (create_graph=True needs one): {without_reference}"
     tested = {case.op for case in CASES}
     untested = [op.__name__ for op in ops if op not in tested]
     assert not untested, f"fused ops without a case in tests/functional/test_reference.py: {untested}"
+
+
+# ---- in-place activations ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["silu", "elu"])
+def test_reference_refuses_an_input_overwritten_in_place(name: str) -> None:
+    x = gg.tensor(_randn(3, 4), requires_grad=True) * 1  # a non-leaf: in-place writes are allowed
+    y = getattr(F, name)(x, inplace=True)
+    node = y.grad_fn
+    with pytest.raises(RuntimeError, match=rf"{name}\(inplace=True\): create_graph=True .* inplace=False"):
+        node.op.reference(node, *node.inputs)
+
+
+def test_leaky_relu_reference_keeps_its_gradient_after_an_in_place_write() -> None:
+    # With a positive slope y has x's sign, so the overwritten input still selects the right slope.
+    leaf = gg.tensor(_randn(3, 4), requires_grad=True)
+    y = F.leaky_relu(leaf * 1, 0.2, inplace=True)
+    node = y.grad_fn
+    upstream = gg.tensor(_randn(3, 4))
+    (fused,) = gg.autograd.grad(y, leaf, upstream, retain_graph=True)
+    (reference,) = gg.autograd.grad(node.op.reference(node, *node.inputs), leaf, upstream)
+    np.testing.assert_allclose(reference.numpy(), fused.numpy(), rtol=1e-12)
+    expected = np.where(leaf.detach().numpy() > 0, 1.0, 0.2) * upstream.numpy()
+    np.testing.assert_allclose(fused.numpy(), expected, rtol=1e-12)

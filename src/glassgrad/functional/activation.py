@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.node import Op
+from ..autograd.node import InPlaceWrite, Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
@@ -44,6 +44,7 @@ class LeakyRelu(Op):
     def forward(ctx, x, negative_slope):
         xp = namespace_of(x)
         ctx.save_for_backward(x > 0)
+        ctx.overwritten = InPlaceWrite.target is x  # inplace=True: y is written into x's memory
         # max(x, 0) + a·min(x, 0): one of the two terms is exactly 0, so each branch is exact.
         y = xp.maximum(x, 0)
         y += negative_slope * xp.minimum(x, 0)
@@ -57,6 +58,8 @@ class LeakyRelu(Op):
     @staticmethod
     def reference(ctx, x, negative_slope):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        if negative_slope < 0:  # y's sign is not x's: the select below needs the overwritten x
+            _check_not_overwritten(ctx, "leaky_relu")
         return select_ops.where(x > 0, x, x * negative_slope)
 
 
@@ -129,12 +132,13 @@ class NormalCdf(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
         return Tensor(normal_cdf(x.array))
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        # The input itself, not a detached twin saved in forward: under create_graph=True its graph carries
+        # the second derivative φ'(x) = −x·φ(x).
+        x = ctx.inputs[0]
         return grad * (x * x * -0.5).exp() * _INV_SQRT_2PI
 
 
@@ -163,6 +167,7 @@ class Silu(Op):
         xp.reciprocal(sigma, out=sigma)
         y = x * sigma
         ctx.save_for_backward(sigma, y)  # not x: silu(x, inplace=True) overwrites it
+        ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
@@ -177,6 +182,7 @@ class Silu(Op):
     @staticmethod
     def reference(ctx, x):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        _check_not_overwritten(ctx, "silu")
         return x * x.sigmoid()
 
 
@@ -229,6 +235,7 @@ class Elu(Op):
         y *= alpha
         y += xp.maximum(x, 0)
         ctx.save_for_backward(x > 0, y)
+        ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
@@ -239,6 +246,7 @@ class Elu(Op):
     @staticmethod
     def reference(ctx, x, alpha):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        _check_not_overwritten(ctx, "elu")
         # min(x, 0) inside exp keeps the unused branch finite for large x (forward does the same).
         return select_ops.where(x > 0, x, (x.clamp(max=0).exp() - 1) * alpha)
 
@@ -261,6 +269,15 @@ class Hardtanh(Op):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
         # The clipped values are constants: the gradient is 0 outside and at the bounds, as in backward.
         return select_ops.where((x > low) & (x < high), x, x.detach().clamp(low, high))
+
+
+def _check_not_overwritten(ctx: Any, name: str) -> None:
+    """A reference differentiates the op at its input; after inplace=True that memory holds the output."""
+    if ctx.overwritten:
+        raise RuntimeError(
+            f"{name}(inplace=True): create_graph=True differentiates {name} again at its input, which the "
+            f"in-place write replaced by the output; use {name}(..., inplace=False) (nn layers: inplace=False)"
+        )
 
 
 # ---- functions -----------------------------------------------------------------------------------------------
