@@ -16,7 +16,6 @@ import pytest
 
 import glassgrad as gg
 import glassgrad.nn as nn
-import glassgrad.nn.functional as F
 
 torch = pytest.importorskip("torch")
 
