@@ -22,22 +22,11 @@ import pytest
 
 import glassgrad as gg
 
+from ._create_graph import needs_create_graph
+
 torch = pytest.importorskip("torch")
 torch_attention = pytest.importorskip("torch.nn.attention")
 
-
-def _create_graph_error() -> str | None:
-    """Why create_graph=True cannot run here, or None when it can (a wrong answer fails the tests below)."""
-    x = gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
-    try:
-        (grad,) = gg.autograd.grad((x * x * x).sum(), x, create_graph=True)
-        gg.autograd.grad(grad.sum(), x)
-    except (ValueError, RuntimeError, TypeError, NotImplementedError, AttributeError) as error:
-        return f"create_graph=True is not supported by this engine yet ({type(error).__name__}: {error})"
-    return None
-
-
-needs_create_graph = pytest.mark.skipif(_create_graph_error() is not None, reason=str(_create_graph_error()))
 
 TOLERANCE = {"rtol": 1e-9, "atol": 1e-11}
 

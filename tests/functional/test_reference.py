@@ -27,6 +27,8 @@ import glassgrad.nn as nn
 from glassgrad.autograd.function import Function
 from glassgrad.autograd.node import Op
 
+from ..autograd._create_graph import needs_create_graph
+
 # glassgrad.functional re-exports functions named like some of its modules (linear, dropout, pad, ...).
 activation, attention, binary_loss, conv, dropout, embedding, layer_norm, linear, loss, norm, padding = (
     importlib.import_module(f"glassgrad.functional.{name}")
@@ -295,11 +297,14 @@ def _recurrent_cases() -> list[Case]:
 
 
 def _hook_cases() -> list[Case]:
+    class Product(nn.Module):  # both factors are the module's inputs: both pass through the hook ops
+        def forward(self, x: gg.Tensor, weight: gg.Tensor) -> gg.Tensor:
+            return F.linear(x, weight)
+
     def hooked(x: gg.Tensor, weight: gg.Tensor) -> gg.Tensor:
-        module = nn.Linear(4, 3, bias=False).double()
-        module.weight = nn.Parameter(weight)
+        module = Product()
         module.register_full_backward_hook(lambda m, grad_input, grad_output: None)
-        return module(x)
+        return module(x, weight)
 
     x, w = _randn(2, 4), _randn(3, 4)
     return [
@@ -326,6 +331,53 @@ def test_reference_matches_fused_op(case: Case, monkeypatch: pytest.MonkeyPatch)
             assert reference is None or not reference.any()
             continue
         np.testing.assert_allclose(reference, fused, rtol=1e-9, atol=1e-11)
+
+
+# ---- second derivatives -----------------------------------------------------------------------------------------
+
+# Cases whose first derivative jumps under any perturbation (ties in a max): no finite difference of it exists.
+_NOT_TWICE_DIFFERENTIABLE = {"MaxPool-ties_padding_ceil"}
+
+
+def _projected_gradient(case: Case, arrays: list, create_graph: bool) -> tuple[list, Any]:
+    """(the float input tensors, Σ_k ⟨dL/dx_k, v_k⟩) for L = Σ ⟨upstream, outputs⟩ of case.fn at `arrays`."""
+    tensors = [gg.tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
+    gg.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = case.fn(*tensors)
+    outputs = [o for o in (result if isinstance(result, (tuple, list)) else (result,))
+               if isinstance(o, gg.Tensor) and o.requires_grad]
+    upstream = [gg.tensor(_RNG(len(o.shape)).standard_normal(o.shape)) for o in outputs]
+    leaves = [t for t in tensors if t.requires_grad]
+    grads = gg.autograd.grad(outputs, leaves, upstream, create_graph=create_graph, allow_unused=True)
+    projections = [_RNG(100 + k).standard_normal(t.shape) for k, t in enumerate(leaves)]
+    total = sum((g * gg.tensor(v)).sum() for g, v in zip(grads, projections) if g is not None)
+    return leaves, total
+
+
+@needs_create_graph
+@pytest.mark.parametrize("case", [c for c in CASES if c.id not in _NOT_TWICE_DIFFERENTIABLE],
+                         ids=[c.id for c in CASES if c.id not in _NOT_TWICE_DIFFERENTIABLE])
+def test_second_derivative_through_the_reference_matches_finite_differences(case: Case) -> None:
+    """d/dε of ⟨∇L, v⟩ along a direction u: the double backward (through the reference) against central
+    differences of the fused first-order gradient."""
+    directions = [_RNG(200 + k).standard_normal(a.shape) if a.dtype.kind == "f" else None
+                  for k, a in enumerate(case.arrays)]
+    leaves, total = _projected_gradient(case, list(case.arrays), create_graph=True)
+    analytic = 0.0  # an op linear in its inputs: its gradient has no graph, its second derivative is 0
+    if total.requires_grad:
+        second = gg.autograd.grad(total, leaves, allow_unused=True)
+        float_directions = [u for u in directions if u is not None]
+        analytic = sum(float((g.numpy() * u).sum()) for g, u in zip(second, float_directions) if g is not None)
+
+    def shifted(step: float) -> float:
+        arrays = [a if u is None else a + step * u for a, u in zip(case.arrays, directions)]
+        return _projected_gradient(case, arrays, create_graph=False)[1].item()
+
+    step = 1e-6
+    measured = (shifted(step) - shifted(-step)) / (2 * step)
+    np.testing.assert_allclose(analytic, measured, rtol=1e-5, atol=1e-6)
 
 
 # ---- coverage ---------------------------------------------------------------------------------------------------
