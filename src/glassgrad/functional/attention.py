@@ -176,7 +176,6 @@ class ScaledDotProductAttention(Op):
         else:
             dropped = weights
         ctx.save_for_backward(q, k, v, weights, keep)
-        ctx.keep = keep  # the drawn dropout mask D / (1 − p) (or None), for `reference`
         output = _product(dropped, v, heads_side_by_side=True)  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
         # MultiheadAttention(need_weights=True) also returns P' (after dropout, as PyTorch), a second output.
         return (output, dropped) if return_weights else output
@@ -236,7 +235,10 @@ class ScaledDotProductAttention(Op):
         if attend is not None:
             scores = where(Tensor(attend), scores, -math.inf)
         weights = _softmax_or_zeros(scores)  # P
-        dropped = weights if ctx.keep is None else weights * Tensor(ctx.keep)  # P'
+        # The dropout mask D / (1 − p) forward drew, read where backward reads it (not a ctx attribute, which
+        # would outlive release() and hold the (..., L, S) masks of a whole step until the graph is dropped).
+        *_, keep = ctx.saved_tensors  # forward saved (q, k, v, P, keep)
+        dropped = weights if keep is None else weights * Tensor(keep)  # P'
         output = dropped @ v  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
         return (output, dropped) if return_weights else output
 

@@ -23,7 +23,6 @@ class Dropout(Op):
         scaled_mask = move(keep.astype(x.dtype), device_of(x))
         scaled_mask *= 1.0 / (1.0 - p)  # a Python float keeps the mask in x's dtype
         ctx.save_for_backward(scaled_mask)
-        ctx.scaled_mask = scaled_mask  # the drawn mask, for `reference` (a second draw would differ)
         return x * scaled_mask
 
     @staticmethod
@@ -34,7 +33,10 @@ class Dropout(Op):
     @staticmethod
     def reference(ctx, x, p):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
-        return x * Tensor(ctx.scaled_mask)
+        # The mask forward drew (a second draw would differ), read where backward reads it: kept as a ctx
+        # attribute it would outlive release() and hold every mask of a step until its graph is dropped.
+        (scaled_mask,) = ctx.saved_tensors
+        return x * Tensor(scaled_mask)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
