@@ -205,6 +205,34 @@ def test_directional_derivative_of_the_first_order_loss_matches_torch(name: str)
     np.testing.assert_allclose(measured, expected, rtol=1e-6, atol=1e-8)
 
 
+# ---- module backward hooks -----------------------------------------------------------------------------------
+
+
+@needs_create_graph
+def test_full_backward_hooks_fire_in_a_double_backward_and_their_replacement_counts() -> None:
+    case = MODELS["gradient_penalty_mlp_critic"]
+    ours, theirs = _twins(case)
+    calls = {"ours": 0, "theirs": 0}
+
+    def doubling(who: str) -> Callable:
+        def hook(module: Any, grad_input: tuple, grad_output: tuple) -> tuple:
+            calls[who] += 1
+            return tuple(None if g is None else g * 2 for g in grad_input)  # replaces dL/dx of the layer
+        return hook
+
+    ours[2].register_full_backward_hook(doubling("ours"))  # the LeakyReLU after the LayerNorm
+    theirs[2].register_full_backward_hook(doubling("theirs"))
+    loss_ours = _loss(gg, case, ours, create_graph=True)
+    loss_theirs = _loss(torch, case, theirs, create_graph=True)
+    np.testing.assert_allclose(loss_ours.item(), loss_theirs.item(), **TOLERANCE)
+    loss_ours.backward()
+    loss_theirs.backward()
+    assert calls["ours"] == calls["theirs"] > 1
+    their_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), their_params[name].grad.numpy(), err_msg=name, **TOLERANCE)
+
+
 # ---- Hessian-vector product ------------------------------------------------------------------------------------
 
 
