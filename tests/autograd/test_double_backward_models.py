@@ -11,10 +11,14 @@ Two checks per case:
 - without it (runs today): the directional derivative of glassgrad's loss, by central finite differences of
   the loss built from glassgrad's *first-order* gradients, equals torch's weight gradient along the same
   direction. This pins the math each second-order test relies on, independently of the engine.
+Then, per fused op (one configuration each, through the public functional API, which mirrors torch's), the
+double backward d/dx⟨∇ₓ⟨u, f(x)⟩, v⟩ against torch's; and module full backward hooks, which fire in a double
+backward as in PyTorch.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable
 
 import numpy as np
@@ -155,14 +159,18 @@ def _twins(case: _ModelCase) -> tuple[Any, Any]:
     return ours, theirs
 
 
-def _loss(library: Any, case: _ModelCase, module: Any, create_graph: bool) -> Any:
+def _differentiable_attention(library: Any) -> Any:
+    """torch's CPU flash-attention kernel has no double backward ("derivative for
+    aten::_scaled_dot_product_flash_attention_for_cpu_backward is not implemented"); its math backend computes
+    the same attention from differentiable ops. (glassgrad differentiates its fused attention twice.)"""
     if library is torch:
-        # torch's CPU flash-attention kernel has no double backward ("derivative for
-        # aten::_scaled_dot_product_flash_attention_for_cpu_backward is not implemented"): its math backend
-        # computes the same attention from differentiable ops.
-        with torch_attention.sdpa_kernel(torch_attention.SDPBackend.MATH):
-            return case.objective(library, case.call(module), case.data, create_graph)
-    return case.objective(library, case.call(module), case.data, create_graph)
+        return torch_attention.sdpa_kernel(torch_attention.SDPBackend.MATH)
+    return contextlib.nullcontext()
+
+
+def _loss(library: Any, case: _ModelCase, module: Any, create_graph: bool) -> Any:
+    with _differentiable_attention(library):
+        return case.objective(library, case.call(module), case.data, create_graph)
 
 
 @needs_create_graph
@@ -297,3 +305,88 @@ def test_mlp_hessian_vector_product_by_finite_differences_of_the_gradient() -> N
     for plus, minus, theirs in zip(gradient(1.0), gradient(-1.0), _torch_hvp()[1]):
         np.testing.assert_allclose((plus.numpy() - minus.numpy()) / (2 * step), theirs.numpy(), rtol=1e-6,
                                    atol=1e-8)
+
+
+# ---- per fused op: double backward against torch's --------------------------------------------------------------
+
+_OP_RNG = np.random.default_rng(14)
+
+
+def _arrays(*shapes: tuple) -> list[np.ndarray]:
+    return [_OP_RNG.standard_normal(shape) for shape in shapes]
+
+
+_POS_WEIGHT = np.array([0.5, 1.0, 2.0, 3.0])
+
+
+# name -> (fn(functional, library, *tensors), arrays); float arrays require grad, integer arrays are data.
+# glassgrad.nn.functional has torch.nn.functional's signatures, so one lambda serves both libraries.
+OPS = {
+    "gelu": (lambda f, lib, x: f.gelu(x), _arrays((3, 5))),
+    "gelu_tanh": (lambda f, lib, x: f.gelu(x, approximate="tanh"), _arrays((3, 5))),
+    "silu": (lambda f, lib, x: f.silu(x), _arrays((3, 5))),
+    "softplus": (lambda f, lib, x: f.softplus(x * 3, beta=2.0, threshold=4.0), _arrays((3, 5))),
+    "elu": (lambda f, lib, x: f.elu(x, alpha=0.7), _arrays((3, 5))),
+    "leaky_relu": (lambda f, lib, x: f.leaky_relu(x, 0.1) ** 2, _arrays((3, 5))),
+    "hardtanh": (lambda f, lib, x: f.hardtanh(x * 2, -1.0, 1.5) ** 2, _arrays((3, 5))),
+    "linear": (lambda f, lib, x, w, b: f.linear(x, w, b) ** 2, _arrays((2, 3, 4), (5, 4), (5,))),
+    "layer_norm": (lambda f, lib, x, w, b: f.layer_norm(x, (4,), w, b), _arrays((3, 4), (4,), (4,))),
+    "rms_norm": (lambda f, lib, x, w: f.rms_norm(x, (2, 4), w, eps=1e-5), _arrays((3, 2, 4), (2, 4))),
+    "group_norm": (lambda f, lib, x, w, b: f.group_norm(x, 2, w, b), _arrays((2, 4, 3), (4,), (4,))),
+    "batch_norm": (lambda f, lib, x, w, b: f.batch_norm(x, None, None, w, b, training=True),
+                   _arrays((4, 3, 2), (3,), (3,))),
+    "conv2d": (lambda f, lib, x, w, b: f.conv2d(x, w, b, stride=2, padding=1) ** 2,
+               _arrays((2, 3, 5, 6), (4, 3, 3, 3), (4,))),
+    "conv1d_groups": (lambda f, lib, x, w: f.conv1d(x, w, padding=1, dilation=2, groups=2) ** 2,
+                      _arrays((2, 4, 7), (6, 2, 2))),
+    "max_pool2d": (lambda f, lib, x: f.max_pool2d(x, 2, padding=1) ** 2, _arrays((2, 3, 5, 5))),
+    "avg_pool2d": (lambda f, lib, x: f.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False) ** 2,
+                   _arrays((2, 3, 6, 5))),
+    "adaptive_avg_pool2d": (lambda f, lib, x: f.adaptive_avg_pool2d(x, (2, 3)) ** 2, _arrays((2, 3, 5, 7))),
+    "scaled_dot_product_attention": (
+        lambda f, lib, q, k, v, m: f.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        _arrays((2, 4, 3), (2, 5, 3), (2, 5, 2), (4, 5))),
+    "embedding": (lambda f, lib, w: f.embedding(lib.tensor(np.array([[0, 2, 2], [3, 1, 2]])), w, padding_idx=1) ** 2,
+                  _arrays((4, 3))),
+    "pad_reflect": (lambda f, lib, x: f.pad(x, (2, 1, 1, 0), mode="reflect") ** 2, _arrays((2, 3, 4))),
+    "mse_loss": (lambda f, lib, x, t: f.mse_loss(x, t), _arrays((3, 4), (3, 4))),
+    "l1_loss": (lambda f, lib, x, t: f.l1_loss(x * x, t), _arrays((3, 4), (3, 4))),
+    "huber_loss": (lambda f, lib, x, t: f.huber_loss(x, t, delta=0.7), _arrays((3, 4), (3, 4))),
+    "smooth_l1_loss": (lambda f, lib, x, t: f.smooth_l1_loss(x, t, beta=0.6, reduction="sum"),
+                       _arrays((3, 4), (3, 4))),
+    "kl_div": (lambda f, lib, x, t: f.kl_div(f.log_softmax(x, 1), t.softmax(1), reduction="batchmean"),
+               _arrays((3, 4), (3, 4))),
+    "binary_cross_entropy": (lambda f, lib, x, t: f.binary_cross_entropy(x.sigmoid(), t.sigmoid()),
+                             _arrays((3, 4), (3, 4))),
+    "binary_cross_entropy_with_logits": (  # torch takes no gradient for pos_weight: a constant here
+        lambda f, lib, x, t: f.binary_cross_entropy_with_logits(x, t.sigmoid(), pos_weight=lib.tensor(_POS_WEIGHT)),
+        _arrays((3, 4), (3, 4))),
+    "cross_entropy": (lambda f, lib, x: f.cross_entropy(x, lib.tensor(np.array([0, 2, 1, 2])),
+                                                        weight=lib.tensor(np.array([0.5, 1.0, 2.0])),
+                                                        label_smoothing=0.2), _arrays((4, 3))),
+    "cross_entropy_probabilities": (lambda f, lib, x, t: f.cross_entropy(x, t.softmax(1), label_smoothing=0.1),
+                                    _arrays((4, 3), (4, 3))),
+    "nll_loss": (lambda f, lib, x: f.nll_loss(f.log_softmax(x, 1), lib.tensor(np.array([0, 2, 1, 2]))),
+                 _arrays((4, 3))),
+}
+
+
+def _second_order(library: Any, name: str) -> list:
+    """d/dx of ⟨∇ₓ⟨u, f(x)⟩, v⟩ for each float input x: a double backward with fixed u and v."""
+    fn, arrays = OPS[name]
+    tensors = [library.tensor(a, requires_grad=True) for a in arrays]
+    with _differentiable_attention(library):
+        out = fn(library.nn.functional, library, *tensors)
+        upstream = library.tensor(np.random.default_rng(15).standard_normal(tuple(out.shape)))
+        grads = library.autograd.grad(out, tensors, upstream, create_graph=True, allow_unused=True)
+        projected = sum((g * library.tensor(np.random.default_rng(16 + k).standard_normal(g.shape))).sum()
+                        for k, g in enumerate(grads) if g is not None)
+        second = library.autograd.grad(projected, tensors, allow_unused=True)
+    return [np.zeros(a.shape) if g is None else g.detach().numpy() for g, a in zip(second, arrays)]
+
+
+@needs_create_graph
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_fused_op_double_backward_matches_torch(name: str) -> None:
+    for ours, theirs in zip(_second_order(gg, name), _second_order(torch, name)):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE)
