@@ -157,9 +157,13 @@ def _loss_cases() -> list[Case]:
         Case(pointwise_loss.HuberLoss, "smooth_l1", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), x, t),
         Case(pointwise_loss.KlDiv, "batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"),
              log_probs, probs),
+        Case(pointwise_loss.KlDiv, "zero_target", lambda a, b: F.kl_div(a, b, reduction="sum"), log_probs,
+             np.where(probs > 0.3, 0.0, probs)),
         Case(pointwise_loss.KlDiv, "log_target",
              lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True), log_probs, np.log(probs + 0.1)),
         Case(binary_loss.BinaryCrossEntropy, "mean", F.binary_cross_entropy, p, bits),
+        Case(binary_loss.BinaryCrossEntropy, "saturated", F.binary_cross_entropy,
+             np.array([0.0, 1e-13, 0.3, 1 - 1e-13, 1.0, 1.0]), np.array([0.0, 1.0, 0.4, 0.0, 1.0, 0.3])),
         Case(binary_loss.BinaryCrossEntropy, "weight",
              lambda a, b: F.binary_cross_entropy(a, b, weight=bce_weight, reduction="sum"),
              p, _uniform(0, 1, 4, 5)),
@@ -317,8 +321,12 @@ def test_reference_matches_fused_op(case: Case, monkeypatch: pytest.MonkeyPatch)
 
 # ---- second derivatives -----------------------------------------------------------------------------------------
 
-# Cases whose first derivative jumps under any perturbation (ties in a max): no finite difference of it exists.
-_NOT_TWICE_DIFFERENTIABLE = {"MaxPool-ties_padding_ceil"}
+# Cases where central differences of the first derivative do not exist.
+_NO_FINITE_DIFFERENCES = {
+    "MaxPool-ties_padding_ceil": "ties in a max: the first derivative jumps under any perturbation",
+    "BinaryCrossEntropy-saturated": "probabilities 0 and 1: a step would leave [0, 1]",
+    "KlDiv-zero_target": "t·log t at t = 0: its derivative log t + 1 has no finite difference",
+}
 
 
 def _projected_gradient(case: Case, arrays: list, create_graph: bool) -> tuple[list, Any]:
@@ -339,8 +347,8 @@ def _projected_gradient(case: Case, arrays: list, create_graph: bool) -> tuple[l
 
 
 @needs_create_graph
-@pytest.mark.parametrize("case", [c for c in CASES if c.id not in _NOT_TWICE_DIFFERENTIABLE],
-                         ids=[c.id for c in CASES if c.id not in _NOT_TWICE_DIFFERENTIABLE])
+@pytest.mark.parametrize("case", [c for c in CASES if c.id not in _NO_FINITE_DIFFERENCES],
+                         ids=[c.id for c in CASES if c.id not in _NO_FINITE_DIFFERENCES])
 def test_second_derivative_through_the_reference_matches_finite_differences(case: Case) -> None:
     """d/dε of ⟨∇L, v⟩ along a direction u: the double backward (through the reference) against central
     differences of the fused first-order gradient."""

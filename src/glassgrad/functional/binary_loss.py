@@ -69,12 +69,28 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def reference(ctx, p, target, weight, reduction):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
-        log_p = p.log().clamp(min=_LOG_FLOOR)
-        log_not_p = (-p).log1p().clamp(min=_LOG_FLOOR)
-        loss = (target - 1) * log_not_p - target * log_p
+        # Where p(1 − p) < 1e-12 (p at or next to 0 or 1, e.g. a saturated float32 sigmoid) backward floors the
+        # denominator at 1e-12, as PyTorch; there the composition is a quadratic with backward's derivatives
+        # (instead of a nan from log 0), elsewhere p is replaced by ½ so that branch stays finite.
+        inside = Tensor(p.array * (1 - p.array) >= _EPSILON)
+        p_inside = where(inside, p, 0.5)
+        log_p = p_inside.log().clamp(min=_LOG_FLOOR)
+        log_not_p = (-p_inside).log1p().clamp(min=_LOG_FLOOR)
+        loss = where(inside, (target - 1) * log_not_p - target * log_p, _bce_near_the_edges(p, target))
         if weight is not None:
             loss = loss * weight.type_as(p)
         return _reduction.reduce_loss(loss, reduction)
+
+
+def _bce_near_the_edges(p: Tensor, target: Tensor) -> Tensor:
+    """The loss at (p₀, t₀) as forward computes it, with backward's derivatives there: dloss/dt =
+    log(1 − p₀) − log p₀ (clamped logs) and dloss/dp = (p − t₀)/1e-12 (the floored denominator)."""
+    p0, t0 = p.detach(), target.detach()
+    with np.errstate(divide="ignore"):  # log 0 = −inf, then clamped
+        log_p0 = Tensor(np.clip(np.log(p0.array), _LOG_FLOOR, None))
+        log_not_p0 = Tensor(np.clip(np.log1p(-p0.array), _LOG_FLOOR, None))
+    value = (t0 - 1) * log_not_p0 - t0 * log_p0
+    return value + (target - t0) * (log_not_p0 - log_p0) + ((p - t0) ** 2 - (p0 - t0) ** 2) / (2 * _EPSILON)
 
 
 class BinaryCrossEntropyWithLogits(Op):

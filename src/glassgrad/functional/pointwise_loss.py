@@ -155,8 +155,10 @@ class KlDiv(Op):
         if log_target:
             loss = target.exp() * (target - x)
         else:
-            # log of 1 where t = 0, as forward: 0·log 1 = 0, and no nan in the gradient.
-            loss = target * (where(target > 0, target, 1.0).log() - x)
+            # log of 1 where t = 0, as forward: 0·log 1 = 0, and no nan in the gradient. The last term is 0 in
+            # value and gives dloss/dt there backward's log 1 + 1 − x (PyTorch: nan).
+            positive = target > 0
+            loss = target * (where(positive, target, 1.0).log() - x) + where(positive, 0.0, target)
         if reduction in ("mean", "batchmean"):
             return loss.sum() / ctx.count
         return _reduction.reduce_loss(loss, reduction)
