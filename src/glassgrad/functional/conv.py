@@ -203,8 +203,9 @@ class Convolution(Op):
         N, O, G = plan.N, plan.O, groups
         # im2col by indexing: (N, C, kh, kw, Ho, Wo) -> (N, G, K, L), K = C/G·kh·kw (c, i, j as W's rows)
         cols = windows(x, (plan.kh, plan.kw), stride, (plan.top, plan.left), dilation, (plan.Ho, plan.Wo), 0.0)
-        cols = cols.reshape(N, G, -1, plan.Ho * plan.Wo)
-        y = weight.reshape(G, O // G, -1) @ cols  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
+        K = plan.C // G * plan.kh * plan.kw  # spelled out: with N = 0 a −1 in reshape is ambiguous
+        cols = cols.reshape(N, G, K, plan.Ho * plan.Wo)
+        y = weight.reshape(G, O // G, K) @ cols  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
         y = y.reshape(N, O, plan.Ho, plan.Wo)
         if bias is not None:
             y = y + bias.reshape(O, 1, 1)

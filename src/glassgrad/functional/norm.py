@@ -13,6 +13,8 @@ as in Ioffe & Szegedy 2015, section 3, with the sums collected):
 
 from __future__ import annotations
 
+import math
+
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..tensor import Tensor
@@ -92,8 +94,8 @@ class BatchNorm(Op):
     def reference(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
         # The running statistics are not updated again: forward already did.
-        N, C = x.shape[0], x.shape[1]
-        x3 = x.reshape(N, C, -1)  # (N, C, L)
+        N, C, L = x.shape[0], x.shape[1], math.prod(x.shape[2:])  # spelled out: −1 is ambiguous for N = 0
+        x3 = x.reshape(N, C, L)  # (N, C, L)
         if training:
             centred = x3 - x3.mean((0, 2), keepdim=True)
             variance = (centred * centred).mean((0, 2), keepdim=True)  # biased, as forward
@@ -156,11 +158,11 @@ class GroupNorm(Op):
     @staticmethod
     def reference(ctx, x, num_groups, weight, bias, eps):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
-        N, C = x.shape[0], x.shape[1]
-        xg = x.reshape(N, num_groups, -1)  # (N, G, C/G·L)
+        N, C, L = x.shape[0], x.shape[1], math.prod(x.shape[2:])  # spelled out: −1 is ambiguous for N = 0
+        xg = x.reshape(N, num_groups, C // num_groups * L)  # (N, G, C/G·L)
         centred = xg - xg.mean(2, keepdim=True)
         x_hat = centred / ((centred * centred).mean(2, keepdim=True) + eps).sqrt()
-        return _per_channel_affine(x_hat.reshape(N, C, -1), weight, bias).reshape(x.shape)  # (N, C, L)
+        return _per_channel_affine(x_hat.reshape(N, C, L), weight, bias).reshape(x.shape)  # (N, C, L)
 
 
 def _per_channel_affine(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:

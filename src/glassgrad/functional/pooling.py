@@ -156,12 +156,22 @@ class MaxPool(Op):
         g = ctx.geometry
         window = windows(x, kernel, stride, padding, dilation, (g.Ho, g.Wo), -math.inf)  # (N, C, kh, kw, Ho, Wo)
         window = window.reshape(g.N, g.C, g.kh * g.kw, g.Ho, g.Wo)
-        # A gather of each window's arg-max: argmax takes the first maximum, as forward's strict comparison.
-        offset = window.array.argmax(axis=2)[:, :, None]  # (N, C, 1, Ho, Wo)
-        best = window.gather(2, Tensor(offset)).squeeze(2)
+        offset = _argmax_offsets(window.array)[:, :, None]  # (N, C, 1, Ho, Wo)
+        best = window.gather(2, Tensor(offset)).squeeze(2)  # a gather of each window's arg-max
         if with_offsets:
             return best, Tensor(offset[:, :, 0].astype(np.int8 if g.kh * g.kw <= 127 else np.int32))
         return best
+
+
+def _argmax_offsets(window: Array) -> Array:
+    """The offset in each window (N, C, kh·kw, Ho, Wo) that max pooling picks: the first maximum, and for a
+    window holding a NaN its last NaN (PyTorch's `val > max || isnan(val)`)."""
+    offset = window.argmax(axis=2)
+    nan = window != window
+    if nan.any():
+        last_nan = window.shape[2] - 1 - nan[:, :, ::-1].argmax(axis=2)
+        offset = np.where(nan.any(axis=2), last_nan, offset)
+    return offset
 
 
 class AvgPool(Op):
