@@ -25,11 +25,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..autograd.node import Op
+from ..autograd.function import Function
+from ..autograd.node import InPlaceWrite, Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
 from ..kernels.select import where
+from ..ops import select as select_ops
 from ..ops import softmax as softmax_ops
 from ..ops import unary
 from ..tensor import Tensor
@@ -47,6 +49,7 @@ class LeakyRelu(Op):
     def forward(ctx, x, negative_slope):
         xp = namespace_of(x)
         ctx.save_for_backward(x > 0)
+        ctx.overwritten = InPlaceWrite.target is x  # inplace=True: y is written into x's memory
         # max(x, 0) + a·min(x, 0): one of the two terms is exactly 0, so each branch is exact.
         y = xp.maximum(x, 0)
         y += negative_slope * xp.minimum(x, 0)
@@ -56,6 +59,13 @@ class LeakyRelu(Op):
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
         return where(positive, grad, grad * ctx.inputs[1]), None
+
+    @staticmethod
+    def reference(ctx, x, negative_slope):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        if negative_slope < 0:  # y's sign is not x's: the select below needs the overwritten x
+            _check_not_overwritten(ctx, "leaky_relu")
+        return select_ops.where(x > 0, x, x * negative_slope)
 
 
 class Gelu(Op):
@@ -108,6 +118,34 @@ class Gelu(Op):
             return gelu_kernel.gelu_backward(x, saved, grad), None
         return blockwise(_gelu_slope, x, saved, grad), None
 
+    @staticmethod
+    def reference(ctx, x, approximate):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        if approximate == "tanh":
+            u = (x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI
+            return x * (u.tanh() + 1) * 0.5
+        return x * NormalCdf.apply(x)
+
+
+class NormalCdf(Function):
+    """Φ(x), the standard normal CDF, as a tensor-level Function.   dΦ/dx = φ(x) = e^(−x²/2)/√(2π)
+
+    The exact GELU's reference needs Φ as a differentiable function, and no primitive computes erf. Its
+    backward is written with tensor ops, so a graph of it is recorded under create_graph=True and φ, a plain
+    composition of exp, differentiates further.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return Tensor(normal_cdf(x.array))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # The input itself, not a detached twin saved in forward: under create_graph=True its graph carries
+        # the second derivative φ'(x) = −x·φ(x).
+        x = ctx.inputs[0]
+        return grad * (x * x * -0.5).exp() * _INV_SQRT_2PI
+
 
 def _gelu_slope(x: Any, cdf: Any, grad: Any) -> Any:
     """grad · (Φ(x) + x·φ(x)), the exact GELU's backward."""
@@ -134,6 +172,7 @@ class Silu(Op):
         xp.reciprocal(sigma, out=sigma)
         y = x * sigma
         ctx.save_for_backward(sigma, y)  # not x: silu(x, inplace=True) overwrites it
+        ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
@@ -144,6 +183,12 @@ class Silu(Op):
         slope += sigma
         slope *= grad
         return slope
+
+    @staticmethod
+    def reference(ctx, x):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        _check_not_overwritten(ctx, "silu")
+        return x * x.sigmoid()
 
 
 class Softplus(Op):
@@ -174,6 +219,15 @@ class Softplus(Op):
         xp.reciprocal(sigma, out=sigma)  # σ(βx)
         return where(linear, grad, grad * sigma), None, None
 
+    @staticmethod
+    def reference(ctx, x, beta, threshold):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        z = x * beta
+        # exp sees βx clipped to the threshold, as in forward: an inf in the unused branch would turn its zero
+        # gradient into 0·inf = nan.
+        soft = z.clamp(max=threshold).exp().log1p() / beta
+        return select_ops.where(z > threshold, x, soft)
+
 
 class Elu(Op):
     """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)
@@ -189,12 +243,20 @@ class Elu(Op):
         y *= alpha
         y += xp.maximum(x, 0)
         ctx.save_for_backward(x > 0, y)
+        ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
     def backward(ctx, grad):
         positive, y = ctx.saved_tensors
         return where(positive, grad, grad * (y + ctx.inputs[1])), None
+
+    @staticmethod
+    def reference(ctx, x, alpha):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        _check_not_overwritten(ctx, "elu")
+        # min(x, 0) inside exp keeps the unused branch finite for large x (forward does the same).
+        return select_ops.where(x > 0, x, (x.clamp(max=0).exp() - 1) * alpha)
 
 
 class Hardtanh(Op):
@@ -214,6 +276,12 @@ class Hardtanh(Op):
         (inside,) = ctx.saved_tensors
         return where(inside, grad, 0), None, None
 
+    @staticmethod
+    def reference(ctx, x, low, high):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # The clipped values are constants: the gradient is 0 outside and at the bounds, as in backward.
+        return select_ops.where((x > low) & (x < high), x, x.detach().clamp(low, high))
+
 
 class Threshold(Op):
     """y = x where x > threshold, else value.   dy/dx = 1 where x > threshold, else 0 (0 at the threshold)
@@ -232,6 +300,20 @@ class Threshold(Op):
     def backward(ctx, grad):
         (cut,) = ctx.saved_tensors
         return where(cut, 0, grad), None, None
+
+    @staticmethod
+    def reference(ctx, x, threshold, value):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return select_ops.where(x <= threshold, value, x)
+
+
+def _check_not_overwritten(ctx: Any, name: str) -> None:
+    """A reference differentiates the op at its input; after inplace=True that memory holds the output."""
+    if ctx.overwritten:
+        raise RuntimeError(
+            f"{name}(inplace=True): create_graph=True differentiates {name} again at its input, which the "
+            f"in-place write replaced by the output; use {name}(..., inplace=False) (nn layers: inplace=False)"
+        )
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ from ..backend.random import default_generator
 from ..kernels import blas, fits
 from ..kernels import softmax as softmax_kernel
 from ..ops.arithmetic import cast
+from ..ops.select import where
+from ..ops.softmax import softmax
 from ..tensor import Tensor
 
 
@@ -216,6 +218,42 @@ class ScaledDotProductAttention(Op):
             # s·(dL/dA)ᵀ Q: (..., S, L) @ (..., L, E)
             grad_k = _product(xp.swapaxes(grad_scores, -1, -2), q, heads_side_by_side=True)
         return grad_q, grad_k, grad_v, grad_mask, None, None, None, None
+
+    @staticmethod
+    def reference(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_weights=False):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        scores = (q @ k.transpose(-2, -1)) * scale  # (..., L, E) @ (..., E, S) -> (..., L, S)
+        L, S = scores.shape[-2:]
+        attend = None  # bool, broadcastable to the scores: True = attend
+        if mask is not None and mask.array.dtype == bool:
+            attend = mask.array
+        elif mask is not None:
+            scores = scores + mask
+        if is_causal:
+            past = ~_future_positions(L, S)
+            attend = past if attend is None else attend & past
+        if attend is not None:
+            scores = where(Tensor(attend), scores, -math.inf)
+        weights = _softmax_or_zeros(scores)  # P
+        # The dropout mask D / (1 − p) forward drew, read where backward reads it (not a ctx attribute, which
+        # would outlive release() and hold the (..., L, S) masks of a whole step until the graph is dropped).
+        *_, keep = ctx.saved_tensors  # forward saved (q, k, v, P, keep)
+        dropped = weights if keep is None else weights * Tensor(keep)  # P'
+        output = dropped @ v  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+        return (output, dropped) if return_weights else output
+
+
+def _softmax_or_zeros(scores: Tensor) -> Tensor:
+    """softmax over the last dim, and zeros for a row that is −inf everywhere (as the fused op and PyTorch).
+
+    Such a row's scores are replaced by 0 before the softmax, so no nan enters the graph, and its weights by 0
+    after it, so it gets no gradient.
+    """
+    dead = np.isneginf(scores.array).all(axis=-1, keepdims=True)  # (..., L, 1)
+    if not dead.any():
+        return softmax(scores, -1)
+    dead = Tensor(dead)
+    return where(dead, 0.0, softmax(where(dead, 0.0, scores), -1))
 
 
 def scaled_dot_product_attention(

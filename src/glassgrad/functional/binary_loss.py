@@ -24,6 +24,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..ops.arithmetic import promote_operands
+from ..ops.select import where
 from ..tensor import Tensor
 from . import _reduction
 
@@ -64,6 +65,32 @@ class BinaryCrossEntropy(Op):
         if ctx.needs_input_grad[1]:
             grad_target = (log_not_p - log_p) * scale
         return grad_p, grad_target, None, None
+
+    @staticmethod
+    def reference(ctx, p, target, weight, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # Where p(1 − p) < 1e-12 (p at or next to 0 or 1, e.g. a saturated float32 sigmoid) backward floors the
+        # denominator at 1e-12, as PyTorch; there the composition is a quadratic with backward's derivatives
+        # (instead of a nan from log 0), elsewhere p is replaced by ½ so that branch stays finite.
+        inside = Tensor(p.array * (1 - p.array) >= _EPSILON)
+        p_inside = where(inside, p, 0.5)
+        log_p = p_inside.log().clamp(min=_LOG_FLOOR)
+        log_not_p = (-p_inside).log1p().clamp(min=_LOG_FLOOR)
+        loss = where(inside, (target - 1) * log_not_p - target * log_p, _bce_near_the_edges(p, target))
+        if weight is not None:
+            loss = loss * weight.type_as(p)
+        return _reduction.reduce_loss(loss, reduction)
+
+
+def _bce_near_the_edges(p: Tensor, target: Tensor) -> Tensor:
+    """The loss at (p₀, t₀) as forward computes it, with backward's derivatives there: dloss/dt =
+    log(1 − p₀) − log p₀ (clamped logs) and dloss/dp = (p − t₀)/1e-12 (the floored denominator)."""
+    p0, t0 = p.detach(), target.detach()
+    with np.errstate(divide="ignore"):  # log 0 = −inf, then clamped
+        log_p0 = Tensor(np.clip(np.log(p0.array), _LOG_FLOOR, None))
+        log_not_p0 = Tensor(np.clip(np.log1p(-p0.array), _LOG_FLOOR, None))
+    value = (t0 - 1) * log_not_p0 - t0 * log_p0
+    return value + (target - t0) * (log_not_p0 - log_p0) + ((p - t0) ** 2 - (p0 - t0) ** 2) / (2 * _EPSILON)
 
 
 class BinaryCrossEntropyWithLogits(Op):
@@ -115,6 +142,27 @@ class BinaryCrossEntropyWithLogits(Op):
         if ctx.needs_input_grad[3]:
             grad_pos_weight = target * softplus * scale
         return grad_x, grad_target, grad_weight, grad_pos_weight, None
+
+    @staticmethod
+    def reference(ctx, x, target, weight, pos_weight, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        softplus = _softplus_of_negative(x)
+        if pos_weight is None:
+            loss = (1 - target) * x + softplus
+        else:
+            loss = (1 - target) * x + ((pos_weight.type_as(x) - 1) * target + 1) * softplus  # L·softplus(−x)
+        if weight is not None:
+            loss = loss * weight.type_as(x)
+        return _reduction.reduce_loss(loss, reduction)
+
+
+def _softplus_of_negative(x: Tensor) -> Tensor:
+    """softplus(−x) = −log σ(x) from tensor ops, smooth everywhere (also at x = 0, unlike |x| and max(−x, 0)):
+    log(1 + e^(−x)) for x > 0 and log(1 + eˣ) − x otherwise, each on x clipped to its own side so that the
+    unused branch stays finite (an inf there would make its zero gradient 0·inf = nan)."""
+    positive = (-x.clamp(min=0)).exp().log1p()
+    negative = x.clamp(max=0).exp().log1p() - x
+    return where(x > 0, positive, negative)
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from ..backend import Array, namespace_of
 from ..kernels import conv as conv_kernel
 from ..kernels import fits
 from ..tensor import Tensor
+from ._windows import windows
 
 
 class _Plan:
@@ -193,6 +194,23 @@ class Convolution(Op):
             if ctx.unit_height:
                 grad_x = grad_x[:, :, 0, :]
         return grad_x, grad_weight, grad_bias, None, None, None, None
+
+    @staticmethod
+    def reference(ctx, x, weight, bias, stride, padding, dilation, groups):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        plan = ctx.plan
+        if ctx.unit_height:  # conv1d: (N, C, L) as (N, C, 1, L), as forward
+            x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+        N, O, G = plan.N, plan.O, groups
+        # im2col by indexing: (N, C, kh, kw, Ho, Wo) -> (N, G, K, L), K = C/G·kh·kw (c, i, j as W's rows)
+        cols = windows(x, (plan.kh, plan.kw), stride, (plan.top, plan.left), dilation, (plan.Ho, plan.Wo), 0.0)
+        K = plan.C // G * plan.kh * plan.kw  # spelled out: with N = 0 a −1 in reshape is ambiguous
+        cols = cols.reshape(N, G, K, plan.Ho * plan.Wo)
+        y = weight.reshape(G, O // G, K) @ cols  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
+        y = y.reshape(N, O, plan.Ho, plan.Wo)
+        if bias is not None:
+            y = y + bias.reshape(O, 1, 1)
+        return y.squeeze(2) if ctx.unit_height else y
 
 
 def _col2im(

@@ -30,6 +30,14 @@ class Dropout(Op):
         (scaled_mask,) = ctx.saved_tensors
         return grad * scaled_mask, None
 
+    @staticmethod
+    def reference(ctx, x, p):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # The mask forward drew (a second draw would differ), read where backward reads it: kept as a ctx
+        # attribute it would outlive release() and hold every mask of a step until its graph is dropped.
+        (scaled_mask,) = ctx.saved_tensors
+        return x * Tensor(scaled_mask)
+
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero each element with probability `p` and scale the rest by 1/(1 − p); identity when not training.

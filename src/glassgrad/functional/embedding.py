@@ -61,6 +61,22 @@ class EmbeddingLookup(Op):
             grad_weight[padding_idx] = 0  # the padding row is a constant: it never learns (PyTorch)
         return grad_weight, None, None, None
 
+    @staticmethod
+    def reference(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        ids = indices.array
+        rows = weight[ids]  # (..., embedding_dim); GetItem's backward is the scatter-add
+        if padding_idx is None and not scale_grad_by_freq:
+            return rows
+        factor = np.ones(ids.shape + (1,), dtype=rows.array.dtype)  # each position's share of its gradient
+        if scale_grad_by_freq:
+            factor /= np.bincount(ids.reshape(-1), minlength=weight.shape[0])[ids][..., None]
+        if padding_idx is not None:
+            factor[ids == padding_idx] = 0
+        # rows in value, factor·d(rows) in gradient: the scaled part carries the graph, the rest is a constant.
+        scaled = rows * Tensor(factor)
+        return scaled + (rows - scaled).detach()
+
 
 def embedding(
     input: Tensor,

@@ -115,6 +115,14 @@ class LayerNorm(Op):
             grad_x = grad_x.reshape(grad.shape)
         return grad_x, grad_weight, grad_bias, None, None
 
+    @staticmethod
+    def reference(ctx, x, weight, bias, size, eps):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        rows = x.reshape(-1, size)  # (..., *normalized_shape) -> (N, M)
+        centred = rows - rows.mean(1, keepdim=True)
+        normalized = centred / ((centred * centred).mean(1, keepdim=True) + eps).sqrt()  # x̂
+        return _scale_and_shift(normalized, weight, bias).reshape(x.shape)
+
 
 def _matvec(xp: Any, a: Any, v: Any) -> Any:
     """a @ v for an (N, M) array and an (M,) vector, as (N, 1)."""
@@ -151,6 +159,19 @@ class RMSNorm(Op):
             g_hat *= rstd
             grad_x = g_hat.reshape(grad.shape)
         return grad_x, grad_weight, None, None
+
+    @staticmethod
+    def reference(ctx, x, weight, size, eps):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        rows = x.reshape(-1, size)  # (..., *normalized_shape) -> (N, M)
+        normalized = rows / ((rows * rows).mean(1, keepdim=True) + eps).sqrt()  # x̂
+        return _scale_and_shift(normalized, weight, None).reshape(x.shape)
+
+
+def _scale_and_shift(normalized: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """x̂ ⊙ w + b on (N, M) rows, for the references; weight and bias have normalized_shape (M values)."""
+    y = normalized if weight is None else normalized * weight.reshape(-1)
+    return y if bias is None else y + bias.reshape(-1)
 
 
 def _column_dot(xp: Any, a: Any, b: Any) -> Any:

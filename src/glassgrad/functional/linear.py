@@ -43,6 +43,12 @@ class Linear(Op):
             grad_bias = grad2.sum(axis=0)  # (out,)
         return grad_x, grad_weight, grad_bias
 
+    @staticmethod
+    def reference(ctx, x, weight, bias):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        y = x @ weight.t()  # (..., in) @ (in, out) -> (..., out)
+        return y if bias is None else y + bias
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 - PyTorch's name
     """Apply y = x Wᵀ + b to the last dim of `input`.

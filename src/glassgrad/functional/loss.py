@@ -21,6 +21,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..ops.select import where
+from ..ops.softmax import log_softmax
 from ..tensor import Tensor
 from . import _reduction
 
@@ -117,6 +119,23 @@ class CrossEntropy(Op):
             grad_x -= xp.expand_dims(smooth_scale, axis) * class_weights
         return grad_x, None, None, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        axis = 0 if x.ndim == 1 else 1
+        classes = x.shape[axis]
+        weight_array = None if weight is None else weight.array
+        valid, _, target_weight = _targets(target.array, weight_array, ignore_index, x.array.dtype)
+        valid = Tensor(np.asarray(valid))  # a 0-d comparison is a NumPy scalar
+        log_p = log_softmax(x, axis)
+        # `where`, as forward: an ignored row with −inf logits stays 0 (and its gradient is not nan).
+        loss = where(valid, -log_p[ctx.index] * Tensor(target_weight), 0.0)
+        if label_smoothing:
+            weighted = log_p if weight is None else log_p * Tensor(_on_class_axis(weight_array, axis, x.ndim))
+            smooth = where(valid, -weighted.sum(axis), 0.0)  # −Σ_c w_c log p_c
+            loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+        return _reduce_classes(loss, reduction, ctx.denominator)
+
 
 class CrossEntropyProbabilities(Op):
     """Cross-entropy of logits against class probabilities q (input's shape), with weights and smoothing.
@@ -165,6 +184,17 @@ class CrossEntropyProbabilities(Op):
                 grad_target *= ctx.weights
         return grad_x, grad_target, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, target, weight, reduction, label_smoothing):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        axis = 0 if x.ndim == 1 else 1
+        target = target.type_as(x)
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / x.shape[axis]
+        if ctx.weights is not None:
+            target = target * Tensor(ctx.weights)
+        return _reduction.reduce_loss(-(log_softmax(x, axis) * target).sum(axis), reduction)
+
 
 class NllLoss(Op):
     """Negative log-likelihood of log-probabilities: loss_n = −w_(y_n)·x_(n, y_n) (0 where ignored).
@@ -193,6 +223,14 @@ class NllLoss(Op):
         grad_x = xp.zeros(ctx.shape, dtype=target_weight.dtype)
         grad_x[ctx.index] = -(scale * target_weight)
         return grad_x, None, None, None, None
+
+    @staticmethod
+    def reference(ctx, x, target, weight, ignore_index, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        weight_array = None if weight is None else weight.array
+        valid, _, target_weight = _targets(target.array, weight_array, ignore_index, x.array.dtype)
+        loss = where(Tensor(np.asarray(valid)), -x[ctx.index] * Tensor(target_weight), 0.0)
+        return _reduce_classes(loss, reduction, ctx.denominator)
 
 
 def _reduce_classes(loss: Any, reduction: str, denominator: Any) -> Any:

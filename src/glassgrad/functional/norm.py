@@ -88,6 +88,21 @@ class BatchNorm(Op):
             None,
         )
 
+    @staticmethod
+    def reference(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # The running statistics are not updated again: forward already did.
+        N, C, L = x.shape[0], x.shape[1], math.prod(x.shape[2:])  # spelled out: −1 is ambiguous for N = 0
+        x3 = x.reshape(N, C, L)  # (N, C, L)
+        if training:
+            centred = x3 - x3.mean((0, 2), keepdim=True)
+            variance = (centred * centred).mean((0, 2), keepdim=True)  # biased, as forward
+        else:  # constants: forward's running statistics
+            centred = x3 - Tensor(running_mean.astype(x3.array.dtype, copy=False)[:, None])
+            variance = Tensor(running_var.astype(x3.array.dtype, copy=False)[:, None])
+        x_hat = centred / (variance + eps).sqrt()
+        return _per_channel_affine(x_hat, weight, bias).reshape(x.shape)
+
 
 class GroupNorm(Op):
     """y = γ ⊙ (x − μ_ng)/√(σ²_ng + ε) + β, statistics per sample n and channel group g.
@@ -136,6 +151,21 @@ class GroupNorm(Op):
             grad_x = (h - mean_h - x_hat * mean_h_xhat) * inv_std
             grad_x = grad_x.reshape(grad.shape)
         return grad_x, None, grad_weight, grad_bias, None
+
+    @staticmethod
+    def reference(ctx, x, num_groups, weight, bias, eps):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        N, C, L = x.shape[0], x.shape[1], math.prod(x.shape[2:])  # spelled out: −1 is ambiguous for N = 0
+        xg = x.reshape(N, num_groups, C // num_groups * L)  # (N, G, C/G·L)
+        centred = xg - xg.mean(2, keepdim=True)
+        x_hat = centred / ((centred * centred).mean(2, keepdim=True) + eps).sqrt()
+        return _per_channel_affine(x_hat.reshape(N, C, L), weight, bias).reshape(x.shape)  # (N, C, L)
+
+
+def _per_channel_affine(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """γ ⊙ x̂ + β on (N, C, L), γ and β per channel, for the references."""
+    y = x_hat if weight is None else x_hat * weight.reshape(-1, 1)
+    return y if bias is None else y + bias.reshape(-1, 1)
 
 
 def _as_ncl(x: Array) -> Array:

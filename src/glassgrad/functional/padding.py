@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..ops.select import where
 from ..tensor import Tensor
 
 # PyTorch's mode names and NumPy's for the same thing.
@@ -37,6 +38,18 @@ class Pad(Op):
         source = xp.pad(xp.arange(int(np.prod(ctx.shape))).reshape(ctx.shape), widths, mode=_MODES[mode])
         summed = xp.bincount(source.reshape(-1), weights=grad.reshape(-1), minlength=int(np.prod(ctx.shape)))
         return summed.reshape(ctx.shape).astype(grad.dtype), None, None, None
+
+    @staticmethod
+    def reference(ctx, x, widths, mode, value):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        # Which input element each output element copies (as backward), gathered from the flat input.
+        size = int(np.prod(x.shape))
+        if mode == "constant":
+            source = np.pad(np.arange(size).reshape(x.shape), widths, mode="constant", constant_values=-1)
+            inside = Tensor(source >= 0)
+            return where(inside, x.reshape(-1)[np.maximum(source, 0)], value)
+        source = np.pad(np.arange(size).reshape(x.shape), widths, mode=_MODES[mode])
+        return x.reshape(-1)[source]
 
 
 def pad(input: Tensor, pad: tuple[int, ...], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002

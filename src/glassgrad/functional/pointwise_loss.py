@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..ops.arithmetic import promote_operands
+from ..ops.select import where
 from ..ops.unary import sign_of
 from ..tensor import Tensor
 from . import _reduction
@@ -39,6 +40,12 @@ class MseLoss(Op):
         grad_x = diff * (2 * _reduction.unreduce_grad(grad, ctx.inputs[2], diff.size))
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None
 
+    @staticmethod
+    def reference(ctx, x, target, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        diff = x - target
+        return _reduction.reduce_loss(diff * diff, reduction)
+
 
 class L1Loss(Op):
     """loss = |x − t|.   dloss/dx = sign(x − t) (0 at x = t, as PyTorch),  dloss/dt = −sign(x − t)"""
@@ -55,6 +62,11 @@ class L1Loss(Op):
         (sign,) = ctx.saved_tensors
         grad_x = sign * _reduction.unreduce_grad(grad, ctx.inputs[2], sign.size)
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None
+
+    @staticmethod
+    def reference(ctx, x, target, reduction):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return _reduction.reduce_loss((x - target).abs(), reduction)
 
 
 class HuberLoss(Op):
@@ -88,6 +100,15 @@ class HuberLoss(Op):
         grad_x = namespace_of(diff).clip(diff, -delta, delta)
         grad_x *= scale / divisor if divisor != 1 else scale
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None, None, None
+
+    @staticmethod
+    def reference(ctx, x, target, reduction, delta, divisor):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        diff = x - target
+        size = diff.abs()
+        # A select, not min(|d|, δ): its second derivative is 1 in the quadratic zone, also at d = 0.
+        loss = where(size < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+        return _reduction.reduce_loss(loss / divisor if divisor != 1 else loss, reduction)
 
 
 class KlDiv(Op):
@@ -129,6 +150,20 @@ class KlDiv(Op):
                 grad_target *= probs
             grad_target *= scale
         return grad_x, grad_target, None, None
+
+    @staticmethod
+    def reference(ctx, x, target, reduction, log_target):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        if log_target:
+            loss = target.exp() * (target - x)
+        else:
+            # log of 1 where t = 0, as forward: 0·log 1 = 0, and no nan in the gradient. The last term is 0 in
+            # value and gives dloss/dt there backward's log 1 + 1 − x (PyTorch: nan).
+            positive = target > 0
+            loss = target * (where(positive, target, 1.0).log() - x) + where(positive, 0.0, target)
+        if reduction in ("mean", "batchmean"):
+            return loss.sum() / ctx.count
+        return _reduction.reduce_loss(loss, reduction)
 
 
 # ---- functions -----------------------------------------------------------------------------------------------

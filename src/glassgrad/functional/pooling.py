@@ -28,6 +28,7 @@ from ..kernels import fits
 from ..kernels import pooling as pooling_kernel
 from ..kernels.select import where
 from ..tensor import Tensor
+from ._windows import windows
 
 
 class _Windows:
@@ -159,6 +160,29 @@ class MaxPool(Op):
 
         return geometry.scatter(share, grad.dtype, xp), None, None, None, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_offsets):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        g = ctx.geometry
+        window = windows(x, kernel, stride, padding, dilation, (g.Ho, g.Wo), -math.inf)  # (N, C, kh, kw, Ho, Wo)
+        window = window.reshape(g.N, g.C, g.kh * g.kw, g.Ho, g.Wo)
+        offset = _argmax_offsets(window.array)[:, :, None]  # (N, C, 1, Ho, Wo)
+        best = window.gather(2, Tensor(offset)).squeeze(2)  # a gather of each window's arg-max
+        if with_offsets:
+            return best, Tensor(offset[:, :, 0].astype(np.int8 if g.kh * g.kw <= 127 else np.int32))
+        return best
+
+
+def _argmax_offsets(window: Array) -> Array:
+    """The offset in each window (N, C, kh·kw, Ho, Wo) that max pooling picks: the first maximum, and for a
+    window holding a NaN its last NaN (PyTorch's `val > max || isnan(val)`)."""
+    offset = window.argmax(axis=2)
+    nan = window != window
+    if nan.any():
+        last_nan = window.shape[2] - 1 - nan[:, :, ::-1].argmax(axis=2)
+        offset = np.where(nan.any(axis=2), last_nan, offset)
+    return offset
+
 
 def _point_at_last_nan(windows: Array, offset: Array, index_dtype: Any) -> None:
     """Move each NaN window's offset to its last NaN, as PyTorch's `val > max || isnan(val)` does.
@@ -205,6 +229,13 @@ class AvgPool(Op):
 
         return geometry.scatter(share, grad.dtype, xp), None, None, None, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        g = ctx.geometry
+        window = windows(x, kernel, stride, padding, (1, 1), (g.Ho, g.Wo), 0.0)  # (N, C, kh, kw, Ho, Wo)
+        return window.sum((2, 3)) / Tensor(np.asarray(ctx.divisor))
+
 
 def _divisor(
     geometry: _Windows, count_include_pad: bool, divisor_override: int | None, dtype: Any, xp: Any
@@ -247,6 +278,14 @@ class AdaptiveAvgPool(Op):
         H, W = rows.shape[1], cols.shape[1]
         grad_rows = rows.T @ grad.reshape(N * C, Ho, Wo)  # (N·C, H, Wo)
         return (grad_rows.reshape(N * C * H, Wo) @ cols).reshape(N, C, H, W), None
+
+    @staticmethod
+    def reference(ctx, x, output_size):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        H, W = x.shape[2], x.shape[3]
+        rows = Tensor(_bins(H, output_size[0], x.array.dtype, np))  # (Ho, H)
+        cols = Tensor(_bins(W, output_size[1], x.array.dtype, np).T)  # (W, Wo)
+        return rows @ x @ cols  # (Ho, H) @ (N, C, H, W) @ (W, Wo) -> (N, C, Ho, Wo)
 
 
 def _bins(size: int, out: int, dtype: Any, xp: Any) -> Array:

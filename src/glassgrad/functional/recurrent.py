@@ -26,7 +26,7 @@ from ..backend import namespace_of
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
 from .dropout import dropout as dropout_fn
-from .recurrent_layers import GRULayer, LSTMLayer, RNNLayer
+from .recurrent_layers import GRULayer, LSTMLayer, RNNLayer, gru_update, lstm_update
 
 
 def sigmoid(a: Any) -> Any:
@@ -64,6 +64,11 @@ class LSTMCellUpdate(Op):
         )
         return grad_gates, dc * f
 
+    @staticmethod
+    def reference(ctx, gates, c):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return lstm_update(gates, c)
+
 
 class GRUCellUpdate(Op):
     """h' from the input part gi = x W_ihᵀ + b_ih (B, 3H), the hidden part gh = h W_hhᵀ + b_hh (B, 3H), and h.
@@ -94,6 +99,11 @@ class GRUCellUpdate(Op):
         grad_gi = xp.concatenate([da_r, da_z, da_n], axis=-1)
         grad_gh = xp.concatenate([da_r, da_z, da_n * r], axis=-1)
         return grad_gi, grad_gh, grad * z
+
+    @staticmethod
+    def reference(ctx, gi, gh, h):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        return gru_update(gi, gh, h)
 
 
 def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:

@@ -40,6 +40,8 @@ from ..backend import namespace_of
 from ..kernels import blas, fits
 from ..kernels import lstm as lstm_kernel
 from ..kernels.select import where
+from ..ops import shape as shape_ops
+from ..tensor import Tensor
 from ._workspace import empty
 
 # PyTorch's LSTM gate blocks are (i, f, g, o); internally (o, i, f, g): TO_INTERNAL[k] = PyTorch's block k.
@@ -227,6 +229,16 @@ class LSTMLayer(Op):
             grad_b = permute_blocks(flat.sum(axis=1), FROM_INTERNAL)
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, dc.T, None, None
 
+    @staticmethod
+    def reference(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        def step(projected: Tensor, state: tuple) -> tuple:
+            h, c = state
+            return lstm_update(projected + _recurrent(h, w_hh, b_hh), c)
+
+        state = (_initial(h0, x, w_hh, batch_first), _initial(c0, x, w_hh, batch_first))
+        return _unrolled(x, w_ih, b_ih, batch_first, reverse, state, step)
+
 
 def _previous(states: Any, initial: Any, t: int, reverse: bool) -> Any:
     """The state step t began from: s_{t-1} (s_{t+1} in reverse), or `initial` at the first step."""
@@ -360,6 +372,15 @@ class GRULayer(Op):
         grad_b_hh = flat_h.sum(axis=1) if ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, dh_next.T, None, None
 
+    @staticmethod
+    def reference(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        def step(projected: Tensor, state: tuple) -> tuple:
+            (h,) = state
+            return (gru_update(projected, _recurrent(h, w_hh, b_hh), h),)
+
+        return _unrolled(x, w_ih, b_ih, batch_first, reverse, (_initial(h0, x, w_hh, batch_first),), step)
+
 
 def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, Any]:
     """The factors of the GRU's gate gradients for all steps at once: da_n = dh·K_n, da_z = dh·K_z,
@@ -443,3 +464,65 @@ class RNNLayer(Op):
             grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, reverse, out=empty(xp, hs.shape, hs.dtype))).T
         grad_b = flat.sum(axis=1) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, None, None, None
+
+    @staticmethod
+    def reference(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first):
+        """The same math from differentiable primitives (what create_graph=True differentiates)."""
+        def step(projected: Tensor, state: tuple) -> tuple:
+            a = projected + _recurrent(state[0], w_hh, b_hh)
+            return (a.tanh() if nonlinearity == "tanh" else a.relu(),)
+
+        return _unrolled(x, w_ih, b_ih, batch_first, reverse, (_initial(h0, x, w_hh, batch_first),), step)
+
+
+# ---- the references: the same equations with tensor ops, step by step ---------------------------------------
+
+
+def lstm_update(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    """(h', c') from the pre-activations (B, 4H) in PyTorch's gate order i, f, g, o and c (B, H):
+    c' = σ(a_f) ⊙ c + σ(a_i) ⊙ tanh(a_g),   h' = σ(a_o) ⊙ tanh(c')."""
+    a_i, a_f, a_g, a_o = gates.chunk(4, -1)
+    c_next = a_f.sigmoid() * c + a_i.sigmoid() * a_g.tanh()
+    return a_o.sigmoid() * c_next.tanh(), c_next
+
+
+def gru_update(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
+    """h' from the input part gi (B, 3H), the hidden part gh (B, 3H) in PyTorch's gate order r, z, n, and h:
+    r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r ⊙ gh_n),  h' = (1 − z) ⊙ n + z ⊙ h."""
+    gi_r, gi_z, gi_n = gi.chunk(3, -1)
+    gh_r, gh_z, gh_n = gh.chunk(3, -1)
+    r = (gi_r + gh_r).sigmoid()
+    z = (gi_z + gh_z).sigmoid()
+    n = (gi_n + r * gh_n).tanh()
+    return n + z * (h - n)
+
+
+def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """The hidden part of a step's pre-activations, h W_hhᵀ + b_hh: (B, H) -> (B, G·H)."""
+    product = h @ w_hh.t()
+    return product if b_hh is None else product + b_hh
+
+
+def _initial(state: Tensor | None, x: Tensor, w_hh: Tensor, batch_first: bool) -> Tensor:
+    """A (B, H) initial state: the given one, or zeros."""
+    if state is not None:
+        return state
+    batch = x.shape[0 if batch_first else 1]
+    return Tensor(namespace_of(x.array).zeros((batch, w_hh.shape[1]), dtype=x.array.dtype))
+
+
+def _unrolled(x: Tensor, w_ih: Tensor, b_ih: Tensor | None, batch_first: bool, reverse: bool, state: tuple,
+              step: Any) -> tuple:
+    """(output, *final state) of one layer and direction: the input projection of all steps hoisted, as in
+    forward, then `state = step(W_ih x_t + b_ih, state)` per step in the direction's order; state[0] is h_t."""
+    projected = x @ w_ih.t()  # (T, B, G·H), or (B, T, G·H) batch first
+    if b_ih is not None:
+        projected = projected + b_ih
+    if batch_first:
+        projected = projected.transpose(0, 1)  # (B, T, G·H) -> (T, B, G·H)
+    outputs: list = [None] * projected.shape[0]
+    for t in time_steps(len(outputs), reverse, backward=False):
+        state = step(projected[t], state)
+        outputs[t] = state[0]
+    output = shape_ops.stack(outputs)  # (T, B, H)
+    return (output.transpose(0, 1) if batch_first else output, *state)

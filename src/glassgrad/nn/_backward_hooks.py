@@ -52,7 +52,7 @@ class BackwardHookState:
 
     def call_hooks(self, grad_input: tuple) -> tuple | None:
         """Run the module's hooks in order; each sees the previous one's replacement of grad_input."""
-        grad_output = tuple(Tensor(g) for g in self.grad_output or ())
+        grad_output = tuple(_as_tensor(g) for g in self.grad_output or ())
         replaced = None
         for (hook,) in tuple(self.module._backward_hooks):
             result = hook(self.module, grad_input if replaced is None else replaced, grad_output)
@@ -80,6 +80,10 @@ class BackwardHookState:
 class HookOutputs(Op):
     """y = x (identity on the module's outputs).   dy/dx = 1; backward records grad_output for the hooks"""
 
+    # Its backward runs on Tensors as well, so create_graph=True runs it as it is (no reference): the hooks
+    # fire in a double backward too and see gradients that carry a graph, as in PyTorch.
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, state, *outputs):
         return tuple(outputs)
@@ -96,6 +100,8 @@ class HookOutputs(Op):
 class HookInputs(Op):
     """y = x (identity on the module's inputs).   dy/dx = 1; backward calls the hooks, which may replace dx"""
 
+    tensor_backward = True  # as HookOutputs: a hook's replacement stays on the graph under create_graph=True
+
     @staticmethod
     def forward(ctx, state, *inputs):
         return tuple(inputs)
@@ -105,12 +111,18 @@ class HookInputs(Op):
         state = ctx.inputs[0]
         grad_input: list[Any] = [None] * state.n_args
         for position, grad in zip(state.input_positions, grads):
-            grad_input[position] = Tensor(grad)
+            grad_input[position] = _as_tensor(grad)
         replaced = state.call_hooks(tuple(grad_input))
         if replaced is not None:
-            grads = tuple(_raw(replaced[position]) for position in state.input_positions)
+            on_graph = isinstance(grads[0], Tensor)  # create_graph=True: the gradients are tensors
+            grads = tuple(replaced[p] if on_graph else _raw(replaced[p]) for p in state.input_positions)
         return (None, *grads)
 
 
 def _raw(grad: Any) -> Any:
     return grad.array if isinstance(grad, Tensor) else grad
+
+
+def _as_tensor(grad: Any) -> Any:
+    """A gradient as hooks see it: a Tensor (already one under create_graph=True), or None."""
+    return grad if grad is None or isinstance(grad, Tensor) else Tensor(grad)
