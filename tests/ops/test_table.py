@@ -24,7 +24,7 @@ import glassgrad as gg
 from glassgrad import ops
 from glassgrad.backend import cuda_is_available
 from glassgrad.ops.arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
-from glassgrad.ops.index import Gather, GetItem, SetItem
+from glassgrad.ops.index import Gather, GetItem, IndexAdd, SetItem
 from glassgrad.ops.matmul import Einsum, MatMul
 from glassgrad.ops.reduce import MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var
 from glassgrad.ops.select import Maximum, Minimum, Triangle, Where
@@ -213,6 +213,11 @@ CASES: list[Case] = [
     Case("setitem_row", (SetItem,), _setitem_row, ((3, 4), (4,))),
     Case("setitem_mask", (SetItem,), _setitem_mask, ((3, 4),)),
     Case("gather", (Gather,), lambda m, x: x.gather(1, const(m, x, INDEX_3x2)), ((3, 4),)),
+    # IndexAdd is the backward of indexing (so double backward runs it); here applied directly.
+    Case("index_add_repeated", (IndexAdd,), lambda m, x: IndexAdd.apply(x, (np.array([4, 0, 4]),), (5, 4), True),
+         ((3, 4),), torch_fn=lambda m, x: m.zeros(5, 4, dtype=x.dtype).index_put((m.tensor([4, 0, 4]),), x, True)),
+    Case("index_add_slice", (IndexAdd,), lambda m, x: IndexAdd.apply(x, (slice(1, 4),), (5, 4), False),
+         ((3, 4),), torch_fn=lambda m, x: m.cat([m.zeros(1, 4, dtype=x.dtype), x, m.zeros(1, 4, dtype=x.dtype)])),
     Case("gather_dim0_function", (Gather,), lambda m, x: m.gather(x, 0, const(m, x, INDEX_3x2.T % 3)),
          ((3, 4),)),
     # ---- matmul -------------------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ class Op:
             if outputs.array.base is not None:
                 _share_version_with_viewed_input(outputs, args)
         if record and ctx.saved_tensors:
+            _note_saved_sources(ctx, args, outputs)  # before an in-place write swaps in a copy
             if InPlaceWrite.target is not None:
                 _save_original_instead(ctx)
             _remember_versions(ctx, args, outputs)
@@ -183,6 +184,29 @@ def _share_version_with_viewed_input(output: Any, args: tuple) -> None:
         if isinstance(value, _Tensor) and (value.array is base or value.array.base is base):
             output._version_counter = value._version_counter
             return
+
+
+def _note_saved_sources(ctx: Node, args: tuple, outputs: Any) -> None:
+    """Where each saved value came from, so a create_graph backward can hand back tensors on the graph
+    (PyTorch's SavedVariable): input k as k, output i as −(i + 1), anything else (an intermediate) as None."""
+    outputs = outputs if type(outputs) is tuple else (outputs,)
+    sources = []
+    for saved in ctx.saved_tensors:
+        # A tensor-level Function saves tensors: detached twins of its inputs that share their memory.
+        saved_array = saved.array if isinstance(saved, _Tensor) else saved
+        source = None
+        if saved_array is not None and not isinstance(saved_array, (int, float)):
+            for k, value in enumerate(args):
+                if isinstance(value, _Tensor) and value.array is saved_array:
+                    source = k
+                    break
+            else:
+                for i, out in enumerate(outputs):
+                    if out.array is saved_array:
+                        source = -(i + 1)
+                        break
+        sources.append(source)
+    ctx.saved_sources = tuple(sources)
 
 
 def _remember_versions(ctx: Node, args: tuple, outputs: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..backend import device_of, move, namespace_of
 
@@ -36,7 +37,7 @@ class Permute(Op):
     @staticmethod
     def backward(ctx, grad):
         axes = ctx.inputs[1]
-        return grad.transpose(np.argsort(axes)), None
+        return namespace_of(grad).transpose(grad, tuple(np.argsort(axes))), None
 
 
 class Expand(Op):
@@ -64,7 +65,7 @@ class Repeat(Op):
         repeats = ctx.inputs[1]
         # (r0·s0, r1·s1, ...) -> (r0, s0, r1, s1, ...), then sum over the r axes
         split = [size for pair in zip(repeats, ctx.shape) for size in pair]
-        summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(repeats), 2)))
+        summed = namespace_of(grad).sum(grad.reshape(split), axis=tuple(range(0, 2 * len(repeats), 2)))
         return summed, None
 
 
@@ -133,7 +134,7 @@ class ToDevice(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return move(grad, ctx.source), None
+        return apply_or_forward(ToDevice, grad, ctx.source), None
 
 
 def reshape(x: Any, shape: tuple) -> Any:
