@@ -39,8 +39,10 @@ einsum = _matmul.einsum
 
 
 def _constant(array: Any) -> Any:
-    """A tensor outside the graph (no gradient flows into it)."""
-    return node._Tensor(np.asarray(array) if isinstance(array, np.generic) else array)
+    """A tensor outside the graph (no gradient flows into it), keeping the array's dtype."""
+    if isinstance(array, (np.generic, bool, int, float)):
+        array = np.asarray(array)  # Tensor() would make a float32 of a number
+    return node._Tensor(array)
 
 
 def _raw(value: Any) -> Any:
@@ -65,10 +67,18 @@ def ones_like(x: Any) -> Any:
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:
-    """x where condition else y; the condition may be a bool tensor or a raw bool array."""
+    """x where condition else y; the condition may be a bool tensor, a raw bool array or a bool."""
     if not isinstance(condition, node._Tensor):
         condition = _constant(condition)
+    if not isinstance(x, node._Tensor) and not isinstance(y, node._Tensor):  # NumPy's dtype for two numbers
+        return _constant(_array_namespace(condition.array).where(condition.array, x, y))
     return _select.where(condition, x, y)
+
+
+def logical_and(a: Any, b: Any) -> Any:
+    """a ∧ b of bool tensors, arrays or bools: a constant."""
+    a, b = _raw(a), _raw(b)
+    return _constant(_array_namespace(b if hasattr(b, "shape") else a).logical_and(a, b))
 
 
 def clip(x: Any, low: Any, high: Any) -> Any:

@@ -200,7 +200,7 @@ class Clamp(Op):
         if ctx.low is not None:
             inside = x >= ctx.low
         if ctx.high is not None:
-            inside = inside & (x <= ctx.high)
+            inside = namespace_of(x).logical_and(inside, x <= ctx.high)
         return grad * inside, None, None
 
 
