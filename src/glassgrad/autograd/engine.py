@@ -296,9 +296,8 @@ class _GraphContext:
 
     def __init__(self, node: Node) -> None:
         self._node = node
-        sources = getattr(node, "saved_sources", (None,) * len(node.saved_tensors))
         self.saved_tensors = tuple(
-            _saved_on_graph(node, value, source) for value, source in zip(node.saved_tensors, sources)
+            _saved_on_graph(node, value, source) for value, source in zip(node.saved_tensors, node.saved_sources())
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -314,9 +313,10 @@ def _saved_on_graph(node: Node, value: Any, source: int | None) -> Any:
             return given
         # An in-place op saved a copy of what it overwrote: that copy, on the graph where the input was.
         producer, output_nr = node.edges[source] or (None, 0)
-        return _on_graph(Tensor(array), producer, output_nr) if producer is not None else Tensor(array)
+        copy = Tensor(_array(array))
+        return _on_graph(copy, producer, output_nr) if producer is not None else copy
     if source is not None:  # output −(source + 1) of this node
-        return _on_graph(Tensor(array), node, -source - 1)
+        return _on_graph(Tensor(_array(array)), node, -source - 1)
     if isinstance(value, Tensor) or array is None or isinstance(array, (int, float)):
         return value
     return Tensor(_array(array))  # an intermediate forward saved: a constant here
