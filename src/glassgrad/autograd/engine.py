@@ -183,26 +183,7 @@ def _run_backward(
             input_grads = _backward_with_graph(current, tuple(grads))
         else:
             input_grads = current.op._run_backward(current, tuple(grads))
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if len(input_grads) != len(current.inputs):
-            raise RuntimeError(
-                f"{current.op.__name__}.backward returned {len(input_grads)} gradients for "
-                f"{len(current.inputs)} forward arguments; return one per argument (None where there is none)"
-            )
-        for value, grad, edge in zip(current.inputs, input_grads, current.edges):
-            if grad is None or edge is None:
-                continue
-            grad = fit(grad, value, current.op.__name__)
-            producer, output_nr = edge
-            if producer is None:
-                _sum_into(leaf_grads, value, grad)
-                continue
-            slots = pending.get(id(producer))
-            if slots is None:
-                slots = pending[id(producer)] = [None] * max(1, len(producer.output_meta))
-            previous = slots[output_nr]
-            slots[output_nr] = grad if previous is None else previous + grad
+        _pass_on(current, input_grads, fit, pending, leaf_grads)
         if not retain_graph:
             current.release()
 
@@ -216,6 +197,30 @@ def _run_backward(
     return [
         captured.get(id(t)) if t.grad_fn is None else captured.get((id(t.grad_fn), t.output_nr)) for t in capture
     ]
+
+
+def _pass_on(current: Node, input_grads: Any, fit: Any, pending: dict, leaf_grads: dict) -> None:
+    """Send each input's gradient, fitted to the input, to the node that made the input (or a leaf's sum)."""
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(current.inputs):
+        raise RuntimeError(
+            f"{current.op.__name__}.backward returned {len(input_grads)} gradients for "
+            f"{len(current.inputs)} forward arguments; return one per argument (None where there is none)"
+        )
+    for value, grad, edge in zip(current.inputs, input_grads, current.edges):
+        if grad is None or edge is None:
+            continue
+        grad = fit(grad, value, current.op.__name__)
+        producer, output_nr = edge
+        if producer is None:
+            _sum_into(leaf_grads, value, grad)
+            continue
+        slots = pending.get(id(producer))
+        if slots is None:
+            slots = pending[id(producer)] = [None] * max(1, len(producer.output_meta))
+        previous = slots[output_nr]
+        slots[output_nr] = grad if previous is None else previous + grad
 
 
 def _nodes_on_a_path_to(order: list[Node], capture_leaves: set, capture_outputs: set) -> set[int]:
