@@ -237,6 +237,30 @@ def test_fused_op_without_reference_refuses_create_graph() -> None:
     np.testing.assert_allclose(g.numpy(), 2 * (A - 2 * A) * (1 - 2))
 
 
+def test_an_op_that_declares_its_backward_runs_on_tensors() -> None:
+    class Cosh(gg.autograd.Op):
+        """y = cosh x.   dy/dx = sinh x (written with namespace_of, so it runs on arrays and on tensors)"""
+
+        tensor_backward = True
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.cosh(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            xp = gg.backend.namespace_of(x)
+            return grad * (xp.exp(x) - xp.exp(-x)) * 0.5
+
+    (x, xt) = pair(A)
+    assert gradgradcheck(Cosh.apply, (x,))
+    (g,) = gg.autograd.grad(Cosh.apply(x).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad(xt.cosh().sum(), xt, create_graph=True)
+    close(gg.autograd.grad(g.sum(), x)[0], torch.autograd.grad(gt.sum(), xt)[0])
+
+
 def test_node_inputs_stay_after_a_retained_backward() -> None:
     x, _ = pair(A)
     d = SquaredDistance.apply(x, x.exp(), 1.0)
