@@ -22,7 +22,6 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.shape = x.shape
-        ctx.dtype = x.dtype
         return x[key]
 
     @staticmethod

@@ -82,19 +82,19 @@ class Var(Op):
             return (deviation * deviation).sum(axis=axes, keepdims=keepdim) / ctx.divisor
 
     @staticmethod
+    def backward(ctx, grad):
+        (deviation,) = ctx.saved_tensors
+        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        grad = expand_reduced(grad, deviation.shape, axes, keepdim)
+        return grad * (2 / ctx.divisor) * deviation if ctx.divisor else grad * np.nan, None, None, None
+
+    @staticmethod
     def reference(ctx, x, axes, keepdim, correction):
         """Var from primitives, which create_graph=True differentiates instead of backward: the saved
         deviation x − x̄ depends on x, and as a saved array it would be a constant to the second derivative."""
         deviation = x - x.mean(axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (deviation * deviation).sum(axes, keepdim) / float(ctx.divisor)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (deviation,) = ctx.saved_tensors
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
-        grad = expand_reduced(grad, deviation.shape, axes, keepdim)
-        return grad * (2 / ctx.divisor) * deviation if ctx.divisor else grad * np.nan, None, None, None
 
 
 class Prod(Op):
