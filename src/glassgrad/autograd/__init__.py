@@ -1,4 +1,5 @@
-"""Reverse-mode automatic differentiation: graph nodes, ops, the backward engine, grad mode and gradcheck.
+"""Reverse-mode automatic differentiation: graph nodes, ops, the backward engine, grad mode, gradcheck and
+gradgradcheck, and higher-order products (functional.hvp, vhp).
 
 See README.md beside this file for how the pieces fit.
 """

@@ -1,6 +1,6 @@
 """The backward engine: reverse-mode automatic differentiation by the chain rule.
 
-`run_backward` works in three steps:
+`run_backward` works in four steps:
 1. Order the graph: an iterative depth-first walk from the roots lists every node after all nodes that use its
    outputs (no recursion, so a 100,000-node recurrence is fine).
 2. Walk that order: each node receives the summed gradient of its outputs, calls its op's backward on raw
