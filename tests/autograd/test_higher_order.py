@@ -51,6 +51,25 @@ def test_backward_create_graph_stores_grads_with_a_graph_and_accumulates() -> No
     close(w.grad, wt.grad)
 
 
+def test_gradient_penalty_of_a_small_network_matches_torch() -> None:
+    # loss = cross-entropy(net(x)) + ‖∂cross-entropy/∂x‖²: the parameters' gradients need double backward
+    # through matmul, broadcast add, tanh, log_softmax, gather, mean and pow.
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(shape) for shape in ((5, 4), (4, 6), (6,), (6, 3))]
+    targets = np.array([[0], [2], [1], [2], [0]])
+    grads = []
+    for lib, make in ((gg, lambda a: gg.tensor(a, dtype=gg.float64, requires_grad=True)),
+                      (torch, lambda a: torch.tensor(a, requires_grad=True))):
+        x, w1, b1, w2 = (make(a) for a in arrays)
+        logits = (x @ w1 + b1).tanh() @ w2
+        cross_entropy = -logits.log_softmax(-1).gather(1, lib.tensor(targets)).mean()
+        (grad_x,) = lib.autograd.grad(cross_entropy, x, create_graph=True)
+        (cross_entropy + (grad_x**2).sum()).backward()
+        grads.append([t.grad for t in (x, w1, b1, w2)])
+    for ours, theirs in zip(*grads):
+        close(ours, theirs)
+
+
 def test_retain_graph_defaults_to_create_graph() -> None:
     x, _ = pair(A)
     y = (x.exp() * x).sum()
