@@ -66,11 +66,10 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
         xp = node_module._Tensor.namespace_of(grad)
         return xp.broadcast_to(grad, shape)
     stretched = tuple(extra + i for i, s in enumerate(shape) if s == 1 and grad.shape[extra + i] != 1)
-    xp = node_module._Tensor.namespace_of(grad)
     if extra:
-        grad = xp.sum(grad, axis=tuple(range(extra)))
+        grad = grad.sum(axis=tuple(range(extra)))
     if stretched:
-        grad = xp.sum(grad, axis=tuple(i - extra for i in stretched), keepdims=True)
+        grad = grad.sum(axis=tuple(i - extra for i in stretched), keepdims=True)
     return grad.reshape(shape)
 
 

@@ -183,9 +183,15 @@ class MaxMinResult(NamedTuple):
     indices: Any
 
 
-def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+def reduce_sum(
+    x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None, keepdims: Any = None
+) -> Any:
+    """Σ x over `dim`. `axis` and `keepdims` are NumPy's names, which PyTorch accepts too: so a backward's
+    `grad.sum(axis=..., keepdims=...)` runs on arrays and, with create_graph, on tensors."""
     from .arithmetic import cast
 
+    dim = dim if axis is None else axis
+    keepdim = keepdim if keepdims is None else keepdims
     if dtype is not None:
         x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     elif x.array.dtype.kind in "biu":

@@ -65,7 +65,7 @@ class Repeat(Op):
         repeats = ctx.inputs[1]
         # (r0·s0, r1·s1, ...) -> (r0, s0, r1, s1, ...), then sum over the r axes
         split = [size for pair in zip(repeats, ctx.shape) for size in pair]
-        summed = namespace_of(grad).sum(grad.reshape(split), axis=tuple(range(0, 2 * len(repeats), 2)))
+        summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(repeats), 2)))
         return summed, None
 
 

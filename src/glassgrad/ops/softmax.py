@@ -54,7 +54,7 @@ class Softmax(Op):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         axis = ctx.inputs[1]
-        return y * (grad - namespace_of(y).sum(grad * y, axis=axis, keepdims=True)), None
+        return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
 
 
 class LogSoftmax(Op):
@@ -73,8 +73,7 @@ class LogSoftmax(Op):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         axis = ctx.inputs[1]
-        xp = namespace_of(y)
-        return grad - xp.exp(y) * xp.sum(grad, axis=axis, keepdims=True), None
+        return grad - namespace_of(y).exp(y) * grad.sum(axis=axis, keepdims=True), None
 
 
 def _float(name: str, x: Any, dtype: Any) -> Any:

@@ -6,8 +6,9 @@ and `namespace_of(tensor)` returns this module, whose functions are glassgrad's 
 NumPy's names and signatures (`sum(a, axis, keepdims)`, `split(a, indices_or_sections, axis)`, ...). So the
 gradient a backward computes is itself a graph that can be differentiated again.
 
-Only the names the backwards of ops/ use are here. Functions whose result has zero derivative everywhere it
-exists (sign, isfinite, zeros_like) return constant tensors, outside the graph.
+The names the backwards of ops/ use are here, and a few common ones for custom backwards. (A backward may also
+call `grad.sum(axis=..., keepdims=...)`: Tensor.sum takes NumPy's names, as PyTorch's does.) Functions whose
+result has zero derivative everywhere it exists (sign, isfinite, zeros_like) return constant tensors.
 """
 
 from __future__ import annotations
