@@ -157,6 +157,7 @@ CASES: list[Case] = [
     Case("sum_dim", (Sum,), lambda m, x: x.sum(1), ((3, 4),)),
     Case("sum_negative_keepdim", (Sum,), lambda m, x: x.sum(dim=-1, keepdim=True), ((2, 3, 4),)),
     Case("sum_tuple_function", (Sum,), lambda m, x: m.sum(x, (0, 2)), ((2, 3, 4),)),
+    Case("sum_numpy_names", (Sum,), lambda m, x: x.sum(axis=(0, 2), keepdims=True), ((2, 3, 4),)),
     Case("mean_all", (Mean,), lambda m, x: x.mean(), ((3, 4),)),
     Case("mean_dims_keepdim", (Mean,), lambda m, x: m.mean(x, dim=(0, 2), keepdim=True), ((2, 3, 4),)),
     Case("prod_all", (Prod,), lambda m, x: x.prod(), ((2, 3),)),
