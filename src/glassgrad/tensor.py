@@ -618,20 +618,26 @@ class Tensor:
     # ---- autograd --------------------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,
                  create_graph: builtins.bool = False, inputs: Any = None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (times `gradient` for a non-scalar self)."""
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (times `gradient` for a non-scalar self).
+
+        With `create_graph=True` the gradients stored are tensors with a graph, so they can be differentiated
+        again (higher-order gradients); `retain_graph` then defaults to True, as in PyTorch.
+        """
         from .autograd import _initial_grad
 
-        if create_graph:
-            raise ValueError("backward: create_graph=True (higher-order gradients) is not supported")
-        root = _initial_grad(self, gradient, "backward")
+        retain_graph = create_graph if retain_graph is None else retain_graph
+        root = _initial_grad(self, gradient, "backward", create_graph)
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = engine.run_backward([(self, root)], builtins.bool(retain_graph), capture=inputs)
+            grads = engine.run_backward([(self, root)], builtins.bool(retain_graph), capture=inputs,
+                                        create_graph=create_graph)
             for t, g in zip(inputs, grads):
-                if g is not None:
+                if g is not None and create_graph:
+                    t.grad = g.clone() if t.grad is None else t.grad + g  # out of place: the graph is kept
+                elif g is not None:
                     t.grad = Tensor(g.copy()) if t.grad is None else Tensor(t.grad.array + g)
             return
-        engine.run_backward([(self, root)], builtins.bool(retain_graph))
+        engine.run_backward([(self, root)], builtins.bool(retain_graph), create_graph=create_graph)
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         self.requires_grad = requires_grad

@@ -5,8 +5,10 @@ Each `Case` is one line: a name, the Op classes it exercises, a function written
 input domain. `torch_fn` overrides the torch side where the spelling must differ. Constants inside a case
 (indices, masks) are made with `const(lib, like, array)` so they land on the device of the inputs.
 
-Every Op class in ALL_OPS must appear in some case (`test_every_op_is_covered`), and each case must really
-produce the ops it names (`test_case_builds_the_ops_it_names`), so an op added without a test fails here.
+Every Op class in ALL_OPS must appear in some case (`test_every_op_is_covered`), also in one whose second
+derivatives are checked (`test_every_op_has_a_second_order_case`: tests/ops/test_gradgradcheck.py runs
+gradgradcheck and a torch double-backward parity on those), and each case must really produce the ops it names
+(`test_case_builds_the_ops_it_names`), so an op added without a test fails here.
 ToDevice is covered twice: `to_device_identity` applies the op directly (cpu -> cpu, runs everywhere) and
 `to_device_cuda_roundtrip` moves to cuda and back (skips without a GPU).
 """
@@ -24,7 +26,7 @@ import glassgrad as gg
 from glassgrad import ops
 from glassgrad.backend import cuda_is_available
 from glassgrad.ops.arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
-from glassgrad.ops.index import Gather, GetItem, SetItem
+from glassgrad.ops.index import Gather, GetItem, IndexAdd, SetItem
 from glassgrad.ops.matmul import Einsum, MatMul
 from glassgrad.ops.reduce import MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var
 from glassgrad.ops.select import Maximum, Minimum, Triangle, Where
@@ -49,6 +51,7 @@ class Case:
     cuda_only: bool = False
     gradcheck_eps: float = 1e-6            # larger where the case rounds through float32 (casts)
     rtol32: float = 1e-5                   # float32 parity tolerance (relative and absolute)
+    second_order: bool = True              # False for a case whose double backward is not checked (say why)
 
     def torch_side(self) -> Callable[..., Any]:
         return self.torch_fn or self.fn
@@ -154,6 +157,7 @@ CASES: list[Case] = [
     Case("sum_dim", (Sum,), lambda m, x: x.sum(1), ((3, 4),)),
     Case("sum_negative_keepdim", (Sum,), lambda m, x: x.sum(dim=-1, keepdim=True), ((2, 3, 4),)),
     Case("sum_tuple_function", (Sum,), lambda m, x: m.sum(x, (0, 2)), ((2, 3, 4),)),
+    Case("sum_numpy_names", (Sum,), lambda m, x: x.sum(axis=(0, 2), keepdims=True), ((2, 3, 4),)),
     Case("mean_all", (Mean,), lambda m, x: x.mean(), ((3, 4),)),
     Case("mean_dims_keepdim", (Mean,), lambda m, x: m.mean(x, dim=(0, 2), keepdim=True), ((2, 3, 4),)),
     Case("prod_all", (Prod,), lambda m, x: x.prod(), ((2, 3),)),
@@ -213,6 +217,11 @@ CASES: list[Case] = [
     Case("setitem_row", (SetItem,), _setitem_row, ((3, 4), (4,))),
     Case("setitem_mask", (SetItem,), _setitem_mask, ((3, 4),)),
     Case("gather", (Gather,), lambda m, x: x.gather(1, const(m, x, INDEX_3x2)), ((3, 4),)),
+    # IndexAdd is the backward of indexing (so double backward runs it); here applied directly.
+    Case("index_add_repeated", (IndexAdd,), lambda m, x: IndexAdd.apply(x, (np.array([4, 0, 4]),), (5, 4), True),
+         ((3, 4),), torch_fn=lambda m, x: m.zeros(5, 4, dtype=x.dtype).index_put((m.tensor([4, 0, 4]),), x, True)),
+    Case("index_add_slice", (IndexAdd,), lambda m, x: IndexAdd.apply(x, (slice(1, 4),), (5, 4), False),
+         ((3, 4),), torch_fn=lambda m, x: m.cat([m.zeros(1, 4, dtype=x.dtype), x, m.zeros(1, 4, dtype=x.dtype)])),
     Case("gather_dim0_function", (Gather,), lambda m, x: m.gather(x, 0, const(m, x, INDEX_3x2.T % 3)),
          ((3, 4),)),
     # ---- matmul -------------------------------------------------------------------------------------------
@@ -243,7 +252,7 @@ CASES_BY_NAME = {case.name: case for case in CASES}
 def case_params(cases: list[Case] = CASES) -> list[Any]:
     """pytest params of the cases, ids by name; cuda-only cases skip without a GPU."""
     skip = pytest.mark.skipif(not cuda_is_available(), reason="needs CuPy and a GPU")
-    return [pytest.param(case, id=case.name, marks=[skip] if case.cuda_only else []) for case in CASES]
+    return [pytest.param(case, id=case.name, marks=[skip] if case.cuda_only else []) for case in cases]
 
 
 def ops_in_graph(outputs: tuple) -> set[type]:
@@ -259,6 +268,16 @@ def test_every_op_is_covered() -> None:
     covered = {op for case in CASES for op in case.ops}
     missing = sorted(op.__name__ for op in ops.ALL_OPS if op not in covered)
     assert not missing, f"Op classes without a case in tests/ops/test_table.py: {missing}"
+
+
+def test_every_op_has_a_second_order_case() -> None:
+    covered = {op for case in CASES if case.second_order for op in case.ops}
+    missing = sorted(op.__name__ for op in ops.ALL_OPS if op not in covered)
+    checked = len(ops.ALL_OPS) - len(missing)
+    assert not missing, (
+        f"{checked} of {len(ops.ALL_OPS)} ops have a second-order case; without one: {missing}. Add a case (or "
+        "set second_order=True on one) so gradgradcheck covers the op's double backward"
+    )
 
 
 def test_cases_name_only_known_ops() -> None:

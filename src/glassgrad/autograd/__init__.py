@@ -1,4 +1,5 @@
-"""Reverse-mode automatic differentiation: graph nodes, ops, the backward engine, grad mode and gradcheck.
+"""Reverse-mode automatic differentiation: graph nodes, ops, the backward engine, grad mode, gradcheck and
+gradgradcheck, and higher-order products (functional.hvp, vhp).
 
 See README.md beside this file for how the pieces fit.
 """
@@ -7,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from . import functional
 from .engine import run_backward, topological_order
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .node import Node, Op
 
 
@@ -24,15 +26,14 @@ def grad(
 ) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, returned as a tuple, without touching any `.grad`.
 
-    `grad_outputs` are the vectors of the vector-Jacobian product (required for non-scalar outputs).
+    `grad_outputs` are the vectors of the vector-Jacobian product (required for non-scalar outputs). With
+    `create_graph=True` the gradients are tensors with a graph, so they can be differentiated again (then
+    `retain_graph` defaults to True, as in PyTorch).
     """
     from ..tensor import Tensor  # autograd sits below tensor; the function is only called once both exist
 
-    if create_graph:
-        raise ValueError(
-            "autograd.grad: create_graph=True (higher-order gradients) is not supported: glassgrad's backward "
-            "functions compute on raw arrays and record no graph"
-        )
+    if retain_graph is None:
+        retain_graph = create_graph
     outputs = list(outputs) if isinstance(outputs, Sequence) else [outputs]
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
@@ -43,8 +44,8 @@ def grad(
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"autograd.grad: an input of shape {t.shape} does not require grad")
-    roots = [(out, _initial_grad(out, g, "autograd.grad")) for out, g in zip(outputs, grad_outputs)]
-    grads = run_backward(roots, retain_graph=bool(retain_graph), capture=inputs)
+    roots = [(out, _initial_grad(out, g, "autograd.grad", create_graph)) for out, g in zip(outputs, grad_outputs)]
+    grads = run_backward(roots, retain_graph=bool(retain_graph), capture=inputs, create_graph=create_graph)
     result = []
     for t, g in zip(inputs, grads):
         if g is None and not allow_unused:
@@ -52,12 +53,13 @@ def grad(
                 f"autograd.grad: an input of shape {t.shape} was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
-        result.append(None if g is None else Tensor(g))
+        result.append(g if g is None or isinstance(g, Tensor) else Tensor(g))
     return tuple(result)
 
 
-def _initial_grad(output: Any, gradient: Any, caller: str) -> Any:
-    """The gradient that starts backward: ones for a scalar, else the given `gradient` as an array."""
+def _initial_grad(output: Any, gradient: Any, caller: str, create_graph: bool = False) -> Any:
+    """The gradient that starts backward: ones for a scalar, else the given `gradient` as an array (with
+    `create_graph`, a given tensor as it is: the gradients then depend on it through its graph)."""
     from ..tensor import Tensor
 
     if not output.requires_grad:
@@ -78,10 +80,10 @@ def _initial_grad(output: Any, gradient: Any, caller: str) -> Any:
         raise ValueError(
             f"{caller}: gradient has shape {tuple(array.shape)} but the output has shape {output.shape}"
         )
-    return array
+    return gradient if create_graph and isinstance(gradient, Tensor) else array
 
 
 __all__ = [
-    "Function", "GradcheckError", "Node", "Op", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
-    "no_grad", "run_backward", "set_grad_enabled", "topological_order",
+    "Function", "GradcheckError", "Node", "Op", "enable_grad", "functional", "grad", "gradcheck",
+    "gradgradcheck", "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled", "topological_order",
 ]

@@ -1,6 +1,6 @@
 """The backward engine: reverse-mode automatic differentiation by the chain rule.
 
-`run_backward` works in three steps:
+`run_backward` works in four steps:
 1. Order the graph: an iterative depth-first walk from the roots lists every node after all nodes that use its
    outputs (no recursion, so a 100,000-node recurrence is fine).
 2. Walk that order: each node receives the summed gradient of its outputs, calls its op's backward on raw
@@ -9,6 +9,13 @@
 3. Free each node's saved arrays as soon as it is done, unless `retain_graph=True`.
 4. Hand each leaf its summed gradient: its hooks run once on the total (as PyTorch's), then it is added into
    `.grad` (or returned, for autograd.grad).
+
+With `create_graph=True` the same walk runs on Tensors instead of raw arrays, with grad mode on, so the
+gradients it computes are themselves a graph (higher-order gradients). Each backward runs unchanged: its
+incoming gradients are Tensors, `ctx.saved_tensors` hands back tensors on the graph (an input as that input,
+an output as a tensor made by this node), and `namespace_of(tensor)` is ops/tensor_namespace.py. A fused op
+whose backward works on arrays only instead gives a `reference(ctx, *inputs)` built from primitives, and its
+input gradients are those of the reference (see `_backward_through_reference`).
 """
 
 from __future__ import annotations
@@ -19,26 +26,29 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import register_namespace
 from . import grad_checks
 from . import node as node_module
-from .node import Node
+from .grad_mode import enable_grad
+from .node import Node, Op
 
 
-def topological_order(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from `roots`, each before the nodes that produced its inputs."""
+def topological_order(roots: list[Node], stop: set[int] | frozenset = frozenset()) -> list[Node]:
+    """Nodes reachable from `roots`, each before the nodes that produced its inputs (not looking past the
+    nodes whose id is in `stop`)."""
     order: list[Node] = []
     visited: set[int] = set()
     for root in roots:
         if id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(root.parents))]
+        stack = [(root, iter(() if id(root) in stop else root.parents))]
         while stack:
             current, parents = stack[-1]
             for producer in parents:
                 if id(producer) not in visited:
                     visited.add(id(producer))
-                    stack.append((producer, iter(producer.parents)))
+                    stack.append((producer, iter(() if id(producer) in stop else producer.parents)))
                     break
             else:  # every input of `current` is done: it can come after them in post-order
                 stack.pop()
@@ -70,50 +80,81 @@ def _fit(grad: Any, tensor: Any, op_name: str) -> Any:
         grad = grad.array
     array = tensor.array
     if grad.shape != array.shape:
-        try:
-            grad = sum_to_shape(grad, array.shape)
-        except ValueError as error:
-            raise RuntimeError(
-                f"{op_name}: backward returned a gradient of shape {tuple(grad.shape)} for an input of shape "
-                f"{tuple(array.shape)}"
-            ) from error
+        grad = _sum_to_input(grad, array.shape, op_name)
     grad = _array(grad)  # after the sum, which may reduce to a 0-d scalar
     if grad.dtype != array.dtype:
         grad = grad.astype(array.dtype)
     return grad
 
 
+def _fit_on_graph(grad: Any, tensor: Any, op_name: str) -> Any:
+    """`_fit` for create_graph: the gradient as a tensor of the input's shape and dtype, the sum and the cast
+    recorded (an array a backward returned is a constant)."""
+    Tensor = node_module._Tensor
+    if not isinstance(grad, Tensor):
+        grad = Tensor(_array(grad))
+    if grad.shape != tensor.shape:
+        grad = _sum_to_input(grad, tensor.shape, op_name)
+    return grad if grad.array.dtype == tensor.array.dtype else grad.type_as(tensor)
+
+
+def _sum_to_input(grad: Any, shape: tuple, op_name: str) -> Any:
+    try:
+        return sum_to_shape(grad, shape)
+    except ValueError as error:
+        raise RuntimeError(
+            f"{op_name}: backward returned a gradient of shape {tuple(grad.shape)} for an input of shape "
+            f"{tuple(shape)}"
+        ) from error
+
+
 def run_backward(
     roots: list[tuple[Any, Any]],
     retain_graph: bool = False,
     capture: list[Any] | None = None,
+    create_graph: bool = False,
 ) -> list[Any] | None:
-    """Backpropagate `roots` [(tensor, gradient array)].
+    """Backpropagate `roots` [(tensor, gradient array or tensor)].
 
     Without `capture`, gradients accumulate into the `.grad` of leaves. With `capture` (a list of tensors), the
-    gradients with respect to those tensors are returned instead, and no `.grad` is touched (autograd.grad).
+    gradients with respect to those tensors are returned instead, and no `.grad` is touched (autograd.grad);
+    only the nodes on a path to them run. With `create_graph`, the gradients are tensors with a graph.
     """
     # The walk allocates many small objects; Python's cyclic garbage collector would rescan the whole graph
     # again and again meanwhile (2.5x slower on large graphs). Nothing here makes cycles: pause it.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run_backward(roots, retain_graph, capture)
+        if not create_graph:
+            return _run_backward(roots, retain_graph, capture)
+        _register_tensor_namespace()
+        Tensor = node_module._Tensor
+        roots = [(tensor, grad if isinstance(grad, Tensor) else Tensor(grad)) for tensor, grad in roots]
+        with enable_grad():  # record the ops every backward runs, as PyTorch's engine does
+            return _run_backward(roots, retain_graph, capture, create_graph=True)
     finally:
         if collecting:
             gc.enable()
 
 
-def _run_backward(roots: list[tuple[Any, Any]], retain_graph: bool, capture: list[Any] | None) -> list[Any] | None:
+def _run_backward(
+    roots: list[tuple[Any, Any]],
+    retain_graph: bool,
+    capture: list[Any] | None,
+    create_graph: bool = False,
+    stop: set[int] | frozenset = frozenset(),
+) -> list[Any] | None:
     captured: dict[int, Any] = {}
     capture_leaves = {id(t) for t in capture if t.grad_fn is None} if capture is not None else set()
     capture_outputs = {(id(t.grad_fn), t.output_nr) for t in capture if t.grad_fn is not None} if capture else set()
     handed_out: set[int] = set()  # arrays other code may hold: a leaf must copy them before owning them
+    fit = _fit_on_graph if create_graph else _fit
 
     pending: dict[int, list] = {}
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient], handed over in step 4
     root_nodes = []
     for tensor, grad in roots:
+        handed_out.add(id(grad))
         if tensor.grad_fn is None:
             _sum_into(leaf_grads, tensor, grad)
             continue
@@ -121,41 +162,28 @@ def _run_backward(roots: list[tuple[Any, Any]], retain_graph: bool, capture: lis
         slots[tensor.output_nr] = grad if slots[tensor.output_nr] is None else slots[tensor.output_nr] + grad
         root_nodes.append(tensor.grad_fn)
 
-    for current in topological_order(root_nodes):
+    order = topological_order(root_nodes, stop)
+    needed = _nodes_on_a_path_to(order, capture_leaves, capture_outputs) if capture is not None else None
+    for current in order:
         grads = pending.pop(id(current), None)
         if grads is None:  # no gradient flows into this node (e.g. a branch that only feeds integer outputs)
             continue
-        _check_alive(current)
+        runs = needed is None or id(current) in needed  # autograd.grad skips nodes with nothing it wants below
+        if runs:
+            _check_alive(current)
         grads = _fill_missing(current, grads)
         if current.hooks:
             grads = _run_hooks(current.hooks, grads)
-        if capture_outputs:
-            for output_nr, grad in enumerate(grads):
-                if (id(current), output_nr) in capture_outputs:
-                    captured[(id(current), output_nr)] = grad
+        _capture_outputs(captured, capture_outputs, current, grads)
+        if not runs:
+            continue
         handed_out.update(id(g) for g in grads)
 
-        input_grads = current.op._run_backward(current, tuple(grads))
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if len(input_grads) != len(current.inputs):
-            raise RuntimeError(
-                f"{current.op.__name__}.backward returned {len(input_grads)} gradients for "
-                f"{len(current.inputs)} forward arguments; return one per argument (None where there is none)"
-            )
-        for value, grad, edge in zip(current.inputs, input_grads, current.edges):
-            if grad is None or edge is None:
-                continue
-            grad = _fit(grad, value, current.op.__name__)
-            producer, output_nr = edge
-            if producer is None:
-                _sum_into(leaf_grads, value, grad)
-                continue
-            slots = pending.get(id(producer))
-            if slots is None:
-                slots = pending[id(producer)] = [None] * max(1, len(producer.output_meta))
-            previous = slots[output_nr]
-            slots[output_nr] = grad if previous is None else previous + grad
+        if create_graph:
+            input_grads = _backward_with_graph(current, tuple(grads))
+        else:
+            input_grads = current.op._run_backward(current, tuple(grads))
+        _pass_on(current, input_grads, fit, pending, leaf_grads)
         if not retain_graph:
             current.release()
 
@@ -169,6 +197,180 @@ def _run_backward(roots: list[tuple[Any, Any]], retain_graph: bool, capture: lis
     return [
         captured.get(id(t)) if t.grad_fn is None else captured.get((id(t.grad_fn), t.output_nr)) for t in capture
     ]
+
+
+def _pass_on(current: Node, input_grads: Any, fit: Any, pending: dict, leaf_grads: dict) -> None:
+    """Send each input's gradient, fitted to the input, to the node that made the input (or a leaf's sum)."""
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(current.inputs):
+        raise RuntimeError(
+            f"{current.op.__name__}.backward returned {len(input_grads)} gradients for "
+            f"{len(current.inputs)} forward arguments; return one per argument (None where there is none)"
+        )
+    for value, grad, edge in zip(current.inputs, input_grads, current.edges):
+        if grad is None or edge is None:
+            continue
+        grad = fit(grad, value, current.op.__name__)
+        producer, output_nr = edge
+        if producer is None:
+            _sum_into(leaf_grads, value, grad)
+            continue
+        slots = pending.get(id(producer))
+        if slots is None:
+            slots = pending[id(producer)] = [None] * max(1, len(producer.output_meta))
+        previous = slots[output_nr]
+        slots[output_nr] = grad if previous is None else previous + grad
+
+
+def _nodes_on_a_path_to(order: list[Node], capture_leaves: set, capture_outputs: set) -> set[int]:
+    """The nodes autograd.grad must run: those with a captured tensor somewhere below them (PyTorch's pruning:
+    the rest of the graph, down to unrelated leaves, is not computed)."""
+    needed: set[int] = set()
+    for current in reversed(order):  # producers before the nodes that use their outputs
+        for value, edge in zip(current.inputs, current.edges):
+            if edge is None:
+                continue
+            producer, output_nr = edge
+            if (
+                id(value) in capture_leaves
+                if producer is None
+                else id(producer) in needed or (id(producer), output_nr) in capture_outputs
+            ):
+                needed.add(id(current))
+                break
+    return needed
+
+
+def _capture_outputs(captured: dict, capture_outputs: set, current: Node, grads: list) -> None:
+    """autograd.grad of a non-leaf: the gradient of its output, summed over its uses, as it enters its node."""
+    if capture_outputs:
+        for output_nr, grad in enumerate(grads):
+            if (id(current), output_nr) in capture_outputs:
+                captured[(id(current), output_nr)] = grad
+
+
+# ---- create_graph: backward on Tensors ---------------------------------------------------------------------
+
+
+def apply_or_forward(op: type, *args: Any) -> Any:
+    """`op` applied to tensors (recorded, so a backward running on Tensors stays differentiable), or just its
+    forward when it is given raw arrays (the fast path: no graph, no Tensor objects). For the backwards whose
+    result is itself an op of the library (a scatter for indexing's backward, a copy back to a device)."""
+    if any(isinstance(value, node_module._Tensor) for value in args):
+        return op.apply(*args)
+    return op.forward(Node(op, (), ()), *args)
+
+
+def _register_tensor_namespace() -> None:
+    """From here on `namespace_of(tensor)` is the Tensor namespace (done at the first create_graph, as the
+    namespace sits above this layer: it is made of ops)."""
+    from ..ops import tensor_namespace
+
+    register_namespace(node_module._Tensor, tensor_namespace)
+
+
+def _backward_with_graph(current: Node, grads: tuple) -> Any:
+    """Run a node's backward on Tensors, so what it computes is recorded (create_graph=True)."""
+    op = current.op
+    if getattr(op, "reference", None) is not None:
+        return _backward_through_reference(current, grads)
+    if not _runs_on_tensors(op):
+        raise RuntimeError(
+            f"create_graph=True: {op.__name__} has no double backward: its backward runs on raw arrays only. "
+            f"Give {op.__name__} a `reference(ctx, *inputs)` method that computes its output from "
+            "differentiable ops, or set `tensor_backward = True` on it if its backward is written with "
+            "namespace_of() and runs on Tensors too; or differentiate once, without create_graph"
+        )
+    return op.backward(_GraphContext(current), *grads)
+
+
+def _runs_on_tensors(op: type) -> bool:
+    """The primitives of ops/ (their backwards are written for both), tensor-level Functions, and ops that
+    say so."""
+    from ..ops import ALL_OPS
+    from .function import Function
+
+    return op in ALL_OPS or issubclass(op, Function) or getattr(op, "tensor_backward", False)
+
+
+class _GraphContext:
+    """The `ctx` a backward sees when its graph is recorded: the node's attributes, but `saved_tensors` are
+    tensors on the graph (PyTorch's SavedVariable unpacked): a saved input is that input tensor, a saved output
+    a tensor made by this very node, and anything else a constant."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self.saved_tensors = tuple(
+            _saved_on_graph(node, value, source) for value, source in zip(node.saved_tensors, node.saved_sources())
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
+
+
+def _saved_on_graph(node: Node, value: Any, source: int | None) -> Any:
+    Tensor = node_module._Tensor
+    array = value.array if isinstance(value, Tensor) else value
+    if source is not None and source >= 0:
+        given = node.inputs[source]
+        if array is given.array:
+            return given
+        # An in-place op saved a copy of what it overwrote: that copy, on the graph where the input was.
+        producer, output_nr = node.edges[source] or (None, 0)
+        copy = Tensor(_array(array))
+        return _on_graph(copy, producer, output_nr) if producer is not None else copy
+    if source is not None:  # output −(source + 1) of this node
+        return _on_graph(Tensor(_array(array)), node, -source - 1)
+    if isinstance(value, Tensor) or array is None or isinstance(array, (int, float)):
+        return value
+    return Tensor(_array(array))  # an intermediate forward saved: a constant here
+
+
+def _on_graph(tensor: Any, producer: Node, output_nr: int) -> Any:
+    if tensor.array.dtype.kind == "f":
+        tensor._requires_grad = True
+        tensor.grad_fn = producer
+        tensor.output_nr = output_nr
+    return tensor
+
+
+class _Alias(Op):
+    """y = x, sharing its memory.   dy/dx = 1. Marks where the walk over a reference's graph stops."""
+
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _backward_through_reference(current: Node, grads: tuple) -> tuple:
+    """The input gradients of a fused op as those of its `reference` (the output computed from primitives),
+    so they can be differentiated again: autograd.grad(reference, inputs, grads, create_graph=True).
+
+    The reference reads aliases of the inputs and the walk stops at them: each input gets the gradient that
+    reaches it directly, and the outer walk carries it on (an input computed from another input is not counted
+    twice, and the graph below the op is not walked again).
+    """
+    op = current.op
+    arguments = [_Alias.apply(value) if edge is not None else value for value, edge in zip(current.inputs,
+                                                                                            current.edges)]
+    outputs = op.reference(current, *arguments)
+    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+    if len(outputs) != len(grads):
+        raise RuntimeError(
+            f"{op.__name__}.reference returned {len(outputs)} outputs, but forward made {len(grads)}"
+        )
+    roots = [(out, grad) for out, grad in zip(outputs, grads) if out.requires_grad]
+    wanted = [alias for alias, edge in zip(arguments, current.edges) if edge is not None]
+    stop = {id(alias.grad_fn) for alias in wanted}
+    found = iter(_run_backward(roots, True, wanted, create_graph=True, stop=stop) if roots else [None] * len(wanted))
+    return tuple(next(found) if edge is not None else None for edge in current.edges)
 
 
 def _sum_into(leaf_grads: dict, leaf: Any, grad: Any) -> None:
@@ -186,6 +388,12 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         grad = _run_hooks({0: leaf._hooks}, [grad])[0]
     if not leaf.requires_grad:
         return
+    if isinstance(grad, node_module._Tensor):  # create_graph: keep the gradient's graph, as PyTorch does
+        if leaf._grad is not None:
+            leaf.grad = leaf._grad + grad  # out of place, so the sum is recorded too (the setter checks the fit)
+        else:  # a constant or shared gradient (a + b passes one tensor to both) gets a copy of its own
+            leaf.grad = grad.clone() if grad.grad_fn is None or id(grad) in handed_out else grad
+        return
     # `_grad` directly: `grad` fits the leaf (made so by `_fit`, or checked as a hook's return value).
     existing = leaf._grad
     if existing is None:
@@ -195,6 +403,9 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
             grad = grad.copy()
         handed_out.add(id(grad))
         leaf._grad = node_module._Tensor(grad)
+    elif existing.grad_fn is not None:  # a .grad made with create_graph: its array may be saved by its graph
+        _check_accumulates(leaf, existing.array, grad)
+        leaf._grad = node_module._Tensor(existing.array + grad)
     else:
         _check_accumulates(leaf, existing.array, grad)
         existing.array += grad
@@ -220,10 +431,15 @@ def _fill_missing(current: Node, grads: list) -> list:
     """Outputs that received no gradient get zeros, so every backward sees a full set."""
     if all(g is not None for g in grads):
         return grads
-    xp = node_module._Tensor.namespace_of(next(g for g in grads if g is not None))
-    return [
-        xp.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(grads, current.output_meta)
-    ]
+    Tensor = node_module._Tensor
+    given = next(g for g in grads if g is not None)
+    on_graph = isinstance(given, Tensor)
+    xp = Tensor.namespace_of(given.array if on_graph else given)
+
+    def zeros(shape: tuple, dtype: Any) -> Any:
+        return Tensor(xp.zeros(shape, dtype)) if on_graph else xp.zeros(shape, dtype)
+
+    return [zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(grads, current.output_meta)]
 
 
 def _run_hooks(hooks: dict, grads: list) -> list:
@@ -236,9 +452,14 @@ def _run_hooks(hooks: dict, grads: list) -> list:
     for output_nr, functions in hooks.items():
         for function in _retain_last(functions):
             grad = grads[output_nr]
-            result = function(node_module._Tensor(_array(grad)))
+            on_graph = isinstance(grad, node_module._Tensor)  # create_graph: hooks see the gradient itself
+            result = function(grad if on_graph else node_module._Tensor(_array(grad)))
             if result is not None:
-                grads[output_nr] = grad_checks.checked_hook_result(function, result, grad)
+                if on_graph:
+                    grad_checks.checked_hook_result(function, result, grad.array)
+                    grads[output_nr] = result
+                else:
+                    grads[output_nr] = grad_checks.checked_hook_result(function, result, grad)
     return grads
 
 
@@ -275,6 +496,9 @@ def make_retain_hook(tensor: Any) -> Any:
     def retain(grad: Any) -> None:
         target = reference()
         if target is None:
+            return
+        if grad.grad_fn is not None:  # create_graph: the retained gradient keeps its graph, as in PyTorch
+            target.grad = grad.clone() if target._grad is None else target._grad + grad
             return
         if target._grad is None:  # `_grad` directly: the engine's gradient has the tensor's shape
             target._grad = node_module._Tensor(grad.array.copy())

@@ -14,7 +14,10 @@ class Exp(Function):
 ```
 
 `forward` receives tensors and runs with grad mode off; `backward` receives and returns tensors, also with grad
-mode off. Internally this is an `Op` whose two adapters unwrap and wrap arrays.
+mode off — unless the backward runs with `create_graph=True`: then, as in PyTorch, its ops are recorded and
+`ctx.saved_tensors` are the tensors on the graph (a saved input is the input itself, a saved output is
+connected to this node), so the gradient it returns can be differentiated again. Internally this is an `Op`
+whose two adapters unwrap and wrap arrays.
 """
 
 from __future__ import annotations

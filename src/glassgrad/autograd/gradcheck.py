@@ -3,6 +3,10 @@
 For a function f with output y and a fixed random projection v, backward gives the vector-Jacobian product
 vᵀJ in one pass; central differences give the same quantity one input element at a time:
     (vᵀ f(x + ε·e_i) − vᵀ f(x − ε·e_i)) / 2ε  ≈  (vᵀJ)_i .
+
+gradgradcheck checks second derivatives the same way: it runs gradcheck on the function
+    (x, u) ↦ uᵀ ∂f/∂x   (autograd.grad with create_graph=True, u random grad_outputs),
+whose backward is the double backward of f, against finite differences of the first backward.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import numpy as np
 
 from . import node as node_module
 from .engine import run_backward
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -82,6 +86,58 @@ def gradcheck(
                 raise GradcheckError(message)
             return False
     return True
+
+
+def gradgradcheck(
+    func: Callable,
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check the second derivatives of `func(*inputs)` (its double backward) with finite differences of its
+    first derivatives, as torch.autograd.gradgradcheck.
+
+    `grad_outputs` (one per output) are the vectors u of the first backward; by default they are random, and
+    require grad, so the derivative of uᵀ ∂f/∂x with respect to u is checked too. Inputs that require grad and
+    the grad_outputs must be float64.
+    """
+    from . import grad  # autograd/__init__ defines grad with this module already loaded
+
+    Tensor = node_module._Tensor
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    outputs = [out for out in _as_tuple(func(*inputs)) if out.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)  # not gradcheck's projections, which are drawn from `seed`
+        grad_outputs = [
+            Tensor(_like(out, rng.standard_normal(out.shape)), requires_grad=True) for out in outputs
+        ]
+    else:
+        grad_outputs = list(_as_tuple(grad_outputs))
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"gradgradcheck: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs that require grad"
+        )
+    count = len(inputs)
+
+    def first_derivatives(*values: Any) -> tuple:
+        # gradcheck evaluates its function under no_grad for the finite differences: this one needs the graph.
+        with enable_grad():
+            given = values[:count]
+            wanted = [t for t in given if isinstance(t, Tensor) and t.requires_grad]
+            results = [out for out in _as_tuple(func(*given)) if out.requires_grad]
+            grads = grad(results, wanted, values[count:], create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    if not differentiable or not outputs:
+        return True
+    return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)
 
 
 def _as_tuple(value: Any) -> tuple:

@@ -47,9 +47,33 @@ class Node:
         self.hooks: dict[int, list] | None = None
         self.freed = False
 
+    # Set by Op.apply only on nodes that save values (class defaults: nothing to store for the others).
+    forward_result: Any = None  # what forward returned: the output array, or a tuple of them
+    sources: tuple | None = None
+
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or, in a tensor-level Function, tensors) for backward."""
         self.saved_tensors = values
+
+    def saved_sources(self) -> tuple:
+        """Where each saved value came from, so a create_graph backward can hand back tensors on the graph
+        (PyTorch's SavedVariable): input k as k, output i as −(i + 1), anything else (an intermediate) as None.
+
+        Found by identity of the arrays when first asked (a Function saves tensors: detached twins sharing
+        their inputs' memory), so recording a node costs nothing more.
+        """
+        if self.sources is not None:
+            return self.sources
+        outputs = self.forward_result if type(self.forward_result) is tuple else (self.forward_result,)
+        sources = []
+        for saved in self.saved_tensors:
+            array = saved.array if isinstance(saved, _Tensor) else saved
+            inputs = (k for k, value in enumerate(self.inputs) if isinstance(value, _Tensor) and value.array is array)
+            source = next(inputs, None)
+            if source is None and array is not None:
+                source = next((-(i + 1) for i, output in enumerate(outputs) if output is array), None)
+            sources.append(source)
+        return tuple(sources)
 
     def name(self) -> str:
         """A label for graph drawings and errors, e.g. 'MulBackward'."""
@@ -136,7 +160,10 @@ class Op:
             if outputs.array.base is not None:
                 _share_version_with_viewed_input(outputs, args)
         if record and ctx.saved_tensors:
+            ctx.forward_result = result  # for create_graph: which saved values are outputs (saved_sources)
             if InPlaceWrite.target is not None:
+                ctx.sources = ctx.saved_sources()  # now, before the copy hides which input was saved
+                ctx.forward_result = None  # the result is written into the target and dropped: don't keep it
                 _save_original_instead(ctx)
             _remember_versions(ctx, args, outputs)
         return outputs

@@ -11,6 +11,7 @@ from .device import (
     move,
     namespace,
     namespace_of,
+    register_namespace,
 )
 from .dtype import (
     DType,
@@ -31,5 +32,5 @@ from .dtype import (
 __all__ = [
     "Array", "CPU", "CUDA", "DType", "bool_", "cuda_is_available", "default_float", "device", "device_of",
     "float16", "float32", "float64", "from_numpy_dtype", "int8", "int16", "int32", "int64", "move", "namespace",
-    "namespace_of", "random", "to_dtype", "uint8",
+    "namespace_of", "random", "register_namespace", "to_dtype", "uint8",
 ]

@@ -81,11 +81,26 @@ def namespace(dev: device | str) -> ModuleType:
     return _cupy
 
 
+# Namespaces for array types beyond NumPy's and CuPy's: glassgrad's Tensor namespace (ops/tensor_namespace.py)
+# registers here, so a backward written with `namespace_of(grad)` also runs on Tensors (create_graph=True).
+_REGISTERED: dict[type, ModuleType] = {}
+
+
+def register_namespace(array_type: type, module: ModuleType) -> None:
+    """Make `namespace_of` return `module` for objects of `array_type`."""
+    _REGISTERED[array_type] = module
+
+
 def namespace_of(array: Array) -> ModuleType:
-    """The array library an array belongs to."""
-    if type(array) is np.ndarray or _cupy is None:
+    """The array library an array belongs to (for a Tensor: the Tensor namespace, once registered)."""
+    if type(array) is np.ndarray:
         return np
-    return _cupy if isinstance(array, _cupy.ndarray) else np
+    registered = _REGISTERED.get(type(array))
+    if registered is not None:
+        return registered
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy
+    return np
 
 
 def device_of(array: Array) -> device:

@@ -2,12 +2,14 @@
 
 Files: arithmetic (+ − × ÷ **, casts, promotion), unary (exp, log, tanh, ...), select (max/min, where,
 masked_fill, tril/triu), reduce (sum, mean, var, max, ...), softmax, shape (reshape, permute, cat, split, ...),
-index (x[key], gather), matmul (matmul, einsum). `ALL_OPS` lists every Op class: the test table must cover it.
+index (x[key], gather, and their adjoint index_add), matmul (matmul, einsum). `ALL_OPS` lists every Op class:
+the test table must cover it. tensor_namespace gives these ops NumPy's names, so that each backward also runs
+on Tensors (create_graph=True).
 """
 
 from . import arithmetic, index, matmul, reduce, select, shape, softmax, unary
 from .arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
-from .index import Gather, GetItem, SetItem
+from .index import Gather, GetItem, IndexAdd, SetItem
 from .matmul import Einsum, MatMul
 from .reduce import MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var
 from .select import Maximum, Minimum, Triangle, Where
@@ -22,7 +24,7 @@ ALL_OPS = (
     MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var,
     LogSoftmax, LogSumExp, Softmax,
     Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice,
-    Gather, GetItem, SetItem,
+    Gather, GetItem, IndexAdd, SetItem,
     Einsum, MatMul,
 )
 

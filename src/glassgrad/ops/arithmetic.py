@@ -113,7 +113,7 @@ class Pow(Op):
         if ctx.needs_input_grad[1]:
             xp = _namespace(z)
             safe_log = xp.log(xp.where(x == 0, 1, x))  # avoid log(0) warnings; those entries are zeroed anyway
-            grad_p = xp.where((x == 0) & (p >= 0), 0, grad * z * safe_log)
+            grad_p = xp.where(xp.logical_and(x == 0, p >= 0), 0, grad * z * safe_log)
         return grad_x, grad_p
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..backend import namespace_of
 
@@ -21,19 +22,12 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.shape = x.shape
-        ctx.dtype = x.dtype
         return x[key]
 
     @staticmethod
     def backward(ctx, grad):
         key, basic = ctx.inputs[1], ctx.inputs[2]
-        xp = namespace_of(grad)
-        result = xp.zeros(ctx.shape, dtype=grad.dtype)
-        if basic:
-            result[key] = grad
-        else:
-            _add_at(xp, result, key, grad)
-        return result, None, None
+        return apply_or_forward(IndexAdd, grad, key, ctx.shape, not basic), None, None
 
 
 class SetItem(Op):
@@ -48,10 +42,8 @@ class SetItem(Op):
     @staticmethod
     def backward(ctx, grad):
         key = ctx.inputs[1]
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = grad.copy()
-            grad_x[key] = 0
+        # The gradient with zeros at key is this very op applied to the gradient (recorded on tensors).
+        grad_x = apply_or_forward(SetItem, grad, key, 0.0) if ctx.needs_input_grad[0] else None
         grad_value = grad[key] if ctx.needs_input_grad[2] else None
         return grad_x, None, grad_value
 
@@ -67,14 +59,42 @@ class Gather(Op):
     @staticmethod
     def backward(ctx, grad):
         axis, index = ctx.inputs[1], ctx.inputs[2].array
-        xp = namespace_of(grad)
-        result = xp.zeros(ctx.shape, dtype=grad.dtype)
-        full_index = tuple(
-            index if d == axis else xp.arange(size).reshape([-1 if k == d else 1 for k in range(index.ndim)])
-            for d, size in enumerate(index.shape)
-        )
-        _add_at(xp, result, full_index, grad)
-        return result, None, None
+        return scatter_along_axis(grad, index, axis, ctx.shape, accumulate=True), None, None
+
+
+class IndexAdd(Op):
+    """y = zeros(shape) with y[key] += v (positions that key repeats add up).   dy/dv = the gradient at key
+
+    The adjoint of indexing: GetItem's and Gather's backward is this op, and its backward is indexing, so a
+    gradient scattered by it can be differentiated again (create_graph=True).
+    """
+
+    @staticmethod
+    def forward(ctx, values, key, shape, accumulate):
+        xp = namespace_of(values)
+        result = xp.zeros(shape, dtype=values.dtype)
+        if accumulate:
+            _add_at(xp, result, key, values)
+        else:  # key selects each position at most once: a plain assignment is faster than add.at
+            result[key] = values
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        key = ctx.inputs[1]
+        return grad[key], None, None, None
+
+
+def scatter_along_axis(values: Any, index: Any, axis: int, shape: tuple, accumulate: bool) -> Any:
+    """zeros(shape) with values added at `index` along `axis` (the adjoint of take_along_axis), for
+    raw arrays or tensors."""
+    xp = namespace_of(index)
+    # Index every dim: `index` along `axis`, the position itself (an arange broadcast over the rest) elsewhere.
+    full_index = tuple(
+        index if d == axis else xp.arange(size).reshape([-1 if k == d else 1 for k in range(index.ndim)])
+        for d, size in enumerate(index.shape)
+    )
+    return apply_or_forward(IndexAdd, values, full_index, shape, accumulate)
 
 
 def _leading_block(x: Any, index: Any, axis: int) -> tuple:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
+from .index import scatter_along_axis
 
 
 def normalize_dims(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
@@ -146,6 +147,14 @@ class Var(Op):
         grad = expand_reduced(grad, deviation.shape, axes, keepdim)
         return grad * (2 / ctx.divisor) * deviation if ctx.divisor else grad * np.nan, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, axes, keepdim, correction):
+        """Var from primitives, which create_graph=True differentiates instead of backward: the saved
+        deviation x − x̄ depends on x, and as a saved array it would be a constant to the second derivative."""
+        deviation = x - x.mean(axes, keepdim=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (deviation * deviation).sum(axes, keepdim) / float(ctx.divisor)
+
 
 class Prod(Op):
     """y = Π x over one axis.   dy/dx_i = Π_{j≠i} x_j
@@ -173,6 +182,18 @@ class Prod(Op):
         axes = tuple(range(x.ndim)) if flat else (axis,)
         return expand_reduced(grad, x.shape, axes, keepdim) * others, None, None
 
+    @staticmethod
+    def reference(ctx, x, axis, keepdim):
+        """The product as a chain of multiplications along the axis, which create_graph=True differentiates
+        instead of backward (whose cumulative products have no Tensor op); exact where x has zeros too."""
+        factors = x.reshape(-1).unbind(0) if axis is None else x.unbind(axis)
+        if not factors:  # the empty product
+            return x.sum(axis, keepdim) * 0.0 + 1.0
+        product = factors[0]
+        for factor in factors[1:]:
+            product = product * factor
+        return product.unsqueeze(axis) if keepdim else product
+
 
 class MaxMinAlong(Op):
     """(values, indices) of the max (or min) along one axis.   d values/dx = 1 at the chosen index, else 0"""
@@ -192,12 +213,10 @@ class MaxMinAlong(Op):
     @staticmethod
     def backward(ctx, grad_values, grad_indices):
         axis, keepdim = ctx.inputs[1], ctx.inputs[2]
-        xp = namespace_of(grad_values)
         if not keepdim:
-            grad_values = xp.expand_dims(grad_values, axis)
-        grad = xp.zeros(ctx.shape, dtype=grad_values.dtype)
-        xp.put_along_axis(grad, ctx.indices, grad_values, axis=axis)
-        return grad, None, None, None
+            grad_values = namespace_of(grad_values).expand_dims(grad_values, axis)
+        # One index per slice, so no position repeats: the scatter assigns instead of adding.
+        return scatter_along_axis(grad_values, ctx.indices, axis, ctx.shape, accumulate=False), None, None, None
 
 
 class MaxMinAll(Op):
@@ -227,9 +246,15 @@ class MaxMinResult(NamedTuple):
     indices: Any
 
 
-def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+def reduce_sum(
+    x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None, keepdims: Any = None
+) -> Any:
+    """Σ x over `dim`. `axis` and `keepdims` are NumPy's names, which PyTorch accepts too: so a backward's
+    `grad.sum(axis=..., keepdims=...)` runs on arrays and, with create_graph, on tensors."""
     from .arithmetic import cast
 
+    dim = dim if axis is None else axis
+    keepdim = keepdim if keepdims is None else keepdims
     if dtype is not None:
         x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     elif x.array.dtype.kind in "biu":

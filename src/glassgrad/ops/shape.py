@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..backend import device_of, move, namespace_of
 
@@ -37,7 +38,7 @@ class Permute(Op):
     @staticmethod
     def backward(ctx, grad):
         axes = ctx.inputs[1]
-        return grad.transpose(np.argsort(axes)), None
+        return namespace_of(grad).transpose(grad, tuple(np.argsort(axes))), None
 
 
 class Expand(Op):
@@ -134,7 +135,7 @@ class ToDevice(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return move(grad, ctx.source), None
+        return apply_or_forward(ToDevice, grad, ctx.source), None
 
 
 def reshape(x: Any, shape: tuple) -> Any:

@@ -33,14 +33,16 @@ class LogSumExp(Op):
         peak = _shifted_max(x, axes)
         with np.errstate(divide="ignore"):  # an all −inf row has log 0 = −inf, as PyTorch, without a warning
             y = xp.log(xp.exp(x - peak).sum(axis=axes, keepdims=True)) + peak
-        ctx.save_for_backward(x, y)
-        return y if keepdim else y.squeeze(axis=axes)
+        y = y if keepdim else y.squeeze(axis=axes)
+        ctx.save_for_backward(x, y)  # the output itself, so create_graph differentiates through it
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
-        return expand_reduced(grad, x.shape, axes, keepdim) * namespace_of(x).exp(x - y), None, None
+        softmax = namespace_of(x).exp(x - expand_reduced(y, x.shape, axes, keepdim))
+        return expand_reduced(grad, x.shape, axes, keepdim) * softmax, None, None
 
 
 class Softmax(Op):
