@@ -18,6 +18,8 @@ from ..backend import namespace_of
 class GetItem(Op):
     """y = x[key].   dy/dx: the gradient scattered back to the selected positions (summed where repeated)"""
 
+    is_view = True  # basic indexing shares x's memory; advanced indexing copies, and a copy is no view
+
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.shape = x.shape
