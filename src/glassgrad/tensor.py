@@ -639,7 +639,7 @@ class Tensor:
     def copy_(self, source: Tensor) -> Tensor:
         if not isinstance(source, Tensor):
             raise TypeError(f"copy_: source must be a Tensor, got {type(source).__name__}; use fill_ for a number")
-        if np.broadcast_shapes(source.shape, self.shape) != self.shape:
+        if not _broadcasts_to(source.shape, self.shape):
             raise ValueError(
                 f"copy_: the source of shape {tuple(source.shape)} does not broadcast to the destination's shape "
                 f"{tuple(self.shape)}"
@@ -737,6 +737,12 @@ def _check_fits(tensor: Tensor, name: str, result: Tensor) -> None:
             f"{name}: the result has shape {result.array.shape}, which does not fit the tensor's shape "
             f"{tensor.array.shape} for an in-place write"
         )
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, goal) for size, goal in zip(reversed(shape), reversed(target)))
 
 
 def _sizes(args: tuple) -> tuple:

@@ -1,0 +1,349 @@
+"""In-place writes through views, matched against PyTorch (autograd/views.py, ops/shape.py CopySlices).
+
+Each case runs the same function on glassgrad and on torch: x (3, 4) and y (4,) are leaves that require grad,
+the function returns a tensor, and the loss weights its elements differently so every position's gradient is
+visible. The result, x.grad and y.grad must agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+
+torch = pytest.importorskip("torch")
+
+
+def run(lib, case):
+    x = lib.tensor(np.arange(12, dtype=np.float32).reshape(3, 4) / 4 - 1.2, requires_grad=True)
+    y = lib.tensor(np.linspace(-1, 1, 4, dtype=np.float32), requires_grad=True)
+    out = case(lib, x, y)
+    weights = lib.tensor(np.arange(out.numel(), dtype=np.float32).reshape(tuple(out.shape)) + 1)
+    (out * weights).sum().backward()
+    grads = [None if t.grad is None else t.grad.numpy().copy() for t in (x, y)]
+    return [out.detach().numpy().copy(), *grads]
+
+
+def assert_matches_torch(case) -> None:
+    ours = run(gg, case)
+    theirs = run(torch, case)
+    for name, a, b in zip(("result", "x.grad", "y.grad"), ours, theirs):
+        assert (a is None) == (b is None), f"{name}: glassgrad {a}, torch {b}"
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def _then(h, *writes):
+    """Evaluate the writes (already done by the time this is called) and return h."""
+    return h
+
+
+CASES = {
+    # the hostile review's reproducers
+    "row_mul_": lambda lib, x, y: (lambda h: _then(h, h[0].mul_(2)))(x * 1),
+    "flat_view_slice_mul_": lambda lib, x, y: (lambda h: _then(h, h.view(-1)[0:2].mul_(3)))(x * 1),
+    "transposed_row_zero_": lambda lib, x, y: (lambda h: _then(h, h.transpose(0, 1)[0].zero_()))(x * 1),
+    "setitem_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[1].__setitem__(2, 0.0)))(x * 1),
+    "copy_into_a_row": lambda lib, x, y: (lambda h: _then(h, h[2].copy_(y)))(x * 1),
+    "clamp_a_row": lambda lib, x, y: (lambda h: _then(h, h[1].clamp_(-0.4, 0.3)))(x * 1),
+    "masked_fill_a_row": lambda lib, x, y: (lambda h: _then(h, h[0].masked_fill_(y > 0, 0.0)))(x * 1),
+    "reshape_then_mul_": lambda lib, x, y: (lambda h: _then(h, h.reshape(12).mul_(2)))(x * 1),
+    "augmented_assignment_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[0].__imul__(2)))(x * 1),
+    # more shapes of the same idea
+    "view_chain_times_a_tensor": lambda lib, x, y: (lambda h: _then(h, h.t()[1:3].mul_(y[:3] * 2)))(x * 1),
+    "column_add_": lambda lib, x, y: (lambda h: _then(h, h[:, 1].add_(y[:3], alpha=2)))(x * 1),
+    "strided_slice_div_": lambda lib, x, y: (lambda h: _then(h, h[::2, 1::2].div_(4)))(x * 1),
+    "unsqueeze_squeeze_view": lambda lib, x, y: (lambda h: _then(h, h.unsqueeze(0)[0, 1].sub_(y)))(x * 1),
+    "permuted_3d_view": lambda lib, x, y: (lambda h: _then(h, h.permute(2, 0, 1)[1].mul_(5)))(x.reshape(3, 2, 2) * 1),
+    "fill_a_row": lambda lib, x, y: (lambda h: _then(h, h[1].fill_(7.0)))(x * 1),
+    "two_writes_through_two_views": lambda lib, x, y: (lambda h: _then(h, h[0].mul_(y), h[:, 0].add_(1)))(x * 1),
+    "write_the_base_then_a_view": lambda lib, x, y: (lambda h: _then(h, h.mul_(y), h[2].mul_(x[0])))(x * 1),
+    "a_buffer_without_grad_becomes_part_of_the_graph": lambda lib, x, y: (
+        lambda buffer: _then(buffer, buffer[1].copy_(y * 2), buffer[0].add_(x[0]))
+    )(lib.zeros(3, 4)),
+    "setitem_with_a_tensor_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[1].__setitem__(slice(0, 2), y[2:])))(
+        x * 1
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_in_place_write_through_a_view_matches_torch(case) -> None:
+    assert_matches_torch(case)
+
+
+VIEWS_OF_AN_EARLIER_GRAPH = {
+    # A view taken before an in-place write on its base (or on another view) reads the base's new graph.
+    "view_then_base_mul_": lambda lib, x, y: (lambda h: (lambda v: _then(v, h.mul_(3)))(h[0]))(x * 1),
+    "view_then_other_view_written": lambda lib, x, y: (lambda h: (lambda v: _then(v, h[1:].mul_(y)))(h[:, 1]))(x * 1),
+    "view_of_a_view_then_the_middle_view_written": lambda lib, x, y: (
+        lambda h: (lambda v: (lambda w: _then(w, v.mul_(2)))(v[1:3]))(h[0])
+    )(x * 1),
+    "view_then_setitem_on_the_base": lambda lib, x, y: (lambda h: (lambda v: _then(v, h.__setitem__(0, y)))(h[0]))(
+        x * 1
+    ),
+    "transpose_then_base_copy_": lambda lib, x, y: (lambda h: (lambda v: _then(v, h.copy_(y * 3)))(h.t()))(x * 1),
+}
+
+
+@pytest.mark.parametrize("case", VIEWS_OF_AN_EARLIER_GRAPH.values(), ids=VIEWS_OF_AN_EARLIER_GRAPH.keys())
+def test_a_view_sees_writes_to_its_base_as_in_torch(case) -> None:
+    assert_matches_torch(case)
+
+
+def test_the_written_view_and_its_base_read_the_new_graph() -> None:
+    x = gg.ones(3, 4, requires_grad=True)
+    h = x * 1
+    v = h[0]
+    v.mul_(2)
+    assert h.grad_fn.name() == "CopySlicesBackward"
+    assert v.grad_fn.name() == "GetItemBackward"  # a view of the rebased h, not the MulBackward of the write
+    assert v.grad_fn.next_functions[0][0] is h.grad_fn
+    assert v.tolist() == [2.0, 2.0, 2.0, 2.0] and h[0].tolist() == [2.0, 2.0, 2.0, 2.0]
+
+
+def test_a_view_of_a_buffer_requires_grad_once_the_buffer_does() -> None:
+    buffer = gg.zeros(2, 3)
+    row = buffer[0]
+    w = gg.ones(3, requires_grad=True)
+    buffer[1].copy_(w)
+    assert buffer.requires_grad and row.requires_grad  # as torch: row is rebuilt from the rebased buffer
+    (row.sum() + buffer.sum()).backward()
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_saved_view_written_through_another_view_raises_at_backward() -> None:
+    x = gg.ones(3, 4, requires_grad=True)
+    h = x * 1
+    z = (h[0] * h[0]).sum()  # saves the view h[0]
+    h[:, 0].add_(1)  # overlaps h[0] in one element
+    with pytest.raises(RuntimeError, match=r"shape \(4,\) saved by MulBackward is at version 1, expected version 0"):
+        z.backward()
+
+
+# ---- refused writes ---------------------------------------------------------------------------------------------
+def torch_message(write) -> str:
+    with pytest.raises(RuntimeError) as error:
+        write(torch)
+    return str(error.value)
+
+
+def test_in_place_on_a_view_of_a_leaf_that_requires_grad_is_refused() -> None:
+    def write(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        x[0].mul_(2)
+
+    assert "a view of a leaf Variable that requires grad" in torch_message(write)
+    with pytest.raises(
+        RuntimeError,
+        match=r"mul_: a view \(shape \(4,\)\) of a leaf tensor that requires grad \(shape \(3, 4\)\) .*no_grad",
+    ):
+        write(gg)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda x: x.view(-1)[0:2].zero_(),
+        lambda x: x[0].__setitem__(1, 5.0),
+        lambda x: x.t().copy_(gg.zeros(4, 3)),
+        lambda x: x[1].uniform_(),
+    ],
+)
+def test_every_in_place_op_on_a_view_of_a_leaf_is_refused(write) -> None:
+    x = gg.ones(3, 4, requires_grad=True)
+    with pytest.raises(RuntimeError, match="of a leaf tensor that requires grad"):
+        write(x)
+    assert x.tolist() == [[1.0] * 4] * 3  # refused before anything was written
+
+
+def test_in_place_on_a_view_of_a_leaf_under_no_grad_writes_and_bumps_the_version() -> None:
+    x = gg.ones(3, 4, requires_grad=True)
+    with gg.no_grad():
+        x[0].mul_(2)
+        x[1:, 2] = 5.0
+    assert x.tolist() == [[2.0] * 4, [1.0, 1.0, 5.0, 1.0], [1.0, 1.0, 5.0, 1.0]]
+    assert x._version == 2 and x.is_leaf
+
+
+@pytest.mark.parametrize(
+    ("make_views", "creator"),
+    [
+        (lambda h: h.split(2, dim=1), "Split"),
+        (lambda h: h.chunk(3, dim=0), "Split"),
+        (lambda h: h.unbind(0), "Split"),
+        (lambda h: [v.reshape(-1) for v in h.split(1)], "Split"),  # a view of such a view, as torch
+    ],
+)
+def test_in_place_on_outputs_of_split_chunk_unbind_is_refused(make_views, creator) -> None:
+    def write(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        make_views(x * 1)[0].mul_(2)
+
+    assert "is the output of a function that returns multiple views" in torch_message(write)
+    with pytest.raises(
+        RuntimeError, match=rf"mul_: the view being written .* is an output of {creator} \(split, chunk or unbind\)"
+    ):
+        write(gg)
+
+
+def test_outputs_of_split_refuse_to_rebuild_after_their_base_is_written() -> None:
+    def write_and_read(lib):
+        x = lib.ones(4, requires_grad=True)
+        h = x * 1
+        first, _ = h.split(2)
+        h.mul_(2)
+        return first * 1
+
+    assert "its base or another view of its base has been modified inplace" in torch_message(write_and_read)
+    with pytest.raises(RuntimeError, match=r"output of Split .*has been modified in place since this view was made"):
+        write_and_read(gg)
+
+
+def test_outputs_of_split_without_grad_can_be_written() -> None:
+    for lib in (gg, torch):
+        base = lib.zeros(4)
+        base.split(2)[1].add_(1)
+        assert base.tolist() == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_a_view_made_under_no_grad_refuses_a_tracked_write() -> None:
+    def write(lib):
+        x = lib.ones(3, requires_grad=True)
+        h = x * 1
+        with lib.no_grad():
+            v = h[0:2]
+        v.mul_(2)
+
+    assert "A view was created in no_grad mode" in torch_message(write)
+    with pytest.raises(RuntimeError, match=r"mul_: the view being written .* was made under no_grad"):
+        write(gg)
+
+
+@pytest.mark.parametrize(
+    "write", [lambda lib, t: t.add_(1), lambda lib, t: t.copy_(lib.ones(2, 3)), lambda lib, t: t.uniform_()]
+)
+def test_in_place_on_an_expanded_tensor_gives_torch_s_meaning(write) -> None:
+    assert "more than one element of the written-to tensor refers to a single memory location" in torch_message(
+        lambda lib: write(lib, lib.zeros(3).expand(2, 3))
+    )
+    with pytest.raises(RuntimeError, match=r"more than one element of the written-to tensor \(shape \(2, 3\)"):
+        write(gg, gg.zeros(3).expand(2, 3))
+    with gg.no_grad(), pytest.raises(RuntimeError, match="clone"):
+        write(gg, gg.zeros(3).expand(2, 3))
+
+
+@pytest.mark.parametrize("write", [lambda t: t.zero_(), lambda t: t.fill_(1.0), lambda t: t.__setitem__(0, 1.0)])
+def test_filling_an_expanded_tensor_is_refused_too(write) -> None:
+    # torch allows these three (every element gets one value), but NumPy marks broadcast memory read-only.
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        write(gg.zeros(3).expand(2, 3))
+
+
+def test_expand_that_only_adds_sizes_of_one_is_a_writable_view() -> None:
+    for lib in (gg, torch):
+        base = lib.zeros(3)
+        base.expand(1, 3).add_(2)
+        assert base.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_in_place_on_read_only_memory_is_refused_clearly() -> None:
+    array = np.zeros(3, dtype=np.float32)
+    array.flags.writeable = False
+    with pytest.raises(RuntimeError, match=r"add_: the tensor's memory \(shape \(3,\)\) is read-only.*clone"):
+        gg.from_numpy(array).add_(1)
+
+
+def test_detach_in_place_of_a_view_is_refused() -> None:
+    h = gg.ones(3, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=r"detach_: can't detach a view \(shape \(2,\)\) in place.*v.detach\(\)"):
+        h[0:2].detach_()
+
+
+# ---- view(): a view or an error ------------------------------------------------------------------------------
+def test_view_refuses_strides_that_need_a_copy_and_points_to_reshape() -> None:
+    with pytest.raises(RuntimeError, match=r"Use \.reshape"):
+        torch.zeros(4, 3).t().view(12)
+    with pytest.raises(
+        RuntimeError,
+        match=r"view: shape \(12,\) is not compatible with the input's shape \(3, 4\) and strides \(1, 3\) .*"
+        r"Use \.reshape\(12,\) instead",
+    ):
+        gg.zeros(4, 3).t().view(12)
+    x = gg.zeros(4, 3)
+    with pytest.raises(RuntimeError, match="view"):
+        x.t().view(12)[0] = 5  # the silent-copy bug: x used to stay unchanged
+    assert x.sum().item() == 0.0
+
+
+def test_view_shares_memory_where_the_strides_allow() -> None:
+    x = gg.zeros(4, 3)
+    v = x.t().view(3, 2, 2)  # splits the last dim of a transposed tensor: allowed, as torch
+    assert tuple(torch.zeros(4, 3).t().view(3, 2, 2).shape) == (3, 2, 2)
+    v[1, 0, 1] = 5.0
+    assert x[1, 1].item() == 5.0
+    flat = x.view(-1)
+    flat[11] = 2.0
+    assert x[3, 2].item() == 2.0
+    assert x.view_as(gg.zeros(2, 6))[1, 5].item() == 2.0
+
+
+def test_reshape_still_copies_when_it_must() -> None:
+    x = gg.arange(12.0).reshape(4, 3)
+    flat = x.t().reshape(12)
+    np.testing.assert_array_equal(flat.numpy(), torch.arange(12.0).reshape(4, 3).t().reshape(12).numpy())
+    flat[0] = 100.0
+    assert x[0, 0].item() == 0.0  # a copy: not a view of x
+
+
+# ---- fill_, zero_, copy_ -------------------------------------------------------------------------------------
+def test_fill_and_zero_ignore_inf_and_nan() -> None:
+    for lib in (gg, torch):
+        assert lib.tensor([float("inf"), float("nan"), 1.0]).fill_(0).tolist() == [0.0, 0.0, 0.0]
+        assert lib.tensor([float("-inf"), float("nan"), 1.0]).zero_().tolist() == [0.0, 0.0, 0.0]
+        assert lib.tensor([float("nan"), 2.0]).copy_(lib.tensor([1.0, 3.0])).tolist() == [1.0, 3.0]
+
+
+FILL_CASES = {
+    "fill_": lambda lib, x, y: (lambda h: _then(h, h.fill_(2.5)))(x * 1),
+    "zero_": lambda lib, x, y: (lambda h: _then(h, h.zero_()))(x * 1),
+    "fill_with_a_0d_tensor": lambda lib, x, y: (lambda h: _then(h, h.fill_(y[1] * 3)))(x * 1),
+    "copy_broadcast_source": lambda lib, x, y: (lambda h: _then(h, h.copy_(y * 2)))(x * 1),
+    "copy_from_float64": lambda lib, x, y: (lambda h: _then(h, h.copy_(y.double().exp())))(x * 1),
+    "copy_into_float64": lambda lib, x, y: (lambda h: _then(h, h.copy_(y.exp())))(x.double() * 1),
+    "copy_keeps_nothing_of_the_old_graph": lambda lib, x, y: (lambda h: _then(h, h.copy_(y), h.mul_(y)))(x * 2),
+    "uniform_cuts_the_old_graph": lambda lib, x, y: (lambda h: _then(h.sum() * 0 + x, h.uniform_()))(x * 1),
+}
+
+
+@pytest.mark.parametrize("case", FILL_CASES.values(), ids=FILL_CASES.keys())
+def test_fill_zero_copy_gradients_match_torch(case) -> None:
+    assert_matches_torch(case)
+
+
+def test_fill_zero_copy_are_one_op_with_a_zero_gradient_to_the_old_values() -> None:
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    h.zero_()
+    assert h.grad_fn.name() == "CopyBackward"
+    h.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]  # torch gives zeros too (not None)
+
+
+def test_copy_gradient_keeps_the_source_dtype() -> None:
+    source = gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
+    destination = gg.zeros(3, 2)
+    destination.copy_(source)
+    assert destination.dtype == gg.float32
+    destination.sum().backward()
+    assert source.grad.dtype == gg.float64 and source.grad.tolist() == [3.0, 3.0]
+
+
+def test_fill_and_copy_refuse_mismatched_values() -> None:
+    with pytest.raises(RuntimeError, match=r"fill_: the value must be a number or a 0-dimensional tensor.*\(2,\)"):
+        gg.zeros(3).fill_(gg.ones(2))
+    with pytest.raises(ValueError, match=r"copy_: the source of shape \(2,\) does not broadcast to .*\(3,\)"):
+        gg.zeros(3).copy_(gg.ones(2))
+    with pytest.raises(TypeError, match="copy_: source must be a Tensor, got float; use fill_"):
+        gg.zeros(3).copy_(1.0)
