@@ -183,7 +183,7 @@ def test_in_place_on_outputs_of_split_chunk_unbind_is_refused(make_views, creato
 
     assert "is the output of a function that returns multiple views" in torch_message(write)
     with pytest.raises(
-        RuntimeError, match=rf"mul_: the view being written .* is an output of {creator} \(split, chunk or unbind\)"
+        RuntimeError, match=rf"mul_: the tensor being modified in place .* is an output of {creator} \(split, chunk"
     ):
         write(gg)
 
@@ -197,7 +197,7 @@ def test_outputs_of_split_refuse_to_rebuild_after_their_base_is_written() -> Non
         return first * 1
 
     assert "its base or another view of its base has been modified inplace" in torch_message(write_and_read)
-    with pytest.raises(RuntimeError, match=r"output of Split .*has been modified in place since this view was made"):
+    with pytest.raises(RuntimeError, match=r"base or another view of its base was modified .* an output of Split"):
         write_and_read(gg)
 
 
@@ -217,7 +217,7 @@ def test_a_view_made_under_no_grad_refuses_a_tracked_write() -> None:
         v.mul_(2)
 
     assert "A view was created in no_grad mode" in torch_message(write)
-    with pytest.raises(RuntimeError, match=r"mul_: the view being written .* was made under no_grad"):
+    with pytest.raises(RuntimeError, match=r"mul_: the tensor being modified in place .* was made under no_grad"):
         write(gg)
 
 
@@ -268,7 +268,7 @@ def test_view_refuses_strides_that_need_a_copy_and_points_to_reshape() -> None:
     with pytest.raises(
         RuntimeError,
         match=r"view: shape \(12,\) is not compatible with the input's shape \(3, 4\) and strides \(1, 3\) .*"
-        r"Use \.reshape\(12,\) instead",
+        r"Use \.reshape\(12\) instead",
     ):
         gg.zeros(4, 3).t().view(12)
     x = gg.zeros(4, 3)

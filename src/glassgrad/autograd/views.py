@@ -118,18 +118,20 @@ def leaf_view_message(view: Any, name: str) -> str:
 
 
 def _creation_message(info: ViewInfo, view: Any, name: str | None) -> str:
-    what = f"{name}: the view being written" if name else "a view whose base or another view of its base was written"
-    written = "is being modified in place" if name else "has been modified in place since this view was made"
-    shapes = f"(view shape {tuple(view.shape)}, base shape {tuple(info.base.shape)})"
+    """Why a write through (name given) or to the base of (name None) a MULTI_OUTPUT or NO_GRAD view is refused."""
+    shapes = f"(shape {tuple(view.shape)}, a view of a tensor of shape {tuple(info.base.shape)})"
+    if name is not None:
+        subject = f"{name}: the tensor being modified in place {shapes}"
+    else:
+        subject = f"a tensor {shapes} whose base or another view of its base was modified in place since it was made"
     if info.creation == MULTI_OUTPUT:
         return (
-            f"{what} {shapes} is an output of {info.creator} (split, chunk or unbind), which returns several "
-            f"views of one tensor; its memory {written}. Such views do not allow in-place writes, because "
-            "the gradients of the other outputs could not be told apart. Use an out-of-place op "
-            "(v = v * 2 instead of v.mul_(2)), or .clone() the output first"
+            f"{subject} is an output of {info.creator} (split, chunk or unbind), which returns several views of "
+            "one tensor: such views allow no in-place writes, because their gradients could not be told "
+            "apart. Use an out-of-place op (v = v * 2 instead of v.mul_(2)), or .clone() the output first"
         )
     return (
-        f"{what} {shapes} was made under no_grad from a tensor that requires grad, and its memory {written} "
-        "with grad mode on; which gradient is meant is ambiguous. Make the view and the in-place write both "
-        "inside the no_grad block (not tracked) or both outside it (tracked)"
+        f"{subject} was made under no_grad from a tensor that requires grad, and the write is tracked (grad "
+        "mode on): which gradient is meant is ambiguous. Make the view and the in-place write both inside the "
+        "no_grad block (not tracked) or both outside it (tracked)"
     )

@@ -220,7 +220,8 @@ def view(x: Any, shape: tuple) -> Any:
         raise RuntimeError(
             f"view: shape {shape} is not compatible with the input's shape {tuple(array.shape)} and strides "
             f"{strides} (in elements): at least one dimension spans across two contiguous subspaces, so the "
-            f"result could not share the input's memory. Use .reshape{shape} instead (it copies when needed)"
+            f"result could not share the input's memory. Use .reshape({', '.join(map(str, shape))}) instead (it "
+            "copies when needed)"
         )
     result = Reshape.apply(x, shape)
     assert array.size == 0 or result.array.base is not None, "view: NumPy copied a reshape the strides allow"
