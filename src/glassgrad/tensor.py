@@ -53,7 +53,9 @@ class Tensor:
     # ---- attributes ------------------------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        self._refresh_if_stale()
+        view = self._view
+        if view is not None and view.creation == views.DEFAULT:  # the others refuse to rebuild, but can answer
+            self._refresh_if_stale()
         return self._requires_grad
 
     @requires_grad.setter

@@ -201,6 +201,24 @@ def test_outputs_of_split_refuse_to_rebuild_after_their_base_is_written() -> Non
         write_and_read(gg)
 
 
+def test_a_stale_output_of_split_refuses_every_use_but_answers_requires_grad() -> None:
+    h = gg.ones(4, requires_grad=True) * 1
+    first, _ = h.split(2)
+    h.mul_(2)
+    for _ in range(2):  # the refusal does not wear off after the first one
+        assert first.requires_grad  # as torch
+        with pytest.raises(RuntimeError, match="an output of Split"):
+            first.sum()
+    assert repr(first) == repr(_stale_split_output(torch)) == "tensor([2., 2.], grad_fn=<Invalid>)"
+
+
+def _stale_split_output(lib):
+    h = lib.ones(4, requires_grad=True) * 1
+    first, _ = h.split(2)
+    h.mul_(2)
+    return first
+
+
 def test_outputs_of_split_without_grad_can_be_written() -> None:
     for lib in (gg, torch):
         base = lib.zeros(4)

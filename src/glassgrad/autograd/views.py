@@ -84,12 +84,13 @@ def replay_on_array(steps: tuple, array: Any) -> Any:
 def refresh(view: Any) -> None:
     """Rebuild a stale view's graph from its base's current graph (the base or another view was written)."""
     info = view._view
-    info.version = view._version_counter[0]
     base = info.base
     if not base._requires_grad and view._grad_fn is None:
+        info.version = view._version_counter[0]
         return  # nothing of either is in a graph: the view's values are all it has, and they are current
     if info.creation != DEFAULT:
-        raise RuntimeError(_creation_message(info, view, None))
+        raise RuntimeError(_creation_message(info, view, None))  # at every use, as PyTorch: the view stays stale
+    info.version = view._version_counter[0]
     with enable_grad():
         rebuilt = base
         for op, rest, kwargs, index in info.steps:
