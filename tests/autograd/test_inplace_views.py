@@ -365,3 +365,43 @@ def test_fill_and_copy_refuse_mismatched_values() -> None:
         gg.zeros(3).copy_(gg.ones(2))
     with pytest.raises(TypeError, match="copy_: source must be a Tensor, got float; use fill_"):
         gg.zeros(3).copy_(1.0)
+
+
+# ---- every view op against every in-place op ---------------------------------------------------------------
+VIEW_CHAINS = {
+    "row": lambda h: h[1],
+    "column": lambda h: h[:, 2],
+    "strided_block": lambda h: h[0::2, 1:3],
+    "transpose_row": lambda h: h.t()[3],
+    "flat_slice": lambda h: h.view(-1)[2:9],
+    "reshape_3d_permuted": lambda h: h.reshape(3, 2, 2).permute(1, 0, 2)[1],
+    "unsqueezed_squeezed": lambda h: h.unsqueeze(1).squeeze(1)[2, 1:],
+    "expand_of_nothing": lambda h: h.expand(1, 3, 4)[0, 0],
+}
+WRITES = {
+    "mul_tensor": lambda lib, v, y: v.mul_(_fit(lib, y, v) + 2),
+    "add_scaled": lambda lib, v, y: v.add_(_fit(lib, y, v), alpha=-3),
+    "zero_": lambda lib, v, y: v.zero_(),
+    "copy_": lambda lib, v, y: v.copy_(_fit(lib, y, v).exp()),
+    "setitem_first": lambda lib, v, y: v.__setitem__((0,) * v.ndim, y.sum()),
+    "clamp_": lambda lib, v, y: v.clamp_(-0.3, 0.4),
+}
+
+
+def _fit(lib, y, v):
+    """y's first elements shaped as v (a value to write that depends on the leaf y)."""
+    flat = lib.cat([y, y, y])[: v.numel()]
+    return flat.reshape(tuple(v.shape))
+
+
+@pytest.mark.parametrize("read", ["base", "earlier_view"])
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+@pytest.mark.parametrize("chain", VIEW_CHAINS.values(), ids=VIEW_CHAINS.keys())
+def test_every_view_chain_and_write_matches_torch(chain, write, read) -> None:
+    def case(lib, x, y):
+        h = x * 1
+        earlier = h[:, 1:3]  # taken before the write: it must read the new graph
+        write(lib, chain(h), y)
+        return h if read == "base" else earlier
+
+    assert_matches_torch(case)
