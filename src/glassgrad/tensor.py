@@ -75,7 +75,9 @@ class Tensor:
     @property
     def grad_fn(self) -> node_module.Node | None:
         """The graph node that made this tensor (None for a leaf)."""
-        self._refresh_if_stale()
+        view = self._view  # inlined _refresh_if_stale: `hasattr(x, "grad_fn")` checks call this often
+        if view is not None and view.version != self._version_counter[0]:
+            views.refresh(self)
         return self._grad_fn
 
     @grad_fn.setter
@@ -714,10 +716,11 @@ index_module = index
 def _check_writable(tensor: Tensor, name: str) -> None:
     """Refuse in-place writes into memory that several elements share (after expand) or that is read-only."""
     array = tensor.array
-    if any(stride == 0 and size > 1 for size, stride in zip(array.shape, array.strides)):
+    strides = array.strides
+    if 0 in strides and any(stride == 0 and size > 1 for size, stride in zip(array.shape, strides)):
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
-            f"{tuple(array.shape)}, strides {array.strides} in bytes) refers to a single memory location, as "
+            f"{tuple(array.shape)}, strides {strides} in bytes) refers to a single memory location, as "
             "after expand(). Please clone() the tensor before performing the operation"
         )
     if not getattr(array.flags, "writeable", True):  # CuPy's flags have no `writeable`: its arrays are writeable

@@ -357,7 +357,7 @@ def _same_everything(name: str, tensors: list) -> list:
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty list of tensors")
     for t in tensors:
-        if not hasattr(t, "grad_fn"):
+        if not hasattr(t, "_grad_fn"):
             raise TypeError(f"{name}: expected a list of tensors, got an element of type {type(t).__name__}")
     dtype = result_dtype(*tensors)
     return [cast(t, dtype) for t in tensors]
