@@ -407,3 +407,24 @@ def test_every_view_chain_and_write_matches_torch(chain, write, read) -> None:
         return h if read == "base" else earlier
 
     assert_matches_torch(case)
+
+
+def test_a_write_through_a_reshape_that_is_a_view_only_on_the_base_s_layout() -> None:
+    # h is column-major (NumPy keeps x's layout), so h.t().reshape(12) is a view of h; on the row-major
+    # gradient the same steps copy, and CopySlices' backward selects the region by flat positions instead.
+    values = np.arange(12, dtype=np.float32).reshape(3, 4) / 4
+    grads = []
+    # torch's h is row-major, where that reshape copies: it writes the same elements of h.t() as two row slices.
+    writes = {
+        gg: lambda h: h.t().reshape(12)[1:5].mul_(3),
+        torch: lambda h: (h.t()[0, 1:3].mul_(3), h.t()[1, 0:2].mul_(3)),
+    }
+    leaves = (gg.from_numpy(np.asfortranarray(values)).requires_grad_(), torch.tensor(values, requires_grad=True))
+    for lib, x in zip((gg, torch), leaves):
+        h = x * 1
+        writes[lib](h)
+        (h * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        grads.append((h.detach().numpy().copy(), x.grad.numpy().copy()))
+    assert not gg.from_numpy(np.asfortranarray(values)).t().reshape(12).array.flags.owndata  # the premise
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
