@@ -39,6 +39,10 @@ def _then(h, *writes):
     return h
 
 
+def _iadd_row(h, x, y):
+    h[0] += y * x[1]  # Python runs h.__setitem__(0, h[0].__iadd__(y * x[1])): two writes, as in torch
+
+
 CASES = {
     # the hostile review's reproducers
     "row_mul_": lambda lib, x, y: (lambda h: _then(h, h[0].mul_(2)))(x * 1),
@@ -62,6 +66,8 @@ CASES = {
     "a_buffer_without_grad_becomes_part_of_the_graph": lambda lib, x, y: (
         lambda buffer: _then(buffer, buffer[1].copy_(y * 2), buffer[0].add_(x[0]))
     )(lib.zeros(3, 4)),
+    "copy_from_an_overlapping_view_of_itself": lambda lib, x, y: (lambda h: _then(h, h[1:].copy_(h[:-1] * 2)))(x * 1),
+    "augmented_assignment_on_an_indexed_row": lambda lib, x, y: (lambda h: _then(h, _iadd_row(h, x, y)))(x * 1),
     "setitem_with_a_tensor_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[1].__setitem__(slice(0, 2), y[2:])))(
         x * 1
     ),
