@@ -441,8 +441,25 @@ class Tensor:
     def view(self, *shape: Any) -> Tensor:
         """This tensor's memory seen with another shape; an error where that needs a copy (use reshape)."""
         if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list)):
-            return self.to(shape[0])  # view(dtype) form
+            return self._view_as_dtype(to_dtype(shape[0]))
         return shape_ops.view(self, _sizes(shape))
+
+    def _view_as_dtype(self, dtype: DType) -> Tensor:
+        """view(dtype): the same bytes read as another dtype (no conversion; the last dimension scales by the
+        ratio of element sizes), outside the graph, as in PyTorch."""
+        array = self.array
+        if dtype.np.itemsize != array.itemsize and (array.ndim == 0 or array.strides[-1] != array.itemsize):
+            raise RuntimeError(
+                f"view: viewing {self.dtype} as {dtype} (different element sizes) needs a last dimension with "
+                f"stride 1, but the tensor has shape {tuple(array.shape)} and strides {array.strides} (bytes); "
+                "call .contiguous() first"
+            )
+        try:
+            result = Tensor(array.view(dtype.np))
+        except ValueError as error:
+            raise RuntimeError(f"view: can't view {self.dtype} {tuple(array.shape)} as {dtype}: {error}") from None
+        result._version_counter = self._version_counter  # the same memory: writes through either are counted
+        return result
 
     def view_as(self, other: Tensor) -> Tensor:
         return shape_ops.view(self, other.shape)

@@ -313,6 +313,26 @@ def test_view_shares_memory_where_the_strides_allow() -> None:
     assert x.view_as(gg.zeros(2, 6))[1, 5].item() == 2.0
 
 
+@pytest.mark.parametrize("dtype", ["int32", "float16", "float64", "int8", "float32"])
+def test_view_as_a_dtype_reads_the_same_bytes_as_torch(dtype) -> None:
+    values = np.array([[1.0, -2.5], [3.25, 1e-3]], dtype=np.float32)
+    ours = gg.tensor(values, requires_grad=True).view(getattr(gg, dtype))
+    theirs = torch.tensor(values, requires_grad=True).view(getattr(torch, dtype))
+    assert tuple(ours.shape) == tuple(theirs.shape) and not ours.requires_grad and not theirs.requires_grad
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_view_as_a_dtype_shares_memory_and_version_and_refuses_strided_last_dims() -> None:
+    x = gg.ones(3)
+    bits = x.view(gg.int32)
+    bits[0] = 0
+    assert x.tolist() == [0.0, 1.0, 1.0] and x._version == 1  # one memory, one counter
+    with pytest.raises(RuntimeError, match=r"stride\(-1\) must be 1"):
+        torch.ones(2, 2).t().view(torch.float16)
+    with pytest.raises(RuntimeError, match=r"view: viewing glassgrad.float32 as glassgrad.float16 .*contiguous"):
+        gg.ones(2, 2).t().view(gg.float16)
+
+
 def test_reshape_still_copies_when_it_must() -> None:
     x = gg.arange(12.0).reshape(4, 3)
     flat = x.t().reshape(12)
