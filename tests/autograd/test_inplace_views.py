@@ -1,8 +1,8 @@
 """In-place writes through views, matched against PyTorch (autograd/views.py, ops/shape.py CopySlices).
 
-Each case runs the same function on glassgrad and on torch: x (3, 4) and y (4,) are leaves that require grad,
-the function returns a tensor, and the loss weights its elements differently so every position's gradient is
-visible. The result, x.grad and y.grad must agree.
+Each case runs the same function on glassgrad and on torch: x (3, 4) and y (4,) are leaves that require grad and
+h = x * 1; the case writes into h (or returns what to read), and the loss weights the elements differently so
+every position's gradient is visible. The result, x.grad and y.grad must agree.
 """
 
 from __future__ import annotations
@@ -15,87 +15,119 @@ import glassgrad as gg
 torch = pytest.importorskip("torch")
 
 
-def run(lib, case):
+def run(lib, case, read_returned: bool):
     x = lib.tensor(np.arange(12, dtype=np.float32).reshape(3, 4) / 4 - 1.2, requires_grad=True)
     y = lib.tensor(np.linspace(-1, 1, 4, dtype=np.float32), requires_grad=True)
-    out = case(lib, x, y)
+    h = x * 1
+    returned = case(h, x, y)
+    out = returned if read_returned else h
     weights = lib.tensor(np.arange(out.numel(), dtype=np.float32).reshape(tuple(out.shape)) + 1)
     (out * weights).sum().backward()
     grads = [None if t.grad is None else t.grad.numpy().copy() for t in (x, y)]
     return [out.detach().numpy().copy(), *grads]
 
 
-def assert_matches_torch(case) -> None:
-    ours = run(gg, case)
-    theirs = run(torch, case)
+def assert_matches_torch(case, read_returned: bool = False) -> None:
+    """Run case(h, x, y) with h = x * 1 in both libraries; compare h (or what case returns), x.grad, y.grad."""
+    ours = run(gg, case, read_returned)
+    theirs = run(torch, case, read_returned)
     for name, a, b in zip(("result", "x.grad", "y.grad"), ours, theirs):
         assert (a is None) == (b is None), f"{name}: glassgrad {a}, torch {b}"
         if a is not None:
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=name)
 
 
-def _then(h, *writes):
-    """Evaluate the writes (already done by the time this is called) and return h."""
-    return h
+def library_of(t):
+    return gg if isinstance(t, gg.Tensor) else torch
 
 
 def _iadd_row(h, x, y):
     h[0] += y * x[1]  # Python runs h.__setitem__(0, h[0].__iadd__(y * x[1])): two writes, as in torch
 
 
-CASES = {
+WRITES_THROUGH_VIEWS = {  # each writes into h = x * 1 through a view; the test reads h
     # the hostile review's reproducers
-    "row_mul_": lambda lib, x, y: (lambda h: _then(h, h[0].mul_(2)))(x * 1),
-    "flat_view_slice_mul_": lambda lib, x, y: (lambda h: _then(h, h.view(-1)[0:2].mul_(3)))(x * 1),
-    "transposed_row_zero_": lambda lib, x, y: (lambda h: _then(h, h.transpose(0, 1)[0].zero_()))(x * 1),
-    "setitem_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[1].__setitem__(2, 0.0)))(x * 1),
-    "copy_into_a_row": lambda lib, x, y: (lambda h: _then(h, h[2].copy_(y)))(x * 1),
-    "clamp_a_row": lambda lib, x, y: (lambda h: _then(h, h[1].clamp_(-0.4, 0.3)))(x * 1),
-    "masked_fill_a_row": lambda lib, x, y: (lambda h: _then(h, h[0].masked_fill_(y > 0, 0.0)))(x * 1),
-    "reshape_then_mul_": lambda lib, x, y: (lambda h: _then(h, h.reshape(12).mul_(2)))(x * 1),
-    "augmented_assignment_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[0].__imul__(2)))(x * 1),
+    "row_mul_": lambda h, x, y: h[0].mul_(2),
+    "flat_view_slice_mul_": lambda h, x, y: h.view(-1)[0:2].mul_(3),
+    "transposed_row_zero_": lambda h, x, y: h.transpose(0, 1)[0].zero_(),
+    "setitem_on_a_view": lambda h, x, y: h[1].__setitem__(2, 0.0),
+    "copy_into_a_row": lambda h, x, y: h[2].copy_(y),
+    "clamp_a_row": lambda h, x, y: h[1].clamp_(-0.4, 0.3),
+    "masked_fill_a_row": lambda h, x, y: h[0].masked_fill_(y > 0, 0.0),
+    "reshape_then_mul_": lambda h, x, y: h.reshape(12).mul_(2),
+    "augmented_assignment_on_a_view": lambda h, x, y: h[0].__imul__(2),
     # more shapes of the same idea
-    "view_chain_times_a_tensor": lambda lib, x, y: (lambda h: _then(h, h.t()[1:3].mul_(y[:3] * 2)))(x * 1),
-    "column_add_": lambda lib, x, y: (lambda h: _then(h, h[:, 1].add_(y[:3], alpha=2)))(x * 1),
-    "strided_slice_div_": lambda lib, x, y: (lambda h: _then(h, h[::2, 1::2].div_(4)))(x * 1),
-    "unsqueeze_squeeze_view": lambda lib, x, y: (lambda h: _then(h, h.unsqueeze(0)[0, 1].sub_(y)))(x * 1),
-    "permuted_3d_view": lambda lib, x, y: (lambda h: _then(h, h.permute(2, 0, 1)[1].mul_(5)))(x.reshape(3, 2, 2) * 1),
-    "fill_a_row": lambda lib, x, y: (lambda h: _then(h, h[1].fill_(7.0)))(x * 1),
-    "two_writes_through_two_views": lambda lib, x, y: (lambda h: _then(h, h[0].mul_(y), h[:, 0].add_(1)))(x * 1),
-    "write_the_base_then_a_view": lambda lib, x, y: (lambda h: _then(h, h.mul_(y), h[2].mul_(x[0])))(x * 1),
-    "a_buffer_without_grad_becomes_part_of_the_graph": lambda lib, x, y: (
-        lambda buffer: _then(buffer, buffer[1].copy_(y * 2), buffer[0].add_(x[0]))
-    )(lib.zeros(3, 4)),
-    "copy_from_an_overlapping_view_of_itself": lambda lib, x, y: (lambda h: _then(h, h[1:].copy_(h[:-1] * 2)))(x * 1),
-    "augmented_assignment_on_an_indexed_row": lambda lib, x, y: (lambda h: _then(h, _iadd_row(h, x, y)))(x * 1),
-    "setitem_with_a_tensor_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[1].__setitem__(slice(0, 2), y[2:])))(
-        x * 1
-    ),
+    "view_chain_times_a_tensor": lambda h, x, y: h.t()[1:3].mul_(y[:3] * 2),
+    "column_add_": lambda h, x, y: h[:, 1].add_(y[:3], alpha=2),
+    "strided_slice_div_": lambda h, x, y: h[::2, 1::2].div_(4),
+    "unsqueeze_squeeze_view": lambda h, x, y: h.unsqueeze(0)[0, 1].sub_(y),
+    "permuted_3d_view": lambda h, x, y: h.view(3, 2, 2).permute(2, 0, 1)[1].mul_(5),
+    "fill_a_row": lambda h, x, y: h[1].fill_(7.0),
+    "two_writes_through_two_views": lambda h, x, y: (h[0].mul_(y), h[:, 0].add_(1)),
+    "write_the_base_then_a_view": lambda h, x, y: (h.mul_(y), h[2].mul_(x[0])),
+    "copy_from_an_overlapping_view_of_itself": lambda h, x, y: h[1:].copy_(h[:-1] * 2),
+    "augmented_assignment_on_an_indexed_row": _iadd_row,
+    "setitem_with_a_tensor_on_a_view": lambda h, x, y: h[1].__setitem__(slice(0, 2), y[2:]),
 }
 
 
-@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_in_place_write_through_a_view_matches_torch(case) -> None:
-    assert_matches_torch(case)
+@pytest.mark.parametrize("write", WRITES_THROUGH_VIEWS.values(), ids=WRITES_THROUGH_VIEWS.keys())
+def test_in_place_write_through_a_view_matches_torch(write) -> None:
+    assert_matches_torch(write)
 
 
-VIEWS_OF_AN_EARLIER_GRAPH = {
-    # A view taken before an in-place write on its base (or on another view) reads the base's new graph.
-    "view_then_base_mul_": lambda lib, x, y: (lambda h: (lambda v: _then(v, h.mul_(3)))(h[0]))(x * 1),
-    "view_then_other_view_written": lambda lib, x, y: (lambda h: (lambda v: _then(v, h[1:].mul_(y)))(h[:, 1]))(x * 1),
-    "view_of_a_view_then_the_middle_view_written": lambda lib, x, y: (
-        lambda h: (lambda v: (lambda w: _then(w, v.mul_(2)))(v[1:3]))(h[0])
-    )(x * 1),
-    "view_then_setitem_on_the_base": lambda lib, x, y: (lambda h: (lambda v: _then(v, h.__setitem__(0, y)))(h[0]))(
-        x * 1
-    ),
-    "transpose_then_base_copy_": lambda lib, x, y: (lambda h: (lambda v: _then(v, h.copy_(y * 3)))(h.t()))(x * 1),
-}
+# Views taken before an in-place write on their base (or on another view) read the base's new graph.
+def view_then_base_mul_(h, x, y):
+    view = h[0]
+    h.mul_(3)
+    return view
 
 
-@pytest.mark.parametrize("case", VIEWS_OF_AN_EARLIER_GRAPH.values(), ids=VIEWS_OF_AN_EARLIER_GRAPH.keys())
+def view_then_other_view_written(h, x, y):
+    column = h[:, 1]
+    h[1:].mul_(y)
+    return column
+
+
+def view_of_a_view_then_the_middle_view_written(h, x, y):
+    row = h[0]
+    part = row[1:3]
+    row.mul_(2)
+    return part
+
+
+def view_then_setitem_on_the_base(h, x, y):
+    row = h[0]
+    h[0] = y
+    return row
+
+
+def transpose_then_base_copy_(h, x, y):
+    transposed = h.t()
+    h.copy_(y * 3)
+    return transposed
+
+
+def buffer_without_grad_becomes_part_of_the_graph(h, x, y):
+    buffer = library_of(x).zeros(3, 4)
+    buffer[1].copy_(y * 2)
+    buffer[0].add_(x[0])
+    return buffer
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        view_then_base_mul_,
+        view_then_other_view_written,
+        view_of_a_view_then_the_middle_view_written,
+        view_then_setitem_on_the_base,
+        transpose_then_base_copy_,
+        buffer_without_grad_becomes_part_of_the_graph,
+    ],
+)
 def test_a_view_sees_writes_to_its_base_as_in_torch(case) -> None:
-    assert_matches_torch(case)
+    assert_matches_torch(case, read_returned=True)
 
 
 def test_the_written_view_and_its_base_read_the_new_graph() -> None:
@@ -349,23 +381,40 @@ def test_fill_and_zero_ignore_inf_and_nan() -> None:
         assert lib.tensor([float("nan"), 2.0]).copy_(lib.tensor([1.0, 3.0])).tolist() == [1.0, 3.0]
 
 
-FILL_CASES = {
-    "fill_": lambda lib, x, y: (lambda h: _then(h, h.fill_(2.5)))(x * 1),
-    "zero_": lambda lib, x, y: (lambda h: _then(h, h.zero_()))(x * 1),
-    "fill_with_a_0d_tensor": lambda lib, x, y: (lambda h: _then(h, h.fill_(y[1] * 3)))(x * 1),
-    "copy_broadcast_source": lambda lib, x, y: (lambda h: _then(h, h.copy_(y * 2)))(x * 1),
-    "copy_from_float64": lambda lib, x, y: (lambda h: _then(h, h.copy_(y.double().exp())))(x * 1),
-    "copy_into_float64": lambda lib, x, y: (lambda h: _then(h, h.copy_(y.exp())))(x.double() * 1),
-    "copy_keeps_nothing_of_the_old_graph": lambda lib, x, y: (lambda h: _then(h, h.copy_(y), h.mul_(y)))(x * 2),
-    # random values differ between the libraries: h - h.detach() is 0 in both, and keeps h's gradient path
-    "uniform_cuts_the_old_graph": lambda lib, x, y: (lambda h: _then(h, h.uniform_()) - h.detach())(x * 1),
-    "normal_on_a_view": lambda lib, x, y: (lambda h: _then(h, h[0:2].normal_()) - h.detach())(x * 1),
+FILL_WRITES = {  # each writes into h = x * 1; the test reads h
+    "fill_": lambda h, x, y: h.fill_(2.5),
+    "zero_": lambda h, x, y: h.zero_(),
+    "fill_with_a_0d_tensor": lambda h, x, y: h.fill_(y[1] * 3),
+    "copy_broadcast_source": lambda h, x, y: h.copy_(y * 2),
+    "copy_from_float64": lambda h, x, y: h.copy_(y.double().exp()),
+    "copy_keeps_nothing_of_the_old_graph": lambda h, x, y: (h.copy_(y), h.mul_(y)),
 }
 
 
-@pytest.mark.parametrize("case", FILL_CASES.values(), ids=FILL_CASES.keys())
-def test_fill_zero_copy_gradients_match_torch(case) -> None:
-    assert_matches_torch(case)
+@pytest.mark.parametrize("write", FILL_WRITES.values(), ids=FILL_WRITES.keys())
+def test_fill_zero_copy_gradients_match_torch(write) -> None:
+    assert_matches_torch(write)
+
+
+def copy_into_float64(h, x, y):
+    wide = x.double() * 1
+    wide.copy_(y.exp())
+    return wide
+
+
+def uniform_cuts_the_old_graph(h, x, y):
+    h.uniform_()
+    return h - h.detach()  # random values differ between the libraries: 0 in both, with h's gradient path
+
+
+def normal_on_a_view(h, x, y):
+    h[0:2].normal_()
+    return h - h.detach()
+
+
+@pytest.mark.parametrize("case", [copy_into_float64, uniform_cuts_the_old_graph, normal_on_a_view])
+def test_copy_and_random_fills_match_torch(case) -> None:
+    assert_matches_torch(case, read_returned=True)
 
 
 def test_fill_zero_copy_are_one_op_with_a_zero_gradient_to_the_old_values() -> None:
@@ -407,18 +456,18 @@ VIEW_CHAINS = {
     "expand_of_nothing": lambda h: h.expand(1, 3, 4)[0, 0],
 }
 WRITES = {
-    "mul_tensor": lambda lib, v, y: v.mul_(_fit(lib, y, v) + 2),
-    "add_scaled": lambda lib, v, y: v.add_(_fit(lib, y, v), alpha=-3),
-    "zero_": lambda lib, v, y: v.zero_(),
-    "copy_": lambda lib, v, y: v.copy_(_fit(lib, y, v).exp()),
-    "setitem_first": lambda lib, v, y: v.__setitem__((0,) * v.ndim, y.sum()),
-    "clamp_": lambda lib, v, y: v.clamp_(-0.3, 0.4),
+    "mul_tensor": lambda v, y: v.mul_(_fit(y, v) + 2),
+    "add_scaled": lambda v, y: v.add_(_fit(y, v), alpha=-3),
+    "zero_": lambda v, y: v.zero_(),
+    "copy_": lambda v, y: v.copy_(_fit(y, v).exp()),
+    "setitem_first": lambda v, y: v.__setitem__((0,) * v.ndim, y.sum()),
+    "clamp_": lambda v, y: v.clamp_(-0.3, 0.4),
 }
 
 
-def _fit(lib, y, v):
+def _fit(y, v):
     """y's first elements shaped as v (a value to write that depends on the leaf y)."""
-    flat = lib.cat([y, y, y])[: v.numel()]
+    flat = library_of(y).cat([y, y, y])[: v.numel()]
     return flat.reshape(tuple(v.shape))
 
 
@@ -426,13 +475,12 @@ def _fit(lib, y, v):
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
 @pytest.mark.parametrize("chain", VIEW_CHAINS.values(), ids=VIEW_CHAINS.keys())
 def test_every_view_chain_and_write_matches_torch(chain, write, read) -> None:
-    def case(lib, x, y):
-        h = x * 1
+    def case(h, x, y):
         earlier = h[:, 1:3]  # taken before the write: it must read the new graph
-        write(lib, chain(h), y)
+        write(chain(h), y)
         return h if read == "base" else earlier
 
-    assert_matches_torch(case)
+    assert_matches_torch(case, read_returned=True)
 
 
 def test_a_write_through_a_reshape_that_is_a_view_only_on_the_base_s_layout() -> None:
