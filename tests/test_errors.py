@@ -46,7 +46,7 @@ def test_reshape_mismatch_names_the_shapes() -> None:
     with pytest.raises(ValueError, match=r"reshape: shape \(4, 4\) is invalid for input of size 6 "
                                          r"\(input shape \(2, 3\)\)"):
         gg.ones(2, 3).reshape(4, 4)
-    with pytest.raises(ValueError, match=r"reshape: invalid shape \(-1, -1\)"):
+    with pytest.raises(ValueError, match=r"view: invalid shape \(-1, -1\)"):
         gg.ones(2, 3).view(-1, -1)
 
 

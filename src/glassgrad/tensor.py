@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import backend
-from .autograd import engine, grad_checks, grad_mode
+from .autograd import engine, grad_checks, grad_mode, views
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
@@ -26,8 +26,9 @@ from .tensor_format import format_tensor
 class Tensor:
     """An array with autograd. Make one with `gg.tensor(data)` or a factory (`gg.zeros`, `gg.randn`, ...)."""
 
-    __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "output_nr", "_version_counter", "_hooks",
-                 "_retains_grad", "__weakref__")
+    __slots__ = ("array", "_requires_grad", "_grad", "_grad_fn", "output_nr", "_version_counter", "_hooks",
+                 "_retains_grad", "__weakref__",
+                 "_view")
     namespace_of = staticmethod(namespace_of)
     # NumPy defers to the tensor in `np.float64(2.0) * x` (else it would return a float64 ndarray), as in torch.
     __array_priority__ = 1000
@@ -40,9 +41,10 @@ class Tensor:
         self.array = data
         self._requires_grad = False
         self._grad: Tensor | None = None
-        self.grad_fn: node_module.Node | None = None
+        self._grad_fn: node_module.Node | None = None
         self.output_nr = 0
         self._version_counter = [0]  # shared with views, so an in-place write through any of them is seen
+        self._view: views.ViewInfo | None = None  # set on results of view ops: their base and how to rebuild them
         self._hooks: list | None = None
         self._retains_grad = False
         if requires_grad:
@@ -51,6 +53,9 @@ class Tensor:
     # ---- attributes ------------------------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        view = self._view
+        if view is not None and view.creation == views.DEFAULT:  # the others refuse to rebuild, but can answer
+            self._refresh_if_stale()
         return self._requires_grad
 
     @requires_grad.setter
@@ -82,6 +87,24 @@ class Tensor:
     @grad.deleter
     def grad(self) -> None:
         self._grad = None
+
+    @property
+    def grad_fn(self) -> node_module.Node | None:
+        """The graph node that made this tensor (None for a leaf)."""
+        view = self._view  # inlined _refresh_if_stale: `hasattr(x, "grad_fn")` checks call this often
+        if view is not None and view.version != self._version_counter[0]:
+            views.refresh(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node: node_module.Node | None) -> None:
+        self._grad_fn = node
+
+    def _refresh_if_stale(self) -> None:
+        # A view whose base was written since its graph was built reads the base's new graph (autograd/views.py).
+        view = self._view
+        if view is not None and view.version != self._version_counter[0]:
+            views.refresh(self)
 
     @property
     def shape(self) -> tuple:
@@ -119,6 +142,10 @@ class Tensor:
     @data.setter
     def data(self, value: Tensor) -> None:
         self.array = value.array
+        self._view = None  # the memory is value's now, no longer the old base's
+        # Counted as an in-place write (PyTorch does not count it), so a graph that saved the old values refuses
+        # to mix them with the new ones.
+        self._version_counter[0] += 1
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -182,7 +209,12 @@ class Tensor:
         return result
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        if self._view is not None:
+            raise RuntimeError(
+                f"detach_: can't detach a view (shape {tuple(self.shape)}) in place: it would take its graph "
+                "back from its base at the next in-place write. Use v = v.detach() instead"
+            )
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -423,12 +455,30 @@ class Tensor:
         return shape_ops.reshape(self, _sizes(shape))
 
     def view(self, *shape: Any) -> Tensor:
+        """This tensor's memory seen with another shape; an error where that needs a copy (use reshape)."""
         if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list)):
-            return self.to(shape[0])  # view(dtype) form
-        return shape_ops.reshape(self, _sizes(shape))
+            return self._view_as_dtype(to_dtype(shape[0]))
+        return shape_ops.view(self, _sizes(shape))
+
+    def _view_as_dtype(self, dtype: DType) -> Tensor:
+        """view(dtype): the same bytes read as another dtype (no conversion; the last dimension scales by the
+        ratio of element sizes), outside the graph, as in PyTorch."""
+        array = self.array
+        if dtype.np.itemsize != array.itemsize and (array.ndim == 0 or array.strides[-1] != array.itemsize):
+            raise RuntimeError(
+                f"view: viewing {self.dtype} as {dtype} (different element sizes) needs a last dimension with "
+                f"stride 1, but the tensor has shape {tuple(array.shape)} and strides {array.strides} (bytes); "
+                "call .contiguous() first"
+            )
+        try:
+            result = Tensor(array.view(dtype.np))
+        except ValueError as error:
+            raise RuntimeError(f"view: can't view {self.dtype} {tuple(array.shape)} as {dtype}: {error}") from None
+        result._version_counter = self._version_counter  # the same memory: writes through either are counted
+        return result
 
     def view_as(self, other: Tensor) -> Tensor:
-        return shape_ops.reshape(self, other.shape)
+        return shape_ops.view(self, other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return shape_ops.reshape(self, other.shape)
@@ -523,45 +573,68 @@ class Tensor:
         """Run an out-of-place op, write its result into this tensor's memory, and bump the version.
 
         When the result is part of the graph, this tensor takes over the result's graph node (PyTorch's
-        rebase), so gradients flow through the in-place op.
+        rebase), so gradients flow through the in-place op. A write through a view rebases the view's base
+        instead (a CopySlices node, autograd/views.py); the view then reads its graph from the base.
         """
+        _check_writable(self, name)
+        view = self._view
         recording = grad_mode._GradMode.enabled
-        if recording and self._requires_grad and self.grad_fn is None:
+        if recording:
+            self._check_in_place_allowed(name)
+            result = self._compute_on_graph_alias(compute)
+        else:
+            result = compute(self)
+        _check_fits(self, name, result)
+        if view is not None and recording and (result._grad_fn is not None or view.base._requires_grad):
+            views.check_tracked_write(self, name)
+            base = view.base
+            rebased = shape_ops.CopySlices.apply(base._graph_alias(), result, view.steps)  # writes the memory
+            self._version_counter[0] += 1
+            base._take_graph_of(rebased)
+            views.refresh(self)  # the view's graph is now a view of the rebased base
+            return self
+        self.array[...] = result.array
+        self._version_counter[0] += 1
+        if result._grad_fn is not None:
+            self._take_graph_of(result)
+        return self
+
+    def _check_in_place_allowed(self, name: str) -> None:
+        """PyTorch's refusals of recorded in-place writes on leaves that require grad and their views."""
+        view = self._view
+        if view is not None:
+            self._refresh_if_stale()
+            if view.base._requires_grad and view.base._grad_fn is None:
+                raise RuntimeError(views.leaf_view_message(self, name))
+        if self._requires_grad and self._grad_fn is None:
             raise RuntimeError(
                 f"{name}: a leaf Variable that requires grad is being used in an in-place operation; wrap the "
                 "update in `with gg.no_grad():` or use an out-of-place op"
             )
-        if recording:
-            alias = Tensor(self.array)
-            alias._version_counter = self._version_counter
-            alias._requires_grad = self._requires_grad
-            alias.grad_fn = self.grad_fn
-            alias.output_nr = self.output_nr
-            node_module.InPlaceWrite.target = self.array  # ops that save it for backward save a copy instead
-            try:
-                result = compute(alias)
-            finally:
-                node_module.InPlaceWrite.target = None
-                node_module.InPlaceWrite.copy = None
-        else:
-            result = compute(self)
-        if not np.can_cast(result.array.dtype, self.array.dtype, "same_kind"):
-            raise RuntimeError(
-                f"{name}: result type {from_numpy_dtype(result.array.dtype)} can't be cast to the desired "
-                f"output type {self.dtype}"
-            )
-        if result.array.shape != self.array.shape:
-            raise ValueError(
-                f"{name}: the result has shape {result.array.shape}, which does not fit the tensor's shape "
-                f"{self.array.shape} for an in-place write"
-            )
-        self.array[...] = result.array
-        self._version_counter[0] += 1
-        if result.grad_fn is not None:
-            self.grad_fn = result.grad_fn
-            self.output_nr = result.output_nr
-            self._requires_grad = True
-        return self
+
+    def _compute_on_graph_alias(self, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        alias = self._graph_alias()
+        node_module.InPlaceWrite.target = self.array  # ops that save it for backward save a copy instead
+        try:
+            return compute(alias)
+        finally:
+            node_module.InPlaceWrite.target = None
+            node_module.InPlaceWrite.copy = None
+
+    def _graph_alias(self) -> Tensor:
+        """A twin of this tensor (same memory, version counter and graph) to record ops on: the node an
+        in-place op records must not hold this tensor, which is about to take that node (a reference cycle)."""
+        alias = Tensor(self.array)
+        alias._version_counter = self._version_counter
+        alias._requires_grad = self._requires_grad
+        alias._grad_fn = self._grad_fn
+        alias.output_nr = self.output_nr
+        return alias
+
+    def _take_graph_of(self, result: Tensor) -> None:
+        self._grad_fn = result._grad_fn
+        self.output_nr = result.output_nr
+        self._requires_grad = True
 
     def add_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
         return self._write_in_place("add_", lambda t: arithmetic.add(t, other, alpha=alpha))
@@ -588,17 +661,28 @@ class Tensor:
         return self._write_in_place("masked_fill_", lambda t: select.masked_fill(t, mask, value))
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        return self._write_in_place("zero_", lambda t: shape_ops.Copy.apply(t, 0))
 
     def fill_(self, value: Any) -> Tensor:
-        return self._write_in_place("fill_", lambda t: arithmetic.add(arithmetic.mul(t, 0), value))
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"fill_: the value must be a number or a 0-dimensional tensor, got a tensor of shape "
+                f"{tuple(value.shape)}; use copy_ to write a tensor that broadcasts"
+            )
+        if isinstance(value, Tensor):
+            value = value.to(device=self.device)
+        return self._write_in_place("fill_", lambda t: shape_ops.Copy.apply(t, value))
 
     def copy_(self, source: Tensor) -> Tensor:
-        def copied(t: Tensor) -> Tensor:
-            moved = source.to(device=self.device, dtype=self.dtype)
-            return arithmetic.add(arithmetic.mul(t, 0), shape_ops.expand(moved, self.shape))
-
-        return self._write_in_place("copy_", copied)
+        if not isinstance(source, Tensor):
+            raise TypeError(f"copy_: source must be a Tensor, got {type(source).__name__}; use fill_ for a number")
+        if not _broadcasts_to(source.shape, self.shape):
+            raise ValueError(
+                f"copy_: the source of shape {tuple(source.shape)} does not broadcast to the destination's shape "
+                f"{tuple(self.shape)}"
+            )
+        moved = source.to(device=self.device)  # the gradient goes back to source's device and dtype
+        return self._write_in_place("copy_", lambda t: shape_ops.Copy.apply(t, moved))
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
         draw = backend.random.generator_for(generator).uniform(a, b, self.shape)
@@ -609,11 +693,8 @@ class Tensor:
         return self._fill_from_numpy("normal_", draw)
 
     def _fill_from_numpy(self, name: str, values: np.ndarray) -> Tensor:
-        if grad_mode._GradMode.enabled and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation")
-        self.array[...] = backend.move(values.astype(self.array.dtype), self.device)
-        self._version_counter[0] += 1
-        return self
+        values = backend.move(values.astype(self.array.dtype, copy=False), self.device)
+        return self._write_in_place(name, lambda t: shape_ops.Copy.apply(t, values))
 
     # ---- autograd --------------------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,
@@ -669,6 +750,43 @@ class Tensor:
 
 
 index_module = index
+
+
+def _check_writable(tensor: Tensor, name: str) -> None:
+    """Refuse in-place writes into memory that several elements share (after expand) or that is read-only."""
+    array = tensor.array
+    strides = array.strides
+    if 0 in strides and any(stride == 0 and size > 1 for size, stride in zip(array.shape, strides)):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
+            f"{tuple(array.shape)}, strides {strides} in bytes) refers to a single memory location, as "
+            "after expand(). Please clone() the tensor before performing the operation"
+        )
+    if not getattr(array.flags, "writeable", True):  # CuPy's flags have no `writeable`: its arrays are writeable
+        raise RuntimeError(
+            f"{name}: the tensor's memory (shape {tuple(array.shape)}) is read-only (e.g. it wraps a read-only "
+            "NumPy array); clone() the tensor before performing the operation"
+        )
+
+
+def _check_fits(tensor: Tensor, name: str, result: Tensor) -> None:
+    """The result of an in-place op must keep the tensor's shape, and its dtype must cast to the tensor's."""
+    if not np.can_cast(result.array.dtype, tensor.array.dtype, "same_kind"):
+        raise RuntimeError(
+            f"{name}: result type {from_numpy_dtype(result.array.dtype)} can't be cast to the desired "
+            f"output type {tensor.dtype}"
+        )
+    if result.array.shape != tensor.array.shape:
+        raise ValueError(
+            f"{name}: the result has shape {result.array.shape}, which does not fit the tensor's shape "
+            f"{tensor.array.shape} for an in-place write"
+        )
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, goal) for size, goal in zip(reversed(shape), reversed(target)))
 
 
 def _sizes(args: tuple) -> tuple:

@@ -23,11 +23,20 @@ def format_tensor(tensor: Any) -> str:
         extras.append(f"dtype=glassgrad.{array.dtype.name}")
     if tensor.device.type != "cpu":
         extras.append(f"device='{tensor.device}'")
-    if tensor.grad_fn is not None:
-        extras.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+    grad_fn_name = _grad_fn_name(tensor)
+    if grad_fn_name is not None:
+        extras.append(f"grad_fn=<{grad_fn_name}>")
     elif tensor.requires_grad:
         extras.append("requires_grad=True")
     return prefix + body + "".join(", " + e for e in extras) + ")"
+
+
+def _grad_fn_name(tensor: Any) -> str | None:
+    try:
+        grad_fn = tensor.grad_fn
+    except RuntimeError:  # a view whose graph may not be rebuilt after a write to its base (autograd/views.py)
+        return "Invalid"  # as torch prints it
+    return None if grad_fn is None else grad_fn.name()
 
 
 def _style(array: np.ndarray) -> dict:

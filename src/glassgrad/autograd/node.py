@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import views
 from .grad_mode import _GradMode
 
 # The Tensor class is defined above this layer (tensor.py imports autograd), so tensor.py hands it down here
@@ -99,7 +100,13 @@ class Node:
 
 
 class Op:
-    """Base of differentiable primitives that compute on raw arrays (NumPy or CuPy)."""
+    """Base of differentiable primitives that compute on raw arrays (NumPy or CuPy).
+
+    A view op (its result shares its first input's memory: reshape, permute, basic indexing) sets
+    `is_view = True`, so in-place writes through its result reach the input's graph (autograd/views.py).
+    """
+
+    is_view = False
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
@@ -127,6 +134,9 @@ class Op:
         array_type = None
         for value in args:
             if isinstance(value, _Tensor):
+                view = value._view
+                if view is not None and view.version != value._version_counter[0] and _GradMode.enabled:
+                    views.refresh(value)  # its base was written since its graph was built
                 array = value.array
                 if array_type is None:
                     array_type = type(array)
@@ -142,7 +152,7 @@ class Op:
         record = requires_grad and _GradMode.enabled
         if record:
             ctx = Node(cls, args, tuple(needs))
-            ctx.edges = tuple((v.grad_fn, v.output_nr) if n else None for v, n in zip(args, needs))
+            ctx.edges = tuple((v._grad_fn, v.output_nr) if n else None for v, n in zip(args, needs))
             ctx.parents = tuple({id(e[0]): e[0] for e in ctx.edges if e is not None and e[0] is not None}.values())
         else:
             ctx = Node(cls, (), (False,) * len(args))
@@ -152,13 +162,13 @@ class Op:
             outputs = tuple(_wrap(array, ctx if record else None, index) for index, array in enumerate(result))
             if record:
                 ctx.output_meta = tuple((out.array.shape, out.array.dtype) for out in outputs)
-            for out in outputs:
+            for index, out in enumerate(outputs):
                 if out.array.base is not None:
-                    _share_version_with_viewed_input(out, args)
+                    _share_memory_with_viewed_input(cls, out, args, kwargs, index, record)
         else:
             outputs = _wrap(result, ctx if record else None, 0)
             if outputs.array.base is not None:
-                _share_version_with_viewed_input(outputs, args)
+                _share_memory_with_viewed_input(cls, outputs, args, kwargs, None, record)
         if record and ctx.saved_tensors:
             ctx.forward_result = result  # for create_graph: which saved values are outputs (saved_sources)
             if InPlaceWrite.target is not None:
@@ -176,7 +186,7 @@ def _wrap(array: Any, node: Node | None, output_nr: int) -> Any:
     tensor = _Tensor(array)
     if node is not None and array.dtype.kind == "f":
         tensor._requires_grad = True
-        tensor.grad_fn = node
+        tensor._grad_fn = node
         tensor.output_nr = output_nr
     return tensor
 
@@ -202,13 +212,17 @@ def _save_original_instead(ctx: Node) -> None:
     ctx.saved_tensors = tuple(InPlaceWrite.copy if saved is target else saved for saved in ctx.saved_tensors)
 
 
-def _share_version_with_viewed_input(output: Any, args: tuple) -> None:
+def _share_memory_with_viewed_input(
+    op: type, output: Any, args: tuple, kwargs: dict, index: int | None, recording: bool
+) -> None:
     """A view (x[0], x.T, reshape, split) shares its input's version counter, as in PyTorch, so an in-place write
-    through either one is seen by a backward that saved the other."""
+    through either one is seen by a backward that saved the other. A view op's result also learns its base."""
     base = output.array.base
-    for value in args:
+    for position, value in enumerate(args):
         if isinstance(value, _Tensor) and (value.array is base or value.array.base is base):
             output._version_counter = value._version_counter
+            if op.is_view and position == 0:
+                views.record_view(output, op, args, kwargs, index, recording)
             return
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import move
+from ..autograd.grad_mode import no_grad
 from ..backend.random import Generator, generator_for
 from ..tensor import Tensor
 
@@ -74,12 +74,12 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    """Write `values` (a NumPy array or a number) into `tensor` in place, outside the graph."""
-    if isinstance(values, np.ndarray):
-        values = move(values.astype(tensor.array.dtype, copy=False), tensor.device)
-    tensor.array[...] = values
-    tensor._version_counter[0] += 1
-    return tensor
+    """Write `values` (a NumPy array or a number) into `tensor` in place, outside the graph (under no_grad, as
+    torch.nn.init). Tensor.copy_ and fill_ bump the version and refuse expanded or read-only memory."""
+    with no_grad():
+        if isinstance(values, np.ndarray):
+            return tensor.copy_(Tensor(values))
+        return tensor.fill_(values)
 
 
 def _floating(name: str, tensor: Tensor) -> None:

@@ -19,6 +19,8 @@ from ..backend import namespace_of
 class GetItem(Op):
     """y = x[key].   dy/dx: the gradient scattered back to the selected positions (summed where repeated)"""
 
+    is_view = True  # basic indexing shares x's memory; advanced indexing copies, and a copy is no view
+
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.shape = x.shape
@@ -116,7 +118,7 @@ def normalize_key(name: str, key: Any, shape: tuple) -> tuple[Any, bool]:
     parts = []
     basic = True
     for part in key:
-        if hasattr(part, "grad_fn"):  # a tensor used as an index
+        if hasattr(part, "_grad_fn"):  # a tensor used as an index
             part = part.array
         elif isinstance(part, list):
             part = np.asarray(part)
@@ -147,7 +149,7 @@ def normalize_key(name: str, key: Any, shape: tuple) -> tuple[Any, bool]:
 def _as_int(name: str, value: Any) -> Any:
     if value is None or isinstance(value, int):
         return value
-    if hasattr(value, "grad_fn") and value.array.ndim == 0 and value.array.dtype.kind in "iu":
+    if hasattr(value, "_grad_fn") and value.array.ndim == 0 and value.array.dtype.kind in "iu":
         return int(value.array)
     if isinstance(value, np.integer):
         return int(value)
@@ -175,8 +177,8 @@ def setitem_result(x: Any, key: Any, value: Any) -> Any:
 def gather(x: Any, dim: int, index: Any) -> Any:
     from .reduce import normalize_dim
 
-    if not hasattr(index, "grad_fn") or index.array.dtype.kind not in "iu":
-        dtype = index.array.dtype if hasattr(index, "grad_fn") else type(index).__name__
+    if not hasattr(index, "_grad_fn") or index.array.dtype.kind not in "iu":
+        dtype = index.array.dtype if hasattr(index, "_grad_fn") else type(index).__name__
         raise TypeError(f"gather: index must be an integer (int64) tensor, got {dtype}")
     if index.array.ndim != x.array.ndim:
         raise ValueError(

@@ -1,6 +1,9 @@
-"""Shape ops: reshape, permute, expand, repeat, cat, stack, split, and copies between dtypes and devices.
+"""Shape ops: reshape, view, permute, expand, repeat, cat, stack, split, and copies between dtypes and devices.
 
 None of these does arithmetic, so each backward only moves the gradient back into the input's layout.
+The view ops (reshape when it needs no copy, permute, expand, split) return results that share the input's
+memory; `is_view` lets in-place writes through them reach the input's graph (autograd/views.py), by way of
+CopySlices below.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import numpy as np
 
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
+from ..autograd.views import replay_on_array
 from ..backend import device_of, move, namespace_of
 
 
 class Reshape(Op):
     """y = x with a new shape (same elements, row-major order).   dy/dx: reshape the gradient back"""
+
+    is_view = True  # when NumPy can reshape without a copy; a copy shares no memory and is no view
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -31,6 +37,8 @@ class Reshape(Op):
 class Permute(Op):
     """y = x with its axes reordered.   dy/dx: apply the inverse permutation to the gradient"""
 
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, axes):
         return x.transpose(axes)
@@ -44,8 +52,14 @@ class Permute(Op):
 class Expand(Op):
     """y = x broadcast to a larger shape (a view).   dy/dx: the engine sums the gradient over the new axes"""
 
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, shape):
+        if int(np.prod(shape)) == x.size:
+            # Nothing is repeated (only sizes of 1 are added): a plain reshape is the same view and, unlike
+            # broadcast_to's read-only result, can be written in place, as PyTorch allows.
+            return x.reshape(shape)
         return namespace_of(x).broadcast_to(x, shape)
 
     @staticmethod
@@ -102,6 +116,8 @@ class Stack(Op):
 class Split(Op):
     """(y₁, y₂, ...) = consecutive pieces of x along an axis.   dy/dx: the pieces' gradients joined again"""
 
+    is_view = True  # several views of one input: in-place writes on them are refused (autograd/views.py)
+
     @staticmethod
     def forward(ctx, x, sizes, axis):
         bounds = np.cumsum(sizes)[:-1]
@@ -125,6 +141,55 @@ class Clone(Op):
         return grad
 
 
+class CopySlices(Op):
+    """y = base with the region that a view occupies replaced by v (an in-place write through the view).
+
+    dy/dbase = 1 outside the region, 0 inside;  dy/dv = the gradient's region.
+    `steps` are the view ops from the base to the view (autograd/views.py); forward writes v into the base's
+    memory, so the result is the base's own array.
+    """
+
+    @staticmethod
+    def forward(ctx, base, v, steps):
+        ctx.steps = steps
+        replay_on_array(steps, base)[...] = v
+        return base
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_base = grad.copy()
+        region = replay_on_array(ctx.steps, grad_base)
+        if region.base is grad_base:
+            grad_v = region.copy()
+            region[...] = 0
+        else:  # a reshape in the steps had to copy on this layout: select the region by flat positions
+            xp = namespace_of(grad)
+            positions = replay_on_array(ctx.steps, xp.arange(grad.size).reshape(grad.shape))
+            flat = grad_base.reshape(-1)  # (base.size,) view of the contiguous copy
+            grad_v = flat[positions]
+            flat[positions] = 0
+        return grad_base, grad_v, None
+
+
+class Copy(Op):
+    """y = source broadcast to x's shape and cast to x's dtype (copy_, fill_, zero_): x's values are dropped.
+
+    dy/dx = 0;  dy/dsource = 1 (the engine sums the gradient over broadcast dimensions and casts it to
+    source's dtype). `source` is a tensor, a raw array or a number.
+    """
+
+    @staticmethod
+    def forward(ctx, x, source):
+        result = namespace_of(x).empty_like(x)
+        result[...] = source  # casts and broadcasts; never reads x, so inf and nan in x do not leak through
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = namespace_of(grad).zeros_like(grad) if ctx.needs_input_grad[0] else None
+        return grad_x, grad
+
+
 class ToDevice(Op):
     """y = x copied to another device.   dy/dx = 1 (the gradient is copied back)"""
 
@@ -139,22 +204,72 @@ class ToDevice(Op):
 
 
 def reshape(x: Any, shape: tuple) -> Any:
-    """x with `shape`, where one entry may be −1 (inferred)."""
-    shape = _int_sizes("reshape", shape)
+    """x with `shape`, where one entry may be −1 (inferred): a view where the strides allow, else a copy."""
+    shape = _resolve_shape("reshape", x, shape)
+    if shape == x.array.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+def view(x: Any, shape: tuple) -> Any:
+    """x with `shape` (one entry may be −1), always sharing x's memory: an error where that needs a copy."""
+    shape = _resolve_shape("view", x, shape)
+    if shape == x.array.shape:
+        return x
+    array = x.array
+    strides = tuple(s // array.itemsize for s in array.strides)
+    if not _viewable(array.shape, strides, shape):
+        raise RuntimeError(
+            f"view: shape {shape} is not compatible with the input's shape {tuple(array.shape)} and strides "
+            f"{strides} (in elements): at least one dimension spans across two contiguous subspaces, so the "
+            f"result could not share the input's memory. Use .reshape({', '.join(map(str, shape))}) instead (it "
+            "copies when needed)"
+        )
+    result = Reshape.apply(x, shape)
+    assert array.size == 0 or result.array.base is not None, "view: NumPy copied a reshape the strides allow"
+    return result
+
+
+def _resolve_shape(name: str, x: Any, shape: tuple) -> tuple:
+    """`shape` with its −1 entry (if any) inferred from x's size, after checking it fits."""
+    shape = _int_sizes(name, shape)
     size = x.array.size
     known = int(np.prod([s for s in shape if s != -1])) if shape else 1
     inferred = shape.count(-1)
     if inferred > 1 or any(s < -1 for s in shape):
-        raise ValueError(f"reshape: invalid shape {shape}: at most one −1 and no other negative sizes")
+        raise ValueError(f"{name}: invalid shape {shape}: at most one −1 and no other negative sizes")
     if (inferred and (known == 0 or size % known)) or (not inferred and known != size):
         raise ValueError(
-            f"reshape: shape {shape} is invalid for input of size {size} (input shape {tuple(x.array.shape)})"
+            f"{name}: shape {shape} is invalid for input of size {size} (input shape {tuple(x.array.shape)})"
         )
     if inferred:
         shape = tuple(size // known if s == -1 else s for s in shape)
-    if shape == x.array.shape:
-        return x
-    return Reshape.apply(x, shape)
+    return shape
+
+
+def _viewable(shape: tuple, strides: tuple, new_shape: tuple) -> bool:
+    """Whether memory laid out as (shape, strides) can be read as new_shape without a copy (PyTorch's
+    computeStride): each run of new dimensions must fall inside one contiguous chunk of the old ones."""
+    if not shape or 0 in shape:
+        return True
+    new_dim = len(new_shape) - 1
+    chunk_stride = strides[-1]  # stride of the innermost dimension of the current contiguous chunk
+    chunk_numel = 1  # elements of that chunk, walking the old dimensions from the last
+    view_numel = 1  # elements of the new dimensions matched to it so far
+    for dim in range(len(shape) - 1, -1, -1):
+        chunk_numel *= shape[dim]
+        if dim > 0 and (shape[dim - 1] == 1 or strides[dim - 1] == chunk_numel * chunk_stride):
+            continue  # dim - 1 continues the chunk
+        while new_dim >= 0 and (view_numel < chunk_numel or new_shape[new_dim] == 1):
+            view_numel *= new_shape[new_dim]
+            new_dim -= 1
+        if view_numel != chunk_numel:
+            return False
+        if dim > 0:
+            chunk_stride = strides[dim - 1]
+            chunk_numel = 1
+            view_numel = 1
+    return new_dim == -1
 
 
 def permute(x: Any, dims: tuple) -> Any:
@@ -251,7 +366,7 @@ def _same_everything(name: str, tensors: list) -> list:
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty list of tensors")
     for t in tensors:
-        if not hasattr(t, "grad_fn"):
+        if not hasattr(t, "_grad_fn"):
             raise TypeError(f"{name}: expected a list of tensors, got an element of type {type(t).__name__}")
     dtype = result_dtype(*tensors)
     return [cast(t, dtype) for t in tensors]

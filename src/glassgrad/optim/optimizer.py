@@ -164,6 +164,9 @@ class Optimizer:
             for param in group["params"]:
                 if param.grad is not None:
                     self._update_param(param, group)
+                    # One in-place write per step, as PyTorch counts it: a graph built before the step that
+                    # saved this parameter then refuses to backpropagate old activations with new weights.
+                    param._version_counter[0] += 1
         return loss
 
     def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
