@@ -170,6 +170,25 @@ class CopySlices(Op):
             flat[positions] = 0
         return grad_base, grad_v, None
 
+    @staticmethod
+    def reference(ctx, base, v, steps):
+        """The same math from differentiable primitives (what create_graph=True differentiates): v scattered
+        into the region's flat positions, and the base kept where the region is not."""
+        from ..autograd import node
+        from .index import IndexAdd
+        from .select import where
+
+        xp = namespace_of(base.array)
+        size = base.array.size
+        positions = replay_on_array(steps, xp.arange(size).reshape(base.array.shape))  # the region, shaped as v
+        inside = xp.zeros(size, dtype=bool)
+        inside[positions.reshape(-1)] = True
+        if tuple(v.shape) != positions.shape:
+            v = expand(v, positions.shape)
+        scattered = IndexAdd.apply(v, positions, (size,), False)  # (base.size,): v at the region, 0 elsewhere
+        flat = reshape(base, (size,))
+        return reshape(where(node._Tensor(inside), scattered, flat), base.array.shape)
+
 
 class Copy(Op):
     """y = source broadcast to x's shape and cast to x's dtype (copy_, fill_, zero_): x's values are dropped.
@@ -177,6 +196,8 @@ class Copy(Op):
     dy/dx = 0;  dy/dsource = 1 (the engine sums the gradient over broadcast dimensions and casts it to
     source's dtype). `source` is a tensor, a raw array or a number.
     """
+
+    tensor_backward = True  # the backward below runs on Tensors too (create_graph=True)
 
     @staticmethod
     def forward(ctx, x, source):
