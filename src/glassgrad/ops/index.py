@@ -24,7 +24,12 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.shape = x.shape
-        return x[key]
+        result = x[key]
+        if basic and not isinstance(result, type(x)):
+            # NumPy answers a single element with a scalar copy; PyTorch's x[0] is a 0-d view that writes reach.
+            # An Ellipsis at the end keeps the same element as a 0-d view (`x[0, ...]`).
+            result = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        return result
 
     @staticmethod
     def backward(ctx, grad):
