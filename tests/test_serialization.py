@@ -327,7 +327,7 @@ def test_flipped_bytes_in_the_header_raise_value_error(tmp_path, good_file):
 @pytest.mark.parametrize(
     "metadata, match",
     [
-        ({"glassgrad.format": "1", "glassgrad.tree": "{broken"}, "corrupted glassgrad tree"),
+        ({"glassgrad.format": "1", "glassgrad.tree": "{broken"}, "corrupted: its glassgrad tree is not valid JSON"),
         ({"glassgrad.format": "1", "glassgrad.tree": '{"tensor": "missing"}'}, "does not hold"),
         ({"glassgrad.format": "1", "glassgrad.tree": '{"weird": 1}'}, "unknown tag"),
         ({"glassgrad.format": "1", "glassgrad.tree": '{"dict": [[[1], 2]]}'}, "corrupted glassgrad tree"),
