@@ -250,10 +250,14 @@ def _header_crc(header: dict[str, Any]) -> int:
 
 def _require_binary(f: Any, function: str, source: str) -> None:
     if isinstance(f, io.TextIOBase):
-        raise ValueError(
-            f"{function}: {source} is a text-mode file object; safetensors files are binary: open it with "
-            "open(path, 'rb') (or 'wb' to save), or pass the path itself"
-        )
+        raise _text_mode_error(function, source)
+
+
+def _text_mode_error(function: str, source: str) -> ValueError:
+    return ValueError(
+        f"{function}: {source} is a text-mode file object; safetensors files are binary: open it with "
+        "open(path, 'rb') (or 'wb' to save), or pass the path itself"
+    )
 
 
 def _write_atomically(path: str, write: Callable[[IO[bytes]], None]) -> None:
@@ -350,9 +354,7 @@ def _load_from(file: IO[bytes], source: str, file_size: int | None) -> Any:
 
 def _read_header(file: IO[bytes], source: str, file_size: int | None) -> tuple[dict[str, Any], int]:
     """The header as a dict, and the offset where the data starts."""
-    prefix = file.read(8)
-    if isinstance(prefix, str):  # a file object in text mode that is not an io.TextIOBase
-        _require_binary(io.StringIO(), "gg.load", source)
+    prefix = _read_bytes(file, 8)
     if len(prefix) < 8:
         raise ValueError(f"gg.load: {source} is not a safetensors file: {len(prefix)} bytes, shorter than its header")
     (header_size,) = struct.unpack("<Q", prefix)
@@ -362,7 +364,7 @@ def _read_header(file: IO[bytes], source: str, file_size: int | None) -> tuple[d
             f"gg.load: {source} is truncated or not a safetensors file: its header claims {header_size} "
             f"bytes, but only {available} follow (safetensors headers are at most {MAX_HEADER_BYTES})"
         )
-    text = file.read(header_size)
+    text = _read_bytes(file, header_size)
     if len(text) < header_size:
         raise ValueError(
             f"gg.load: {source} is truncated: its header claims {header_size} bytes, but only {len(text)} follow"
@@ -371,6 +373,21 @@ def _read_header(file: IO[bytes], source: str, file_size: int | None) -> tuple[d
     if not isinstance(header, dict):
         raise ValueError(f"gg.load: {source} is not a safetensors file: its header is not a JSON object")
     return header, 8 + header_size
+
+
+def _read_bytes(file: IO[bytes], size: int) -> bytes:
+    """Up to `size` bytes, fewer only at the end of the file (a pipe may return less per read)."""
+    pieces = []
+    remaining = size
+    while remaining:
+        piece = file.read(remaining)
+        if isinstance(piece, str):  # a text-mode file object that is not an io.TextIOBase
+            raise _text_mode_error("gg.load", repr(getattr(file, "name", file)))
+        if not piece:
+            break
+        pieces.append(piece)
+        remaining -= len(piece)
+    return b"".join(pieces)
 
 
 def _parse_json(text: bytes | str, source: str, what: str) -> Any:
