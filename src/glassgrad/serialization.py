@@ -308,10 +308,24 @@ def load(f: str | os.PathLike | IO[bytes]) -> Any:
     if hasattr(f, "read"):
         source = repr(getattr(f, "name", f))
         _require_binary(f, "gg.load", source)
-        return _load_from(f, source, file_size=None)
+        return _load_from(f, source, file_size=_remaining_bytes(f))
     source = repr(os.fspath(f))
     with open(f, "rb") as file:
         return _load_from(file, source, file_size=os.fstat(file.fileno()).st_size)
+
+
+def _remaining_bytes(f: IO[bytes]) -> int | None:
+    """Bytes from the current position to the end of a seekable file object (None for a pipe or socket), so
+    that a file object is checked against its size as a path is."""
+    try:
+        if not f.seekable():
+            return None
+        position = f.tell()
+        end = f.seek(0, os.SEEK_END)
+        f.seek(position)
+    except (AttributeError, OSError):
+        return None
+    return end - position
 
 
 class _Entry(NamedTuple):

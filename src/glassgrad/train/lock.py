@@ -134,7 +134,8 @@ def _pid_alive(pid: int) -> bool:
 
 def _read_holder(fd: int) -> Holder | None:
     """The record in the lock file; None when it is empty or unreadable (being written, or cut short)."""
-    text = os.pread(fd, 64 * 1024, 0)
+    os.lseek(fd, 0, os.SEEK_SET)  # lseek + read, not pread, which Windows lacks
+    text = os.read(fd, 64 * 1024)
     try:
         return Holder(**json.loads(text))
     except (ValueError, TypeError):
@@ -153,4 +154,5 @@ def _wait_for_holder(fd: int) -> Holder | None:
 
 def _write_holder(fd: int, holder: Holder) -> None:
     os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(asdict(holder)).encode(), 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, json.dumps(asdict(holder)).encode())
