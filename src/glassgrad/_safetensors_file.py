@@ -288,7 +288,7 @@ def _read_tensor(file: IO[bytes], entry: _Entry, crcs: dict | None, source: str)
     """Read one tensor straight into a new array (the entries come in file order: no seeks), check its CRC."""
     raw_dtype = np.uint16 if entry.dtype == "BF16" else DTYPES[entry.dtype]
     array = np.empty(entry.shape, dtype=raw_dtype)
-    crc = _read_exactly(file, array, entry, source)
+    crc = _read_exactly(file, array, entry, source, checksum=crcs is not None)
     if crcs is not None and crcs.get(entry.name) != crc:  # None: no checksums (safetensors, PyTorch, ...)
         raise ValueError(
             f"gg.load: {source} is corrupted: the bytes of tensor {entry.name!r} do not match the checksum "
@@ -300,8 +300,8 @@ def _read_tensor(file: IO[bytes], entry: _Entry, crcs: dict | None, source: str)
     return array
 
 
-def _read_exactly(file: IO[bytes], array: np.ndarray, entry: _Entry, source: str) -> int:
-    """Fill `array`'s memory from the file and return the CRC32 of its bytes.
+def _read_exactly(file: IO[bytes], array: np.ndarray, entry: _Entry, source: str, checksum: bool) -> int | None:
+    """Fill `array`'s memory from the file and return the CRC32 of its bytes (None without `checksum`).
 
     In 1 MiB pieces, each checksummed while it is still in the cache (twice as fast as one pass for the read
     and one for the CRC); a short read (a pipe, a raw file) is continued.
@@ -323,6 +323,7 @@ def _read_exactly(file: IO[bytes], array: np.ndarray, entry: _Entry, source: str
                 f"gg.load: {source} is truncated: tensor {entry.name!r} needs {len(buffer)} bytes, "
                 f"the file ends after {filled}"
             )
-        crc = zlib.crc32(piece[:count], crc)
+        if checksum:
+            crc = zlib.crc32(piece[:count], crc)
         filled += count
-    return crc
+    return crc if checksum else None
