@@ -133,3 +133,18 @@ def test_a_bug_in_glassgrad_keeps_its_traceback(error: str) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Traceback") and "in broken" in result.stderr
     assert result.stderr.splitlines()[-1] == error.replace("()", "").replace("(", ": ").strip(")").replace("'", "")
+
+
+def test_a_corrupted_dataset_file_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    from .datasets.format_writers import mnist_arrays, write_idx
+
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    for prefix in ("train", "t10k"):
+        images, labels = mnist_arrays(20)
+        write_idx(raw / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    cut = raw / "train-images-idx3-ubyte.gz"
+    cut.write_bytes(cut.read_bytes()[:-40])  # a download cut short
+    monkeypatch.chdir(tmp_path)
+    result = in_process(["train", "cnn-mnist", "--steps", "2", "--out", str(tmp_path / "runs")], capsys)
+    assert_one_line(result, "glassgrad train: error: ", "train-images-idx3-ubyte.gz")

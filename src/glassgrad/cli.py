@@ -97,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UserError as error:
             if args.debug:
                 traceback.print_exc()
-            print(f"glassgrad {args.command}: error: {error}", file=sys.stderr)
+            one_line = " ".join(str(error).split("\n"))  # a message quoting a multi-line value stays one line
+            print(f"glassgrad {args.command}: error: {one_line}", file=sys.stderr)
             return 2
 
 
