@@ -55,17 +55,21 @@ Every problem below raises ValueError naming the file (and the tensor, where the
   dtype size different from its byte length; offsets that overlap, leave a hole, or run past the file's end;
 - a glassgrad tree that is not valid JSON, uses an unknown tag, names a tensor the file lacks, or is nested
   deeper than `MAX_DEPTH`; an unknown glassgrad format version;
-- in a file written with checksums (the default): any change to a tensor's bytes (CRC32 catches every
-  error of up to 32 consecutive bits, and any other change with probability 1 - 2**-32), and any change to
-  the header that still parses (a value in the tree, a name, a dtype, a shape, an offset);
+- in a file written with checksums (the default): any change to a tensor's bytes (CRC32 catches every burst
+  of up to 32 changed bits, and misses any other change only with probability about 2**-32), and any change
+  to the header that still parses (a value in the tree, a name, a dtype, a shape, an offset);
 - a text-mode file object (`open(path)` instead of `open(path, "rb")`).
 
-What it cannot detect: a corrupted file without checksums (one from safetensors, PyTorch, `save(...,
-checksum=False)` or a glassgrad before checksums) whose damage keeps the layout valid, such as changed
-tensor bytes; a file rewritten consistently with new checksums (CRC32 guards against accidents, not
-tampering); and damage confined to the name of the `glassgrad.header_crc32` entry itself, which makes the
-file read as one written without a header checksum (every other byte is then still checked). Nothing in a
-file is ever executed (no pickle).
+What it cannot detect:
+
+- in a file without checksums (written by safetensors, PyTorch, `save(..., checksum=False)` or a glassgrad
+  before checksums), damage that keeps the layout valid, such as changed tensor bytes or tree values;
+- a file rewritten consistently with new checksums (CRC32 guards against accidents, not tampering);
+- damage confined to the name of the `glassgrad.header_crc32` entry (a flipped bit that keeps it ASCII): the
+  file then reads as one without a header checksum, and every other byte is still checked;
+- bytes after the last tensor of a file object that cannot seek (a pipe), which are left unread.
+
+Nothing in a file is ever executed (no pickle).
 """
 
 from __future__ import annotations
