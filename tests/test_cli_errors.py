@@ -82,6 +82,7 @@ def test_cuda_without_a_gpu_is_one_line_and_debug_shows_the_traceback(tmp_path: 
         (["sample", ".", "--temperature", "0"], ["glassgrad sample: error: --temperature must be positive, got 0.0"]),
         (["sample", ".", "--length", "0"], ["glassgrad sample: error: --length must be at least 1, got 0"]),
         (["train", "cnn-mnist"], ["recipe cnn-mnist needs its dataset files: put train-images-idx3-ubyte.gz"]),
+        (["bench", "no-such-workload"], ["glassgrad bench: error: unknown workload 'no-such-workload'", "mlp"]),
         (["no-such-command"], ["glassgrad: error: argument COMMAND: invalid choice: 'no-such-command'"]),
     ],
 )

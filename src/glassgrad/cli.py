@@ -186,8 +186,12 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    from .bench.harness import END_TO_END, WORKLOADS
     from .bench.harness import main as bench_main
 
+    known = [*sorted(WORKLOADS), END_TO_END]
+    if args.workload is not None and args.workload not in known:  # here, so that it is one line like the rest
+        raise SettingError(f"unknown workload {args.workload!r}; choose one of: {', '.join(known)}")
     return bench_main([*(["--smoke"] if args.smoke else []), *([args.workload] if args.workload else [])])
 
 
