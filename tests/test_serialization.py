@@ -634,12 +634,16 @@ def test_files_without_checksums_still_load(tmp_path):
 # ---- memory ---------------------------------------------------------------------------------------------------
 PEAK_SCRIPT = """
 import sys
-def peak():
-    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM"))
+def status(field):
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith(field))
 import glassgrad as gg
-baseline = peak()
+try:  # reset the high-water mark to the current size, so that the import's own peak cannot hide the load's
+    open("/proc/self/clear_refs", "w").write("5")
+except OSError:
+    pass
+baseline = status("VmHWM")
 loaded = gg.load(sys.argv[1])
-print(peak() - baseline)
+print(status("VmHWM") - baseline)
 """
 
 
@@ -657,4 +661,4 @@ def test_load_holds_one_copy_of_the_data(tmp_path):
         [sys.executable, "-c", PEAK_SCRIPT, path_in(tmp_path)], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert 0.95 * size < int(result.stdout) < 1.3 * size
+    assert 0.9 * size < int(result.stdout) < 1.3 * size
