@@ -2,8 +2,13 @@
 writes."""
 
 import io
+import json
 import math
 import os
+import struct
+import subprocess
+import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -162,9 +167,7 @@ def training_setup():
     """Two param groups under AdamW, a warmup+cosine SequentialLR and a ReduceLROnPlateau, all stateful."""
     w = gg.tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
     b = gg.tensor([0.5, -0.5], requires_grad=True)
-    opt = optim.AdamW(
-        [{"params": [w]}, {"params": [b], "lr": 0.02, "weight_decay": 0.0}], lr=0.01, amsgrad=True
-    )
+    opt = optim.AdamW([{"params": [w]}, {"params": [b], "lr": 0.02, "weight_decay": 0.0}], lr=0.01, amsgrad=True)
     warmup = lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=4)
     cosine = lr_scheduler.CosineAnnealingLR(opt, T_max=16)
     scheduler = lr_scheduler.SequentialLR(opt, [warmup, cosine], milestones=[4])
@@ -309,25 +312,10 @@ def test_garbage_raises_value_error(tmp_path, data):
         load(path)
 
 
-def test_flipped_bytes_in_the_header_raise_value_error(tmp_path, good_file):
-    data = bytearray(open(good_file, "rb").read())
-    header_size = int.from_bytes(data[:8], "little")
-    for position in range(8, 8 + header_size, 7):
-        broken = data.copy()
-        broken[position] ^= 0xFF
-        path = path_in(tmp_path, "flipped.safetensors")
-        with open(path, "wb") as file:
-            file.write(bytes(broken))
-        try:
-            load(path)  # some flips (inside a name, a digit of the tree) still make a valid file
-        except ValueError as error:
-            assert "flipped.safetensors" in str(error)
-
-
 @pytest.mark.parametrize(
     "metadata, match",
     [
-        ({"glassgrad.format": "1", "glassgrad.tree": "{broken"}, "corrupted glassgrad tree"),
+        ({"glassgrad.format": "1", "glassgrad.tree": "{broken"}, "corrupted: its glassgrad tree is not valid JSON"),
         ({"glassgrad.format": "1", "glassgrad.tree": '{"tensor": "missing"}'}, "does not hold"),
         ({"glassgrad.format": "1", "glassgrad.tree": '{"weird": 1}'}, "unknown tag"),
         ({"glassgrad.format": "1", "glassgrad.tree": '{"dict": [[[1], 2]]}'}, "corrupted glassgrad tree"),
@@ -392,3 +380,285 @@ def test_file_permissions_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+# ---- malformed files: each a ValueError naming the file ------------------------------------------------------
+def raw_file(tmp_path, header, data=b"", name="raw.safetensors", length=None):
+    """A file with this header (a dict, or JSON text) and data, laid out as safetensors does."""
+    text = header if isinstance(header, bytes) else json.dumps(header).encode()
+    path = path_in(tmp_path, name)
+    with open(path, "wb") as file:
+        file.write(struct.pack("<Q", len(text) if length is None else length) + text + data)
+    return path
+
+
+def f32(shape, begin, end=None):
+    end = begin + 4 * math.prod(shape) if end is None else end
+    return {"dtype": "F32", "shape": list(shape), "data_offsets": [begin, end]}
+
+
+@pytest.mark.parametrize(
+    "header, data, match",
+    [
+        ({"x": f32([2], 0)}, b"\0" * 4, r"truncated: its tensors span 8 data bytes, the file holds 4"),
+        ({"x": f32([2], 0)}, b"\0" * 12, r"has bytes after its last tensor: .* span 8 data bytes, the file holds 12"),
+        ({"x": f32([25], 0)}, b"\0" * 8, r"truncated: its tensors span 100 data bytes"),
+        ({"a": f32([2], 0), "b": f32([2], 4)}, b"\0" * 12, r"tensor 'b' starts at data byte 4, which overlaps"),
+        ({"a": f32([2], 0), "b": f32([2], 12)}, b"\0" * 20, r"tensor 'b' starts at data byte 12, which leaves a hole"),
+        ({"x": f32([2], 8, 0)}, b"\0" * 8, r"tensor 'x' .* malformed data_offsets \[8, 0\]"),
+        ({"x": f32([2], 0, 8) | {"data_offsets": [0]}}, b"\0" * 8, r"tensor 'x' .* malformed data_offsets \[0\]"),
+        ({"x": f32([2], 0) | {"dtype": "F128"}}, b"\0" * 8, r"tensor 'x' .* has dtype F128, which glassgrad"),
+        ({"x": f32([2], 0) | {"dtype": "C64"}}, b"\0" * 8, r"has dtype C64, .*it reads F64, F32"),
+        ({"x": f32([2], 0) | {"dtype": 5}}, b"\0" * 8, r"has dtype 5"),
+        ({"x": f32([3], 0, 8)}, b"\0" * 8, r"tensor 'x' .* shape \[3\] of F32 is 12 bytes, but its data_offsets"),
+        ({"x": f32([2], 0) | {"shape": [-2]}}, b"\0" * 8, r"tensor 'x' .* malformed shape \[-2\]"),
+        ({"x": f32([2], 0) | {"shape": [2.0]}}, b"\0" * 8, r"malformed shape \[2.0\]"),
+        ({"x": f32([2], 0) | {"shape": [True, 2]}}, b"\0" * 8, r"malformed shape \[True, 2\]"),
+        ({"x": [1, 2]}, b"", r"tensor 'x' .* malformed header entry"),
+        ({"__metadata__": {"a": 1}}, b"", r"malformed __metadata__ entry \(not a JSON object of strings\)"),
+        ({"__metadata__": ["a"]}, b"", r"malformed __metadata__"),
+        ({"__metadata__": {"glassgrad.crc32": "[1, 2]"}}, b"", r"malformed glassgrad.crc32 entry"),
+        ({"__metadata__": {"glassgrad.crc32": "{oops"}}, b"", r"its checksum table is not valid JSON"),
+        ({"__metadata__": {"glassgrad.format": "1", "glassgrad.tree": '{"tuple": 5}'}}, b"", r"corrupted glassgrad"),
+    ],
+)
+def test_malformed_headers_raise_value_error_naming_the_file(tmp_path, header, data, match):
+    path = raw_file(tmp_path, header, data)
+    with pytest.raises(ValueError, match=match) as error:
+        load(path)
+    assert "raw.safetensors" in str(error.value)
+
+
+def test_a_header_length_beyond_the_file_or_the_limit_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"raw.safetensors' is truncated.*header claims 1099511627776 bytes"):
+        load(raw_file(tmp_path, {"x": f32([1], 0)}, b"\0" * 4, length=2**40))
+    header = json.dumps({"x": f32([1], 0)}).encode()
+    stream = ShortReads(struct.pack("<Q", 100_000_001) + header + b"\0" * 4)  # a pipe: its size is unknown,
+    with pytest.raises(ValueError, match="truncated.*header claims 100000001 bytes, but only an unknown number"):
+        load(stream)  # so the limit is what stops a huge read
+
+
+def test_file_objects_load_from_their_position_and_are_checked_against_their_size(tmp_path, good_file):
+    data = open(good_file, "rb").read()
+    buffer = NamedBytes(b"prefix" + data, "in memory")
+    buffer.seek(6)
+    assert load(buffer)["meta"] == {"step": 3}
+    with pytest.raises(ValueError, match="'in memory' has bytes after its last tensor"):
+        load(NamedBytes(data + b"\0", "in memory"))
+
+
+@pytest.mark.parametrize("where", ["header", "glassgrad tree", "checksum table"])
+def test_json_nested_100000_deep_raises_value_error_not_recursion_error(tmp_path, where):
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "header":
+        header = ('{"x": {"dtype": "F32", "shape": [], "data_offsets": [0, 4], "extra": ' + deep + "}}").encode()
+    else:
+        key = "glassgrad.tree" if where == "glassgrad tree" else "glassgrad.crc32"
+        header = {"__metadata__": {"glassgrad.format": "1", "glassgrad.tree": "1", key: deep}}
+    path = raw_file(tmp_path, header, b"\0" * 4 if where == "header" else b"")
+    with pytest.raises(ValueError, match=f"raw.safetensors' is corrupted: its {where} is nested too deeply"):
+        load(path)
+
+
+def test_a_tree_deeper_than_max_depth_is_refused_when_it_parses(tmp_path):
+    from glassgrad.serialization import MAX_DEPTH
+
+    tree = '{"list": [' * (MAX_DEPTH + 1) + "1" + "]}" * (MAX_DEPTH + 1)  # 202 JSON levels: json reads it
+    path = raw_file(tmp_path, {"__metadata__": {"glassgrad.format": "1", "glassgrad.tree": tree}})
+    with pytest.raises(ValueError, match=f"raw.safetensors' has a corrupted.*more than {MAX_DEPTH} containers"):
+        load(path)
+
+
+def test_save_allows_max_depth_and_refuses_deeper_or_cyclic_objects(tmp_path):
+    from glassgrad.serialization import MAX_DEPTH
+
+    def nested(depth):
+        obj = [gg.tensor([1.0])]
+        for _ in range(depth - 1):
+            obj = [obj]
+        return obj
+
+    save(nested(MAX_DEPTH), path_in(tmp_path))
+    loaded = load(path_in(tmp_path))
+    for _ in range(MAX_DEPTH):
+        loaded = loaded[0]
+    assert loaded.tolist() == [1.0]
+    with pytest.raises(ValueError, match=f"nested more than {MAX_DEPTH} containers deep"):
+        save(nested(MAX_DEPTH + 1), path_in(tmp_path, "deeper.safetensors"))
+    cyclic = {"a": []}
+    cyclic["a"].append(cyclic)
+    with pytest.raises(ValueError, match=r"\(or holds itself\) at obj\['a'\]\[0\]\['a'\]\[0\]"):
+        save(cyclic, path_in(tmp_path, "cyclic.safetensors"))
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint.safetensors"]
+
+
+@pytest.mark.parametrize("mode", ["r", "stringio"])
+def test_text_mode_file_objects_are_refused_with_the_fix(tmp_path, good_file, mode):
+    file = open(good_file, encoding="latin-1") if mode == "r" else io.StringIO("text")
+    with file, pytest.raises(ValueError, match=r"gg.load: .* is a text-mode file object; .*open\(path, 'rb'\)"):
+        load(file)
+    if mode == "r":
+        with pytest.raises(ValueError, match=r"gg.load: '.*checkpoint.safetensors' is a text-mode"):
+            load(open(good_file))
+    with pytest.raises(ValueError, match=r"gg.save: .* is a text-mode file object"):
+        save({"x": gg.ones(1)}, io.StringIO())
+
+
+class ShortReads(io.RawIOBase):
+    """A pipe-like binary stream: every read returns at most 7 bytes; optionally without readinto."""
+
+    def __init__(self, data, with_readinto=True):
+        self.source = io.BytesIO(data)
+        self.with_readinto = with_readinto
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self.source.read(min(7, len(buffer)))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def __getattribute__(self, name):
+        if name == "readinto" and not object.__getattribute__(self, "with_readinto"):
+            raise AttributeError(name)
+        return object.__getattribute__(self, name)
+
+    def read(self, size=-1):
+        return self.source.read(min(7, size) if size >= 0 else size)
+
+
+@pytest.mark.parametrize("with_readinto", [True, False])
+def test_streams_with_short_reads_load_and_truncation_is_caught(with_readinto):
+    weights = gg.from_numpy(special_values(np.float64))
+    buffer = io.BytesIO()
+    save({"w": weights, "b": gg.tensor([1, 2], dtype=gg.int8)}, buffer)
+    loaded = load(ShortReads(buffer.getvalue(), with_readinto))
+    assert_bit_equal(weights, loaded["w"])
+    assert loaded["b"].tolist() == [1, 2]
+    with pytest.raises(ValueError, match=r"is truncated: tensor 'b' needs 2 bytes, the file ends after 1"):
+        load(ShortReads(buffer.getvalue()[:-1], with_readinto))
+
+
+# ---- checksums --------------------------------------------------------------------------------------------
+def header_of(path):
+    data = open(path, "rb").read()
+    size = int.from_bytes(data[:8], "little")
+    return json.loads(data[8 : 8 + size]), 8 + size, data
+
+
+def test_save_writes_a_crc32_of_each_tensor_and_of_the_header(tmp_path):
+    import safetensors.numpy
+
+    tensors = {"w": gg.randn(3, 5), "ids": gg.tensor([1, 2, 3]), "mask": gg.tensor([True, False])}
+    save(tensors, path_in(tmp_path))
+    header, _, _ = header_of(path_in(tmp_path))
+    crcs = json.loads(header["__metadata__"]["glassgrad.crc32"])
+    theirs = safetensors.numpy.load_file(path_in(tmp_path))  # an independent reader of the same bytes
+    assert crcs == {name: zlib.crc32(theirs[name].tobytes()) for name in tensors}
+    stored = int(header["__metadata__"].pop("glassgrad.header_crc32"))
+    assert stored == zlib.crc32(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
+    save(tensors, path_in(tmp_path, "plain.safetensors"), checksum=False)
+    plain, _, _ = header_of(path_in(tmp_path, "plain.safetensors"))
+    assert not {"glassgrad.crc32", "glassgrad.header_crc32"} & set(plain["__metadata__"])
+
+
+@pytest.fixture
+def checked_file(tmp_path):
+    path = path_in(tmp_path, "checked.safetensors")
+    save({"w": gg.randn(4, 4), "b": gg.arange(5), "flags": gg.tensor([True]), "meta": {"step": 3, "lr": 0.1}}, path)
+    return path
+
+
+def write_flipped(path, data, position, mask=0xFF):
+    broken = bytearray(data)
+    broken[position] ^= mask
+    with open(path, "wb") as file:
+        file.write(bytes(broken))
+
+
+@pytest.mark.parametrize("mask", [0x01, 0x80, 0xFF])
+def test_a_flipped_data_byte_names_the_file_and_the_tensor(tmp_path, checked_file, mask):
+    header, data_start, data = header_of(checked_file)
+    for name in ("w", "b", "flags"):
+        begin, end = header[name]["data_offsets"]
+        for position in sorted({begin, (begin + end) // 2, end - 1}):
+            write_flipped(checked_file, data, data_start + position, mask)
+            with pytest.raises(ValueError, match=rf"checked.safetensors' is corrupted: the bytes of tensor '{name}'"):
+                load(checked_file)
+
+
+class NamedBytes(io.BytesIO):
+    def __init__(self, data, name):
+        super().__init__(data)
+        self.name = name
+
+
+@pytest.mark.parametrize("mask", [0x01, 0xFF])
+def test_every_flipped_header_byte_is_caught(tmp_path, checked_file, mask):
+    """Every single-byte change of the length and header raises, except a change that keeps the header
+    checksum's own name ASCII (the file then reads as one without a header checksum, and is intact)."""
+    original = load(checked_file)
+    _, data_start, data = header_of(checked_file)
+    name_at = data.index(b'"glassgrad.header_crc32"')
+    uncaught = []
+    for position in range(data_start):
+        broken = bytearray(data)
+        broken[position] ^= mask
+        try:
+            loaded = load(NamedBytes(bytes(broken), checked_file))  # in memory: ~500 files, quickly
+        except ValueError as error:
+            assert "checked.safetensors" in str(error)
+            continue
+        uncaught.append(position)
+        assert loaded["meta"] == original["meta"] and loaded["w"].tolist() == original["w"].tolist()
+    name = list(range(name_at + 1, name_at + 1 + len("glassgrad.header_crc32")))
+    assert uncaught == (name if mask == 0x01 else [])  # 0xFF makes any header byte invalid UTF-8
+
+
+def test_files_without_checksums_still_load(tmp_path):
+    import safetensors.numpy
+
+    older = {"glassgrad.format": "1", "glassgrad.tree": '{"dict": [["w", {"tensor": "w"}], ["step", 4]]}'}
+    with open(path_in(tmp_path, "older.safetensors"), "wb") as file:  # what a glassgrad before checksums wrote
+        file.write(safetensors.numpy.save({"w": np.arange(3, dtype=np.float32)}, metadata=older))
+    loaded = load(path_in(tmp_path, "older.safetensors"))
+    assert loaded["w"].tolist() == [0.0, 1.0, 2.0] and loaded["step"] == 4
+    # Without checksums a changed data byte cannot be noticed (documented): it loads, changed.
+    save({"w": gg.zeros(2)}, path_in(tmp_path), checksum=False)
+    _, data_start, data = header_of(path_in(tmp_path))
+    write_flipped(path_in(tmp_path), data, data_start, 0x01)
+    assert load(path_in(tmp_path))["w"].numpy().view(np.uint32).tolist() == [1, 0]
+
+
+# ---- memory ---------------------------------------------------------------------------------------------------
+PEAK_SCRIPT = """
+import sys
+def status(field):
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith(field))
+import glassgrad as gg
+try:  # reset the high-water mark to the current size, so that the import's own peak cannot hide the load's
+    open("/proc/self/clear_refs", "w").write("5")
+except OSError:
+    pass
+baseline = status("VmHWM")
+loaded = gg.load(sys.argv[1])
+print(status("VmHWM") - baseline)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="VmHWM is Linux's")
+def test_load_holds_one_copy_of_the_data(tmp_path):
+    """Peak memory of a fresh process while loading, over an idle one with glassgrad imported: about the file
+    size (the old loader, file bytes + safetensors' copies + arrays, peaked at 3.0x)."""
+    rng = np.random.default_rng(0)
+    save(
+        {f"w{i}": gg.from_numpy(rng.standard_normal(2_500_000, dtype=np.float32)) for i in range(4)}, path_in(tmp_path)
+    )
+    size = os.path.getsize(path_in(tmp_path))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, path_in(tmp_path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert 0.9 * size < int(result.stdout) < 1.3 * size

@@ -7,23 +7,43 @@ glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
 glassgrad eval RUN
 glassgrad report RUN
 glassgrad bench [WORKLOAD] [--smoke]
+
+A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
+corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
+(before or after the command) adds its traceback. Any other exception is a bug in glassgrad and shows its
+traceback as usual.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
+import warnings
 from pathlib import Path
 from typing import Sequence
+
+from .train.errors import SettingError, UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a command-line mistake is one line (argparse adds its whole usage), status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .train.recipes import RECIPES
 
-    parser = argparse.ArgumentParser(prog="glassgrad", description="Train and inspect glassgrad models.")
+    parser = _Parser(prog="glassgrad", description="Train and inspect glassgrad models.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a user error too")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # --debug also after the command; SUPPRESS keeps a subcommand from resetting one given before it.
+    debug = _Parser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    train = commands.add_parser("train", help="train a recipe (default: cnn-digits)")
+    train = commands.add_parser("train", help="train a recipe (default: cnn-digits)", parents=[debug])
     train.add_argument(
         "recipe",
         nargs="?",
@@ -47,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--patience", type=int, default=0, help="early stopping after N evaluations without improvement")
     train.add_argument("--resume", metavar="RUN", help="continue the run in this directory from its checkpoint")
 
-    commands.add_parser("recipes", help="list the recipes with their expected results")
+    commands.add_parser("recipes", help="list the recipes with their expected results", parents=[debug])
 
-    sample = commands.add_parser("sample", help="generate text from a trained text model")
+    sample = commands.add_parser("sample", help="generate text from a trained text model", parents=[debug])
     sample.add_argument("run")
     sample.add_argument("--prompt", default="\n")
     sample.add_argument("--length", type=int, default=500)
@@ -57,12 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--top-k", type=int, default=None)
     sample.add_argument("--seed", type=int, default=0)
 
-    evaluate = commands.add_parser("eval", help="evaluate a run's checkpoint on its held-out data")
+    evaluate = commands.add_parser("eval", help="evaluate a run's checkpoint on its held-out data", parents=[debug])
     evaluate.add_argument("run")
-    report = commands.add_parser("report", help="rebuild a run's plots and report.html")
+    report = commands.add_parser("report", help="rebuild a run's plots and report.html", parents=[debug])
     report.add_argument("run")
 
-    bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager")
+    bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager", parents=[debug])
     bench.add_argument("workload", nargs="?", default=None)
     bench.add_argument("--smoke", action="store_true", help="a few steps of each workload, no timing claims")
     return parser
@@ -70,11 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return _COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"glassgrad {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning  # restored when the block ends (main may run inside tests)
+        try:
+            return _COMMANDS[args.command](args)
+        except UserError as error:
+            if args.debug:
+                traceback.print_exc()
+            one_line = " ".join(str(error).split("\n"))  # a message quoting a multi-line value stays one line
+            print(f"glassgrad {args.command}: error: {one_line}", file=sys.stderr)
+            return 2
+
+
+def _show_warning(message: Warning | str, category: type, *_: object, **__: object) -> None:
+    """A warning as one line, without the source line Python's default format adds."""
+    print(f"glassgrad: warning: {message}", file=sys.stderr)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -123,9 +153,14 @@ def _sample(args: argparse.Namespace) -> int:
     from .backend import random as random_state
     from .train.run import load_run
 
+    for name, value in (("--length", args.length), ("--top-k", args.top_k)):
+        if value is not None and value < 1:
+            raise SettingError(f"{name} must be at least 1, got {value}")
+    if args.temperature <= 0:
+        raise SettingError(f"--temperature must be positive, got {args.temperature}")
     settings, experiment, _ = load_run(args.run)
     if experiment.kind != "text":
-        raise ValueError(f"{args.run} trained {settings.recipe}, a classifier: `sample` needs a text model")
+        raise SettingError(f"{args.run} trained {settings.recipe}, a classifier: `sample` needs a text model")
     random_state.manual_seed(args.seed)
     text = experiment.extras["sample"](experiment.model, args.prompt, args.length, args.temperature, args.top_k)
     print(text)
@@ -151,8 +186,12 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    from .bench.harness import END_TO_END, WORKLOADS
     from .bench.harness import main as bench_main
 
+    known = [*sorted(WORKLOADS), END_TO_END]
+    if args.workload is not None and args.workload not in known:  # here, so that it is one line like the rest
+        raise SettingError(f"unknown workload {args.workload!r}; choose one of: {', '.join(known)}")
     return bench_main([*(["--smoke"] if args.smoke else []), *([args.workload] if args.workload else [])])
 
 

@@ -2,11 +2,15 @@
 
 File layout
 -----------
-A standard safetensors file (8-byte little-endian header length, a JSON header, the raw tensor bytes), so
-any safetensors reader can open it. Its `__metadata__` holds two strings:
+A standard safetensors file (8-byte little-endian header length, a JSON header padded with spaces to a
+multiple of 8 bytes, the raw tensor bytes), so any safetensors reader can open it. Its `__metadata__` holds
+these strings:
 
 - `"glassgrad.format"`: `"1"`, the version of the layout below;
-- `"glassgrad.tree"`: the saved object as JSON, with every tensor replaced by a reference to its name.
+- `"glassgrad.tree"`: the saved object as JSON, with every tensor replaced by a reference to its name;
+- `"glassgrad.crc32"`: a JSON object, tensor name -> CRC32 of that tensor's bytes (`checksum=True`);
+- `"glassgrad.header_crc32"`: the CRC32 of the header with this one entry left out, written as JSON with
+  sorted keys and no spaces (`checksum=True`), so it covers every name, dtype, shape, offset and the tree.
 
 The tree is JSON in which plain values stand for themselves and every JSON object is one of these tags,
 so no user value can be mistaken for a tag:
@@ -27,57 +31,74 @@ comes back as one object.
 
 Values: Tensors (saved as their data: dtype and bytes exactly, on the cpu, without requires_grad), dicts
 (and dict subclasses such as Counter/OrderedDict, which load as dict), lists, tuples, str, int, float, bool,
-None. NumPy scalars are saved as the Python number of the same value. Anything else raises TypeError.
+None, nested at most `MAX_DEPTH` (100) containers deep. NumPy scalars are saved as the Python number of the
+same value. Anything else raises TypeError.
 
 `load` also reads a plain safetensors file (e.g. written by `safetensors.torch.save_file(model.state_dict())`)
 as a flat dict of name -> Tensor; bfloat16 tensors, which NumPy cannot hold, load as float32 (exactly).
 
+Writing and reading
+-------------------
 `save` writes atomically: to a temporary file in the same directory, flushed and fsynced, then renamed over
-the target with `os.replace`, so a crash never leaves a half-written checkpoint under the real name.
+the target with `os.replace`, so a crash never leaves a half-written checkpoint under the real name. Both
+directions stream each tensor's bytes straight between the file and the array's memory, so `load` holds one
+copy of the data (peak memory about the file's size) and `save` none beyond the tensors themselves.
+
+What `load` detects
+-------------------
+Every problem below raises ValueError naming the file (and the tensor, where there is one):
+
+- a file that is empty, truncated anywhere (header or data), or has bytes after its last tensor;
+- a header length larger than the file or than 100 MB, a header that is not UTF-8 JSON or not a JSON object,
+  or is nested too deeply; a `__metadata__` that is not an object of strings;
+- a tensor entry without a known dtype, a shape of non-negative ints or two ordered byte offsets; a shape ×
+  dtype size different from its byte length; offsets that overlap, leave a hole, or run past the file's end;
+- a glassgrad tree that is not valid JSON, uses an unknown tag, names a tensor the file lacks, or is nested
+  deeper than `MAX_DEPTH`; an unknown glassgrad format version;
+- in a file written with checksums (the default): any change to a tensor's bytes (CRC32 catches every burst
+  of up to 32 changed bits, and misses any other change only with probability about 2**-32), and any change
+  to the header that still parses (a value in the tree, a name, a dtype, a shape, an offset);
+- a text-mode file object (`open(path)` instead of `open(path, "rb")`).
+
+What it cannot detect:
+
+- in a file without checksums (written by safetensors, PyTorch, `save(..., checksum=False)` or a glassgrad
+  before checksums), damage that keeps the layout valid, such as changed tensor bytes or tree values;
+- a file rewritten consistently with new checksums (CRC32 guards against accidents, not tampering);
+- damage confined to the name of the `glassgrad.header_crc32` entry (a flipped bit that keeps it ASCII): the
+  file then reads as one without a header checksum, and every other byte is still checked;
+- bytes after the last tensor of a file object that cannot seek (a pipe), which are left unread.
+
+Nothing in a file is ever executed (no pickle).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
-import struct
 from typing import IO, Any
 
 import numpy as np
-import safetensors
-import safetensors.numpy
 
+from . import _safetensors_file as safetensors_file
 from .backend import CPU, move
 from .tensor import Tensor
 
 FORMAT_KEY = "glassgrad.format"
 TREE_KEY = "glassgrad.tree"
 FORMAT_VERSION = "1"
-
-# safetensors dtype names -> NumPy dtypes glassgrad holds (bfloat16 is widened to float32, see _to_array).
-_DTYPES = {
-    "F64": np.float64,
-    "F32": np.float32,
-    "F16": np.float16,
-    "I64": np.int64,
-    "I32": np.int32,
-    "I16": np.int16,
-    "I8": np.int8,
-    "U8": np.uint8,
-    "BOOL": np.bool_,
-}
+MAX_DEPTH = 100  # containers inside containers; keeps json and the tree walk far from Python's recursion limit
 
 
 # ---- save ------------------------------------------------------------------------------------------------
-def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
+def save(obj: Any, f: str | os.PathLike | IO[bytes], checksum: bool = True) -> None:
     """Save `obj` (a Tensor, or nested dicts/lists/tuples of Tensors and plain values) to a safetensors file.
 
     Args:
         obj: what to save, e.g. `{"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 100}`.
         f: a path (written atomically) or a binary file object.
+        checksum: store a CRC32 of each tensor and of the header, which `load` verifies (about 2 GB/s).
 
     Example:
         >>> import glassgrad as gg, os, tempfile
@@ -93,11 +114,13 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
         FORMAT_KEY: FORMAT_VERSION,
         TREE_KEY: json.dumps(tree, allow_nan=False, separators=(",", ":")),
     }
-    data = safetensors.numpy.save(encoder.arrays, metadata=metadata)
     if hasattr(f, "write"):
-        f.write(data)
+        safetensors_file.require_binary(f, "gg.save", repr(getattr(f, "name", f)))
+        safetensors_file.write(f, encoder.arrays, metadata, checksum)
     else:
-        _write_atomically(os.fspath(f), data)
+        safetensors_file.write_atomically(
+            os.fspath(f), lambda file: safetensors_file.write(file, encoder.arrays, metadata, checksum)
+        )
 
 
 class _Encoder:
@@ -108,6 +131,11 @@ class _Encoder:
         self.names_by_id: dict[int, str] = {}
 
     def encode(self, obj: Any, path: tuple) -> Any:
+        if len(path) > MAX_DEPTH:  # also what a container that holds itself runs into
+            raise ValueError(
+                f"gg.save: the object is nested more than {MAX_DEPTH} containers deep (or holds itself) at "
+                f"{_describe(path[:4])}...; save a flatter structure"
+            )
         if isinstance(obj, Tensor):
             return {"tensor": self.add_tensor(obj, path)}
         if obj is None or isinstance(obj, (bool, str, int)):
@@ -118,10 +146,7 @@ class _Encoder:
             return self.encode(obj.item(), path)
         if isinstance(obj, dict):
             return {
-                "dict": [
-                    [self.encode_key(key, path), self.encode(value, (*path, key))]
-                    for key, value in obj.items()
-                ]
+                "dict": [[self.encode_key(key, path), self.encode(value, (*path, key))] for key, value in obj.items()]
             }
         if isinstance(obj, (list, tuple)):
             tag = "tuple" if isinstance(obj, tuple) else "list"
@@ -133,11 +158,7 @@ class _Encoder:
         )
 
     def encode_key(self, key: Any, path: tuple) -> Any:
-        if (
-            key is None
-            or isinstance(key, (bool, str, int))
-            or (isinstance(key, float) and math.isfinite(key))
-        ):
+        if key is None or isinstance(key, (bool, str, int)) or (isinstance(key, float) and math.isfinite(key)):
             return key
         raise TypeError(
             f"gg.save: cannot save the dict key {key!r} ({type(key).__name__}) at {_describe(path)}; "
@@ -155,7 +176,12 @@ class _Encoder:
             suffix += 1
             name = f"{base}~{suffix}"
         array = move(tensor.array, CPU)
-        # safetensors copies raw memory, so a strided view (e.g. a transpose) must be made contiguous first
+        if array.dtype not in safetensors_file.DTYPE_NAMES:
+            raise TypeError(
+                f"gg.save: cannot save the {array.dtype} tensor at {_describe(path)}; safetensors holds "
+                f"little-endian {', '.join(str(dtype) for dtype in safetensors_file.DTYPE_NAMES)}"
+            )
+        # The file holds raw memory, so a strided view (e.g. a transpose) must be made contiguous first
         # (with copy, not np.ascontiguousarray, which turns a 0-d array into a 1-d one).
         self.arrays[name] = array if array.flags.c_contiguous else array.copy(order="C")
         self.names_by_id[id(tensor)] = name
@@ -166,62 +192,27 @@ def _describe(path: tuple) -> str:
     return "the top level" if not path else "obj" + "".join(f"[{part!r}]" for part in path)
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write `data` to a temporary file next to `path`, fsync it, then rename it over `path`."""
-    directory = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
-    # os.open with mode 0o666 lets the umask decide the permissions, as a plain open() would.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened (Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 # ---- load ------------------------------------------------------------------------------------------------
 def load(f: str | os.PathLike | IO[bytes]) -> Any:
     """Load what `save` wrote, or any safetensors file (as a flat dict of name -> Tensor).
 
-    Tensors come back on the cpu, with the saved dtype. A truncated or corrupted file raises ValueError
-    naming the file; nothing in it is ever executed (no pickle).
+    Tensors come back on the cpu, with the saved dtype, each read straight into its own array (one copy of
+    the data in memory). Any malformed or corrupted file that the module docstring lists (truncated, bad
+    header, bad offsets, unknown dtype, a checksum that does not match, ...) raises ValueError naming the
+    file; nothing in it is ever executed (no pickle).
 
     Args:
-        f: a path or a binary file object.
+        f: a path or a binary file object (read from its current position).
     """
     if hasattr(f, "read"):
         source = repr(getattr(f, "name", f))
-        data = f.read()
+        safetensors_file.require_binary(f, "gg.load", source)
+        metadata, arrays = safetensors_file.read(f, source, safetensors_file.remaining_bytes(f))
     else:
         source = repr(os.fspath(f))
         with open(f, "rb") as file:
-            data = file.read()
-    metadata = _read_metadata(data, source)
-    try:
-        views = safetensors.deserialize(data)
-    except Exception as error:  # SafetensorError and friends: bad offsets, truncated data, ...
-        raise ValueError(f"gg.load: {source} is not a valid safetensors file ({error})") from error
-    tensors = {name: Tensor(_to_array(view, name, source)) for name, view in views}
+            metadata, arrays = safetensors_file.read(file, source, os.fstat(file.fileno()).st_size)
+    tensors = {name: Tensor(array) for name, array in arrays.items()}
     if FORMAT_KEY not in metadata:
         return tensors  # a plain safetensors file
     if metadata[FORMAT_KEY] != FORMAT_VERSION:
@@ -229,57 +220,19 @@ def load(f: str | os.PathLike | IO[bytes]) -> Any:
             f"gg.load: {source} has glassgrad format {metadata[FORMAT_KEY]!r}, this glassgrad reads "
             f"{FORMAT_VERSION!r}; load it with a newer glassgrad"
         )
+    if TREE_KEY not in metadata:
+        raise ValueError(f"gg.load: {source} has a corrupted glassgrad tree in its metadata (it is missing)")
+    tree = safetensors_file.parse_json(metadata[TREE_KEY], source, "glassgrad tree")
     try:
-        tree = json.loads(metadata[TREE_KEY])
-        return _decode(tree, tensors)
+        return _decode(tree, tensors, depth=0)
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(
-            f"gg.load: {source} has a corrupted glassgrad tree in its metadata ({error})"
-        ) from error
+        raise ValueError(f"gg.load: {source} has a corrupted glassgrad tree in its metadata ({error})") from error
 
 
-def _read_metadata(data: bytes, source: str) -> dict[str, str]:
-    """The header's `__metadata__`, after checking that the header is complete, well-formed JSON."""
-    if len(data) < 8:
-        raise ValueError(
-            f"gg.load: {source} is not a safetensors file: {len(data)} bytes, shorter than its header"
-        )
-    (header_size,) = struct.unpack("<Q", data[:8])
-    if header_size > len(data) - 8:
-        raise ValueError(
-            f"gg.load: {source} is truncated or not a safetensors file: its header claims {header_size} "
-            f"bytes, but only {len(data) - 8} follow"
-        )
-    try:
-        header = json.loads(data[8 : 8 + header_size])
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(
-            f"gg.load: {source} is not a safetensors file: its header is not JSON ({error})"
-        ) from error
-    if not isinstance(header, dict):
-        raise ValueError(f"gg.load: {source} is not a safetensors file: its header is not a JSON object")
-    metadata = header.get("__metadata__") or {}
-    if not isinstance(metadata, dict):
-        raise ValueError(f"gg.load: {source} has a malformed __metadata__ entry (not a JSON object)")
-    return metadata
-
-
-def _to_array(view: dict[str, Any], name: str, source: str) -> np.ndarray:
-    """A writable NumPy array of one deserialized tensor (copied out of the file's bytes)."""
-    dtype = view["dtype"]
-    if dtype == "BF16":
-        # bfloat16 is the top half of a float32: widen exactly by shifting its bits up.
-        bits = np.frombuffer(view["data"], dtype=np.uint16).astype(np.uint32) << 16
-        return bits.view(np.float32).reshape(view["shape"])
-    if dtype not in _DTYPES:
-        raise ValueError(
-            f"gg.load: tensor {name!r} in {source} has dtype {dtype}, which glassgrad does not support "
-            f"(it reads {', '.join(_DTYPES)} and BF16)"
-        )
-    return np.frombuffer(view["data"], dtype=_DTYPES[dtype]).reshape(view["shape"]).copy()
-
-
-def _decode(node: Any, tensors: dict[str, Tensor]) -> Any:
+def _decode(node: Any, tensors: dict[str, Tensor], depth: int) -> Any:
+    """The object a tree node stands for; `depth` counts the containers around it, as save does."""
+    if depth > MAX_DEPTH:  # what save refuses to write; bounds the recursion below
+        raise ValueError(f"it is nested more than {MAX_DEPTH} containers deep")
     if not isinstance(node, dict):
         if isinstance(node, list):
             raise ValueError("a bare JSON list is not a valid node")
@@ -296,9 +249,9 @@ def _decode(node: Any, tensors: dict[str, Tensor]) -> Any:
             raise ValueError(f"unknown float {value!r}")
         return float(value)
     if tag == "list":
-        return [_decode(item, tensors) for item in value]
+        return [_decode(item, tensors, depth + 1) for item in value]
     if tag == "tuple":
-        return tuple(_decode(item, tensors) for item in value)
+        return tuple(_decode(item, tensors, depth + 1) for item in value)
     if tag == "dict":
-        return {key: _decode(item, tensors) for key, item in value}
+        return {key: _decode(item, tensors, depth + 1) for key, item in value}
     raise ValueError(f"unknown tag {tag!r}")

@@ -4,6 +4,7 @@ from .batches import ArrayBatches, TextBatches
 from .callbacks import Callback, EarlyStopping, MetricsFile, Progress
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig, parse_dataclass
+from .errors import BadFileError, MissingFileError, RunDirectoryLocked, SettingError, UserError
 from .experiment import (
     Experiment,
     classifier_evaluation,
@@ -11,18 +12,26 @@ from .experiment import (
     language_model_evaluation,
     language_model_loss,
 )
+from .lock import RunLock, StaleLockWarning
 from .loop import TrainingDiverged, fit
 
 __all__ = [
     "ArrayBatches",
+    "BadFileError",
     "Callback",
     "EarlyStopping",
     "Experiment",
     "MetricsFile",
+    "MissingFileError",
     "Progress",
+    "RunDirectoryLocked",
+    "RunLock",
+    "SettingError",
+    "StaleLockWarning",
     "TextBatches",
     "TrainConfig",
     "TrainingDiverged",
+    "UserError",
     "classifier_evaluation",
     "classifier_experiment",
     "fit",

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..backend import random as random_state
 from ..serialization import load, save
+from .errors import BadFileError, MissingFileError
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
 
@@ -36,8 +37,11 @@ def load_checkpoint(run_dir: Path, experiment: Any) -> dict:
     """Restore model, optimizer, scheduler and random state in place; returns the checkpoint's dict."""
     path = Path(run_dir) / CHECKPOINT_NAME
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint in {run_dir}: expected {path}")
-    state = load(path)
+        raise MissingFileError(f"no checkpoint in {run_dir}: expected {path}")
+    try:
+        state = load(path)
+    except ValueError as error:  # gg.load's own check of the file: truncated, corrupted, a wrong checksum
+        raise BadFileError(str(error)) from error
     experiment.model.load_state_dict(state["model"])
     experiment.optimizer.load_state_dict(state["optimizer"])
     if experiment.scheduler is not None and state["scheduler"]:

@@ -8,6 +8,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..backend.device import cuda_is_available
+from .errors import SettingError
+
 
 @dataclass
 class TrainConfig:
@@ -28,21 +31,28 @@ class TrainConfig:
     patience: int = 0  # early stopping: evaluations without improvement of the validation loss; 0 = off
 
     def validate(self) -> None:
-        """Reject impossible settings before any work starts."""
+        """Reject impossible settings before any work starts (SettingError, a ValueError)."""
         if self.lr is not None and self.lr <= 0:
-            raise ValueError(f"--lr must be positive, got {self.lr}")
+            raise SettingError(f"--lr must be positive, got {self.lr}")
         if self.steps is not None and self.epochs is not None:
-            raise ValueError("give either --steps or --epochs, not both")
+            raise SettingError("give either --steps or --epochs, not both")
         for name in ("steps", "batch_size", "eval_every", "log_every", "checkpoint_every", "eval_limit"):
             value = getattr(self, name)
             if value is not None and value < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+                raise SettingError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
         if self.epochs is not None and self.epochs <= 0:
-            raise ValueError(f"--epochs must be positive, got {self.epochs}")
+            raise SettingError(f"--epochs must be positive, got {self.epochs}")
         if self.warmup is not None and self.warmup < 0:
-            raise ValueError(f"--warmup must not be negative, got {self.warmup}")
+            raise SettingError(f"--warmup must not be negative, got {self.warmup}")
         if self.patience < 0:
-            raise ValueError(f"--patience must not be negative, got {self.patience}")
+            raise SettingError(f"--patience must not be negative, got {self.patience}")
+        if self.device not in ("cpu", "cuda"):
+            raise SettingError(f"--device must be cpu or cuda, got {self.device!r}")
+        if self.device == "cuda" and not cuda_is_available():
+            raise SettingError(
+                "--device cuda needs CuPy and an NVIDIA GPU, and this machine has none that CuPy can use; "
+                "install glassgrad[cuda] on a GPU machine, or use --device cpu"
+            )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -19,6 +19,7 @@ from ..creation import tensor
 from ..data.transforms import random_shift
 from .batches import ArrayBatches, TextBatches
 from .config import TrainConfig
+from .errors import BadFileError, MissingFileError, SettingError
 from .experiment import Experiment, classifier_experiment, language_model_evaluation, language_model_loss
 
 DATA_ROOT = Path("data")  # where cnn-mnist, cnn-fashion and cnn-cifar10 look for their files
@@ -50,7 +51,7 @@ class Recipe:
         """The run's settings: the user's, with the recipe's defaults wherever the user gave none."""
         config.validate()
         if not self.available():
-            raise FileNotFoundError(f"recipe {self.name} needs its dataset files: {self.missing_hint()}")
+            raise MissingFileError(f"recipe {self.name} needs its dataset files: {self.missing_hint()}")
         batch_size = config.batch_size or self.batch_size
         if config.epochs is not None:
             steps = math.ceil(config.epochs * self.train_size / batch_size)
@@ -59,7 +60,7 @@ class Recipe:
         # The default warmup shrinks for short runs; an explicit one must leave steps for the decay.
         warmup = config.warmup if config.warmup is not None else min(self.warmup, steps // 10)
         if warmup >= steps:
-            raise ValueError(f"the schedule warms up for {warmup} steps, so --steps must be larger, got {steps}")
+            raise SettingError(f"the schedule warms up for {warmup} steps, so --steps must be larger, got {steps}")
         eval_every = config.eval_every or min(self.eval_every, steps)
         return dataclasses.replace(
             config,
@@ -174,7 +175,10 @@ def _torchvision_style(dataset_class: Any, settings: TrainConfig, classes: list[
     from ..models import ConvNet
 
     def arrays(train: bool) -> tuple[np.ndarray, np.ndarray]:
-        data = dataset_class(str(DATA_ROOT), train=train, download=False)
+        try:
+            data = dataset_class(str(DATA_ROOT), train=train, download=False)
+        except ValueError as error:  # the dataset readers' own check: a truncated or corrupted file, named
+            raise BadFileError(str(error)) from error
         images, labels = data.fetch_batch(np.arange(len(data)))  # the whole split: (N, C, H, W) in [0, 1], (N,)
         return images.numpy(), labels.numpy()
 
@@ -384,5 +388,5 @@ RECIPES: dict[str, Recipe] = {
 
 def get_recipe(name: str) -> Recipe:
     if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}")
+        raise SettingError(f"unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}")
     return RECIPES[name]

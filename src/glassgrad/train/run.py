@@ -4,11 +4,13 @@ runs/<recipe>-<time>/
     config.json        every setting, so `glassgrad train --resume` (or a new run) can reproduce it
     metrics.jsonl      one JSON object per logged step and per evaluation
     checkpoint.safetensors   model, optimizer, scheduler, random state and step (written atomically)
+    train.lock         the pid, host and start time of the training using the directory (empty when none)
     *.png, report.html the plots and the page that shows them
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -22,6 +24,8 @@ from ..backend import random as random_state
 from .callbacks import EarlyStopping, MetricsFile, Progress
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint
 from .config import TrainConfig
+from .errors import BadFileError, MissingFileError
+from .lock import RunLock
 from .loop import fit
 from .recipes import get_recipe
 
@@ -40,30 +44,38 @@ class RunResult:
 
 
 def train(config: TrainConfig, resume: str | Path | None = None, stream: TextIO | None = None) -> RunResult:
-    """Train a recipe (or continue the run in `resume`) and write its run directory."""
+    """Train a recipe (or continue the run in `resume`) and write its run directory.
+
+    The run directory is locked for the whole training (see lock.py): a second training on it raises
+    RunDirectoryLocked naming the first, before it reads or changes anything there.
+    """
     stream = stream or sys.stdout
-    if resume is not None:
-        run_dir = Path(resume)
-        if not (run_dir / CONFIG_NAME).is_file() or not (run_dir / CHECKPOINT_NAME).is_file():
-            raise FileNotFoundError(
-                f"{run_dir} is not a run directory with a checkpoint ({CONFIG_NAME}, {CHECKPOINT_NAME})"
-            )
-        config = TrainConfig.from_dict(json.loads((run_dir / CONFIG_NAME).read_text()))
-    recipe = get_recipe(config.recipe)
-    settings = recipe.resolve(config)
-    random_state.manual_seed(config.seed)
-    experiment = recipe.build(settings)
+    with contextlib.ExitStack() as lock:
+        if resume is not None:
+            run_dir = Path(resume)
+            config = read_config(run_dir)
+            lock.enter_context(RunLock(run_dir))  # before the checkpoint is read or metrics.jsonl cut back
+        recipe = get_recipe(config.recipe)
+        settings = recipe.resolve(config)
+        random_state.manual_seed(config.seed)
+        experiment = recipe.build(settings)
 
-    start_step = 0
-    if resume is not None:
-        start_step = int(load_checkpoint(run_dir, experiment)["step"])
-        _drop_records_after(run_dir / METRICS_NAME, start_step)
-        stream.write(f"resuming {run_dir} at step {start_step}/{settings.steps}\n")
-    else:
-        run_dir = new_run_dir(Path(config.out_dir), config.recipe)
-        write_json(run_dir / CONFIG_NAME, settings.to_dict())
-        stream.write(f"training {config.recipe} for {settings.steps} steps → {run_dir}\n")
+        start_step = 0
+        if resume is not None:
+            start_step = int(load_checkpoint(run_dir, experiment)["step"])
+            _drop_records_after(run_dir / METRICS_NAME, start_step)
+            stream.write(f"resuming {run_dir} at step {start_step}/{settings.steps}\n")
+        else:
+            run_dir = new_run_dir(Path(config.out_dir), config.recipe)
+            lock.enter_context(RunLock(run_dir))
+            write_json(run_dir / CONFIG_NAME, settings.to_dict())
+            stream.write(f"training {config.recipe} for {settings.steps} steps → {run_dir}\n")
+        return _train_and_report(run_dir, recipe, settings, experiment, start_step, stream)
 
+
+def _train_and_report(
+    run_dir: Path, recipe: Any, settings: TrainConfig, experiment: Any, start_step: int, stream: TextIO
+) -> RunResult:
     callbacks = [Progress(settings.steps, stream), MetricsFile(run_dir / METRICS_NAME)]
     if settings.patience:
         callbacks.append(EarlyStopping(settings.patience))
@@ -96,14 +108,30 @@ def train(config: TrainConfig, resume: str | Path | None = None, stream: TextIO 
 def load_run(run_dir: str | Path) -> tuple[TrainConfig, Any, dict]:
     """Rebuild a run's experiment from its directory and load its checkpoint: (settings, experiment, state)."""
     run_dir = Path(run_dir)
-    if not (run_dir / CONFIG_NAME).is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run directory: {CONFIG_NAME} is missing")
-    settings = TrainConfig.from_dict(json.loads((run_dir / CONFIG_NAME).read_text()))
+    settings = read_config(run_dir)
     recipe = get_recipe(settings.recipe)
     random_state.manual_seed(settings.seed)
     experiment = recipe.build(settings)
     state = load_checkpoint(run_dir, experiment)
     return settings, experiment, state
+
+
+def read_config(run_dir: Path) -> TrainConfig:
+    """The settings of a run directory (which must hold config.json and a checkpoint), or a UserError saying
+    what is wrong with it."""
+    if not run_dir.is_dir():
+        raise MissingFileError(f"{run_dir} is not a run directory: there is no such directory")
+    missing = [name for name in (CONFIG_NAME, CHECKPOINT_NAME) if not (run_dir / name).is_file()]
+    if missing:
+        raise MissingFileError(f"{run_dir} is not a run directory with a checkpoint: {' and '.join(missing)} missing")
+    path = run_dir / CONFIG_NAME
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(values, dict):
+            raise ValueError("not a JSON object")
+        return TrainConfig.from_dict(values)
+    except (UnicodeDecodeError, ValueError, TypeError) as error:  # not JSON, or values TrainConfig rejects
+        raise BadFileError(f"{path} is not a valid run configuration ({error})") from error
 
 
 def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
