@@ -147,3 +147,4 @@ def _renorm_rows(weight: Tensor, indices: Any, max_norm: float, norm_type: float
     # PyTorch's embedding_renorm_ divides by (norm + 1e-7), so a row ends just under max_norm.
     scale = max_norm / (norms[too_long] + 1e-7)
     weight.array[rows[too_long]] = selected[too_long] * scale[:, None].astype(selected.dtype)
+    weight._version_counter[0] += 1  # an in-place write: a graph that saved the weight must see it

@@ -102,7 +102,7 @@ class Embedding(Module):
     def _fill_padding_idx_with_zero(self) -> None:
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.array[self.padding_idx] = 0
+                self.weight[self.padding_idx] = 0  # index assignment: the version counter records it
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return embedding(

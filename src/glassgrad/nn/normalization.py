@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import creation
 from .. import functional as F
+from ..autograd import no_grad
 from ..backend import int64
 from ..tensor import Tensor
 from . import init
@@ -73,9 +74,10 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+            with no_grad():  # in-place methods, so the buffers' version counters record the reset
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -87,6 +89,7 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.array += 1
+            self.num_batches_tracked._version_counter[0] += 1  # an in-place write, as PyTorch counts it
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.array)
         # 2. batch statistics in training, and in evaluation when there are no running statistics to use
