@@ -14,11 +14,12 @@ import json
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, find, given, seed, settings
 
-from .programs import programs
+from .programs import Program, programs
 from .runner import check
 
 SUPPRESSED = list(HealthCheck)
@@ -44,16 +45,72 @@ def run(seed_value: int, examples: int, out: Path, inplace: bool) -> None:
         mismatch = check(program)
         count += 1
         if mismatch is not None:
-            entry = found.setdefault(
-                " ".join(mismatch.signature()), {"count": 0, "detail": mismatch.detail, "program": repr(program)}
-            )
-            entry["count"] += 1
+            key = " ".join(mismatch.signature())
+            if key not in found:  # shrink the first program of each signature (the later ones are only counted)
+                small = shrink(program, mismatch.signature())
+                found[key] = {"count": 0, "detail": str(check(small)), "program": repr(small)}
+            found[key]["count"] += 1
         if count % 50 == 0:
             save()
 
     fuzz()
     save()
     print(f"{count} programs in {time.time() - started:.0f} s, {len(found)} signatures", file=sys.stderr)
+
+
+def without_step(program: Program, number: int) -> Program:
+    """The program without step `number` and every later step that reads one of its outputs."""
+    steps, mapping, old, dropped = [], {}, 0, set()
+    for k, step in enumerate(program.steps):
+        outputs = range(old, old + step.outputs)
+        old += step.outputs
+        if k == number or any(arg in dropped for arg in step.args):
+            dropped.update(outputs)
+            continue
+        new_start = sum(s.outputs for s in steps)
+        mapping.update({index: new_start + j for j, index in enumerate(outputs)})
+        steps.append(replace(step, args=tuple(mapping[arg] for arg in step.args)))
+    return replace(program, steps=tuple(steps))
+
+
+def simpler_leaves(program: Program):
+    """Variants with one leaf made plainer: no special values, no ties, seed 0."""
+    for k, step in enumerate(program.steps):
+        if step.leaf is None:
+            continue
+        for plainer in (replace(step.leaf, specials=()), replace(step.leaf, ties=False), replace(step.leaf, seed=0)):
+            if plainer != step.leaf:
+                yield replace(
+                    program, steps=program.steps[:k] + (replace(step, leaf=plainer),) + program.steps[k + 1 :]
+                )
+
+
+def shrink(program: Program, signature: tuple[str, str]) -> Program:
+    """Greedy delta debugging: drop steps and plain the leaves while the same mismatch signature remains."""
+
+    def same(candidate: Program) -> bool:
+        try:
+            mismatch = check(candidate)
+        except Exception:  # noqa: BLE001 - a candidate the runner cannot run is simply not kept
+            return False
+        if mismatch is None or mismatch.kind != signature[0]:
+            return False
+        # a gradient's signature names the consumers of the wrong tensor: fewer of them is the same mismatch
+        return mismatch.op == signature[1] or (
+            mismatch.kind == "grad" and set(mismatch.op.split("+")) <= set(signature[1].split("+"))
+        )
+
+    improved = True
+    while improved:
+        improved = False
+        for number in reversed(range(len(program.steps))):
+            if number < len(program.steps) and same(candidate := without_step(program, number)):
+                program, improved = candidate, True
+        for candidate in simpler_leaves(program):
+            if same(candidate):
+                program, improved = candidate, True
+                break
+    return program
 
 
 def minimize(kind: str, op: str, inplace: bool, examples: int) -> None:

@@ -33,6 +33,7 @@ class Trace:
     final: list = field(default_factory=list)  # every pool tensor after the program, as arrays
     grads: dict = field(default_factory=dict)  # pool index -> gradient array (None when not reached)
     backward_error: Exception | None = None
+    aliased: set = field(default_factory=set)      # pool indices whose object sits at another index too
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def execute(program: Program, L: Lib, upcast: bool = False) -> Trace:
                 break
             pool.extend(outputs)
             trace.steps.append([_output_record(L, t, inputs) for t in outputs])
+            if step.outputs and len(outputs) != step.outputs:  # later indices would be off; compare reports it
+                break
         trace.final = [L.numpy(t) for t in pool]
         _backward(program, L, pool, leaf_indices, trace)
     return trace
@@ -83,10 +86,11 @@ def _backward(program: Program, L: Lib, pool: list, leaf_indices: list[int], tra
     input, an in-place op returning self), so the loss is the same function in both frameworks whatever the
     object identities; gradients are compared only at indices whose object is nowhere else in the pool.
     """
-    inplace = any(OPS[step.op].inplace for step in program.steps if step.leaf is None)
+    inplace = _has_inplace(program)
     counts: dict[int, int] = {}
     for t in pool:
         counts[id(t)] = counts.get(id(t), 0) + 1
+    trace.aliased = {index for index, t in enumerate(pool) if counts[id(t)] > 1}
     outputs = [(index, t) for index, t in enumerate(pool) if index not in leaf_indices and t.requires_grad]
     if not outputs:
         return
@@ -102,9 +106,8 @@ def _backward(program: Program, L: Lib, pool: list, leaf_indices: list[int], tra
         return
     reported = leaf_indices + ([] if inplace else [index for index, _ in outputs])
     for index in reported:
-        if counts[id(pool[index])] == 1:
-            grad = pool[index].grad
-            trace.grads[index] = None if grad is None else L.numpy(grad)
+        grad = pool[index].grad
+        trace.grads[index] = None if grad is None else L.numpy(grad)
 
 
 def run_both(program: Program) -> tuple[Trace, Trace, Trace | None]:
@@ -174,6 +177,8 @@ def _raise_mismatch(program: Program, ours: Trace, theirs: Trace) -> Mismatch:
 def _compare_grads(program: Program, ours: Trace, theirs: Trace, reference: Trace | None) -> Mismatch | None:
     wrong = []
     for index, torch_grad in theirs.grads.items():
+        if index in ours.aliased | theirs.aliased:
+            continue
         mine = ours.grads.get(index)
         if (mine is None) != (torch_grad is None):
             wrong.append(
@@ -187,9 +192,66 @@ def _compare_grads(program: Program, ours: Trace, theirs: Trace, reference: Trac
     if not wrong:
         return None
     # Backward runs from the last tensor to the first: the latest tensor with a wrong gradient got it from
-    # an op that consumed it, while everything after it was still right.
+    # an op that consumed it, while everything after it was still right. Without in-place writes, each op's
+    # own backward is also checked alone (`_culprit`), which names the op exactly.
     index, detail = max(wrong)
-    return Mismatch("grad", _consumers(program, index), detail)
+    culprit = None if _has_inplace(program) else _culprit(program, theirs)
+    return Mismatch("grad", culprit or "engine:" + _consumers(program, index), detail)
+
+
+def _has_inplace(program: Program) -> bool:
+    return any(OPS[step.op].inplace for step in program.steps if step.leaf is None)
+
+
+def _culprit(program: Program, theirs: Trace) -> str | None:
+    """The last op whose backward alone disagrees with PyTorch's on the same inputs and upstream gradients.
+
+    The inputs are PyTorch's values of the op's input tensors, the upstream gradients PyTorch's retained
+    gradients of its outputs; both frameworks run the one op on fresh leaves holding those values."""
+    first_output = 0
+    steps = []
+    for step in program.steps:
+        steps.append((step, first_output))
+        first_output += 1 if step.leaf is not None else step.outputs
+    for step, first in reversed(steps):
+        if step.leaf is not None or not step.outputs:
+            continue
+        inputs = [theirs.final[i] for i in step.args]
+        upstream = [theirs.grads.get(first + k) for k in range(step.outputs)]
+        if _local_backward_differs(step, inputs, upstream):
+            return step.op
+    return None
+
+
+def _local_backward_differs(step: Any, inputs: list, upstream: list) -> bool:
+    results = []
+    for L, upcast in ((GLASSGRAD, False), (TORCH, False), (TORCH, True)):
+        try:
+            results.append(_local_grads(L, step, inputs, upstream, upcast))
+        except Exception:  # noqa: BLE001 - glassgrad raising where PyTorch did not is a difference
+            results.append(None)
+    mine, theirs, reference = results
+    if theirs is None or reference is None:
+        return False
+    if mine is None or len(mine) != len(theirs):
+        return True
+    for grad, torch_grad, reference_grad in zip(mine, theirs, reference):
+        if (grad is None) != (torch_grad is None):
+            return True
+        if grad is not None and not _close(grad, torch_grad, reference_grad if grad.dtype == np.float32 else None):
+            return True
+    return False
+
+
+def _local_grads(L: Lib, step: Any, inputs: list, upstream: list, upcast: bool) -> list:
+    leaves = [L.tensor(a.astype(np.float64) if upcast else a, requires_grad=True) for a in inputs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outputs = run_step(L, OPS[step.op], leaves, step.params)
+        terms = [(t * L.const(g, like=t)).sum() for t, g in zip(outputs, upstream) if g is not None]
+        if terms:
+            sum(terms).backward()
+    return [None if t.grad is None else L.numpy(t.grad) for t in leaves]
 
 
 def _none_or_shape(array: np.ndarray | None) -> str:

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, prod, var, max/min, argmax/argmin, all/any.
+"""Reductions: sum, mean, prod, var, std, max/min, amax/amin, argmax/argmin, all/any.
 
 `dim` is None (all dimensions), an int or a tuple of ints, negative counting from the end; `keepdim` keeps the
 reduced dimensions with size 1. Backward broadcasts the gradient of the reduced result back over the reduced
@@ -29,6 +29,13 @@ def normalize_dims(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
             )
         result.append(int(d) % max(ndim, 1))
     return tuple(result)
+
+
+def reduced_axes(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
+    """`normalize_dims` for a reduction. A 0-d tensor takes dim 0 or −1, as in PyTorch, and reduces over
+    nothing (NumPy's axis=()): its sum, mean, max or softmax along "dim 0" is computed on its one element."""
+    axes = normalize_dims(name, dim, ndim)
+    return axes if ndim else ()
 
 
 def expand_reduced(grad: Any, shape: tuple, axes: tuple, keepdim: bool) -> Any:
@@ -86,6 +93,37 @@ class Var(Op):
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         grad = expand_reduced(grad, deviation.shape, axes, keepdim)
         return grad * (2 / ctx.divisor) * deviation if ctx.divisor else grad * np.nan, None, None, None
+
+
+class Std(Op):
+    """s = √v, v = Σ (x − x̄)² / (N − correction).   ds/dx = (x − x̄) / ((N − correction) · s), and 0 where s = 0
+
+    Its own op rather than sqrt(var): d√v/dv = 1/(2√v) is inf at v = 0, and inf · 0 would make the gradient of
+    a constant slice nan; PyTorch takes it as 0 there (the subgradient of a minimum), and so does this.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        xp = namespace_of(x)
+        count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        deviation = x - x.mean(axis=axes, keepdims=True)
+        ctx.divisor = max(count - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
+            s = xp.sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / ctx.divisor)
+        ctx.save_for_backward(deviation, s)
+        return s if keepdim else s.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        deviation, s = ctx.saved_tensors
+        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        xp = namespace_of(s)
+        grad = expand_reduced(grad, deviation.shape, axes, keepdim)
+        if not ctx.divisor:
+            return grad * np.nan, None, None, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = xp.where(s == 0, 0, 1 / (ctx.divisor * s))
+        return grad * scale * deviation, None, None, None
 
 
 class Prod(Op):
@@ -157,6 +195,27 @@ class MaxMinAll(Op):
         return grad * mask / mask.sum(), None
 
 
+class AMaxMin(Op):
+    """y = the max (or min) over the axes.   dy/dx = 1/k at each of the k elements equal to y in their slice
+
+    Ties share the gradient evenly, as PyTorch's amax/amin (x.max(dim) instead gives it all to one index).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, largest):
+        y = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        mask = x == y
+        grad = expand_reduced(grad, x.shape, axes, keepdim)
+        return grad * mask / mask.sum(axis=axes, keepdims=True), None, None, None
+
+
 class MaxMinResult(NamedTuple):
     """What `x.max(dim)` / `x.min(dim)` return, as `torch.return_types.max`: unpack it or use the names."""
 
@@ -171,7 +230,7 @@ def reduce_sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None
         x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     elif x.array.dtype.kind in "biu":
         x = cast(x, np.dtype(np.int64))  # PyTorch sums integers and bools as int64
-    axes = normalize_dims("sum", dim, x.array.ndim)
+    axes = reduced_axes("sum", dim, x.array.ndim)
     return Sum.apply(x, axes, keepdim)
 
 
@@ -185,7 +244,7 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
             f"mean: input dtype must be floating point, got {x.array.dtype}; use x.float().mean() "
             "or pass dtype=gg.float32"
         )
-    axes = normalize_dims("mean", dim, x.array.ndim)
+    axes = reduced_axes("mean", dim, x.array.ndim)
     return Mean.apply(x, axes, keepdim)
 
 
@@ -194,12 +253,34 @@ def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
         correction = 1 if unbiased else 0
     if x.array.dtype.kind != "f":
         raise TypeError(f"var: input dtype must be floating point, got {x.array.dtype}")
-    axes = normalize_dims("var", dim, x.array.ndim)
+    axes = reduced_axes("var", dim, x.array.ndim)
     return Var.apply(x, axes, keepdim, correction)
 
 
+def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
+    if unbiased is not None:  # the older PyTorch spelling
+        correction = 1 if unbiased else 0
+    if x.array.dtype.kind != "f":
+        raise TypeError(f"std: input dtype must be floating point, got {x.array.dtype}")
+    axes = reduced_axes("std", dim, x.array.ndim)
+    return Std.apply(x, axes, keepdim, correction)
+
+
+def amax_amin(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
+    """`x.amax(dim)` / `x.amin(dim)`: dim an int or a tuple; None or () (PyTorch's default) means every dim."""
+    axes = reduced_axes(name, None if dim == () else dim, x.array.ndim)
+    empty = [x.array.shape[a] for a in axes if x.array.shape[a] == 0]
+    if empty or (x.array.size == 0 and not axes and x.array.ndim):
+        raise IndexError(
+            f"{name}(): expected reduction dims {axes} of the tensor of shape {tuple(x.array.shape)} to have "
+            "non-zero size; an empty slice has no max or min"
+        )
+    return AMaxMin.apply(x, axes, keepdim, largest)
+
+
 def prod(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
-    axis = None if dim is None else normalize_dims("prod", dim, x.array.ndim)[0]
+    axes = None if dim is None else reduced_axes("prod", dim, x.array.ndim)
+    axis = axes[0] if axes else None  # a 0-d tensor: the product of its one element
     return Prod.apply(x, axis, keepdim and axis is not None)
 
 
@@ -214,6 +295,10 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
             raise RuntimeError(f"{name}(): expected a non-empty tensor; specify dim to reduce an empty one")
         return MaxMinAll.apply(x, largest)
     (axis,) = normalize_dims(name, dim, x.array.ndim)
+    if x.array.ndim == 0:  # PyTorch: a 0-d tensor is its own max along dim 0, at index 0 (keepdim stays 0-d)
+        from .shape import reshape
+
+        return MaxMinResult(*MaxMinAlong.apply(reshape(x, (1,)), 0, False, largest))
     return MaxMinResult(*MaxMinAlong.apply(x, axis, keepdim, largest))
 
 
@@ -235,6 +320,6 @@ def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool
 def all_any(name: str, x: Any, dim: Any, keepdim: bool) -> Any:
     from ..autograd import node
 
-    axes = normalize_dims(name, dim, x.array.ndim)
+    axes = reduced_axes(name, dim, x.array.ndim)
     function = x.array.all if name == "all" else x.array.any
     return node._Tensor(namespace_of(x.array).asarray(function(axis=axes, keepdims=keepdim)))

@@ -8,13 +8,22 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
-from .reduce import expand_reduced, normalize_dims
+from .reduce import expand_reduced, reduced_axes
+
+
+def _row_max(x: Any, axes: Any) -> Any:
+    """max of x over axes (kept): the shift of softmax and log-softmax. An infinite max is kept, so a row
+    holding +inf (or only −inf) gives nan throughout, as PyTorch's kernels do. An empty x has no max: 0."""
+    if x.size == 0:
+        return namespace_of(x).zeros_like(x.sum(axis=axes, keepdims=True))
+    return x.max(axis=axes, keepdims=True)
 
 
 def _shifted_max(x: Any, axes: Any) -> Any:
-    """max of x over axes (kept), with ±inf replaced by 0 so an all −inf row gives −inf, not nan."""
+    """The shift of log-sum-exp: the max over axes (kept), with ±inf replaced by 0 as PyTorch does, so an
+    all −inf row gives −inf and a row holding +inf gives +inf, not nan."""
     xp = namespace_of(x)
-    peak = x.max(axis=axes, keepdims=True)
+    peak = _row_max(x, axes)
     return xp.where(xp.isfinite(peak), peak, 0)
 
 
@@ -43,7 +52,7 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, x, axis):
         xp = namespace_of(x)
-        e = xp.exp(x - _shifted_max(x, axis))
+        e = xp.exp(x - _row_max(x, axis))
         y = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         return y
@@ -61,7 +70,7 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, axis):
         xp = namespace_of(x)
-        shifted = x - _shifted_max(x, axis)
+        shifted = x - _row_max(x, axis)
         with np.errstate(divide="ignore"):
             y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
@@ -83,16 +92,15 @@ def _float(name: str, x: Any, dtype: Any) -> Any:
 
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     x = _float("logsumexp", x, None)
-    return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.array.ndim), keepdim)
+    return LogSumExp.apply(x, reduced_axes("logsumexp", dim, x.array.ndim), keepdim)
 
 
 def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("softmax", x, dtype)
-    (axis,) = normalize_dims("softmax", dim, x.array.ndim)
-    return Softmax.apply(x, axis)
+    # (axis,) or, for a 0-d tensor, () (see reduced_axes): NumPy's max and sum take either
+    return Softmax.apply(x, reduced_axes("softmax", dim, x.array.ndim))
 
 
 def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("log_softmax", x, dtype)
-    (axis,) = normalize_dims("log_softmax", dim, x.array.ndim)
-    return LogSoftmax.apply(x, axis)
+    return LogSoftmax.apply(x, reduced_axes("log_softmax", dim, x.array.ndim))
