@@ -19,6 +19,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, find, given, seed, settings
 
+from .known import owner_of
 from .programs import Program, programs
 from .runner import check
 
@@ -48,7 +49,8 @@ def run(seed_value: int, examples: int, out: Path, inplace: bool) -> None:
             key = " ".join(mismatch.signature())
             if key not in found:  # shrink the first program of each signature (the later ones are only counted)
                 small = shrink(program, mismatch.signature())
-                found[key] = {"count": 0, "detail": str(check(small)), "program": repr(small)}
+                owner = owner_of(mismatch) or "NEW"
+                found[key] = {"count": 0, "owner": owner, "detail": str(check(small)), "program": repr(small)}
             found[key]["count"] += 1
         if count % 50 == 0:
             save()

@@ -18,6 +18,7 @@ the error paths are fuzzed too.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -103,6 +104,20 @@ def _class_weight(L: Lib, x: Any, weight: Any) -> Any:
     return None if weight is None else L.const(weight, like=x)
 
 
+def _bce_with_logits(L: Lib, x: Any, target: Any, pos_weight: Any, reduction: str) -> Any:
+    pos_weight = None if pos_weight is None else L.const(pos_weight, like=x)
+    return L.F.binary_cross_entropy_with_logits(x, L.const(target, like=x), pos_weight=pos_weight, reduction=reduction)
+
+
+def _cross_entropy(L: Lib, x: Any, target: Any, weight: Any, reduction: str, smoothing: float) -> Any:
+    weight = _class_weight(L, x, weight)
+    return L.F.cross_entropy(x, L.const(target), weight=weight, reduction=reduction, label_smoothing=smoothing)
+
+
+def _nll_loss(L: Lib, x: Any, target: Any, weight: Any, reduction: str, smoothing: float) -> Any:
+    return L.F.nll_loss(x, L.const(target), weight=_class_weight(L, x, weight), reduction=reduction)
+
+
 # ---- the op table --------------------------------------------------------------------------------------------
 
 
@@ -122,6 +137,7 @@ def _amax_dims(dim: Any) -> Any:
     return () if dim is None else dim  # torch's amax reads "all dims" as dim=()
 
 
+# fmt: off  (one line per op)
 OPS_LIST = [
     # elementwise, one tensor
     Op("neg", "unary", lambda L, x: -x),
@@ -134,6 +150,10 @@ OPS_LIST = [
     Op("relu", "unary", lambda L, x: x.relu()),
     Op("gelu", "unary", lambda L, x: L.F.gelu(x)),
     Op("gelu_tanh", "unary", lambda L, x: L.F.gelu(x, approximate="tanh")),
+    Op("silu", "unary", lambda L, x: L.F.silu(x)),
+    Op("leaky_relu", "unary", lambda L, x: L.F.leaky_relu(x, 0.1)),
+    Op("elu", "unary", lambda L, x: L.F.elu(x)),
+    Op("softplus", "unary", lambda L, x: L.F.softplus(x, beta=2.0, threshold=3.0)),
     Op("square", "unary", lambda L, x: x.square()),
     Op("pow_int", "int_exponent", lambda L, x, p: x**p),
     Op("pow_abs", "real_exponent", lambda L, x, p: x.abs() ** p),
@@ -187,35 +207,11 @@ OPS_LIST = [
     Op("chunk", "chunk", lambda L, x, chunks, dim: x.chunk(chunks, dim=dim)),
     # losses
     Op("mse_loss", "pointwise_loss", lambda L, x, y, reduction: L.F.mse_loss(x, y, reduction=reduction)),
-    Op(
-        "bce_with_logits",
-        "bce",
-        lambda L, x, target, pos_weight, reduction: L.F.binary_cross_entropy_with_logits(
-            x,
-            L.const(target, like=x),
-            pos_weight=None if pos_weight is None else L.const(pos_weight, like=x),
-            reduction=reduction,
-        ),
-    ),
-    Op(
-        "cross_entropy",
-        "class_loss",
-        lambda L, x, target, weight, reduction, smoothing: L.F.cross_entropy(
-            x, L.const(target), weight=_class_weight(L, x, weight), reduction=reduction, label_smoothing=smoothing
-        ),
-    ),
-    Op(
-        "cross_entropy_probs",
-        "prob_loss",
-        lambda L, x, target, smoothing: L.F.cross_entropy(x, L.const(target, like=x), label_smoothing=smoothing),
-    ),
-    Op(
-        "nll_loss",
-        "class_loss",
-        lambda L, x, target, weight, reduction, smoothing: L.F.nll_loss(
-            x, L.const(target), weight=_class_weight(L, x, weight), reduction=reduction
-        ),
-    ),
+    Op("bce_with_logits", "bce", lambda L, x, **p: _bce_with_logits(L, x, **p)),
+    Op("cross_entropy", "class_loss", lambda L, x, **p: _cross_entropy(L, x, **p)),
+    Op("cross_entropy_probs", "prob_loss", lambda L, x, target, smoothing: L.F.cross_entropy(
+        x, L.const(target, like=x), label_smoothing=smoothing)),
+    Op("nll_loss", "class_loss", lambda L, x, **p: _nll_loss(L, x, **p)),
     # in-place writes into non-leaf tensors and into views of them (the in-place family, behind a switch)
     Op("add_", "inplace_other", lambda L, x, y, view: view_of(L, x, view).add_(y), inplace=True),
     Op("mul_", "inplace_other", lambda L, x, y, view: view_of(L, x, view).mul_(y), inplace=True),
@@ -223,20 +219,13 @@ OPS_LIST = [
     Op("add_scalar_", "inplace_scalar", lambda L, x, c, view: view_of(L, x, view).add_(c), inplace=True),
     Op("clamp_", "inplace_clamp", lambda L, x, lo, hi, view: view_of(L, x, view).clamp_(lo, hi), inplace=True),
     Op("zero_", "inplace", lambda L, x, view: view_of(L, x, view).zero_(), inplace=True),
-    Op(
-        "masked_fill_",
-        "inplace_mask",
-        lambda L, x, mask, value, view: view_of(L, x, view).masked_fill_(L.const(mask), value),
-        inplace=True,
-    ),
+    Op("masked_fill_", "inplace_mask", lambda L, x, mask, value, view: view_of(L, x, view).masked_fill_(
+        L.const(mask), value), inplace=True),
     Op("setitem", "inplace_setitem", lambda L, x, value, view, key: _setitem(L, x, value, view, key), inplace=True),
-    Op(
-        "setitem_scalar",
-        "inplace_setitem_scalar",
-        lambda L, x, value, view, key: _setitem(L, x, value, view, key),
-        inplace=True,
-    ),
+    Op("setitem_scalar", "inplace_setitem_scalar", lambda L, x, value, view, key: _setitem(L, x, value, view, key),
+       inplace=True),
 ]
+# fmt: on
 OPS = {op.name: op for op in OPS_LIST}
 
 
@@ -402,7 +391,9 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 12, inplace: bool = Fal
         for fresh in context.fresh:
             _add_leaf(steps, shadow, fresh)
         try:
-            outputs = run_step(TORCH_SHADOW, op, [shadow[i] for i in (x, *args)], params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # var() with no degrees of freedom, and the like
+                outputs = run_step(TORCH_SHADOW, op, [shadow[i] for i in (x, *args)], params)
         except Exception:  # PyTorch refuses the step: the program ends here, and glassgrad must refuse it too
             steps.append(Step(op.name, (x, *args), params, outputs=0))
             break

@@ -281,12 +281,16 @@ def _close(mine: np.ndarray, theirs: np.ndarray, reference: np.ndarray | None) -
         return False
     if mine.dtype == bool or mine.dtype.kind in "iu":
         return bool(np.array_equal(mine, theirs))
-    mine64, theirs64 = mine.astype(np.float64), theirs.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # inf − inf below is nan, which is "not close"
+        return _close_floats(mine.astype(np.float64), theirs.astype(np.float64), theirs.dtype, reference)
+
+
+def _close_floats(mine64: np.ndarray, theirs64: np.ndarray, dtype: np.dtype, reference: np.ndarray | None) -> bool:
     finite = np.isfinite(theirs64)
     scale = float(np.max(np.abs(theirs64[finite]), initial=1.0))
-    rtol = RTOL32 if theirs.dtype == np.float32 else RTOL64
+    rtol = RTOL32 if dtype == np.float32 else RTOL64
     close = np.isclose(mine64, theirs64, rtol=rtol, atol=rtol * scale, equal_nan=True)
-    if reference is not None and reference.shape == mine.shape:
+    if reference is not None and reference.shape == mine64.shape:
         reference = reference.astype(np.float64)
         own_error = np.abs(theirs64 - reference)
         close |= np.abs(mine64 - reference) <= 4 * own_error + rtol * scale

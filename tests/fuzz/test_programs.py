@@ -8,7 +8,7 @@ quiet core). For a long run set the number of examples and a seed:
 
 or use `python -m tests.fuzz.long_run`, which keeps going past mismatches and counts them. In-place writes
 (through views included) are fuzzed only with `GLASSGRAD_FUZZ_INPLACE=1`, while that family is being fixed
-(see KNOWN). A mismatch prints the shrunk program; keep it in test_regressions.py as a plain test.
+(see known.py). A mismatch prints the shrunk program; keep it in test_regressions.py as a plain test.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
+from .known import owner_of
 from .programs import programs
 from .runner import Mismatch, check
 
@@ -36,18 +37,12 @@ FUZZ_SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 
-# Mismatches found by the fuzzer in code that another worker of issue #13 is fixing right now, as
-# (kind, op) -> owner and reproducer in test_regressions.py. The CI run tolerates exactly these signatures
-# (GLASSGRAD_FUZZ_STRICT=1 does not); remove an entry when its fix lands, and its xfail regression flips.
-KNOWN: dict[tuple[str, str], str] = {}
-
-
 def _seeded(test):
     return seed(int(SEED))(test) if SEED is not None else test
 
 
 def _assert_agrees(program, mismatch: Mismatch | None) -> None:
-    if mismatch is None or (not STRICT and mismatch.signature() in KNOWN):
+    if mismatch is None or (not STRICT and owner_of(mismatch) is not None):  # known.py: owned by another worker
         return
     raise AssertionError(f"glassgrad and torch disagree: {mismatch}\n{program!r}")
 

@@ -1,0 +1,65 @@
+"""Mismatches the fuzzer found in code another worker of issue #13 is fixing now, and PyTorch quirks not copied.
+
+Each entry is a signature (kind, op) -> who owns the fix and the regression test in test_regressions.py that
+pins it (an xfail there, strict, so it flips when the fix lands: then delete the entry here too). The CI fuzz
+run tolerates exactly these signatures; GLASSGRAD_FUZZ_STRICT=1 reports them as well.
+"""
+
+from __future__ import annotations
+
+from .runner import Mismatch
+
+# NaN-safe masking: a backward that multiplies by a 0/1 mask turns an inf or nan upstream gradient (or input)
+# into nan where PyTorch selects 0 (worker "masks": clamp, maximum/minimum, max/min, relu and its kernel).
+_NAN_MASKING = "masks: NaN-safe masking backward (test_regressions: test_nan_safe_masking_*)"
+
+KNOWN: dict[tuple[str, str], str] = {
+    ("grad", "abs"): _NAN_MASKING,
+    ("grad", "clamp"): _NAN_MASKING,
+    ("grad", "maximum"): _NAN_MASKING,
+    ("grad", "minimum"): _NAN_MASKING,
+    ("grad", "max_all"): _NAN_MASKING,
+    ("grad", "min_all"): _NAN_MASKING,
+    ("grad", "max_dim"): _NAN_MASKING,
+    ("grad", "min_dim"): _NAN_MASKING,
+    ("grad", "relu"): _NAN_MASKING,
+    ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
+    ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
+    ("grad", "pow"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
+    ("grad", "rpow_scalar"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
+    ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
+    # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
+    ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "view"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "transpose"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "flatten"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "expand"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "permute"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "split"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
+    ("alias", "chunk"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
+    # Dimension checks missing in ops/shape.py (worker "inplace"): PyTorch raises IndexError.
+    ("raises", "stack"): "inplace (ops/shape.py): stack accepts dim out of range (test_dim_out_of_range_*)",
+    ("raises", "cat"): "inplace (ops/shape.py): cat accepts dim out of range (test_dim_out_of_range_*)",
+    ("raises", "flatten"): "inplace (ops/shape.py): flatten accepts dims out of range (test_dim_out_of_range_*)",
+    ("raises", "transpose"): "inplace (ops/shape.py): transpose of a 0-d tensor accepts any dim (test_dim_*)",
+    ("outputs", "chunk"): "inplace (ops/shape.py): chunk of an empty dim gives 1 piece, PyTorch `chunks`",
+    # Errors for bad matmul inputs (worker "errors"): PyTorch refuses float32 @ float64, glassgrad promotes.
+    ("raises", "matmul"): "errors (ops/matmul.py): matmul of mixed float dtypes (test_matmul_mixed_dtypes)",
+    # PyTorch quirks not copied (see the report): gelu(+inf) is nan in PyTorch's float32 kernel (inf in its
+    # float64 one and in glassgrad), and a loss of exactly 0 that PyTorch signs -0.0.
+    ("value", "gelu"): "not copied: PyTorch's float32 gelu(+inf) is nan (its float64 one is inf)",
+    ("value", "rdiv_scalar"): "not copied: the sign of an exact zero (PyTorch's cross_entropy gives -0.0)",
+}
+
+
+def owner_of(mismatch: Mismatch) -> str | None:
+    """Who owns a known mismatch (None for a new one). A gradient the per-op check could not pin to one op
+    ("engine:<consumers>") is known when one of its consumers is a known NaN-masking op."""
+    if mismatch.signature() in KNOWN:
+        return KNOWN[mismatch.signature()]
+    if mismatch.kind == "grad" and mismatch.op.startswith("engine:"):
+        consumers = mismatch.op.removeprefix("engine:").split("+")
+        owners = [KNOWN.get(("grad", op)) for op in consumers]
+        return next((owner for owner in owners if owner == _NAN_MASKING), None)
+    return None
