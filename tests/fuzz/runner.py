@@ -168,8 +168,10 @@ def _compare_aliases(op_steps: list, ours: Trace, theirs: Trace) -> Mismatch | N
 
 
 def _raise_mismatch(program: Program, ours: Trace, theirs: Trace) -> Mismatch:
+    """The first step where one framework raised and the other went on (both may raise, at different steps)."""
     op_steps = [step for step in program.steps if step.leaf is None]
-    raised, trace = ("glassgrad", ours) if ours.error is not None else ("torch", theirs)
+    first = min(trace.error[0] for trace in (ours, theirs) if trace.error is not None)
+    raised, trace = ("glassgrad", ours) if ours.error is not None and ours.error[0] == first else ("torch", theirs)
     number, error = trace.error
     return Mismatch("raises", op_steps[number].op, f"only {raised} raised: {error!r}"[:300])
 
