@@ -295,10 +295,6 @@ class Program:
 # ---- the generator -------------------------------------------------------------------------------------------
 
 
-def _shape_strategy(max_dims: int = MAX_DIMS, empty: bool = False) -> st.SearchStrategy:
-    return st.lists(st.integers(0 if empty else 1, MAX_SIDE), min_size=0, max_size=max_dims).map(tuple)
-
-
 @st.composite
 def leaves(draw: Any, shape: tuple[int, ...], dtype: str) -> Leaf:
     specials = ()
@@ -584,7 +580,8 @@ def _advanced_key(d: Draw, shape: tuple) -> tuple:
         ndim = d.draw(st.integers(1, len(shape)))
         return (rng.random(shape[:ndim]) < 0.5,)
     key: list[Any] = []
-    index_shape = d.draw(_shape_strategy(max_dims=2).filter(len))  # not 0-d: PyTorch makes x[0-d tensor] a view
+    # index arrays of 1 or 2 dims: not 0-d, which PyTorch reads as an int (a view), NumPy as an array (a copy)
+    index_shape = tuple(d.draw(st.lists(st.integers(1, MAX_SIDE), min_size=1, max_size=2)))
     for side in shape[: d.draw(st.integers(1, max(len(shape), 1)))]:
         if d.draw(st.integers(0, 2)) == 0:
             key.append(slice(None))
