@@ -121,9 +121,8 @@ class Std(Op):
         grad = expand_reduced(grad, deviation.shape, axes, keepdim)
         if not ctx.divisor:
             return grad * np.nan, None, None, None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = xp.where(s == 0, 0, 1 / (ctx.divisor * s))
-        return grad * scale * deviation, None, None, None
+        with np.errstate(divide="ignore", invalid="ignore"):  # a select, not a product: 0 even for grad = inf
+            return xp.where(s == 0, 0, grad * deviation / (ctx.divisor * s)), None, None, None
 
 
 class Prod(Op):
