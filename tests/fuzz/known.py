@@ -7,8 +7,9 @@ run tolerates exactly these signatures; GLASSGRAD_FUZZ_STRICT=1 reports them as 
 
 from __future__ import annotations
 
-from .programs import OPS, Program
+from .program import Program
 from .runner import Mismatch
+from .table import OPS
 
 # NaN-safe masking: a backward that multiplies by a 0/1 mask turns an inf or nan upstream gradient (or input)
 # into nan where PyTorch selects 0 (worker "masks": clamp, maximum/minimum, max/min, relu and its kernel).

@@ -20,8 +20,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, find, given, seed, settings
 
 from .known import owner_of
-from .programs import Program, programs
+from .program import Program
 from .runner import check
+from .strategies import programs
 
 SUPPRESSED = list(HealthCheck)
 

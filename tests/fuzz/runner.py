@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .programs import GLASSGRAD, OPS, TORCH, Lib, Program, dtype_name, run_step
+from .program import Program
+from .table import GLASSGRAD, OPS, TORCH, Lib, dtype_name, run_step
 
 RTOL64 = 1e-7
 RTOL32 = 2e-4

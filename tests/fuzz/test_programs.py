@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
 from .known import owner_of
-from .programs import programs
 from .runner import Mismatch, check
+from .strategies import programs
 
 torch = pytest.importorskip("torch")
 

@@ -1,295 +1,28 @@
-"""Random programs for differential fuzzing: the op table, the program generator and the runner.
+"""Hypothesis strategies that draw programs whose every step fits the shapes of the live tensors.
 
-A program is a list of `Step`s over a pool of live tensors. Leaf steps (`op == "leaf"`) add float tensors that
-require grad; every other step applies one op of `OPS` to pool tensors and appends its result(s) to the pool.
-The same program runs in glassgrad and in PyTorch (`execute`), and `compare` reports the first place where the
-two disagree: a value, a shape, a dtype, `requires_grad`, a gradient, or one framework raising where the other
-does not.
-
-Each op is one line of `OPS`: a name, a *kind* and a function `fn(L, *tensors, **params)` written once for both
-frameworks (`L` is a `Lib`: `L.m` is glassgrad or torch, `L.F` its functional module), with `torch=` where
-PyTorch spells it differently. The kind names the hypothesis strategy in `PARAMS` that draws the op's other
-inputs and parameters so that they fit the shape of the tensor it is applied to; adding an op of an existing
-kind is one line. While a program is drawn, each step is also run in PyTorch on zeros of the same shapes (the
-"shadow" pool), which gives the shapes later steps must fit; a step that PyTorch refuses ends the program, so
-the error paths are fuzzed too.
+While a program is drawn, each step is also run in PyTorch on zeros of the same shapes (the "shadow" pool),
+which gives the shapes later steps must fit; a step that PyTorch refuses ends the program there, so the error
+paths are fuzzed too (glassgrad must refuse the same step). Each op kind of table.py has one strategy in
+`PARAMS`; a strategy returns the op's other tensor inputs (pool indices, fresh leaves made through `Draw`)
+and its parameters. Values include nan, ±inf, exact zeros and ties (one leaf in eight or four).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import glassgrad.nn.functional as gg_functional
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
-import glassgrad as gg
-
-try:
-    import torch
-    import torch.nn.functional as torch_functional
-except ImportError:  # the fuzz tests skip themselves without torch
-    torch = None
+from .program import Leaf, Program, Step
+from .table import OPS, OPS_LIST, TORCH_SHADOW, run_step, torch, view_of
 
 MAX_SIDE = 4
 MAX_DIMS = 4
 SPECIALS = (math.nan, math.inf, -math.inf, 0.0)
-
-
-# ---- the two frameworks behind one interface -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Lib:
-    """One framework as the op table sees it: `m` (the top module), `F` (functional) and constant makers."""
-
-    name: str
-    m: Any
-    F: Any
-
-    def tensor(self, array: np.ndarray, requires_grad: bool = False) -> Any:
-        return self.m.tensor(np.array(array), requires_grad=requires_grad)
-
-    def const(self, array: Any, like: Any = None) -> Any:
-        """A constant (index, mask, target); a float one takes the dtype of `like`."""
-        array = np.asarray(array)
-        if like is not None and array.dtype.kind == "f":
-            array = array.astype(np.dtype(str(like.dtype).replace("torch.", "").replace("glassgrad.", "")))
-        return self.m.tensor(array)
-
-    def key(self, key: tuple) -> tuple:
-        """An index key with its NumPy arrays made into tensors of this framework."""
-        return tuple(self.const(part) if isinstance(part, np.ndarray) else part for part in key)
-
-    def numpy(self, t: Any) -> np.ndarray:
-        return t.detach().numpy().copy()
-
-
-GLASSGRAD = Lib("glassgrad", gg, gg_functional)
-TORCH_SHADOW = TORCH = Lib("torch", torch, torch_functional) if torch is not None else None
-
-
-def run_step(L: Lib, op: Op, inputs: list, params: dict) -> tuple:
-    """The step's outputs as a tuple (split and chunk give several)."""
-    result = op.for_lib(L)(L, *inputs, **params)
-    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
-
-
-def dtype_name(t: Any) -> str:
-    return str(t.dtype).replace("torch.", "").replace("glassgrad.", "")
-
-
-def view_of(L: Lib, x: Any, view: tuple | None) -> Any:
-    """The view an in-place step writes through: None (x itself), a basic index, a transpose or an unsqueeze."""
-    if view is None:
-        return x
-    kind, arg = view
-    if kind == "getitem":
-        return x[arg]
-    if kind == "transpose":
-        return x.transpose(*arg)
-    return x.unsqueeze(arg)
-
-
-def _setitem(L: Lib, x: Any, value: Any, view: tuple | None, key: tuple) -> Any:
-    target = view_of(L, x, view)
-    target[L.key(key)] = value
-    return target
-
-
-def _class_weight(L: Lib, x: Any, weight: Any) -> Any:
-    return None if weight is None else L.const(weight, like=x)
-
-
-def _bce_with_logits(L: Lib, x: Any, target: Any, pos_weight: Any, reduction: str) -> Any:
-    pos_weight = None if pos_weight is None else L.const(pos_weight, like=x)
-    return L.F.binary_cross_entropy_with_logits(x, L.const(target, like=x), pos_weight=pos_weight, reduction=reduction)
-
-
-def _cross_entropy(L: Lib, x: Any, target: Any, weight: Any, reduction: str, smoothing: float) -> Any:
-    weight = _class_weight(L, x, weight)
-    return L.F.cross_entropy(x, L.const(target), weight=weight, reduction=reduction, label_smoothing=smoothing)
-
-
-def _nll_loss(L: Lib, x: Any, target: Any, weight: Any, reduction: str, smoothing: float) -> Any:
-    return L.F.nll_loss(x, L.const(target), weight=_class_weight(L, x, weight), reduction=reduction)
-
-
-# ---- the op table --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Op:
-    name: str
-    kind: str  # the parameter strategy in PARAMS
-    fn: Callable[..., Any]  # fn(L, *tensors, **params), the same for both frameworks
-    torch: Callable[..., Any] | None = None  # PyTorch's spelling where it differs
-    inplace: bool = False  # in-place writes run only in the in-place family
-
-    def for_lib(self, L: Lib) -> Callable[..., Any]:
-        return self.torch if (L.name == "torch" and self.torch is not None) else self.fn
-
-
-def _amax_dims(dim: Any) -> Any:
-    return () if dim is None else dim  # torch's amax reads "all dims" as dim=()
-
-
-# fmt: off  (one line per op)
-OPS_LIST = [
-    # elementwise, one tensor
-    Op("neg", "unary", lambda L, x: -x),
-    Op("abs", "unary", lambda L, x: x.abs()),
-    Op("exp", "unary", lambda L, x: x.exp()),
-    Op("log_abs", "unary", lambda L, x: x.abs().log()),  # log on positive inputs (and 0 where x is 0)
-    Op("sqrt_abs", "unary", lambda L, x: x.abs().sqrt()),
-    Op("tanh", "unary", lambda L, x: x.tanh()),
-    Op("sigmoid", "unary", lambda L, x: x.sigmoid()),
-    Op("relu", "unary", lambda L, x: x.relu()),
-    Op("gelu", "unary", lambda L, x: L.F.gelu(x)),
-    Op("gelu_tanh", "unary", lambda L, x: L.F.gelu(x, approximate="tanh")),
-    Op("silu", "unary", lambda L, x: L.F.silu(x)),
-    Op("leaky_relu", "unary", lambda L, x: L.F.leaky_relu(x, 0.1)),
-    Op("elu", "unary", lambda L, x: L.F.elu(x)),
-    Op("softplus", "unary", lambda L, x: L.F.softplus(x, beta=2.0, threshold=3.0)),
-    Op("square", "unary", lambda L, x: x.square()),
-    Op("pow_int", "int_exponent", lambda L, x, p: x**p),
-    Op("pow_abs", "real_exponent", lambda L, x, p: x.abs() ** p),
-    Op("add_scalar", "scalar", lambda L, x, c: x + c),
-    Op("rsub_scalar", "scalar", lambda L, x, c: c - x),
-    Op("mul_scalar", "scalar", lambda L, x, c: x * c),
-    Op("div_scalar", "scalar", lambda L, x, c: x / c),
-    Op("rdiv_scalar", "scalar", lambda L, x, c: c / x),
-    Op("rpow_scalar", "scalar", lambda L, x, c: abs(c) ** x),
-    Op("clamp", "clamp", lambda L, x, lo, hi: L.m.clamp(x, lo, hi)),
-    # elementwise, broadcasting two (or three) tensors
-    Op("add", "binary", lambda L, x, y: x + y),
-    Op("sub", "binary", lambda L, x, y: x - y),
-    Op("mul", "binary", lambda L, x, y: x * y),
-    Op("div", "binary", lambda L, x, y: x / y),
-    Op("pow", "binary", lambda L, x, y: x.abs() ** y),
-    Op("maximum", "binary", lambda L, x, y: L.m.maximum(x, y)),
-    Op("minimum", "binary", lambda L, x, y: L.m.minimum(x, y)),
-    Op("where", "where", lambda L, x, y, cond: L.m.where(L.const(cond), x, y)),
-    # reductions
-    Op("sum", "reduce", lambda L, x, dim, keepdim: x.sum(dim=dim, keepdim=keepdim)),
-    Op("mean", "reduce", lambda L, x, dim, keepdim: x.mean(dim=dim, keepdim=keepdim)),
-    Op("var", "var", lambda L, x, dim, keepdim, correction: x.var(dim=dim, keepdim=keepdim, correction=correction)),
-    Op("std", "var", lambda L, x, dim, keepdim, correction: x.std(dim=dim, keepdim=keepdim, correction=correction)),
-    Op("amax", "reduce", lambda L, x, dim, keepdim: x.amax(dim=_amax_dims(dim), keepdim=keepdim)),
-    Op("amin", "reduce", lambda L, x, dim, keepdim: x.amin(dim=_amax_dims(dim), keepdim=keepdim)),
-    Op("logsumexp", "reduce_dims", lambda L, x, dim, keepdim: x.logsumexp(dim=dim, keepdim=keepdim)),
-    Op("max_dim", "along", lambda L, x, dim, keepdim: x.max(dim=dim, keepdim=keepdim)[0]),
-    Op("min_dim", "along", lambda L, x, dim, keepdim: x.min(dim=dim, keepdim=keepdim).values),
-    Op("max_all", "unary", lambda L, x: x.max()),
-    Op("min_all", "unary", lambda L, x: x.min()),
-    Op("softmax", "softmax", lambda L, x, dim: L.F.softmax(x, dim=dim)),
-    Op("log_softmax", "softmax", lambda L, x, dim: L.F.log_softmax(x, dim=dim)),
-    # matmul: 1-D, 2-D, batched and broadcast batched, x on either side
-    Op("matmul", "matmul", lambda L, x, y, x_left: x @ y if x_left else y @ x),
-    # views and shape changes
-    Op("transpose", "transpose", lambda L, x, dims: x.transpose(*dims)),
-    Op("permute", "permute", lambda L, x, dims: x.permute(dims)),
-    Op("reshape", "reshape", lambda L, x, shape: x.reshape(shape)),
-    Op("view", "reshape", lambda L, x, shape: x.view(shape)),
-    Op("flatten", "flatten", lambda L, x, start, end: x.flatten(start, end)),
-    Op("squeeze", "squeeze", lambda L, x, dim: x.squeeze() if dim is None else x.squeeze(dim)),
-    Op("unsqueeze", "unsqueeze", lambda L, x, dim: x.unsqueeze(dim)),
-    Op("expand", "expand", lambda L, x, sizes: x.expand(sizes)),
-    Op("getitem", "basic_index", lambda L, x, key: x[key]),
-    Op("index", "advanced_index", lambda L, x, key: x[L.key(key)]),
-    # joining and splitting
-    Op("cat", "join", lambda L, x, *others, dim: L.m.cat([x, *others], dim=dim)),
-    Op("stack", "stack", lambda L, x, *others, dim: L.m.stack([x, *others], dim=dim)),
-    Op("split", "split", lambda L, x, size, dim: x.split(size, dim=dim)),
-    Op("chunk", "chunk", lambda L, x, chunks, dim: x.chunk(chunks, dim=dim)),
-    # losses
-    Op("mse_loss", "pointwise_loss", lambda L, x, y, reduction: L.F.mse_loss(x, y, reduction=reduction)),
-    Op("bce_with_logits", "bce", lambda L, x, **p: _bce_with_logits(L, x, **p)),
-    Op("cross_entropy", "class_loss", lambda L, x, **p: _cross_entropy(L, x, **p)),
-    Op("cross_entropy_probs", "prob_loss", lambda L, x, target, smoothing: L.F.cross_entropy(
-        x, L.const(target, like=x), label_smoothing=smoothing)),
-    Op("nll_loss", "class_loss", lambda L, x, **p: _nll_loss(L, x, **p)),
-    # in-place writes into non-leaf tensors and into views of them (the in-place family, behind a switch)
-    Op("add_", "inplace_other", lambda L, x, y, view: view_of(L, x, view).add_(y), inplace=True),
-    Op("mul_", "inplace_other", lambda L, x, y, view: view_of(L, x, view).mul_(y), inplace=True),
-    Op("copy_", "inplace_other", lambda L, x, y, view: view_of(L, x, view).copy_(y), inplace=True),
-    Op("add_scalar_", "inplace_scalar", lambda L, x, c, view: view_of(L, x, view).add_(c), inplace=True),
-    Op("clamp_", "inplace_clamp", lambda L, x, lo, hi, view: view_of(L, x, view).clamp_(lo, hi), inplace=True),
-    Op("zero_", "inplace", lambda L, x, view: view_of(L, x, view).zero_(), inplace=True),
-    Op("masked_fill_", "inplace_mask", lambda L, x, mask, value, view: view_of(L, x, view).masked_fill_(
-        L.const(mask), value), inplace=True),
-    Op("setitem", "inplace_setitem", lambda L, x, value, view, key: _setitem(L, x, value, view, key), inplace=True),
-    Op("setitem_scalar", "inplace_setitem_scalar", lambda L, x, value, view, key: _setitem(L, x, value, view, key),
-       inplace=True),
-]
-# fmt: on
-OPS = {op.name: op for op in OPS_LIST}
-
-
-# ---- programs ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """A leaf's values: seeded normal numbers, optionally rounded to halves (ties) and with special values."""
-
-    shape: tuple[int, ...]
-    dtype: str
-    seed: int
-    ties: bool = False
-    specials: tuple[tuple[int, float], ...] = ()  # (flat index, value)
-
-    def values(self) -> np.ndarray:
-        values = np.random.default_rng(self.seed).standard_normal(self.shape)
-        if self.ties:
-            values = np.round(values * 2) / 2
-        flat = values.reshape(-1)
-        for index, value in self.specials:
-            if flat.size:
-                flat[index % flat.size] = value
-        return values.astype(self.dtype)
-
-
-@dataclass(frozen=True)
-class Step:
-    op: str  # a name in OPS, or "leaf"
-    args: tuple[int, ...] = ()  # pool indices of the tensor inputs
-    params: dict = field(default_factory=dict)
-    leaf: Leaf | None = None
-    outputs: int = 1  # how many tensors the step adds to the pool (0: PyTorch refuses it)
-
-    def __repr__(self) -> str:
-        if self.leaf is not None:
-            return f"leaf{self.leaf}"
-        inputs = ", ".join(f"t{i}" for i in self.args)
-        params = "".join(f", {name}={_short(value)}" for name, value in self.params.items())
-        return f"{self.op}({inputs}{params})"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return f"np.array({value.tolist()!r})"
-    return repr(value)
-
-
-@dataclass(frozen=True)
-class Program:
-    steps: tuple[Step, ...]
-    weight_seed: int = 0
-
-    def __repr__(self) -> str:
-        lines, count = [], 0
-        for step in self.steps:
-            names = ", ".join(f"t{count + k}" for k in range(step.outputs)) or "raises"
-            lines.append(f"    {names} = {step!r}")
-            count += step.outputs
-        return "Program(\n" + "\n".join(lines) + f"\n    weight_seed={self.weight_seed})"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # how hypothesis prints a falsifying example
-        printer.text(repr(self))
 
 
 # ---- the generator -------------------------------------------------------------------------------------------
@@ -359,46 +92,50 @@ def _fits(shape: tuple, target: tuple, broadcast: bool) -> bool:
 
 @st.composite
 def programs(draw: Any, min_ops: int = 3, max_ops: int = 12, inplace: bool = False) -> Program:
-    """A program of `min_ops` to `max_ops` ops (in-place writes included when `inplace`)."""
-    dtype = draw(st.sampled_from(["float64", "float64", "float32", "mixed"]))
-    empty = draw(st.integers(0, 9)) == 0  # one program in ten may have zero-size dimensions
-    from hypothesis.extra.numpy import mutually_broadcastable_shapes
+    """A program of `min_ops` to `max_ops` ops (in-place writes included when `inplace`).
 
+    1. a dtype mode (float64 mostly, float32, or mixed leaves) and whether sizes may be 0 (one program in ten);
+    2. one to three leaves of mutually broadcastable shapes;
+    3. the ops, each drawn to fit the shadow pool, until the count is reached or PyTorch refuses one.
+    """
+    dtype = draw(st.sampled_from(["float64", "float64", "float32", "mixed"]))
+    empty = draw(st.integers(0, 9)) == 0
     shapes = draw(
         mutually_broadcastable_shapes(
-            num_shapes=draw(st.integers(1, 3)),
-            min_dims=0,
-            max_dims=MAX_DIMS,
-            min_side=0 if empty else 1,
+            num_shapes=draw(st.integers(1, 3)), min_dims=0, max_dims=MAX_DIMS, min_side=0 if empty else 1,
             max_side=MAX_SIDE,
         )
     ).input_shapes
     steps: list[Step] = []
-    shadow: list = []
+    shadow: list = []  # PyTorch zeros of each pool tensor's shape and dtype
     for shape in shapes:
-        context = Draw(draw, shadow, dtype, empty)
-        _add_leaf(steps, shadow, draw(leaves(shape, context.leaf_dtype())))
+        _add_leaf(steps, shadow, draw(leaves(shape, Draw(draw, shadow, dtype, empty).leaf_dtype())))
     names = [op.name for op in OPS_LIST if inplace or not op.inplace]
     for _ in range(draw(st.integers(min_ops, max_ops))):
-        op = OPS[draw(st.sampled_from(names))]
-        x = draw(st.integers(0, len(shadow) - 1))
-        non_leaves = [i for i, step in enumerate(_pool_steps(steps)) if step.leaf is None]
-        if op.inplace and non_leaves and draw(st.integers(0, 9)):  # mostly non-leaf targets (a leaf must raise)
-            x = draw(st.sampled_from(non_leaves))
-        context = Draw(draw, shadow, dtype, empty)
-        args, params = PARAMS[op.kind](context, x, tuple(shadow[x].shape))
-        for fresh in context.fresh:
-            _add_leaf(steps, shadow, fresh)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # var() with no degrees of freedom, and the like
-                outputs = run_step(TORCH_SHADOW, op, [shadow[i] for i in (x, *args)], params)
-        except Exception:  # PyTorch refuses the step: the program ends here, and glassgrad must refuse it too
-            steps.append(Step(op.name, (x, *args), params, outputs=0))
+        if not _add_step(draw, steps, shadow, OPS[draw(st.sampled_from(names))], Draw(draw, shadow, dtype, empty)):
             break
-        steps.append(Step(op.name, (x, *args), params, outputs=len(outputs)))
-        shadow.extend(outputs)
     return Program(tuple(steps), draw(st.integers(0, 2**16)))
+
+
+def _add_step(draw: Any, steps: list, shadow: list, op: Any, context: Draw) -> bool:
+    """Draw the op's inputs and parameters, add its fresh leaves and the step; False when PyTorch refuses it."""
+    x = draw(st.integers(0, len(shadow) - 1))
+    non_leaves = [i for i, step in enumerate(_pool_steps(steps)) if step.leaf is None]
+    if op.inplace and non_leaves and draw(st.integers(0, 9)):  # mostly non-leaf targets (a leaf must raise)
+        x = draw(st.sampled_from(non_leaves))
+    args, params = PARAMS[op.kind](context, x, tuple(shadow[x].shape))
+    for fresh in context.fresh:
+        _add_leaf(steps, shadow, fresh)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # var() with no degrees of freedom, and the like
+            outputs = run_step(TORCH_SHADOW, op, [shadow[i] for i in (x, *args)], params)
+    except Exception:  # noqa: BLE001 - PyTorch refuses the step: the program ends, glassgrad must refuse it too
+        steps.append(Step(op.name, (x, *args), params, outputs=0))
+        return False
+    steps.append(Step(op.name, (x, *args), params, outputs=len(outputs)))
+    shadow.extend(outputs)
+    return True
 
 
 def _pool_steps(steps: list) -> list:
