@@ -27,10 +27,12 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "relu"): _NAN_MASKING,
     ("grad", "elu"): _NAN_MASKING + " (elu at ±inf and nan)",
     ("grad", "softplus"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
+    ("grad", "leaky_relu"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
     ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     ("grad", "pow"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
     ("grad", "rpow_scalar"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
+    ("grad", "pow_abs"): "higher (Pow backward): d(a**0)/da is grad · 0, nan for an infinite grad (test_pow_*)",
     ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
     # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
     ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
@@ -56,20 +58,22 @@ KNOWN: dict[tuple[str, str], str] = {
     # PyTorch quirks not copied (see the report): gelu(+inf) is nan in PyTorch's float32 kernel (inf in its
     # float64 one and in glassgrad), and a loss of exactly 0 that PyTorch signs -0.0.
     ("value", "gelu"): "not copied: PyTorch's float32 gelu(+inf) is nan (its float64 one is inf)",
+    ("grad", "gelu"): "not copied: gelu's gradient at +inf (PyTorch's float32 kernel gives nan)",
     ("value", "rdiv_scalar"): "not copied: the sign of an exact zero (PyTorch's cross_entropy gives -0.0)",
 }
 
 
 def owner_of(mismatch: Mismatch, program: Program | None = None) -> str | None:
     """Who owns a known mismatch (None for a new one). A gradient the per-op check could not pin to one op
-    ("engine:<consumers>") is known when one of its consumers is a known NaN-masking op. With `program`, any
+    ("engine:<consumers>") is known when one of its consumers has a known gradient mismatch. With `program`, any
     other mismatch of a program with in-place writes belongs to the in-place family (worker "inplace")."""
     if mismatch.signature() in KNOWN:
         return KNOWN[mismatch.signature()]
     if mismatch.kind == "grad" and mismatch.op.startswith("engine:"):
         consumers = mismatch.op.removeprefix("engine:").split("+")
-        if any(KNOWN.get(("grad", op)) == _NAN_MASKING for op in consumers):
-            return _NAN_MASKING
+        owners = [KNOWN[("grad", op)] for op in consumers if ("grad", op) in KNOWN]
+        if owners:
+            return owners[0]
     if program is not None and any(OPS[step.op].inplace for step in program.steps if step.leaf is None):
         return "inplace: the in-place family (test_regressions: test_inplace_*)"
     return None

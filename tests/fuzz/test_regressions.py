@@ -220,6 +220,12 @@ def test_pow_exponent_gradient_at_base_zero() -> None:
     assert_matches_torch(lambda m, b: 0.0**b, [-1.5, -0.5, 0.5, 2.0])
 
 
+@pytest.mark.xfail(strict=True, reason="higher: Pow backward (known.py)")
+def test_pow_zero_exponent_gradient_with_an_infinite_upstream_gradient() -> None:
+    # fuzz: `pow_abs(cross_entropy(...), p=0.0)`: d(a**0)/da is 0 in PyTorch (zeros), grad · 0 = nan here
+    assert_matches_torch(lambda m, a: a**0.0, [0.5, 2.0], weights=np.array([INF, 1.0]))
+
+
 @pytest.mark.xfail(strict=True, reason="higher: Var backward (known.py)")
 def test_var_gradient_of_a_nan_with_no_degrees_of_freedom() -> None:
     # fuzz: `var(var(leaf(()), dim=0), correction=1)`: the gradient reaching the inner (nan) variance is inf
@@ -333,11 +339,32 @@ def _copy_into_a_view(m: Any, x: Any, b: Any) -> Any:
     return y * y
 
 
+def _add_into_a_transposed_view(m: Any, x: Any, b: Any) -> Any:
+    y = x * 1.0
+    y.transpose(0, 1).add_(b)  # fuzz: `add_(add(t0, t1), t3, view=('transpose', (0, 1)))`
+    return y * y
+
+
 @INPLACE
-@pytest.mark.parametrize("fn", [_write_through_zero_dim_view, _add_into_a_view, _copy_into_a_view])
+@pytest.mark.parametrize(
+    "fn", [_write_through_zero_dim_view, _add_into_a_view, _copy_into_a_view, _add_into_a_transposed_view]
+)
 def test_inplace_write_through_a_view_reaches_the_base(fn: Callable[..., Any]) -> None:
-    arrays = [np.array([0.5, -1.5]), np.array(2.0)][: fn.__code__.co_argcount - 1]
+    x = np.array([[0.5, -1.5]]) if fn is _add_into_a_transposed_view else np.array([0.5, -1.5])
+    arrays = [x, np.array(2.0)][: fn.__code__.co_argcount - 1]
     assert_matches_torch(fn, *arrays)
+
+
+@INPLACE
+def test_inplace_setitem_of_a_zero_dim_tensor_used_twice() -> None:
+    # fuzz: `setitem(bce_with_logits(t0), t2, key=())`: SetItem's backward does grad[()] = 0, and an accumulated
+    # 0-d gradient is a NumPy scalar: TypeError "'numpy.float64' object does not support item assignment"
+    def fn(m: Any, x: Any, b: Any) -> Any:
+        y = x.sum()
+        y[()] = b * 2.0
+        return y * x + y
+
+    assert_matches_torch(fn, np.array([0.5, -1.5]), np.array(2.0))
 
 
 @INPLACE
