@@ -9,7 +9,10 @@ outputs: loss = Σ_k Σ (w_k * t_k) with fixed random weights w_k, so each outpu
 each array's scale. float32 programs are also run by PyTorch in float64 (every leaf upcast), and an element of
 glassgrad passes when it is close to PyTorch's float32 result or no further from the float64 result than four
 times PyTorch's own float32 error: reductions and cancellations in float32 differ in the last bits between
-implementations, and chains of ops amplify that.
+implementations, and chains of ops amplify that. A `Mismatch` has a signature (kind, op) that names the op
+where it shows; for a gradient, each op's backward is rerun alone on PyTorch's inputs and upstream gradient to
+find the one at fault ("engine:<consumers>" when none is wrong alone). Object identity is checked last: an op
+that returns its input itself, where PyTorch returns a new tensor, is an "alias" mismatch.
 """
 
 from __future__ import annotations
