@@ -436,3 +436,12 @@ def test_cross_entropy_with_probabilities_over_zero_classes() -> None:
     # fuzz: `cross_entropy_probs(leaf((1, 0, 1)), target=[[]], smoothing=0.2)`: label_smoothing / C with C = 0
     assert_matches_torch(lambda m, x: F(m).cross_entropy(x, m.zeros(1, 0, 1, dtype=x.dtype), label_smoothing=0.2),
                          np.zeros((1, 0, 1)))
+
+
+def test_sum_of_a_negative_zero_is_positive_zero() -> None:
+    # NumPy's sum starts from +0.0, PyTorch's keeps -0.0: a mean loss of exactly 0 (one class) is +0.0 here,
+    # -0.0 in PyTorch, and 1/loss then has the other sign (fuzz: `div(t0, cross_entropy_probs(t1, [1.0]))`).
+    # Not copied: the two zeros compare equal, and every other use of the loss is the same.
+    x = gg.tensor(np.array([-0.0]))
+    assert x.sum().item() == 0.0 and not np.signbit(x.sum().item())
+    assert torch.tensor([-0.0]).sum().item() == 0.0
