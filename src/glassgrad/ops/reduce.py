@@ -74,15 +74,19 @@ class Mean(Op):
         return expand_reduced(grad / ctx.count, ctx.shape, axes, keepdim), None, None
 
 
+def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
+    """x − x̄ over the axes (kept), and the divisor N − correction of var and std (0 when it would be < 0)."""
+    count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    return x - x.mean(axis=axes, keepdims=True), max(count - correction, 0)
+
+
 class Var(Op):
     """v = Σ (x − x̄)² / (N − correction).   dv/dx = 2 (x − x̄) / (N − correction)"""
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        deviation = x - x.mean(axis=axes, keepdims=True)
+        deviation, ctx.divisor = _deviation(x, axes, correction)
         ctx.save_for_backward(deviation)
-        ctx.divisor = max(count - correction, 0)
         # N − correction ≤ 0 gives inf/nan, as PyTorch does (e.g. the unbiased variance of one element).
         with np.errstate(divide="ignore", invalid="ignore"):
             return (deviation * deviation).sum(axis=axes, keepdims=keepdim) / ctx.divisor
@@ -104,12 +108,9 @@ class Std(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        xp = namespace_of(x)
-        count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        deviation = x - x.mean(axis=axes, keepdims=True)
-        ctx.divisor = max(count - correction, 0)
+        deviation, ctx.divisor = _deviation(x, axes, correction)
         with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
-            s = xp.sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / ctx.divisor)
+            s = namespace_of(x).sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / ctx.divisor)
         ctx.save_for_backward(deviation, s)
         return s if keepdim else s.squeeze(axis=axes)
 
@@ -268,8 +269,7 @@ def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
 def amax_amin(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     """`x.amax(dim)` / `x.amin(dim)`: dim an int or a tuple; None or () (PyTorch's default) means every dim."""
     axes = reduced_axes(name, None if dim == () else dim, x.array.ndim)
-    empty = [x.array.shape[a] for a in axes if x.array.shape[a] == 0]
-    if empty or (x.array.size == 0 and not axes and x.array.ndim):
+    if any(x.array.shape[a] == 0 for a in axes):
         raise IndexError(
             f"{name}(): expected reduction dims {axes} of the tensor of shape {tuple(x.array.shape)} to have "
             "non-zero size; an empty slice has no max or min"
