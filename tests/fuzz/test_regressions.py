@@ -445,3 +445,19 @@ def test_sum_of_a_negative_zero_is_positive_zero() -> None:
     x = gg.tensor(np.array([-0.0]))
     assert x.sum().item() == 0.0 and not np.signbit(x.sum().item())
     assert torch.tensor([-0.0]).sum().item() == 0.0
+
+
+def test_nll_loss_of_a_permuted_input() -> None:
+    # fuzz: `nll_loss(square(permute(t0, (-1, -3, -4, -2))), target, weight, reduction='none')`: PyTorch's
+    # backward raises "grad_input must be contiguous" for this non-contiguous (N, C, d) input; glassgrad's
+    # gradient equals PyTorch's on a contiguous copy of the same values (not copied: the error)
+    x = np.random.default_rng(0).standard_normal((1, 4, 2, 4)).astype(np.float32)
+    target = np.array([[[1, 3]], [[2, 2]], [[2, 1]], [[0, 1]]])
+    weight = np.array([1.9, 1.3, 0.7, 0.7], dtype=np.float32)
+    grads = []
+    for lib, prepare in ((gg, lambda t: t), (torch, lambda t: t.contiguous())):
+        leaf = lib.tensor(x, requires_grad=True)
+        logits = prepare(leaf.permute(3, 1, 0, 2).square())  # (N, C, 1, d) = (4, 4, 1, 2)
+        F(lib).nll_loss(logits, lib.tensor(target), weight=lib.tensor(weight), reduction="none").sum().backward()
+        grads.append(leaf.grad.numpy())
+    np.testing.assert_allclose(*grads, rtol=1e-6)
