@@ -117,13 +117,14 @@ class Std(Op):
     @staticmethod
     def backward(ctx, grad):
         deviation, s = ctx.saved_tensors
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         xp = namespace_of(s)
-        grad = expand_reduced(grad, deviation.shape, axes, keepdim)
-        if not ctx.divisor:
-            return grad * np.nan, None, None, None
-        with np.errstate(divide="ignore", invalid="ignore"):  # a select, not a product: 0 even for grad = inf
-            return xp.where(s == 0, 0, grad * deviation / (ctx.divisor * s)), None, None, None
+        if not ctx.divisor:  # no degrees of freedom: s is inf or nan, and so is every gradient (as Var's)
+            return xp.full_like(deviation, np.nan), None, None, None
+        # Per slice first (s has the reduced axes kept): g / ((N − correction) · s), then one full-size product.
+        # A select, not a product, at s = 0, so the gradient there is 0 even for an infinite g.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_slice = xp.where(s == 0, 0, grad.reshape(s.shape) / (ctx.divisor * s))
+        return per_slice * deviation, None, None, None
 
 
 class Prod(Op):
