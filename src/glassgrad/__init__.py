@@ -49,6 +49,8 @@ from .functions import (
     add,
     all,
     allclose,
+    amax,
+    amin,
     any,
     argmax,
     argmin,

@@ -427,10 +427,13 @@ class Tensor:
     var = reduce.var
     prod = reduce.prod
 
-    def std(
-        self, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
-    ) -> Tensor:
-        return unary.sqrt(reduce.var(self, dim, correction, keepdim, unbiased))
+    std = reduce.std
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return reduce.amax_amin("amax", self, dim, keepdim, largest=True)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return reduce.amax_amin("amin", self, dim, keepdim, largest=False)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return reduce.max_min("max", self, dim, keepdim, largest=True)

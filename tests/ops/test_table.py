@@ -28,7 +28,7 @@ from glassgrad.backend import cuda_is_available
 from glassgrad.ops.arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
 from glassgrad.ops.index import Gather, GetItem, IndexAdd, SetItem
 from glassgrad.ops.matmul import Einsum, MatMul
-from glassgrad.ops.reduce import MaxMinAll, MaxMinAlong, Mean, Prod, Sum, Var
+from glassgrad.ops.reduce import AMaxMin, MaxMinAll, MaxMinAlong, Mean, Prod, Std, Sum, Var
 from glassgrad.ops.select import Maximum, Minimum, Triangle, Where
 from glassgrad.ops.shape import Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice
 from glassgrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
@@ -165,7 +165,10 @@ CASES: list[Case] = [
     Case("var_all", (Var,), lambda m, x: x.var(), ((3, 4),)),
     Case("var_dim_correction0", (Var,), lambda m, x: x.var(1, correction=0), ((3, 4),)),
     Case("var_unbiased_false", (Var,), lambda m, x: m.var(x, dim=(0, 1), unbiased=False), ((2, 3, 2),)),
-    Case("std_keepdim", (Var, Sqrt), lambda m, x: x.std(dim=0, keepdim=True), ((4, 3),)),
+    Case("std_keepdim", (Std,), lambda m, x: x.std(dim=0, keepdim=True), ((4, 3),)),
+    Case("std_dims_correction0", (Std,), lambda m, x: m.std(x, dim=(0, 2), correction=0), ((2, 3, 2),)),
+    Case("amax_dims_keepdim", (AMaxMin,), lambda m, x: x.amax(dim=(0, 2), keepdim=True), ((2, 3, 2),)),
+    Case("amin_all_function", (AMaxMin,), lambda m, x: m.amin(x), ((3, 4),)),
     Case("max_all", (MaxMinAll,), lambda m, x: x.max(), ((3, 4),)),
     Case("min_all_function", (MaxMinAll,), lambda m, x: m.min(x), ((3, 4),)),
     Case("max_dim", (MaxMinAlong,), lambda m, x: tuple(x.max(dim=1)), ((3, 4),)),

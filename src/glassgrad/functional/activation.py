@@ -336,6 +336,14 @@ def _apply(name: str, input: Tensor, inplace: bool, compute: Callable[[Tensor], 
     return compute(input)
 
 
+def _fused(op: type[Op], input: Tensor, *args: Any) -> Tensor:  # noqa: A002
+    """op.apply(input, *args). A 0-d input runs as shape (1,): these ops compute in place (`out=`, `+=`) on
+    NumPy arrays, and NumPy makes a product of 0-d arrays a scalar, which has no memory to write into."""
+    if input.ndim == 0:
+        return op.apply(input.reshape(1), *args).reshape(())
+    return op.apply(input, *args)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
     """max(x, 0) elementwise; the gradient at x = 0 is 0, as in PyTorch."""
     return _apply("relu", input, inplace, unary.relu)
@@ -349,7 +357,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, negative_slope·x otherwise: `F.leaky_relu(gg.tensor([-2.0, 3.0]), 0.5)` is [-1.0, 3.0]."""
     _require_float("leaky_relu", input)
-    return _apply("leaky_relu", input, inplace, lambda t: LeakyRelu.apply(t, float(negative_slope)))
+    return _apply("leaky_relu", input, inplace, lambda t: _fused(LeakyRelu, t, float(negative_slope)))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -357,13 +365,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     _require_float("gelu", input)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate)
+    return _fused(Gelu, input, approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x·σ(x) elementwise (also called swish)."""
     _require_float("silu", input)
-    return _apply("silu", input, inplace, Silu.apply)
+    return _apply("silu", input, inplace, lambda t: _fused(Silu, t))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
@@ -371,13 +379,13 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     _require_float("softplus", input)
     if beta == 0:
         raise ValueError("softplus: beta must be nonzero (the function divides by it), got 0")
-    return Softplus.apply(input, float(beta), float(threshold))
+    return _fused(Softplus, input, float(beta), float(threshold))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, α(exp(x) − 1) otherwise."""
     _require_float("elu", input)
-    return _apply("elu", input, inplace, lambda t: Elu.apply(t, float(alpha)))
+    return _apply("elu", input, inplace, lambda t: _fused(Elu, t, float(alpha)))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002

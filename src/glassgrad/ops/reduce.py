@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, prod, var, max/min, argmax/argmin, all/any.
+"""Reductions: sum, mean, prod, var, std, max/min, amax/amin, argmax/argmin, all/any.
 
 `dim` is None (all dimensions), an int or a tuple of ints, negative counting from the end; `keepdim` keeps the
 reduced dimensions with size 1. Backward broadcasts the gradient of the reduced result back over the reduced
@@ -126,16 +126,20 @@ class Mean(Op):
         return expand_reduced(grad / max(ctx.count, 1), ctx.shape, axes, keepdim), None, None
 
 
+def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
+    """x − x̄ over the axes (kept), and the divisor N − correction of var and std (0 when it would be < 0)."""
+    count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    deviation = x - x.mean(axis=axes, keepdims=True) if x.size else x  # nothing to centre: no "Mean of empty"
+    return deviation, max(count - correction, 0)
+
+
 class Var(Op):
     """v = Σ (x − x̄)² / (N − correction).   dv/dx = 2 (x − x̄) / (N − correction)"""
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        # With no elements there is nothing to centre (and NumPy would warn "Mean of empty slice").
-        deviation = x - x.mean(axis=axes, keepdims=True) if count else x
+        deviation, ctx.divisor = _deviation(x, axes, correction)
         ctx.save_for_backward(deviation)
-        ctx.divisor = max(count - correction, 0)
         # N − correction ≤ 0 gives inf/nan, as PyTorch does (e.g. the unbiased variance of one element).
         with np.errstate(divide="ignore", invalid="ignore"):
             return (deviation * deviation).sum(axis=axes, keepdims=keepdim) / ctx.divisor
@@ -154,6 +158,34 @@ class Var(Op):
         deviation = x - x.mean(axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (deviation * deviation).sum(axes, keepdim) / float(ctx.divisor)
+
+
+class Std(Op):
+    """s = √v, v = Σ (x − x̄)² / (N − correction).   ds/dx = (x − x̄) / ((N − correction) · s), and 0 where s = 0
+
+    Its own op rather than sqrt(var): d√v/dv = 1/(2√v) is inf at v = 0, and inf · 0 would make the gradient of
+    a constant slice nan; PyTorch takes it as 0 there (the subgradient of a minimum), and so does this.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        deviation, ctx.divisor = _deviation(x, axes, correction)
+        with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
+            s = namespace_of(x).sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / ctx.divisor)
+        ctx.save_for_backward(deviation, s)
+        return s if keepdim else s.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        deviation, s = ctx.saved_tensors
+        xp = namespace_of(s)
+        if not ctx.divisor:  # no degrees of freedom: s is inf or nan, and so is every gradient (as Var's)
+            return xp.full_like(deviation, np.nan), None, None, None
+        # Per slice first (s has the reduced axes kept): g / ((N − correction) · s), then one full-size product.
+        # A select, not a product, at s = 0, so the gradient there is 0 even for an infinite g.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_slice = xp.where(s == 0, 0, grad.reshape(s.shape) / (ctx.divisor * s))
+        return per_slice * deviation, None, None, None
 
 
 class Prod(Op):
@@ -239,6 +271,27 @@ class MaxMinAll(Op):
         return namespace_of(grad).where(chosen, grad / chosen.sum(), 0), None
 
 
+class AMaxMin(Op):
+    """y = the max (or min) over the axes.   dy/dx = 1/k at each of the k elements equal to y in their slice
+
+    Ties share the gradient evenly, as PyTorch's amax/amin (x.max(dim) instead gives it all to one index).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, largest):
+        y = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y)
+        return y if keepdim else y.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        mask = x == y
+        grad = expand_reduced(grad, x.shape, axes, keepdim)
+        return grad * mask / mask.sum(axis=axes, keepdims=True), None, None, None
+
+
 class MaxMinResult(NamedTuple):
     """What `x.max(dim)` / `x.min(dim)` return, as `torch.return_types.max`: unpack it or use the names."""
 
@@ -289,6 +342,30 @@ def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
     if not isinstance(correction, (int, float, np.number)):  # a bool is the older unbiased= spelling
         raise TypeError(f"var: correction must be a number, got {type(correction).__name__} {correction!r}")
     return Var.apply(x, axes, keepdim, correction)
+
+
+def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
+    if unbiased is not None:  # the older PyTorch spelling
+        correction = 1 if unbiased else 0
+    if x.array.dtype.kind != "f":
+        raise TypeError(f"std: input dtype must be floating point, got {x.array.dtype}")
+    axes = reduction_axes("std", _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim("std", keepdim)
+    if not isinstance(correction, (int, float, np.number)):
+        raise TypeError(f"std: correction must be a number, got {type(correction).__name__} {correction!r}")
+    return Std.apply(x, axes, keepdim, correction)
+
+
+def amax_amin(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
+    """`x.amax(dim)` / `x.amin(dim)`: dim an int or a tuple; None or () (PyTorch's default) means every dim."""
+    axes = reduction_axes(name, None if dim == () else dim, x.array.ndim)
+    check_keepdim(name, keepdim)
+    if any(x.array.shape[a] == 0 for a in axes):
+        raise IndexError(
+            f"{name}(): expected reduction dims {axes} of the tensor of shape {tuple(x.array.shape)} to have "
+            "non-zero size; an empty slice has no max or min"
+        )
+    return AMaxMin.apply(x, axes, keepdim, largest)
 
 
 def _every_dim_if_empty(dim: Any) -> Any:

@@ -11,12 +11,19 @@ from ..backend import namespace_of, to_dtype
 from .reduce import check_keepdim, expand_reduced, normalize_dim, reduction_axes
 
 
+def _row_max(x: Any, axes: Any) -> Any:
+    """max of x over axes (kept): the shift of softmax and log-softmax. An infinite max is kept, so a row
+    holding +inf (or only −inf) gives nan throughout, as PyTorch's kernels do. An empty x has no max: 0."""
+    if x.size == 0:
+        return namespace_of(x).zeros_like(x.sum(axis=axes, keepdims=True))
+    return x.max(axis=axes, keepdims=True)
+
+
 def _shifted_max(x: Any, axes: Any) -> Any:
-    """max of x over axes (kept), with ±inf replaced by 0 so an all −inf row gives −inf, not nan."""
+    """The shift of log-sum-exp: the max over axes (kept), with ±inf replaced by 0 as PyTorch does, so an
+    all −inf row gives −inf and a row holding +inf gives +inf, not nan."""
     xp = namespace_of(x)
-    if x.size == 0:  # no elements, no max (NumPy refuses); any shift works, and log Σ over none is −inf
-        return xp.zeros([1 if i in _as_tuple(axes) else n for i, n in enumerate(x.shape)], dtype=x.dtype)
-    peak = x.max(axis=axes, keepdims=True)
+    peak = _row_max(x, axes)
     return xp.where(xp.isfinite(peak), peak, 0)
 
 
@@ -51,7 +58,7 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, x, axis):
         xp = namespace_of(x)
-        e = xp.exp(x - _shifted_max(x, axis))
+        e = xp.exp(x - _row_max(x, axis))
         y = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         return y
@@ -69,7 +76,7 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, axis):
         xp = namespace_of(x)
-        shifted = x - _shifted_max(x, axis)
+        shifted = x - _row_max(x, axis)
         with np.errstate(divide="ignore"):
             y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
@@ -98,11 +105,12 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
 
 def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("softmax", x, dtype)
-    axis = normalize_dim("softmax", dim, x.array.ndim)
-    return Softmax.apply(x, axis)
+    # (axis,) or, for a 0-d tensor, () (reduction_axes): NumPy's max and sum take either
+    return Softmax.apply(x, reduction_axes("softmax", normalize_dim("softmax", dim, x.array.ndim), x.array.ndim))
 
 
 def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("log_softmax", x, dtype)
-    axis = normalize_dim("log_softmax", dim, x.array.ndim)
-    return LogSoftmax.apply(x, axis)
+    return LogSoftmax.apply(
+        x, reduction_axes("log_softmax", normalize_dim("log_softmax", dim, x.array.ndim), x.array.ndim)
+    )

@@ -1,0 +1,80 @@
+"""Mismatches the fuzzer found in code another worker of issue #13 is fixing now, and PyTorch quirks not copied.
+
+Each entry is a signature (kind, op) -> who owns the fix and the regression test in test_regressions.py that
+pins it (an xfail there, strict, so it flips when the fix lands: then delete the entry here too). The CI fuzz
+run tolerates exactly these signatures; GLASSGRAD_FUZZ_STRICT=1 reports them as well.
+"""
+
+from __future__ import annotations
+
+from .program import Program
+from .runner import Mismatch
+from .table import OPS
+
+# NaN-safe masking: a backward that multiplies by a 0/1 mask turns an inf or nan upstream gradient (or input)
+# into nan where PyTorch selects 0 (worker "masks": clamp, maximum/minimum, max/min, relu and its kernel).
+_NAN_MASKING = "masks: NaN-safe masking backward (test_regressions: test_nan_safe_masking_*)"
+
+KNOWN: dict[tuple[str, str], str] = {
+    ("grad", "abs"): _NAN_MASKING,
+    ("grad", "clamp"): _NAN_MASKING,
+    ("grad", "maximum"): _NAN_MASKING,
+    ("grad", "minimum"): _NAN_MASKING,
+    ("grad", "max_all"): _NAN_MASKING,
+    ("grad", "min_all"): _NAN_MASKING,
+    ("grad", "relu"): _NAN_MASKING,
+    ("grad", "elu"): _NAN_MASKING + " (elu at ±inf and nan)",
+    ("grad", "softplus"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
+    ("grad", "leaky_relu"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
+    ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
+    ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
+    ("grad", "pow"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
+    ("grad", "rpow_scalar"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
+    ("grad", "pow_abs"): "higher (Pow backward): d(a**0)/da is grad · 0, nan for an infinite grad (test_pow_*)",
+    ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
+    # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
+    ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "view"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "transpose"): "inplace: no-op views return the input object (test_no_op_view_*)",
+    ("alias", "split"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
+    ("alias", "chunk"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
+    ("raises", "view"): "inplace: view() of a non-contiguous tensor copies, PyTorch refuses (test_view_*)",
+    # Dimension checks missing in ops/shape.py (worker "inplace"): PyTorch raises IndexError.
+    ("raises", "stack"): "inplace (ops/shape.py): stack accepts dim out of range (test_dim_out_of_range_*)",
+    ("raises", "cat"): "inplace (ops/shape.py): cat accepts dim out of range (test_dim_out_of_range_*)",
+    ("raises", "flatten"): "inplace (ops/shape.py): flatten accepts dims out of range (test_dim_out_of_range_*)",
+    ("raises", "transpose"): "inplace (ops/shape.py): transpose of a 0-d tensor accepts any dim (test_dim_*)",
+    ("outputs", "chunk"): "inplace (ops/shape.py): chunk of an empty dim gives 1 piece, PyTorch `chunks`",
+    # Errors for bad matmul inputs (worker "errors"): PyTorch refuses float32 @ float64, glassgrad promotes.
+    ("raises", "matmul"): "errors (ops/matmul.py): matmul of mixed float dtypes (test_matmul_mixed_dtypes)",
+    # Open and owned by no one: cross_entropy over zero classes with label smoothing divides by C = 0.
+    ("raises", "cross_entropy_probs"): "open: cross_entropy with 0 classes raises ZeroDivisionError, PyTorch nan",
+    ("raises", "cross_entropy"): "open: cross_entropy with 0 classes raises (max of an empty axis), PyTorch nan",
+    # PyTorch quirks not copied (see the report): gelu(+inf) is nan in PyTorch's float32 kernel (inf in its
+    # float64 one and in glassgrad), a zero sum that PyTorch signs -0.0 (1/x then has the other sign), and the
+    # order of operations in a backward that meets an infinite upstream gradient.
+    ("value", "gelu"): "not copied: PyTorch's float32 gelu(+inf) is nan (its float64 one is inf)",
+    ("grad", "gelu"): "not copied: gelu's gradient at +inf (PyTorch's float32 kernel gives nan)",
+    ("value", "rdiv_scalar"): "not copied: the sign of a zero sum (NumPy's sum of [-0.0] is +0.0, PyTorch's -0.0)",
+    ("value", "div"): "not copied: the sign of a zero sum (NumPy's sum of [-0.0] is +0.0, PyTorch's -0.0)",
+    ("grad", "cross_entropy_probs"): "not copied: -inf where PyTorch's p·Σq·g − q·g gives inf − inf = nan",
+}
+
+
+def owner_of(mismatch: Mismatch, program: Program | None = None) -> str | None:
+    """Who owns a known mismatch (None for a new one). A gradient the per-op check could not pin to one op
+    ("engine:<consumers>") is known when one of its consumers has a known gradient mismatch. With `program`, any
+    other mismatch of a program with in-place writes belongs to the in-place family (worker "inplace")."""
+    if mismatch.signature() in KNOWN:
+        return KNOWN[mismatch.signature()]
+    if mismatch.kind == "backward raises" and "grad_input must be contiguous" in mismatch.detail:
+        return "not copied: PyTorch's nll_loss backward over a permuted input raises (test_nll_loss_of_a_permuted_*)"
+    if mismatch.kind == "grad" and mismatch.op.startswith("engine:"):
+        consumers = mismatch.op.removeprefix("engine:").split("+")
+        owners = [KNOWN[("grad", op)] for op in consumers if ("grad", op) in KNOWN]
+        if owners:
+            return owners[0]
+    if program is not None and any(OPS[step.op].inplace for step in program.steps if step.leaf is None):
+        return "inplace: the in-place family (test_regressions: test_inplace_*)"
+    return None
