@@ -56,3 +56,13 @@ def test_masking_backwards_take_the_kernel(monkeypatch) -> None:
         y = fn(x)
         y.backward(gg.ones(y.shape))  # a C-order gradient (sum's backward hands on a broadcast view)
         assert called, "the backward did not select through kernels/select.py"
+
+
+def test_a_numpy_scalar_counts_as_a_0d_array():
+    # The engine may hand a 0-d backward a NumPy scalar (np.float64 is also a float): it is an array operand,
+    # not a number (the fuzzer found relu of a 0-d tensor raising IndexError here).
+    from glassgrad.kernels.select import where
+
+    result = where(np.asarray(False), 0, np.float64(2.5))
+    assert float(result) == 2.5
+    assert float(where(np.asarray(True), 0, np.float64(2.5))) == 0.0

@@ -40,14 +40,15 @@ if ENABLED:
 
 def where(mask: Any, a: Any, b: Any) -> Any:
     """a where mask, else b (each an array, or one of them a number), as the array namespace's `where`."""
-    arrays = [value for value in (a, b) if not isinstance(value, (int, float))]
+    # An array is anything with a shape: a NumPy scalar (np.float64 is also a float) counts as a 0-d array.
+    arrays = [value for value in (a, b) if hasattr(value, "shape")]
     if not _takes_kernel(mask, arrays):
         return namespace_of(arrays[0]).where(mask, a, b)
     out = np.empty_like(arrays[0])
     flat = [value.reshape(-1) if isinstance(value, np.ndarray) else np.float32(value) for value in (mask, a, b)]
     if len(arrays) == 2:
         _where(*flat, out.reshape(-1))
-    elif isinstance(b, (int, float)):
+    elif not hasattr(b, "shape"):
         _where_else_number(*flat, out.reshape(-1))
     else:
         _where_number_else(*flat, out.reshape(-1))

@@ -187,6 +187,14 @@ class Std(Op):
             per_slice = xp.where(s == 0, 0, grad.reshape(s.shape) / (ctx.divisor * s))
         return per_slice * deviation, None, None, None
 
+    @staticmethod
+    def reference(ctx, x, axes, keepdim, correction):
+        """Std from primitives, which create_graph=True differentiates instead of backward (as Var's: the saved
+        deviation and s depend on x)."""
+        deviation = x - x.mean(axes, keepdim=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ((deviation * deviation).sum(axes, keepdim) / float(ctx.divisor)).sqrt()
+
 
 class Prod(Op):
     """y = Π x over one axis.   dy/dx_i = Π_{j≠i} x_j
@@ -376,6 +384,8 @@ def _every_dim_if_empty(dim: Any) -> Any:
 def prod(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     axis = None if dim is None else normalize_dim("prod", dim, x.array.ndim)
     check_keepdim("prod", keepdim)
+    if x.array.ndim == 0:  # a 0-d tensor along its dim 0 (or -1): the product of its one element
+        axis = None
     return Prod.apply(x, axis, keepdim and axis is not None)
 
 
