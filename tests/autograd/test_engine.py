@@ -168,3 +168,15 @@ def test_mlp_step_in_glassgrad_and_torch() -> None:
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
     for ours, theirs in zip(results[0][1:], results[1][1:]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_backward_is_silent_where_a_derivative_is_infinite_as_pytorch_is():
+    import warnings
+
+    x = gg.tensor([0.0, 4.0], requires_grad=True)
+    settings = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NumPy RuntimeWarning would fail the test
+        x.sqrt().sum().backward()
+    assert np.isinf(x.grad.numpy()[0]) and x.grad.numpy()[1] == 0.25
+    assert np.geterr() == settings  # the caller's own NumPy settings are left as they were

@@ -124,6 +124,11 @@ def run_backward(
     # again and again meanwhile (2.5x slower on large graphs). Nothing here makes cycles: pause it.
     collecting = gc.isenabled()
     gc.disable()
+    # A derivative may be infinite or undefined where the function is not (√x at 0, log at 0, x/0): backward
+    # gives inf or nan there, as PyTorch's does, and as PyTorch's says nothing. NumPy would print a
+    # RuntimeWarning per op; the user's own NumPy code keeps its settings (errstate is restored on exit).
+    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    quiet.__enter__()
     try:
         if not create_graph:
             return _run_backward(roots, retain_graph, capture)
@@ -133,6 +138,7 @@ def run_backward(
         with enable_grad():  # record the ops every backward runs, as PyTorch's engine does
             return _run_backward(roots, retain_graph, capture, create_graph=True)
     finally:
+        quiet.__exit__(None, None, None)
         if collecting:
             gc.enable()
 
