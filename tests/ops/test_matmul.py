@@ -68,3 +68,18 @@ def test_matmul_refuses_mixed_dtypes_as_pytorch() -> None:
     # PyTorch refuses too ("expected m1 and m2 to have the same dtype"); tests/test_errors.py pins the message.
     with pytest.raises(TypeError, match="matmul: expected both operands to have the same dtype"):
         gg.ones(2, 2) @ gg.ones(2, 2, dtype=gg.float64)
+
+
+@pytest.mark.parametrize("equation", ["ij->ji", "ij->ij", "...ij->...ji"])
+def test_einsum_that_only_reorders_axes_is_a_view_writes_reach(equation):
+    # NumPy's einsum and PyTorch's return a view here: a write through it must reach the operand and its graph.
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (gg, torch):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), dtype=lib.float64, requires_grad=True)
+        h = x * 1
+        lib.einsum(equation, h)[0].mul_(3)
+        (h * h).sum().backward()
+        results.append((h.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

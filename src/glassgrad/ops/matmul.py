@@ -138,6 +138,13 @@ def einsum(equation: str, *operands: Any) -> Any:
             f"einsum: expected all operands to have the same dtype, got {', '.join(dtypes)}; convert them, "
             "e.g. b.to(a.dtype)"
         )
+    output = equation.split("->")[1]
+    if len(operands) == 1 and sorted(output) == sorted(inputs[0]):
+        # Only a reordering of the axes ('ij->ji'): NumPy and PyTorch both return a view of the operand, so it is
+        # made as one (a permute), and an in-place write through it reaches the operand and its graph.
+        from .shape import permute
+
+        return permute(operands[0], tuple(inputs[0].index(letter) for letter in output))
     return Einsum.apply(equation, *operands)
 
 
