@@ -28,9 +28,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "leaky_relu"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
     ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
-    ("grad", "pow"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
-    ("grad", "rpow_scalar"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
-    ("grad", "pow_abs"): "higher (Pow backward): d(a**0)/da is grad · 0, nan for an infinite grad (test_pow_*)",
     ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
     # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
     ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",

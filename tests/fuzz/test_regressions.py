@@ -208,13 +208,11 @@ def test_nan_safe_masking_ignored_target_gets_no_gradient(name: str) -> None:
 # ---- open: Pow's exponent gradient at base 0, Var's at no degrees of freedom (worker "higher") ------------
 
 
-@pytest.mark.xfail(strict=True, reason="higher: Pow backward (known.py)")
 def test_pow_exponent_gradient_at_base_zero() -> None:
     # fuzz: `rpow_scalar(t, c=0.0)`: d(0**b)/db = 0**b · ln 0 is ±inf for b < 0 in PyTorch, nan in glassgrad
     assert_matches_torch(lambda m, b: 0.0**b, [-1.5, -0.5, 0.5, 2.0])
 
 
-@pytest.mark.xfail(strict=True, reason="higher: Pow backward (known.py)")
 def test_pow_zero_exponent_gradient_with_an_infinite_upstream_gradient() -> None:
     # fuzz: `pow_abs(cross_entropy(...), p=0.0)`: d(a**0)/da is 0 in PyTorch (zeros), grad · 0 = nan here
     assert_matches_torch(lambda m, a: a**0.0, [0.5, 2.0], weights=np.array([INF, 1.0]))

@@ -1,0 +1,54 @@
+"""Numeric gradient mismatches the fuzzer found (worker "fuzznum"), shrunk to plain tests.
+
+Each test gives explicit inputs to glassgrad and PyTorch and compares values and gradients, special values
+(±inf, nan, signed zeros through 1/x) included. The comment above each names the fuzz program it came from.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from .test_regressions import assert_matches_torch
+
+torch = pytest.importorskip("torch")
+
+INF = math.inf
+NAN = math.nan
+
+
+# ---- Pow: PyTorch's pow_backward / pow_backward_self / pow_backward_exponent ---------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_of_tensors_at_base_zero(dtype: str) -> None:
+    # fuzz: `pow(t0, t0)` with ties (|0| ** 0): dz/dx = 0 · 0^(−1) = nan here, PyTorch selects 0 where p = 0;
+    # dz/dp at x = 0, p < 0 is −inf (z · ln 0), 0 where p ≥ 0
+    x = np.array([0.0, 0.0, 0.0, -0.0, 2.0, 0.0, 0.5, 3.0], dtype=dtype)
+    p = np.array([-1.5, 0.0, 2.0, -1.0, 0.0, NAN, 0.0, -0.5], dtype=dtype)
+    assert_matches_torch(lambda m, a, b: a**b, x, p, rtol=1e-6)
+
+
+@pytest.mark.parametrize("upstream", [INF, -INF])
+def test_pow_of_tensors_with_an_infinite_upstream_gradient(upstream: float) -> None:
+    # PyTorch multiplies the upstream gradient outside its selections: inf · 0 = nan where it selected 0
+    x = np.array([0.0, 0.0, 0.0, 2.0, 0.5])
+    p = np.array([-1.5, 0.0, 2.0, 0.0, 3.0])
+    assert_matches_torch(lambda m, a, b: a**b, x, p, weights=np.array(upstream))
+
+
+@pytest.mark.parametrize("base", [0.0, 2.0, -2.0])
+def test_pow_of_a_number_base(base: float) -> None:
+    # fuzz: `rpow_scalar(neg(t0), c=0.0)`: d(0**b)/db is −inf for b < 0 in PyTorch, was nan
+    b = np.array([-1.5, -0.5, 0.0, 0.5, 2.0, NAN])
+    assert_matches_torch(lambda m, t: base**t, b)
+    assert_matches_torch(lambda m, t: base**t, b, weights=np.array(INF))
+
+
+@pytest.mark.parametrize("exponent", [0.0, 0, -1.0, 0.5, 2.0, 3])
+def test_pow_of_a_number_exponent_with_an_infinite_upstream_gradient(exponent: float) -> None:
+    # fuzz: `pow_abs(cross_entropy(...), p=0.0)`: d(a**0)/da is zeros in PyTorch, was inf · 0 = nan
+    x = np.array([0.0, 0.5, 2.0, INF, NAN])
+    assert_matches_torch(lambda m, a: a**exponent, x, weights=np.array([INF, 1.0, -INF, 1.0, 1.0]))
