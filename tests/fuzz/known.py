@@ -28,7 +28,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "leaky_relu"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
     ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
-    ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
     # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
     ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
     ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",

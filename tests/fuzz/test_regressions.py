@@ -218,7 +218,6 @@ def test_pow_zero_exponent_gradient_with_an_infinite_upstream_gradient() -> None
     assert_matches_torch(lambda m, a: a**0.0, [0.5, 2.0], weights=np.array([INF, 1.0]))
 
 
-@pytest.mark.xfail(strict=True, reason="higher: Var backward (known.py)")
 def test_var_gradient_of_a_nan_with_no_degrees_of_freedom() -> None:
     # fuzz: `var(var(leaf(()), dim=0), correction=1)`: the gradient reaching the inner (nan) variance is inf
     # in PyTorch ((2/0) · g · (x − x̄)), nan in glassgrad

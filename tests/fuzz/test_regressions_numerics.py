@@ -52,3 +52,29 @@ def test_pow_of_a_number_exponent_with_an_infinite_upstream_gradient(exponent: f
     # fuzz: `pow_abs(cross_entropy(...), p=0.0)`: d(a**0)/da is zeros in PyTorch, was inf · 0 = nan
     x = np.array([0.0, 0.5, 2.0, INF, NAN])
     assert_matches_torch(lambda m, a: a**exponent, x, weights=np.array([INF, 1.0, -INF, 1.0, 1.0]))
+
+
+# ---- var and std with no degrees of freedom: PyTorch's var_backward / std_backward --------------------------
+
+NO_DEGREES_OF_FREEDOM = {  # name -> (x, dim, correction)
+    "nan_whole": ([NAN], None, 1),
+    "inf_whole": ([INF], None, 1),
+    "one_whole": ([0.3], None, 1),
+    "two_whole": ([0.3, 1.0], None, 2),
+    "nan_0d_along_0": (NAN, 0, 1),
+    "nan_along_0": ([[NAN, 1.0]], 0, 1),
+    "two_along_0": ([[0.3, 1.5], [1.0, 1.5]], 0, 2),
+    "two_along_all": ([[0.3], [1.0]], (0, 1), 2),
+    "below_zero_along_1": ([[0.3], [1.0]], 1, 2),
+}
+
+
+@pytest.mark.parametrize("upstream", [1.3, -2.0, INF])
+@pytest.mark.parametrize("case", sorted(NO_DEGREES_OF_FREEDOM))
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_no_degrees_of_freedom(name: str, case: str, upstream: float) -> None:
+    # fuzz: `var(var(leaf(()), dim=0), correction=1)`: over the whole tensor PyTorch gives g · (nan where
+    # x = x̄, else inf), along dims (2 / (N − correction)) · g · (x − x̄) with 2/0 = inf; glassgrad gave nan
+    x, dim, correction = NO_DEGREES_OF_FREEDOM[case]
+    assert_matches_torch(lambda m, t: getattr(t, name)(dim=dim, correction=correction), x,
+                         weights=np.array(upstream))
