@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from .test_regressions import assert_matches_torch
+from .test_regressions import F, assert_matches_torch
 
 torch = pytest.importorskip("torch")
 
@@ -78,3 +78,19 @@ def test_var_and_std_with_no_degrees_of_freedom(name: str, case: str, upstream: 
     x, dim, correction = NO_DEGREES_OF_FREEDOM[case]
     assert_matches_torch(lambda m, t: getattr(t, name)(dim=dim, correction=correction), x,
                          weights=np.array(upstream))
+
+
+# ---- elu at NaN: PyTorch's elu_backward formula, x <= 0 ? g·α·eˣ : g --------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_elu_at_nan_passes_the_gradient(dtype: str, inplace: bool) -> None:
+    # fuzz: `elu(std(t, dim=None, correction=1))` of a 0-d t: std is nan, PyTorch's gradient g, glassgrad's nan.
+    # Fewer than 16 elements: PyTorch's CPU vectorised body (nan there) is not reached (see known.py)
+    def fn(m, x):
+        return F(m).elu(x * 1.0, alpha=0.5, inplace=inplace)
+
+    assert_matches_torch(fn, np.array([NAN, -1.0, 0.5, -INF, INF], dtype=dtype), rtol=1e-6,
+                         weights=np.array([1.5, INF, -2.0, 1.0, 1.0], dtype=dtype))
+    assert_matches_torch(fn, np.array(NAN, dtype=dtype), weights=np.array(-3.0, dtype=dtype))
