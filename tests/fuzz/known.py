@@ -25,8 +25,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "relu"): _NAN_MASKING,
     ("grad", "softplus"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
     ("grad", "leaky_relu"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
-    ("grad", "cross_entropy"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
-    ("grad", "nll_loss"): _NAN_MASKING + " (ignored targets in cross_entropy/nll_loss backward)",
     # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
     ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
     ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",
@@ -43,9 +41,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("outputs", "chunk"): "inplace (ops/shape.py): chunk of an empty dim gives 1 piece, PyTorch `chunks`",
     # Errors for bad matmul inputs (worker "errors"): PyTorch refuses float32 @ float64, glassgrad promotes.
     ("raises", "matmul"): "errors (ops/matmul.py): matmul of mixed float dtypes (test_matmul_mixed_dtypes)",
-    # Open and owned by no one: cross_entropy over zero classes with label smoothing divides by C = 0.
-    ("raises", "cross_entropy_probs"): "open: cross_entropy with 0 classes raises ZeroDivisionError, PyTorch nan",
-    ("raises", "cross_entropy"): "open: cross_entropy with 0 classes raises (max of an empty axis), PyTorch nan",
     # PyTorch quirks not copied (see the report): gelu(+inf) is nan in PyTorch's float32 kernel (inf in its
     # float64 one and in glassgrad), a zero sum that PyTorch signs -0.0 (1/x then has the other sign), and the
     # order of operations in a backward that meets an infinite upstream gradient.
@@ -55,7 +50,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("value", "div"): "not copied: the sign of a zero sum (NumPy's sum of [-0.0] is +0.0, PyTorch's -0.0)",
     ("grad", "elu"): "not copied: PyTorch's CPU elu backward at NaN is NaN in its vectorised body (32 float32 or 16 "
     "float64 elements at a time), g in its scalar tail and on CUDA (its formula); glassgrad passes g everywhere",
-    ("grad", "cross_entropy_probs"): "not copied: -inf where PyTorch's p·Σq·g − q·g gives inf − inf = nan",
 }
 
 

@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pytest
 
+import glassgrad as gg
+
 from .test_regressions import F, assert_matches_torch
 
 torch = pytest.importorskip("torch")
@@ -94,3 +96,65 @@ def test_elu_at_nan_passes_the_gradient(dtype: str, inplace: bool) -> None:
     assert_matches_torch(fn, np.array([NAN, -1.0, 0.5, -INF, INF], dtype=dtype), rtol=1e-6,
                          weights=np.array([1.5, INF, -2.0, 1.0, 1.0], dtype=dtype))
     assert_matches_torch(fn, np.array(NAN, dtype=dtype), weights=np.array(-3.0, dtype=dtype))
+
+
+# ---- cross_entropy / nll_loss: ignored targets, zero classes, probability targets ---------------------------
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("name", ["cross_entropy", "cross_entropy_smoothed", "nll_loss"])
+def test_ignored_target_gets_no_gradient_from_an_infinite_upstream_gradient(
+    name: str, reduction: str, weighted: bool
+) -> None:
+    # fuzz: `div(t0, cross_entropy(t0, target=[[-100, 2, 2, 1]], reduction='none'))`: an ignored target's
+    # weight 0 times an inf upstream gradient was nan over its row; PyTorch's nll_loss backward writes only the
+    # valid targets (0 elsewhere)
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    target = np.array([-100, 2, 2, 1])
+    upstream = np.array([INF, 1.0, -2.0, 1.0]) if reduction == "none" else np.array(INF)
+    weight = np.array([0.5, 2.0, 1.5]) if weighted else None
+
+    def fn(m, t):
+        options = {"weight": None if weight is None else m.tensor(weight), "reduction": reduction}
+        if name == "nll_loss":
+            return F(m).nll_loss(t, m.tensor(target), **options)
+        smoothing = 0.1 if name == "cross_entropy_smoothed" else 0.0
+        return F(m).cross_entropy(t, m.tensor(target), label_smoothing=smoothing, **options)
+
+    assert_matches_torch(fn, x, weights=upstream)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("shape", [(0,), (2, 0)])
+def test_cross_entropy_over_zero_classes(shape: tuple, reduction: str, smoothing: float) -> None:
+    # fuzz: `cross_entropy_probs(leaf((1, 0, 1)), target=[[]], smoothing=0.2)` raised ZeroDivisionError and
+    # `cross_entropy(leaf((0,)), target=-100)` IndexError; PyTorch gives 0 per target (every one is ignored),
+    # nan with smoothing (ε/C = inf times 0) and nan for the mean over nothing
+    target = np.full(shape[:1] if len(shape) > 1 else (), -100)
+    assert_matches_torch(lambda m, t: F(m).cross_entropy(t, m.tensor(target), reduction=reduction,
+                                                        label_smoothing=smoothing), np.zeros(shape))
+    assert_matches_torch(lambda m, t: F(m).cross_entropy(t, m.zeros(*shape, dtype=t.dtype), reduction=reduction,
+                                                        label_smoothing=smoothing), np.zeros(shape))
+    if not smoothing:
+        assert_matches_torch(lambda m, t: F(m).nll_loss(t, m.tensor(target), reduction=reduction), np.zeros(shape))
+
+
+def test_cross_entropy_over_zero_classes_with_spatial_dims_is_refused() -> None:
+    # PyTorch's nll_loss_nd cannot reshape (N, 0, d) input: both refuse
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.cross_entropy(torch.zeros(2, 0, 2), torch.full((2, 2), -100))
+    with pytest.raises(ValueError, match="no classes"):
+        gg.nn.functional.cross_entropy(gg.zeros(2, 0, 2), gg.tensor(np.full((2, 2), -100)))
+
+
+@pytest.mark.parametrize("upstream", [INF, -INF])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_cross_entropy_with_probabilities_and_an_infinite_upstream_gradient(reduction: str, upstream: float) -> None:
+    # was listed as "not copied": PyTorch's composite g_logp − p·Σ g_logp with g_logp = −g·q is inf − inf = nan
+    # (its formula, not a kernel accident); glassgrad factored g out, (p·Σq − q)·g = ±inf
+    x = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]])
+    q = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    assert_matches_torch(lambda m, t: F(m).cross_entropy(t, m.tensor(q), reduction=reduction, label_smoothing=0.2),
+                         x, weights=np.array(upstream))
