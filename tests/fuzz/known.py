@@ -11,20 +11,7 @@ from .program import Program
 from .runner import Mismatch
 from .table import OPS
 
-# NaN-safe masking: a backward that multiplies by a 0/1 mask turns an inf or nan upstream gradient (or input)
-# into nan where PyTorch selects 0 (worker "masks": clamp, maximum/minimum, max/min, relu and its kernel).
-_NAN_MASKING = "masks: NaN-safe masking backward (test_regressions: test_nan_safe_masking_*)"
-
 KNOWN: dict[tuple[str, str], str] = {
-    ("grad", "abs"): _NAN_MASKING,
-    ("grad", "clamp"): _NAN_MASKING,
-    ("grad", "maximum"): _NAN_MASKING,
-    ("grad", "minimum"): _NAN_MASKING,
-    ("grad", "max_all"): _NAN_MASKING,
-    ("grad", "min_all"): _NAN_MASKING,
-    ("grad", "relu"): _NAN_MASKING,
-    ("grad", "softplus"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
-    ("grad", "leaky_relu"): _NAN_MASKING + " (functional/_special.select multiplies: inf · 0)",
     # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
     ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
     ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",
