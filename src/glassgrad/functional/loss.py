@@ -70,7 +70,7 @@ class CrossEntropy(Op):
         classes = x.shape[axis]
         valid, safe, target_weight = _targets(target, weight, ignore_index, x.dtype)
         if classes == 0:
-            return _no_classes(ctx, x, valid, reduction, label_smoothing)
+            return _no_classes(ctx, x, target_weight, valid, reduction, label_smoothing)
         index = _target_index(safe, axis)
 
         # 1. Shift by the max so exp cannot overflow; log p_y = shifted_y − log Σ e^shifted.
@@ -251,16 +251,17 @@ class NllLoss(Op):
         return _reduce_classes(loss, reduction, ctx.denominator)
 
 
-def _no_classes(ctx: Any, x: Any, valid: Any, reduction: str, label_smoothing: float) -> Any:
-    """cross_entropy over zero classes, where every target must be ignore_index: the loss of each is 0, and nan
-    with label smoothing (PyTorch's ε/C = inf times the 0 of an ignored target); the mean is 0/0 = nan."""
+def _no_classes(ctx: Any, x: Any, target_weight: Any, valid: Any, reduction: str, label_smoothing: float) -> Any:
+    """cross_entropy over zero classes, where every target must be ignore_index (target_weight is all 0): the
+    loss of each is 0, and nan with label smoothing (PyTorch's ε/C = inf times the 0 of an ignored target); the
+    mean is 0/0 = nan. Backward returns the empty gradient."""
     xp = namespace_of(x)
     loss = xp.zeros(valid.shape, x.dtype)
     if label_smoothing:
         loss += np.nan
     if ctx.needs_input_grad[0]:
-        ctx.save_for_backward(xp.zeros(x.shape, x.dtype), loss, valid)  # empty probabilities
-    ctx.denominator = 0
+        ctx.save_for_backward(xp.zeros(x.shape, x.dtype), target_weight, valid)  # the (empty) probabilities
+    ctx.denominator = target_weight.sum()
     return _reduce_classes(loss, reduction, ctx.denominator)
 
 
