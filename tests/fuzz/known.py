@@ -35,6 +35,8 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "gelu"): "not copied: gelu's gradient at +inf (PyTorch's float32 kernel gives nan)",
     ("value", "rdiv_scalar"): "not copied: the sign of a zero sum (NumPy's sum of [-0.0] is +0.0, PyTorch's -0.0)",
     ("value", "div"): "not copied: the sign of a zero sum (NumPy's sum of [-0.0] is +0.0, PyTorch's -0.0)",
+    ("grad", "std"): "not copied: std's gradient over equal values where PyTorch's whole-tensor std is not 0 (its "
+    "summed mean is an ulp off, 1e-17 noise over itself); glassgrad's std and gradient are 0, as PyTorch's along dims",
     ("grad", "elu"): "not copied: PyTorch's CPU elu backward at NaN is NaN in its vectorised body (32 float32 or 16 "
     "float64 elements at a time), g in its scalar tail and on CUDA (its formula); glassgrad passes g everywhere",
 }

@@ -130,8 +130,18 @@ def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
     """x − x̄ over the axes (kept), and the degrees of freedom N − correction (may be ≤ 0: forward then divides
     by 0, as PyTorch's max(0, N − correction), while its backward divides by N − correction itself)."""
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    deviation = x - x.mean(axis=axes, keepdims=True) if x.size else x  # nothing to centre: no "Mean of empty"
-    return deviation, count - correction
+    if not x.size:  # nothing to centre (and no "Mean of empty slice")
+        return x, count - correction
+    # x̄ = x₀ + mean(x − x₀), x₀ each slice's first element (where finite): a slice of equal values then has
+    # x − x̄ exactly 0, so var and std are exactly 0, as PyTorch's Welford forward gives. NumPy's mean of equal
+    # values can be an ulp off, and std's backward would divide that noise by a std of 1e-17 (fuzz: std of
+    # twelve copies of one value had an O(1) gradient, PyTorch's is 0).
+    xp = namespace_of(x)
+    first = x[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))]
+    shift = xp.where(xp.isfinite(first), first, 0)  # an inf or nan x₀ would turn the shifted values into nan
+    mean = (x - shift).mean(axis=axes, keepdims=True)
+    mean += shift
+    return x - mean, count - correction
 
 
 def _var_backward(ctx: Any, grad: Any, deviation: Any) -> Any:
