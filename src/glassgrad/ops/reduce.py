@@ -144,6 +144,14 @@ def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
     return x - mean, count - correction
 
 
+def _keep_for_no_degrees_of_freedom(ctx: Any, x: Any, whole: bool) -> None:
+    """What `_var_backward` reads besides x − x̄: `whole`, and where x = x̄ in the one case that needs it (no
+    degrees of freedom over the whole tensor; compared with x itself, as PyTorch, since x − x̄ is nan at inf)."""
+    ctx.whole = whole
+    if whole and ctx.dof <= 0:
+        ctx.at_mean = x == x.mean() if x.size else np.zeros(x.shape, bool)
+
+
 def _var_backward(ctx: Any, grad: Any, deviation: Any) -> Any:
     """PyTorch's var_backward, given g broadcast to x's shape: (2 / (N − correction)) · g · (x − x̄).
 
@@ -169,9 +177,7 @@ class Var(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction, whole):
         deviation, ctx.dof = _deviation(x, axes, correction)
-        ctx.whole = whole
-        if whole and ctx.dof <= 0:  # the only case whose backward reads x = x̄ (with x, not x − x̄: inf − inf)
-            ctx.at_mean = x == x.mean() if x.size else np.zeros(x.shape, bool)
+        _keep_for_no_degrees_of_freedom(ctx, x, whole)
         ctx.save_for_backward(deviation)
         # N − correction ≤ 0 gives inf/nan, as PyTorch does (e.g. the unbiased variance of one element).
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -204,9 +210,7 @@ class Std(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction, whole):
         deviation, ctx.dof = _deviation(x, axes, correction)
-        ctx.whole = whole
-        if whole and ctx.dof <= 0:  # as Var's
-            ctx.at_mean = x == x.mean() if x.size else np.zeros(x.shape, bool)
+        _keep_for_no_degrees_of_freedom(ctx, x, whole)
         with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
             s = namespace_of(x).sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / max(ctx.dof, 0))
         ctx.save_for_backward(deviation, s)
