@@ -230,9 +230,11 @@ class Softplus(Op):
 
 
 class Elu(Op):
-    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = 1 for x > 0, else α·eˣ = y + α (α at x = 0, as PyTorch)
+    """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = α·eˣ = y + α for x ≤ 0 (α at x = 0, as PyTorch), else 1
 
-    Where x is NaN the gradient is NaN (y + α is NaN), as in PyTorch's vectorised loop (its scalar tail passes g).
+    Where x is NaN the gradient is g, as in PyTorch's `elu_backward` formula (`x <= 0 ? g·α·eˣ : g`, NaN ≤ 0 is
+    false), which its CUDA kernel and its CPU scalar loop compute; its CPU vectorised body (blocks of 32 float32
+    or 16 float64 elements) gives NaN instead, an accident of its blend that we do not copy.
     """
 
     @staticmethod
@@ -242,21 +244,21 @@ class Elu(Op):
         y = xp.expm1(xp.minimum(x, 0))
         y *= alpha
         y += xp.maximum(x, 0)
-        ctx.save_for_backward(x > 0, y)
+        ctx.save_for_backward(x <= 0, y)  # x ≤ 0, not ¬(x > 0): a NaN takes the identity branch
         ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        positive, y = ctx.saved_tensors
-        return where(positive, grad, grad * (y + ctx.inputs[1])), None
+        exponential, y = ctx.saved_tensors
+        return where(exponential, grad * (y + ctx.inputs[1]), grad), None
 
     @staticmethod
     def reference(ctx, x, alpha):
         """The same math from differentiable primitives (what create_graph=True differentiates)."""
         _check_not_overwritten(ctx, "elu")
         # min(x, 0) inside exp keeps the unused branch finite for large x (forward does the same).
-        return select_ops.where(x > 0, x, (x.clamp(max=0).exp() - 1) * alpha)
+        return select_ops.where(x <= 0, (x.clamp(max=0).exp() - 1) * alpha, x)
 
 
 class Hardtanh(Op):

@@ -15,6 +15,7 @@ which needs no log-softmax graph: forward keeps the probabilities, backward is t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ def _targets(target: Any, weight: Any, ignore_index: int, dtype: np.dtype) -> tu
     """(valid mask, target with ignored entries set to class 0, weight of each target: 0 where ignored)."""
     valid = target != ignore_index
     safe = target * valid  # ignored → class 0, a safe index whose value the weight 0 then removes
-    if weight is None:
+    if weight is None or weight.size == 0:  # no classes: every target is ignored, and there is no weight[0]
         return valid, safe, valid.astype(dtype)
     return valid, safe, weight.astype(dtype, copy=False)[safe] * valid
 
@@ -68,6 +69,8 @@ class CrossEntropy(Op):
         axis = 0 if x.ndim == 1 else 1
         classes = x.shape[axis]
         valid, safe, target_weight = _targets(target, weight, ignore_index, x.dtype)
+        if classes == 0:
+            return _no_classes(ctx, x, target_weight, valid, reduction, label_smoothing)
         index = _target_index(safe, axis)
 
         # 1. Shift by the max so exp cannot overflow; log p_y = shifted_y − log Σ e^shifted.
@@ -104,8 +107,12 @@ class CrossEntropy(Op):
         weight, reduction, label_smoothing = ctx.inputs[2], ctx.inputs[4], ctx.inputs[5]
         axis = 0 if probs.ndim == 1 else 1
         classes = probs.shape[axis]
+        if classes == 0:  # every target ignored (see _no_classes): an empty gradient
+            return xp.zeros_like(probs), None, None, None, None, None
         scale = _unreduce_classes(grad, reduction, ctx.denominator)  # dL/dloss_n
-        one_hot_part = (1 - label_smoothing) * scale * target_weight  # Q_(n, y_n) before smoothing
+        # Q_(n, y_n) before smoothing, selected: an ignored target gets exactly 0, as in PyTorch's nll_loss
+        # backward (which writes only the valid ones), even where its upstream gradient is inf (inf · 0 = nan).
+        one_hot_part = xp.where(valid, (1 - label_smoothing) * scale * target_weight, 0)
         row_total = one_hot_part  # Σ_c Q_(n, c)
         if label_smoothing:
             weights = 1 if weight is None else weight.array.astype(probs.dtype, copy=False)
@@ -149,18 +156,21 @@ class CrossEntropyProbabilities(Op):
         axis = 0 if x.ndim == 1 else 1
         classes = x.shape[axis]
         target = target.astype(x.dtype, copy=False)
-        if label_smoothing:
+        if label_smoothing and classes:  # (no classes: nothing to smooth, and ε/C would divide by 0)
             target = target * (1 - label_smoothing) + label_smoothing / classes
         weights = None
         if weight is not None:
             weights = _on_class_axis(weight.astype(x.dtype, copy=False), axis, x.ndim)
             target = target * weights
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = x - (x.max(axis=axis, keepdims=True) if classes else 0)  # no classes: no max, nothing to shift
         log_probs = shifted  # turned into log p in place below
-        log_probs -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        with np.errstate(divide="ignore"):  # no classes: log Σ = log 0 = −inf, subtracted from nothing
+            log_probs -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         loss = -(log_probs * target).sum(axis=axis)
         ctx.save_for_backward(log_probs, target)
         ctx.weights = weights
+        if reduction == "mean" and x.size == 0:  # PyTorch: nan for no logits, also for rows of no classes
+            return xp.full((), np.nan, dtype=x.dtype)
         return _reduction.reduce_loss(loss, reduction)
 
     @staticmethod
@@ -169,15 +179,19 @@ class CrossEntropyProbabilities(Op):
         xp = namespace_of(log_probs)
         reduction, label_smoothing = ctx.inputs[3], ctx.inputs[4]
         axis = 0 if log_probs.ndim == 1 else 1
-        scale = _reduction.unreduce_grad(grad, reduction, log_probs.size // log_probs.shape[axis])
+        rows = math.prod(log_probs.shape[:axis] + log_probs.shape[axis + 1:])
+        scale = _reduction.unreduce_grad(grad, reduction, rows)
         if grad.ndim:  # 'none': one gradient per row, broadcast over the class axis
             scale = xp.expand_dims(scale, axis)
         grad_x = grad_target = None
         if ctx.needs_input_grad[0]:
+            # PyTorch's composite, in its order: g_logp = −scale·w·q̃, then log_softmax's g_logp − p·Σ_c g_logp.
+            # (Factoring the scale out, (p·Σ w·q̃ − w·q̃)·scale, differs for an infinite scale: ±inf where this
+            # gives inf − inf = nan.)
+            grad_log_probs = weighted_target * -scale
             grad_x = xp.exp(log_probs)
-            grad_x *= weighted_target.sum(axis=axis, keepdims=True)
-            grad_x -= weighted_target
-            grad_x *= scale
+            grad_x *= grad_log_probs.sum(axis=axis, keepdims=True)
+            grad_x = xp.subtract(grad_log_probs, grad_x, out=grad_x)
         if ctx.needs_input_grad[1]:
             grad_target = log_probs * (-(1 - label_smoothing) * scale)
             if ctx.weights is not None:
@@ -208,8 +222,10 @@ class NllLoss(Op):
         axis = 0 if x.ndim == 1 else 1
         valid, safe, target_weight = _targets(target, weight, ignore_index, x.dtype)
         index = _target_index(safe, axis)
-        loss = xp.where(valid, -x[index] * target_weight, 0)
-        ctx.save_for_backward(target_weight)
+        # No classes: every target is ignored, and there is no x[n, 0] to pick.
+        picked = x[index] if x.shape[axis] else xp.zeros(valid.shape, x.dtype)
+        loss = xp.where(valid, -picked * target_weight, 0)
+        ctx.save_for_backward(target_weight, valid)
         ctx.index = index
         ctx.shape = x.shape
         ctx.denominator = target_weight.sum()
@@ -217,11 +233,13 @@ class NllLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        (target_weight,) = ctx.saved_tensors
+        target_weight, valid = ctx.saved_tensors
         xp = namespace_of(target_weight)
         scale = _unreduce_classes(grad, ctx.inputs[4], ctx.denominator)
         grad_x = xp.zeros(ctx.shape, dtype=target_weight.dtype)
-        grad_x[ctx.index] = -(scale * target_weight)
+        if grad_x.size:  # (no classes: nothing to write)
+            # Selected, as PyTorch writes only the valid targets: an ignored one gets 0 even for an inf gradient.
+            grad_x[ctx.index] = xp.where(valid, -(scale * target_weight), 0)
         return grad_x, None, None, None, None
 
     @staticmethod
@@ -231,6 +249,20 @@ class NllLoss(Op):
         valid, _, target_weight = _targets(target.array, weight_array, ignore_index, x.array.dtype)
         loss = where(Tensor(np.asarray(valid)), -x[ctx.index] * Tensor(target_weight), 0.0)
         return _reduce_classes(loss, reduction, ctx.denominator)
+
+
+def _no_classes(ctx: Any, x: Any, target_weight: Any, valid: Any, reduction: str, label_smoothing: float) -> Any:
+    """cross_entropy over zero classes, where every target must be ignore_index (target_weight is all 0): the
+    loss of each is 0, and nan with label smoothing (PyTorch's ε/C = inf times the 0 of an ignored target); the
+    mean is 0/0 = nan. Backward returns the empty gradient."""
+    xp = namespace_of(x)
+    loss = xp.zeros(valid.shape, x.dtype)
+    if label_smoothing:
+        loss += np.nan
+    if ctx.needs_input_grad[0]:
+        ctx.save_for_backward(xp.zeros(x.shape, x.dtype), target_weight, valid)  # the (empty) probabilities
+    ctx.denominator = target_weight.sum()
+    return _reduce_classes(loss, reduction, ctx.denominator)
 
 
 def _reduce_classes(loss: Any, reduction: str, denominator: Any) -> Any:
@@ -245,9 +277,10 @@ def _reduce_classes(loss: Any, reduction: str, denominator: Any) -> Any:
 def _unreduce_classes(grad: Any, reduction: str, denominator: Any) -> Any:
     if reduction != "mean":
         return grad
-    if denominator == 0:
-        return grad * 0  # every target ignored: PyTorch's loss is nan, but its gradient is 0
-    return grad / denominator
+    # A zero denominator gives inf or nan, as in PyTorch's g / total_weight: the backwards select it away for
+    # ignored targets (every target ignored: gradient 0), and keep it for a valid target of class weight 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return grad / denominator
 
 
 # ---- functions -----------------------------------------------------------------------------------------------
@@ -347,6 +380,12 @@ def _check_class_target(name: str, input: Tensor, target: Tensor, ignore_index: 
         raise ValueError(
             f"{name}: target of shape {target.shape} does not match input of shape {input.shape}: class-index "
             f"targets have input's shape without the class dim, {expected}"
+        )
+    if classes == 0 and input.ndim > 2 and target.array.size:
+        # PyTorch refuses this too (its reshape to (N, C, 1, −1) cannot infer −1 without elements)
+        raise ValueError(
+            f"{name}: input of shape {input.shape} has no classes (dim 1 is 0) but spatial dims; give at least "
+            "one class"
         )
     array = target.array
     bad = ((array < 0) | (array >= classes)) & (array != ignore_index)

@@ -96,7 +96,16 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """z = x ** p.   dz/dx = p · x^(p−1),  dz/dp = z · ln x  (taken as 0 where x = 0, as PyTorch does)"""
+    """z = x ** p.   dz/dx = p · x^(p−1),  dz/dp = z · ln x
+
+    Backward is PyTorch's formulas (derivatives.yaml: pow_backward, pow_backward_self, pow_backward_exponent),
+    order of products included, so the special values agree:
+      dz/dx = 0 where p = 0 (selected: also for an infinite upstream gradient or x = 0, where p · x^(p−1)
+              would be 0 · inf = nan), else g · (p · x^(p−1));
+      dz/dp = g · (0 where x = 0 and p ≥ 0, else z · ln x): at x = 0, p < 0 that is g · (inf · −inf) = −g · inf
+              (PyTorch's choice: the limit as x → +0), and the upstream gradient multiplies outside the
+              selection, so an infinite g at x = 0, p ≥ 0 gives nan there, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx, x, p):
@@ -107,13 +116,17 @@ class Pow(Op):
     @staticmethod
     def backward(ctx, grad):
         x, p, z = ctx.saved_tensors
+        xp = _namespace(grad)
         grad_x = grad_p = None
         if ctx.needs_input_grad[0]:
-            grad_x = grad * p * x ** (p - 1) if not isinstance(p, (int, float)) or p != 0 else grad * 0
+            if isinstance(p, (int, float)):  # pow_backward: a number exponent
+                grad_x = xp.zeros_like(x) if p == 0 else grad * (p * x ** (p - 1))
+            else:  # pow_backward_self
+                grad_x = xp.where(p == 0, 0, grad * (p * x ** (p - 1)))
         if ctx.needs_input_grad[1]:
-            xp = _namespace(z)
-            safe_log = xp.log(xp.where(x == 0, 1, x))  # avoid log(0) warnings; those entries are zeroed anyway
-            grad_p = xp.where(xp.logical_and(x == 0, p >= 0), 0, grad * z * safe_log)
+            with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = −inf and ln of x < 0 = nan, as PyTorch
+                log_x = float(np.log(x)) if isinstance(x, (int, float)) else xp.log(x)  # a number base stays one
+            grad_p = grad * xp.where(xp.logical_and(x == 0, p >= 0), 0, z * log_x)
         return grad_x, grad_p
 
 

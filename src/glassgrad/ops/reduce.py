@@ -127,37 +127,76 @@ class Mean(Op):
 
 
 def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
-    """x − x̄ over the axes (kept), and the divisor N − correction of var and std (0 when it would be < 0)."""
+    """x − x̄ over the axes (kept), and the degrees of freedom N − correction (may be ≤ 0: forward then divides
+    by 0, as PyTorch's max(0, N − correction), while its backward divides by N − correction itself)."""
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    deviation = x - x.mean(axis=axes, keepdims=True) if x.size else x  # nothing to centre: no "Mean of empty"
-    return deviation, max(count - correction, 0)
+    if not x.size:  # nothing to centre (and no "Mean of empty slice")
+        return x, count - correction
+    # x̄ = x₀ + mean(x − x₀), x₀ each slice's first element (where finite): a slice of equal values then has
+    # x − x̄ exactly 0, so var and std are exactly 0, as PyTorch's Welford forward gives. NumPy's mean of equal
+    # values can be an ulp off, and std's backward would divide that noise by a std of 1e-17 (fuzz: std of
+    # twelve copies of one value had an O(1) gradient, PyTorch's is 0).
+    xp = namespace_of(x)
+    first = x[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))]
+    shift = xp.where(xp.isfinite(first), first, 0)  # an inf or nan x₀ would turn the shifted values into nan
+    mean = (x - shift).mean(axis=axes, keepdims=True)
+    mean += shift
+    return x - mean, count - correction
+
+
+def _keep_for_no_degrees_of_freedom(ctx: Any, x: Any, whole: bool) -> None:
+    """What `_var_backward` reads besides x − x̄: `whole`, and where x = x̄ in the one case that needs it (no
+    degrees of freedom over the whole tensor; compared with x itself, as PyTorch, since x − x̄ is nan at inf)."""
+    ctx.whole = whole
+    if whole and ctx.dof <= 0:
+        ctx.at_mean = x == x.mean() if x.size else np.zeros(x.shape, bool)
+
+
+def _var_backward(ctx: Any, grad: Any, deviation: Any) -> Any:
+    """PyTorch's var_backward, given g broadcast to x's shape: (2 / (N − correction)) · g · (x − x̄).
+
+    With no degrees of freedom it copies PyTorch's two cases: over the whole tensor (no dim, or a 0-d input)
+    g · (nan where x = x̄, else inf); along dims, 2/0 = inf (and 2/(N − correction) < 0 when N < correction)
+    in the same product, so a slice of two values with correction 2 gets ∓inf, not nan.
+    """
+    if ctx.dof > 0:
+        return grad * (2 / ctx.dof) * deviation
+    if ctx.whole:
+        xp = namespace_of(grad)
+        return grad * xp.where(ctx.at_mean, np.nan, np.inf)
+    return grad * (2 / ctx.dof if ctx.dof else np.inf) * deviation
 
 
 class Var(Op):
-    """v = Σ (x − x̄)² / (N − correction).   dv/dx = 2 (x − x̄) / (N − correction)"""
+    """v = Σ (x − x̄)² / (N − correction).   dv/dx = 2 (x − x̄) / (N − correction)
+
+    `whole` is True for var() without dim (or of a 0-d tensor): PyTorch's backward differs there when
+    N − correction ≤ 0 (see `_var_backward`).
+    """
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, correction):
-        deviation, ctx.divisor = _deviation(x, axes, correction)
+    def forward(ctx, x, axes, keepdim, correction, whole):
+        deviation, ctx.dof = _deviation(x, axes, correction)
+        _keep_for_no_degrees_of_freedom(ctx, x, whole)
         ctx.save_for_backward(deviation)
         # N − correction ≤ 0 gives inf/nan, as PyTorch does (e.g. the unbiased variance of one element).
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (deviation * deviation).sum(axis=axes, keepdims=keepdim) / ctx.divisor
+            return (deviation * deviation).sum(axis=axes, keepdims=keepdim) / max(ctx.dof, 0)
 
     @staticmethod
     def backward(ctx, grad):
         (deviation,) = ctx.saved_tensors
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         grad = expand_reduced(grad, deviation.shape, axes, keepdim)
-        return grad * (2 / ctx.divisor) * deviation if ctx.divisor else grad * np.nan, None, None, None
+        return _var_backward(ctx, grad, deviation), None, None, None, None
 
     @staticmethod
-    def reference(ctx, x, axes, keepdim, correction):
+    def reference(ctx, x, axes, keepdim, correction, whole):
         """Var from primitives, which create_graph=True differentiates instead of backward: the saved
         deviation x − x̄ depends on x, and as a saved array it would be a constant to the second derivative."""
         deviation = x - x.mean(axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (deviation * deviation).sum(axes, keepdim) / float(ctx.divisor)
+            return (deviation * deviation).sum(axes, keepdim) / float(max(ctx.dof, 0))
 
 
 class Std(Op):
@@ -165,13 +204,15 @@ class Std(Op):
 
     Its own op rather than sqrt(var): d√v/dv = 1/(2√v) is inf at v = 0, and inf · 0 would make the gradient of
     a constant slice nan; PyTorch takes it as 0 there (the subgradient of a minimum), and so does this.
+    Backward is PyTorch's std_backward: var's backward of g / (2s), with 0 where s = 0.
     """
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, correction):
-        deviation, ctx.divisor = _deviation(x, axes, correction)
+    def forward(ctx, x, axes, keepdim, correction, whole):
+        deviation, ctx.dof = _deviation(x, axes, correction)
+        _keep_for_no_degrees_of_freedom(ctx, x, whole)
         with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
-            s = namespace_of(x).sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / ctx.divisor)
+            s = namespace_of(x).sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / max(ctx.dof, 0))
         ctx.save_for_backward(deviation, s)
         return s if keepdim else s.squeeze(axis=axes)
 
@@ -179,21 +220,23 @@ class Std(Op):
     def backward(ctx, grad):
         deviation, s = ctx.saved_tensors
         xp = namespace_of(s)
-        if not ctx.divisor:  # no degrees of freedom: s is inf or nan, and so is every gradient (as Var's)
-            return xp.full_like(deviation, np.nan), None, None, None
+        if ctx.dof <= 0:  # no degrees of freedom (s is inf or nan): PyTorch's formula, as it is (rare)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_var = xp.where(s == 0, 0, grad.reshape(s.shape) / (s * 2))
+            return _var_backward(ctx, xp.broadcast_to(grad_var, deviation.shape), deviation), None, None, None, None
         # Per slice first (s has the reduced axes kept): g / ((N − correction) · s), then one full-size product.
         # A select, not a product, at s = 0, so the gradient there is 0 even for an infinite g.
         with np.errstate(divide="ignore", invalid="ignore"):
-            per_slice = xp.where(s == 0, 0, grad.reshape(s.shape) / (ctx.divisor * s))
-        return per_slice * deviation, None, None, None
+            per_slice = xp.where(s == 0, 0, grad.reshape(s.shape) / (ctx.dof * s))
+        return per_slice * deviation, None, None, None, None
 
     @staticmethod
-    def reference(ctx, x, axes, keepdim, correction):
+    def reference(ctx, x, axes, keepdim, correction, whole):
         """Std from primitives, which create_graph=True differentiates instead of backward (as Var's: the saved
         deviation and s depend on x)."""
         deviation = x - x.mean(axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return ((deviation * deviation).sum(axes, keepdim) / float(ctx.divisor)).sqrt()
+            return ((deviation * deviation).sum(axes, keepdim) / float(max(ctx.dof, 0))).sqrt()
 
 
 class Prod(Op):
@@ -349,7 +392,7 @@ def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
     check_keepdim("var", keepdim)
     if not isinstance(correction, (int, float, np.number)):  # a bool is the older unbiased= spelling
         raise TypeError(f"var: correction must be a number, got {type(correction).__name__} {correction!r}")
-    return Var.apply(x, axes, keepdim, correction)
+    return Var.apply(x, axes, keepdim, correction, dim is None or x.array.ndim == 0)
 
 
 def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
@@ -361,7 +404,7 @@ def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, u
     check_keepdim("std", keepdim)
     if not isinstance(correction, (int, float, np.number)):
         raise TypeError(f"std: correction must be a number, got {type(correction).__name__} {correction!r}")
-    return Std.apply(x, axes, keepdim, correction)
+    return Std.apply(x, axes, keepdim, correction, dim is None or x.array.ndim == 0)
 
 
 def amax_amin(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
