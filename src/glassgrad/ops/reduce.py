@@ -384,27 +384,25 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
 
 
 def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
-    if unbiased is not None:  # the older PyTorch spelling
-        correction = 1 if unbiased else 0
-    if x.array.dtype.kind != "f":
-        raise TypeError(f"var: input dtype must be floating point, got {x.array.dtype}")
-    axes = reduction_axes("var", _every_dim_if_empty(dim), x.array.ndim)
-    check_keepdim("var", keepdim)
-    if not isinstance(correction, (int, float, np.number)):  # a bool is the older unbiased= spelling
-        raise TypeError(f"var: correction must be a number, got {type(correction).__name__} {correction!r}")
-    return Var.apply(x, axes, keepdim, correction, dim is None or x.array.ndim == 0)
+    return _spread(Var, "var", x, dim, correction, keepdim, unbiased)
 
 
 def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
+    return _spread(Std, "std", x, dim, correction, keepdim, unbiased)
+
+
+def _spread(op: type, name: str, x: Any, dim: Any, correction: Any, keepdim: bool, unbiased: bool | None) -> Any:
+    """var and std: the arguments checked once, for both."""
     if unbiased is not None:  # the older PyTorch spelling
         correction = 1 if unbiased else 0
     if x.array.dtype.kind != "f":
-        raise TypeError(f"std: input dtype must be floating point, got {x.array.dtype}")
-    axes = reduction_axes("std", _every_dim_if_empty(dim), x.array.ndim)
-    check_keepdim("std", keepdim)
-    if not isinstance(correction, (int, float, np.number)):
-        raise TypeError(f"std: correction must be a number, got {type(correction).__name__} {correction!r}")
-    return Std.apply(x, axes, keepdim, correction, dim is None or x.array.ndim == 0)
+        raise TypeError(f"{name}: input dtype must be floating point, got {x.array.dtype}")
+    axes = reduction_axes(name, _every_dim_if_empty(dim), x.array.ndim)
+    check_keepdim(name, keepdim)
+    if not isinstance(correction, (int, float, np.number)):  # a bool is the older unbiased= spelling
+        raise TypeError(f"{name}: correction must be a number, got {type(correction).__name__} {correction!r}")
+    # The last argument, `whole`: a reduction over every element, whose backward PyTorch writes differently.
+    return op.apply(x, axes, keepdim, correction, dim is None or x.array.ndim == 0)
 
 
 def amax_amin(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
