@@ -495,7 +495,7 @@ class Tensor:
     def t(self) -> Tensor:
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose()")
-        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+        return shape_ops.transpose(self, 0, -1)  # a new view also for 0-d and 1-d tensors, as in PyTorch
 
     def unsqueeze(self, dim: int) -> Tensor:
         return shape_ops.unsqueeze(self, dim)

@@ -32,20 +32,11 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "rpow_scalar"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
     ("grad", "pow_abs"): "higher (Pow backward): d(a**0)/da is grad · 0, nan for an infinite grad (test_pow_*)",
     ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
-    # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
-    ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "view"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "transpose"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "split"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
-    ("alias", "chunk"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
     ("raises", "view"): "inplace: view() of a non-contiguous tensor copies, PyTorch refuses (test_view_*)",
     # Dimension checks missing in ops/shape.py (worker "inplace"): PyTorch raises IndexError.
     ("raises", "stack"): "inplace (ops/shape.py): stack accepts dim out of range (test_dim_out_of_range_*)",
     ("raises", "cat"): "inplace (ops/shape.py): cat accepts dim out of range (test_dim_out_of_range_*)",
     ("raises", "flatten"): "inplace (ops/shape.py): flatten accepts dims out of range (test_dim_out_of_range_*)",
-    ("raises", "transpose"): "inplace (ops/shape.py): transpose of a 0-d tensor accepts any dim (test_dim_*)",
-    ("outputs", "chunk"): "inplace (ops/shape.py): chunk of an empty dim gives 1 piece, PyTorch `chunks`",
     # Errors for bad matmul inputs (worker "errors"): PyTorch refuses float32 @ float64, glassgrad promotes.
     ("raises", "matmul"): "errors (ops/matmul.py): matmul of mixed float dtypes (test_matmul_mixed_dtypes)",
     # Open and owned by no one: cross_entropy over zero classes with label smoothing divides by C = 0.

@@ -246,7 +246,6 @@ NO_OP_VIEWS = {  # name -> (input shape, a view that changes nothing)
 }
 
 
-@pytest.mark.xfail(strict=True, reason="inplace: no-op views return the input object (known.py)")
 @pytest.mark.parametrize("name", sorted(NO_OP_VIEWS))
 def test_no_op_view_is_a_new_tensor(name: str) -> None:
     # fuzz: `squeeze(add(t0, t1))` and the like return x itself, so y.retain_grad() (and hooks on y) see x's
@@ -268,12 +267,9 @@ DIMS_OUT_OF_RANGE = {
     "flatten": lambda m, x: x.flatten(-1, -3),           # dims in [-1, 0]
     "transpose_0d": lambda m, x: x.sum().transpose(-1, 1),  # dims in [-1, 0]
 }
-_TRANSPOSE_0D = pytest.mark.xfail(strict=True, reason="inplace: dimension checks in ops/shape.py (known.py)")
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=_TRANSPOSE_0D) if n == "transpose_0d" else n for n in sorted(DIMS_OUT_OF_RANGE)]
-)
+@pytest.mark.parametrize("name", sorted(DIMS_OUT_OF_RANGE))
 def test_dim_out_of_range_raises(name: str) -> None:
     fn = DIMS_OUT_OF_RANGE[name]
     with pytest.raises(IndexError):
@@ -282,7 +278,6 @@ def test_dim_out_of_range_raises(name: str) -> None:
         fn(gg, gg.zeros(3))
 
 
-@pytest.mark.xfail(strict=True, reason="inplace: chunk of an empty dim (known.py)")
 def test_chunk_of_an_empty_dim() -> None:
     # fuzz: `chunk(leaf((0,)), chunks=3)`: PyTorch gives 3 empty pieces, glassgrad 1
     assert len(gg.zeros(0).chunk(3)) == len(torch.zeros(0).chunk(3))
