@@ -531,6 +531,7 @@ class Tensor:
         return index_module.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        _check_setitem_overlap(self, key, value)
         self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
 
     def __len__(self) -> int:
@@ -572,14 +573,17 @@ class Tensor:
         return repr(self)
 
     # ---- in place --------------------------------------------------------------------------------------------
-    def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor], source: Any = None) -> Tensor:
         """Run an out-of-place op, write its result into this tensor's memory, and bump the version.
 
         When the result is part of the graph, this tensor takes over the result's graph node (PyTorch's
         rebase), so gradients flow through the in-place op. A write through a view rebases the view's base
         instead (a CopySlices node, autograd/views.py); the view then reads its graph from the base.
+        `source` is the other tensor the op reads (add_'s other, copy_'s source), checked for overlap.
         """
         _check_writable(self, name)
+        if isinstance(source, Tensor):
+            _check_no_partial_overlap(self, source, name)
         view = self._view
         recording = grad_mode._GradMode.enabled
         if recording:
@@ -640,16 +644,16 @@ class Tensor:
         self._requires_grad = True
 
     def add_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
-        return self._write_in_place("add_", lambda t: arithmetic.add(t, other, alpha=alpha))
+        return self._write_in_place("add_", lambda t: arithmetic.add(t, other, alpha=alpha), other)
 
     def sub_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
-        return self._write_in_place("sub_", lambda t: arithmetic.sub(t, other, alpha=alpha))
+        return self._write_in_place("sub_", lambda t: arithmetic.sub(t, other, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._write_in_place("mul_", lambda t: arithmetic.mul(t, other))
+        return self._write_in_place("mul_", lambda t: arithmetic.mul(t, other), other)
 
     def div_(self, other: Any) -> Tensor:
-        return self._write_in_place("div_", lambda t: arithmetic.div(t, other))
+        return self._write_in_place("div_", lambda t: arithmetic.div(t, other), other)
 
     # `x += y` writes into x, as in PyTorch (a manual update `p -= lr * p.grad` must change the parameter).
     __iadd__ = add_
@@ -685,7 +689,7 @@ class Tensor:
                 f"{tuple(self.shape)}"
             )
         moved = source.to(device=self.device)  # the gradient goes back to source's device and dtype
-        return self._write_in_place("copy_", lambda t: shape_ops.Copy.apply(t, moved))
+        return self._write_in_place("copy_", lambda t: shape_ops.Copy.apply(t, moved), source)
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
         draw = backend.random.generator_for(generator).uniform(a, b, self.shape)
@@ -755,21 +759,108 @@ class Tensor:
 index_module = index
 
 
+# In-place ops that write one value everywhere: PyTorch lets them write into memory that several elements share
+# (an expanded tensor), since every element gets the same value whichever write lands last. (Index assignment
+# into an expanded tensor stays refused: glassgrad writes the whole result back, which would undo the write.)
+_FILLS = ("zero_", "fill_", "masked_fill_")
+
+
 def _check_writable(tensor: Tensor, name: str) -> None:
     """Refuse in-place writes into memory that several elements share (after expand) or that is read-only."""
     array = tensor.array
     strides = array.strides
-    if 0 in strides and any(stride == 0 and size > 1 for size, stride in zip(array.shape, strides)):
-        raise RuntimeError(
-            f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
-            f"{tuple(array.shape)}, strides {strides} in bytes) refers to a single memory location, as "
-            "after expand(). Please clone() the tensor before performing the operation"
-        )
+    if 0 in strides and array.size and name not in _FILLS and _has_internal_overlap(array):
+        raise RuntimeError(_internal_overlap_message(name, array))
     if not getattr(array.flags, "writeable", True):  # CuPy's flags have no `writeable`: its arrays are writeable
         raise RuntimeError(
             f"{name}: the tensor's memory (shape {tuple(array.shape)}) is read-only (e.g. it wraps a read-only "
             "NumPy array); clone() the tensor before performing the operation"
         )
+
+
+def _has_internal_overlap(array: Any) -> bool:
+    return any(stride == 0 and size > 1 for size, stride in zip(array.shape, array.strides))
+
+
+def _memory_overlap(a: Any, b: Any) -> str:
+    """PyTorch's get_overlap_status for two arrays: "full" (the same elements in the same layout), "partial"
+    (some memory in common otherwise), "no", or "too hard" (a layout with gaps or repeats: not checked)."""
+    if a.size == 0 or b.size == 0:
+        return "no"
+    if not (_dense(a) and _dense(b)):
+        return "too hard"
+    a_begin = _data_pointer(a)
+    b_begin = _data_pointer(b)
+    a_end = a_begin + a.nbytes
+    b_end = b_begin + b.nbytes
+    if a_begin == b_begin and a_end == b_end:
+        return "full" if a.strides == b.strides else "partial"  # a 0-d tensor and its unsqueeze(0): partial
+    return "partial" if a_begin < b_end and b_begin < a_end else "no"
+
+
+def _dense(array: Any) -> bool:
+    """Whether the elements fill a block of memory exactly once, in some order of the dims."""
+    expected = array.itemsize
+    for stride, size in sorted((abs(st), sz) for st, sz in zip(array.strides, array.shape) if sz != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _data_pointer(array: Any) -> int:
+    """The address of the first element (in memory order: a negative stride starts below the view's origin)."""
+    pointer = array.__array_interface__["data"][0] if isinstance(array, np.ndarray) else array.data.ptr
+    return pointer + sum((size - 1) * stride for size, stride in zip(array.shape, array.strides) if stride < 0)
+
+
+def _check_no_partial_overlap(tensor: Tensor, source: Tensor, name: str) -> None:
+    """An in-place op may read its destination's own elements (x.add_(x)), but not a shifted or reshaped
+    alias of them (x.add_(x.unsqueeze(0))): the result would depend on the order elements are written in.
+    PyTorch refuses that, and so does glassgrad."""
+    if _memory_overlap(tensor.array, source.array) == "partial":
+        raise RuntimeError(_overlap_message(name))
+
+
+def _check_setitem_overlap(tensor: Tensor, key: Any, value: Any) -> None:
+    """x[key] = v: a basic key writes a view of x (PyTorch's copy_: refused on a partial overlap with v), an
+    advanced key scatters (PyTorch's index_put_: refused on any overlap with v, unless it is a masked fill)."""
+    parts, basic = index_module.normalize_key("index assignment", key, tensor.array.shape)
+    if basic:
+        if not any(part is Ellipsis for part in parts):
+            parts = parts + (Ellipsis,)  # a 0-d view, not NumPy's scalar copy, for a single element
+        try:
+            region = tensor.array[parts]
+        except IndexError:
+            return  # the write itself reports the bad key
+        if isinstance(value, Tensor) and _memory_overlap(region, value.array) == "partial":
+            raise RuntimeError(_overlap_message("index assignment"))
+    elif isinstance(value, Tensor) and not _is_masked_fill(parts, value) and _memory_overlap(
+        tensor.array, value.array
+    ) in ("full", "partial"):
+        raise RuntimeError(_overlap_message("index assignment"))
+
+
+def _internal_overlap_message(name: str, array: Any) -> str:
+    return (
+        f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
+        f"{tuple(array.shape)}, strides {array.strides} in bytes) refers to a single memory location, as "
+        "after expand(). Please clone() the tensor before performing the operation"
+    )
+
+
+def _is_masked_fill(parts: tuple, value: Tensor) -> bool:
+    """x[mask] = v with one bool mask and a one-element v: PyTorch runs masked_fill_ with v's number instead of
+    index_put_, so there is no overlap to check."""
+    arrays = [part for part in parts if hasattr(part, "dtype")]
+    return value.array.size == 1 and len(arrays) == 1 and arrays[0].dtype.kind == "b"
+
+
+def _overlap_message(name: str) -> str:
+    return (
+        f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+        "single memory location. Please clone() the tensor before performing the operation"
+    )
 
 
 def _check_fits(tensor: Tensor, name: str, result: Tensor) -> None:

@@ -68,3 +68,97 @@ def test_transpose_of_a_zero_dim_tensor_checks_its_dims() -> None:
 def test_in_place_write_into_a_one_piece_split_is_refused() -> None:
     # split into one piece is still a multi-output view in PyTorch: writing into it is refused
     assert_same_refusal(lambda m: (m.ones(3, requires_grad=True) * 1.0).split(3)[0].mul_(2.0))
+
+
+# ---- writes through views of 0-d tensors (ops/shape.py CopySlices, ops/index.py SetItem) -----------------
+
+
+def test_write_through_a_view_of_a_zero_dim_tensor_used_twice() -> None:
+    # fuzz: `zero_(square(t0), view=('getitem', ()))` and `add_scalar_(sub(t0, t1), view=('getitem', ()))`: the
+    # summed 0-d gradient is a NumPy scalar, and CopySlices' backward wrote the zeros into a copy of it
+    def zero_through_view(m: Any, x: Any) -> Any:
+        y = x * x
+        v = y[()]
+        v.zero_()
+        return y * 2.0 + v * 3.0
+
+    def add_through_unsqueeze(m: Any, x: Any) -> Any:
+        y = x * 3.0
+        v = y.unsqueeze(0)
+        v.add_(0.5)
+        return y * 2.0 + v.sum() * 3.0
+
+    assert_matches_torch(zero_through_view, np.array(0.7))
+    assert_matches_torch(add_through_unsqueeze, np.array(0.7))
+
+
+def test_setitem_of_a_zero_dim_tensor_with_a_one_element_value() -> None:
+    # fuzz: `setitem(rpow_scalar(t0), t2 of shape (1,), key=())`: PyTorch drops the value's leading size-1 dims
+    def fn(m: Any, x: Any, b: Any) -> Any:
+        y = x * 2.0
+        y[()] = b * 3.0
+        return y * x
+
+    assert_matches_torch(fn, np.array(0.5), np.array([2.0]))
+
+
+# ---- what backward saves decides which in-place writes refuse it (PyTorch's saved tensors) ----------------
+
+SAVED_WRITES = {  # name -> program writing into an input or output of one op, then backward
+    "div_output": lambda m, x: (lambda z: (z.add_(1.0), z.sum())[1])(x / (x + 1.0)),
+    "elu_output": lambda m, x: (lambda z: (z.zero_(), z.sum())[1])(m.nn.functional.elu(x * 1.0)),
+    "elu_input": lambda m, x: (lambda h: (m.nn.functional.elu(h), h.add_(1.0))[0].sum())(x * 1.0),
+    "silu_output": lambda m, x: (lambda z: (z.mul_(2.0), z.sum())[1])(m.nn.functional.silu(x * 1.0)),
+    "silu_input": lambda m, x: (lambda h: (m.nn.functional.silu(h), h.add_(1.0))[0].sum())(x * 1.0),
+    "pow_scalar_output": lambda m, x: (lambda z: (z.add_(1.0), z.sum())[1])((x * 1.0) ** 3),
+    "pow_tensor_output": lambda m, x: (lambda z: (z.add_(1.0), z.sum())[1])(x.abs() ** x),
+    "max_all_output": lambda m, x: (lambda z: (z.add_(1.0), z * 2.0)[1])(x.max()),
+    "amax_output": lambda m, x: (lambda z: (z.add_(1.0), z.sum())[1])(x.amax(0)),
+    "std_output": lambda m, x: (lambda z: (z.zero_(), z.sum())[1])(x.std(0)),
+    "var_input": lambda m, x: (lambda h: (h.var(0), h.add_(1.0))[0].sum())(x * 1.0),
+    "sigmoid_0d_output": lambda m, x: (lambda z: (z.mul_(2.0), z * 2.0)[1])(x.sum().sigmoid()),
+    "softmax_0d_output": lambda m, x: (lambda z: (z.add_(1.0), z * 2.0)[1])(m.softmax(x.sum(), 0)),
+    "logsumexp_0d_output": lambda m, x: (lambda z: (z.add_(1.0), z * 2.0)[1])(x.sum().logsumexp(0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_WRITES))
+def test_in_place_write_refuses_backward_exactly_where_pytorch_s_does(name: str) -> None:
+    program = SAVED_WRITES[name]
+    x = np.array([[0.5, -1.5], [2.0, 0.25]])
+    assert_same_refusal(lambda m: program(m, m.tensor(x, requires_grad=True)).sum().backward())
+
+
+def test_elu_and_silu_gradients_from_the_saved_input() -> None:
+    x = [-2.0, -0.5, 0.0, 0.5, 3.0]
+    assert_matches_torch(lambda m, t: m.nn.functional.elu(t, alpha=0.7), x)
+    assert_matches_torch(lambda m, t: m.nn.functional.silu(t), x)
+    assert_matches_torch(lambda m, t, u: t / u, [1.0, -2.0], [0.5, 3.0])
+
+
+# ---- overlapping source and destination of an in-place op (tensor.py) -------------------------------------
+
+OVERLAPS = {
+    "add_into_unsqueeze_of_itself": lambda m, t: t.sum().unsqueeze(0).add_(t.sum()),
+    "add_of_its_own_row": lambda m, t: t[0].add_(t[0, 0]),
+    "add_of_itself": lambda m, t: t.add_(t),
+    "copy_of_its_transpose": lambda m, t: t.copy_(t.t()),
+    "setitem_shifted_slice": lambda m, t: t[0].__setitem__(slice(1, None), t[0, :-1]),
+    "setitem_same_slice": lambda m, t: t.__setitem__(slice(None), t),
+    "setitem_advanced_index_of_itself": lambda m, t: t[0].__setitem__(m.tensor([0, 1]), t[0]),
+    "setitem_mask_with_one_element": lambda m, t: t[0, :1].__setitem__(m.tensor([True]), t[0, 0]),
+    "zero_of_an_expanded_tensor": lambda m, t: t[:1].expand(3, 2).zero_(),
+    "fill_of_an_expanded_tensor": lambda m, t: t[:1].expand(3, 2).fill_(2.0),
+    "masked_fill_of_an_expanded_tensor": lambda m, t: t[:1].expand(3, 2).masked_fill_(m.tensor(True), 2.0),
+    "mul_of_an_expanded_tensor": lambda m, t: t[:1].expand(3, 2).mul_(2.0),
+    "mul_of_an_empty_expanded_tensor": lambda m, t: t[:0, :1].expand(0, 2).mul_(2.0),
+    "masked_fill_of_an_empty_expanded_tensor": lambda m, t: t[:0, :1].expand(0, 2).masked_fill_(m.tensor(True), 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERLAPS))
+@pytest.mark.parametrize("grad", [False, True])
+def test_in_place_write_with_overlapping_memory_is_refused_where_pytorch_s_is(name: str, grad: bool) -> None:
+    write = OVERLAPS[name]
+    x = np.array([[0.5, -1.5], [2.0, 0.25]])
+    assert_same_refusal(lambda m: write(m, m.tensor(x, requires_grad=True) * 1.0 if grad else m.tensor(x)))

@@ -170,6 +170,9 @@ class Op:
             if outputs.array.base is not None:
                 _share_memory_with_viewed_input(cls, outputs, args, kwargs, None, record)
         if record and ctx.saved_tensors:
+            results = result if type(result) is tuple else (result,)
+            if any(isinstance(r, np.generic) for r in results):  # a 0-d result as a NumPy scalar
+                result = _saved_scalars_as_outputs(ctx, result, outputs)
             ctx.forward_result = result  # for create_graph: which saved values are outputs (saved_sources)
             if InPlaceWrite.target is not None:
                 ctx.sources = ctx.saved_sources()  # now, before the copy hides which input was saved
@@ -177,6 +180,17 @@ class Op:
                 _save_original_instead(ctx)
             _remember_versions(ctx, args, outputs)
         return outputs
+
+
+def _saved_scalars_as_outputs(ctx: Node, result: Any, outputs: Any) -> Any:
+    """A 0-d result that NumPy gave as a scalar (e.g. sigmoid of a 0-d array) became a new 0-d array in its
+    tensor: a saved copy of the scalar would not be the output, so a later in-place write into the output
+    would escape the version check. Save the output's array instead, and return the results as arrays."""
+    arrays = tuple(out.array for out in outputs) if type(result) is tuple else (outputs.array,)
+    scalars = result if type(result) is tuple else (result,)
+    swap = {id(scalar): array for scalar, array in zip(scalars, arrays) if scalar is not array}
+    ctx.saved_tensors = tuple(swap.get(id(saved), saved) for saved in ctx.saved_tensors)
+    return arrays if type(result) is tuple else arrays[0]
 
 
 def _wrap(array: Any, node: Node | None, output_nr: int) -> Any:

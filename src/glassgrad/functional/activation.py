@@ -171,15 +171,17 @@ class Silu(Op):
         sigma += 1
         xp.reciprocal(sigma, out=sigma)
         y = x * sigma
-        ctx.save_for_backward(sigma, y)  # not x: silu(x, inplace=True) overwrites it
+        # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it
+        # (silu(x, inplace=True) overwrites x: then Op.apply saves a copy of the original x)
+        ctx.save_for_backward(sigma, x)
         ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        sigma, y = ctx.saved_tensors
+        sigma, x = ctx.saved_tensors
         slope = 1 - sigma
-        slope *= y
+        slope *= x * sigma  # y, bit for bit
         slope += sigma
         slope *= grad
         return slope
@@ -242,14 +244,20 @@ class Elu(Op):
         y = xp.expm1(xp.minimum(x, 0))
         y *= alpha
         y += xp.maximum(x, 0)
-        ctx.save_for_backward(x > 0, y)
+        # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it
+        ctx.save_for_backward(x)
         ctx.overwritten = InPlaceWrite.target is x
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        positive, y = ctx.saved_tensors
-        return where(positive, grad, grad * (y + ctx.inputs[1])), None
+        (x,) = ctx.saved_tensors
+        alpha = ctx.inputs[1]
+        xp = namespace_of(x)
+        slope = xp.expm1(xp.minimum(x, 0))  # y + α = α·eˣ where x ≤ 0, computed as forward's y, bit for bit
+        slope *= alpha
+        slope += alpha
+        return where(x > 0, grad, grad * slope), None
 
     @staticmethod
     def reference(ctx, x, alpha):

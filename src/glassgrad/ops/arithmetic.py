@@ -71,15 +71,15 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, x, y):
-        z = x / y
-        ctx.save_for_backward(y, z if ctx.needs_input_grad[1] else None)
-        return z
+        # x (for dz/dy), not z, as PyTorch saves: an in-place write into the output leaves backward valid
+        ctx.save_for_backward(y, x if ctx.needs_input_grad[1] else None)
+        return x / y
 
     @staticmethod
     def backward(ctx, grad):
-        y, z = ctx.saved_tensors
+        y, x = ctx.saved_tensors
         grad_x = grad / y if ctx.needs_input_grad[0] else None
-        grad_y = -grad * z / y if ctx.needs_input_grad[1] else None
+        grad_y = -grad * (x / y) / y if ctx.needs_input_grad[1] else None  # (x / y): z, bit for bit
         return grad_x, grad_y
 
 
@@ -101,7 +101,9 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, p):
         z = x**p
-        ctx.save_for_backward(x, p, z)
+        # What PyTorch saves: x and p always, the output z only for dz/dp (so a write into z is fine when p
+        # needs no gradient, and refused when it does)
+        ctx.save_for_backward(x, p, z if ctx.needs_input_grad[1] else None)
         return z
 
     @staticmethod

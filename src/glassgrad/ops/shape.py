@@ -60,7 +60,12 @@ class Expand(Op):
             # Nothing is repeated (only sizes of 1 are added): a plain reshape is the same view and, unlike
             # broadcast_to's read-only result, can be written in place, as PyTorch allows.
             return x.reshape(shape)
-        return namespace_of(x).broadcast_to(x, shape)
+        expanded = namespace_of(x).broadcast_to(x, shape)
+        if getattr(x.flags, "writeable", False):
+            # writeable (NumPy makes broadcasts read-only): PyTorch lets zero_/fill_/masked_fill_ write into an
+            # expanded tensor; the other in-place ops are refused by Tensor's overlap check, not by NumPy
+            expanded.flags.writeable = True
+        return expanded
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,7 +162,9 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_base = grad.copy()
+        # an array, not grad.copy(): a summed 0-d gradient can be a NumPy scalar, and writes into a scalar's
+        # region (below) would be lost
+        grad_base = namespace_of(grad).array(grad, copy=True)
         region = replay_on_array(ctx.steps, grad_base)
         if region.base is grad_base:
             grad_v = region.copy()
