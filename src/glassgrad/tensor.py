@@ -302,7 +302,7 @@ class Tensor:
         return arithmetic.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return arithmetic.div(other, self)
+        return arithmetic.rdiv(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
         return arithmetic.floor_divide(self, other)
@@ -824,7 +824,8 @@ def _check_no_partial_overlap(tensor: Tensor, source: Tensor, name: str) -> None
 
 def _check_setitem_overlap(tensor: Tensor, key: Any, value: Any) -> None:
     """x[key] = v: a basic key writes a view of x (PyTorch's copy_: refused on a partial overlap with v), an
-    advanced key scatters (PyTorch's index_put_: refused on any overlap with v, unless it is a masked fill)."""
+    advanced key scatters (PyTorch's index_put_: refused on any overlap with v or another dtype, unless it is
+    a masked fill)."""
     parts, basic = index_module.normalize_key("index assignment", key, tensor.array.shape)
     if basic:
         if not any(part is Ellipsis for part in parts):
@@ -835,10 +836,15 @@ def _check_setitem_overlap(tensor: Tensor, key: Any, value: Any) -> None:
             return  # the write itself reports the bad key
         if isinstance(value, Tensor) and _memory_overlap(region, value.array) == "partial":
             raise RuntimeError(_overlap_message("index assignment"))
-    elif isinstance(value, Tensor) and not _is_masked_fill(parts, value) and _memory_overlap(
-        tensor.array, value.array
-    ) in ("full", "partial"):
-        raise RuntimeError(_overlap_message("index assignment"))
+    elif isinstance(value, Tensor) and not _is_masked_fill(parts, value):
+        if _memory_overlap(tensor.array, value.array) in ("full", "partial"):
+            raise RuntimeError(_overlap_message("index assignment"))
+        if value.array.dtype != tensor.array.dtype:  # index_put_ does not cast, as copy_ does
+            raise RuntimeError(
+                f"index assignment: index put requires the source and destination dtypes match, got "
+                f"{tensor.dtype} for the destination and {value.dtype} for the source; cast the value with "
+                f".to({tensor.dtype}) first"
+            )
 
 
 def _internal_overlap_message(name: str, array: Any) -> str:

@@ -162,3 +162,49 @@ def test_in_place_write_with_overlapping_memory_is_refused_where_pytorch_s_is(na
     write = OVERLAPS[name]
     x = np.array([[0.5, -1.5], [2.0, 0.25]])
     assert_same_refusal(lambda m: write(m, m.tensor(x, requires_grad=True) * 1.0 if grad else m.tensor(x)))
+
+
+def _key_in(m: Any, key: Any) -> Any:
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(m.tensor(part) if isinstance(part, np.ndarray) else part for part in parts)
+
+
+SETITEM_DTYPES = {  # a float32 target, a float64 value: refused only where PyTorch runs index_put_
+    "advanced_index": ((np.array([1]), slice(None)), np.ones(3)),
+    "basic_index": ((0, slice(None)), np.ones(3)),
+    "bool_mask_one_element": (np.array([True, False]), np.ones(())),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETITEM_DTYPES))
+def test_setitem_with_an_advanced_index_needs_the_same_dtype(name: str) -> None:
+    # fuzz: `setitem(t4 float32, t5 float64, key=(array([-2]), slice(None), array([-1])))`: index_put_ refuses
+    key, value = SETITEM_DTYPES[name]
+
+    def write(m: Any) -> None:
+        target = m.zeros(2, 3)
+        target[_key_in(m, key)] = m.tensor(value)
+
+    assert_same_refusal(write)
+
+
+MORE_SAVED_WRITES = {  # what PyTorch saves: the input of leaky_relu, softplus, mse_loss and nll_loss
+    "leaky_relu_input": lambda m, h: (m.nn.functional.leaky_relu(h, 0.1), h.add_(1.0))[0],
+    "softplus_input": lambda m, h: (m.nn.functional.softplus(h), h.add_(1.0))[0],
+    "mse_loss_input": lambda m, h: (m.nn.functional.mse_loss(h, m.ones(2, 2)), h.add_(1.0))[0],
+    "nll_loss_input": lambda m, h: (m.nn.functional.nll_loss(h, m.tensor(np.array([0, 1]))), h.add_(1.0))[0],
+    "rdiv_input": lambda m, h: (2.0 / h, h.add_(1.0))[0],  # PyTorch: 2 · reciprocal(h), which saves its output
+    "rdiv_output": lambda m, h: (2.0 / h).mul_(2.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_SAVED_WRITES))
+def test_in_place_write_into_what_pytorch_saves(name: str) -> None:
+    program = MORE_SAVED_WRITES[name]
+    x = np.array([[0.5, -1.5], [2.0, 0.25]])
+    assert_same_refusal(lambda m: program(m, m.tensor(x, requires_grad=True) * 1.0).sum().backward())
+
+
+def test_number_divided_by_a_tensor_is_its_reciprocal_times_the_number() -> None:
+    assert_matches_torch(lambda m, x: 3.0 / x, [0.5, -2.0, 7.0])
+    assert_matches_torch(lambda m, x: 0.0 / x, [0.5, -2.0, 7.0])

@@ -209,7 +209,8 @@ class NllLoss(Op):
         valid, safe, target_weight = _targets(target, weight, ignore_index, x.dtype)
         index = _target_index(safe, axis)
         loss = xp.where(valid, -x[index] * target_weight, 0)
-        ctx.save_for_backward(target_weight)
+        # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward
+        ctx.save_for_backward(target_weight, x)
         ctx.index = index
         ctx.shape = x.shape
         ctx.denominator = target_weight.sum()
@@ -217,7 +218,7 @@ class NllLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        (target_weight,) = ctx.saved_tensors
+        target_weight, _ = ctx.saved_tensors
         xp = namespace_of(target_weight)
         scale = _unreduce_classes(grad, ctx.inputs[4], ctx.denominator)
         grad_x = xp.zeros(ctx.shape, dtype=target_weight.dtype)

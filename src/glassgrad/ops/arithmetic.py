@@ -83,6 +83,27 @@ class Div(Op):
         return grad_x, grad_y
 
 
+class Reciprocal(Op):
+    """y = 1 / x.   dy/dx = −1/x² = −y²
+
+    `c / x` for a number c is c · (1 / x), as in PyTorch: backward saves only y (not x), so an in-place write
+    into x afterwards leaves the backward valid, as PyTorch's does.
+    """
+
+    tensor_backward = True  # the backward below runs on Tensors too (create_graph=True)
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / x
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return -grad * (y * y)
+
+
 class Neg(Op):
     """y = −x.   dy/dx = −1"""
 
@@ -205,6 +226,13 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
     a, b = promote_operands("div", a, b, floating=True)
     return Div.apply(a, b)
+
+
+def rdiv(number: Any, b: Any) -> Any:
+    """number / b for a Python number: number · (1 / b), as PyTorch's __rtruediv__ (see Reciprocal)."""
+    if isinstance(number, (int, float)) and not isinstance(number, bool) and b.array.dtype.kind == "f":
+        return mul(Reciprocal.apply(b), number)
+    return div(number, b)
 
 
 def neg(a: Any) -> Any:
