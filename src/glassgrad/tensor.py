@@ -622,11 +622,13 @@ class Tensor:
     def _compute_on_graph_alias(self, compute: Callable[[Tensor], Tensor]) -> Tensor:
         alias = self._graph_alias()
         node_module.InPlaceWrite.target = self.array  # ops that save it for backward save a copy instead
+        node_module.InPlaceWrite.alias = alias
         try:
             return compute(alias)
         finally:
             node_module.InPlaceWrite.target = None
             node_module.InPlaceWrite.copy = None
+            node_module.InPlaceWrite.alias = None
 
     def _graph_alias(self) -> Tensor:
         """A twin of this tensor (same memory, version counter and graph) to record ops on: the node an

@@ -208,3 +208,18 @@ def test_in_place_write_into_what_pytorch_saves(name: str) -> None:
 def test_number_divided_by_a_tensor_is_its_reciprocal_times_the_number() -> None:
     assert_matches_torch(lambda m, x: 3.0 / x, [0.5, -2.0, 7.0])
     assert_matches_torch(lambda m, x: 0.0 / x, [0.5, -2.0, 7.0])
+
+
+SELF_OPERAND_WRITES = {  # fuzz: `mul_(neg(t0), t1 = the same tensor)`: PyTorch's saved `other` is stale
+    "mul_of_itself": lambda h: h.mul_(h),
+    "div_of_itself": lambda h: h.div_(h),
+    "add_of_itself": lambda h: h.add_(h),  # add saves nothing: allowed
+    "mul_of_a_number": lambda h: h.mul_(2.0),
+    "clamp_": lambda h: h.clamp_(-1.0, 0.0),  # saves a copy of the original
+}
+
+
+@pytest.mark.parametrize("name", sorted(SELF_OPERAND_WRITES))
+def test_in_place_op_whose_other_operand_is_the_written_tensor(name: str) -> None:
+    write = SELF_OPERAND_WRITES[name]
+    assert_same_refusal(lambda m: write(-m.tensor(np.array([0.5, -1.5]), requires_grad=True)).sum().backward())

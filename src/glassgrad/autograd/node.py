@@ -215,11 +215,16 @@ class InPlaceWrite:
 
     target: Any = None
     copy: Any = None
+    alias: Any = None  # the twin of the written tensor that the op is recorded on (Tensor._graph_alias)
 
 
 def _save_original_instead(ctx: Node) -> None:
     target = InPlaceWrite.target
     if not any(saved is target for saved in ctx.saved_tensors):
+        return
+    if any(value is not InPlaceWrite.alias and getattr(value, "array", None) is target for value in ctx.inputs):
+        # The written tensor is also another operand (x.mul_(x)): PyTorch saves that operand as it is, not a
+        # copy, so the write makes it stale and backward refuses; keep the array, and its version check, too.
         return
     if InPlaceWrite.copy is None:
         InPlaceWrite.copy = target.copy()
