@@ -223,3 +223,10 @@ SELF_OPERAND_WRITES = {  # fuzz: `mul_(neg(t0), t1 = the same tensor)`: PyTorch'
 def test_in_place_op_whose_other_operand_is_the_written_tensor(name: str) -> None:
     write = SELF_OPERAND_WRITES[name]
     assert_same_refusal(lambda m: write(-m.tensor(np.array([0.5, -1.5]), requires_grad=True)).sum().backward())
+
+
+def test_view_of_an_advanced_index_result() -> None:
+    # fuzz: `view(index(silu(t0), key=(slice(None), array of shape (3, 4))), shape=(16, 3, -1, 1))`: NumPy's
+    # result had strides (1, 16, 4), so view() refused what PyTorch's row-major result allows
+    index = np.array([[0, -1, 0, 0], [0, 0, -1, -1], [-1, -1, -1, 0]])
+    assert_matches_torch(lambda m, x: x[:, m.tensor(index)].view(16, 3, -1, 1), np.arange(4.0).reshape(4, 1))

@@ -29,6 +29,10 @@ class GetItem(Op):
             # NumPy answers a single element with a scalar copy; PyTorch's x[0] is a 0-d view that writes reach.
             # An Ellipsis at the end keeps the same element as a 0-d view (`x[0, ...]`).
             result = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        elif not basic and not result.flags.c_contiguous:
+            # NumPy may lay an advanced index's copy out in another order (x[:, idx] of shape (4, 3, 4) with
+            # strides (1, 16, 4)); PyTorch's is row-major, and view() of it must work where PyTorch's does
+            result = namespace_of(result).ascontiguousarray(result)
         return result
 
     @staticmethod
