@@ -531,8 +531,22 @@ class Tensor:
         return index_module.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        _check_setitem_overlap(self, key, value)
+        if _check_setitem(self, key, value):
+            self._write_nothing(lambda current: index_module.setitem_result(current, key, value))
+            return
         self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
+
+    def _write_nothing(self, compute: Callable[[Tensor], Tensor]) -> None:
+        """x[key] = v where the basic key selects no element: PyTorch writes into an empty view, which changes no
+        value and no gradient (also where x's elements share memory, after expand), but counts as a write."""
+        if grad_mode._GradMode.enabled:
+            self._check_in_place_allowed("index assignment")
+            view = self._view
+            if view is not None and (self._requires_grad or view.base._requires_grad):
+                views.check_tracked_write(self, "index assignment")  # e.g. an output of split, as PyTorch
+        with grad_mode.no_grad():
+            _check_fits(self, "index assignment", compute(self))  # v must still fit the (empty) region
+        self._version_counter[0] += 1
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -761,9 +775,10 @@ class Tensor:
 index_module = index
 
 
-# In-place ops that write one value everywhere: PyTorch lets them write into memory that several elements share
-# (an expanded tensor), since every element gets the same value whichever write lands last. (Index assignment
-# into an expanded tensor stays refused: glassgrad writes the whole result back, which would undo the write.)
+# In-place writes that PyTorch lets write into memory that several elements share (an expanded tensor): the
+# fills, since every element gets the same value whichever write lands last. (An index assignment into an
+# expanded tensor stays refused unless it selects nothing: glassgrad writes the whole result back, which would
+# undo the write where elements share memory.)
 _FILLS = ("zero_", "fill_", "masked_fill_")
 
 
@@ -824,10 +839,10 @@ def _check_no_partial_overlap(tensor: Tensor, source: Tensor, name: str) -> None
         raise RuntimeError(_overlap_message(name))
 
 
-def _check_setitem_overlap(tensor: Tensor, key: Any, value: Any) -> None:
+def _check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
     """x[key] = v: a basic key writes a view of x (PyTorch's copy_: refused on a partial overlap with v), an
     advanced key scatters (PyTorch's index_put_: refused on any overlap with v or another dtype, unless it is
-    a masked fill)."""
+    a masked fill). Returns whether a basic key selects no element."""
     parts, basic = index_module.normalize_key("index assignment", key, tensor.array.shape)
     if basic:
         if not any(part is Ellipsis for part in parts):
@@ -835,9 +850,10 @@ def _check_setitem_overlap(tensor: Tensor, key: Any, value: Any) -> None:
         try:
             region = tensor.array[parts]
         except IndexError:
-            return  # the write itself reports the bad key
+            return False  # the write itself reports the bad key
         if isinstance(value, Tensor) and _memory_overlap(region, value.array) == "partial":
             raise RuntimeError(_overlap_message("index assignment"))
+        return region.size == 0
     elif isinstance(value, Tensor) and not _is_masked_fill(parts, value):
         if _memory_overlap(tensor.array, value.array) in ("full", "partial"):
             raise RuntimeError(_overlap_message("index assignment"))
@@ -847,6 +863,7 @@ def _check_setitem_overlap(tensor: Tensor, key: Any, value: Any) -> None:
                 f"{tensor.dtype} for the destination and {value.dtype} for the source; cast the value with "
                 f".to({tensor.dtype}) first"
             )
+    return False
 
 
 def _internal_overlap_message(name: str, array: Any) -> str:

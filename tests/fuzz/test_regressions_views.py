@@ -230,3 +230,15 @@ def test_view_of_an_advanced_index_result() -> None:
     # result had strides (1, 16, 4), so view() refused what PyTorch's row-major result allows
     index = np.array([[0, -1, 0, 0], [0, 0, -1, -1], [-1, -1, -1, 0]])
     assert_matches_torch(lambda m, x: x[:, m.tensor(index)].view(16, 3, -1, 1), np.arange(4.0).reshape(4, 1))
+
+
+def test_index_assignment_of_no_element_into_an_expanded_tensor() -> None:
+    # fuzz: `setitem_scalar(expand(t1, (-1, 1, 3, 2)), view=('unsqueeze', 0), key=(slice(2, None), ...))`: the
+    # key selects nothing, which PyTorch allows even where elements share memory
+    def write(m: Any, x: Any) -> Any:
+        y = (x + 0.5).expand(1, 3, 2)
+        y.unsqueeze(0)[2:] = 1.5
+        return y * 2.0
+
+    assert_matches_torch(write, np.array([[0.25]]))
+    assert_same_refusal(lambda m: m.zeros(1, 2).expand(3, 2).__setitem__(slice(3, None), 1.0))
