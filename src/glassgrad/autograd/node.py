@@ -170,8 +170,7 @@ class Op:
             if outputs.array.base is not None:
                 _share_memory_with_viewed_input(cls, outputs, args, kwargs, None, record)
         if record and ctx.saved_tensors:
-            results = result if type(result) is tuple else (result,)
-            if any(isinstance(r, np.generic) for r in results):  # a 0-d result as a NumPy scalar
+            if type(result) is tuple or isinstance(result, np.generic):  # one type check on the usual path
                 result = _saved_scalars_as_outputs(ctx, result, outputs)
             ctx.forward_result = result  # for create_graph: which saved values are outputs (saved_sources)
             if InPlaceWrite.target is not None:
@@ -189,6 +188,8 @@ def _saved_scalars_as_outputs(ctx: Node, result: Any, outputs: Any) -> Any:
     arrays = tuple(out.array for out in outputs) if type(result) is tuple else (outputs.array,)
     scalars = result if type(result) is tuple else (result,)
     swap = {id(scalar): array for scalar, array in zip(scalars, arrays) if scalar is not array}
+    if not swap:  # a tuple of arrays: nothing to change
+        return result
     ctx.saved_tensors = tuple(swap.get(id(saved), saved) for saved in ctx.saved_tensors)
     return arrays if type(result) is tuple else arrays[0]
 
