@@ -531,14 +531,14 @@ class Tensor:
         return index_module.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if _check_setitem(self, key, value):
+        if _check_setitem(self, key, value) and _has_internal_overlap(self.array):
             self._write_nothing(lambda current: index_module.setitem_result(current, key, value))
             return
         self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
 
     def _write_nothing(self, compute: Callable[[Tensor], Tensor]) -> None:
-        """x[key] = v where the basic key selects no element: PyTorch writes into an empty view, which changes no
-        value and no gradient (also where x's elements share memory, after expand), but counts as a write."""
+        """x[key] = v where x's elements share memory (after expand) and the basic key selects none of them:
+        PyTorch writes into an empty view, which changes no value and no gradient, but counts as a write."""
         if grad_mode._GradMode.enabled:
             self._check_in_place_allowed("index assignment")
             view = self._view
@@ -851,7 +851,8 @@ def _check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
             region = tensor.array[parts]
         except IndexError:
             return False  # the write itself reports the bad key
-        if isinstance(value, Tensor) and _memory_overlap(region, value.array) == "partial":
+        source = _copied_source(value.array, region) if isinstance(value, Tensor) else None
+        if source is not None and _memory_overlap(region, source) == "partial":
             raise RuntimeError(_overlap_message("index assignment"))
         return region.size == 0
     elif isinstance(value, Tensor) and not _is_masked_fill(parts, value):
@@ -872,6 +873,18 @@ def _internal_overlap_message(name: str, array: Any) -> str:
         f"{tuple(array.shape)}, strides {array.strides} in bytes) refers to a single memory location, as "
         "after expand(). Please clone() the tensor before performing the operation"
     )
+
+
+def _copied_source(source: Any, region: Any) -> Any:
+    """The source as PyTorch's setitem copies it into the region (its copy_to): the source, or the source with
+    its leading size-1 dims dropped when that fits the region. None where PyTorch checks no overlap: a 0-d
+    source (a fill) or one that must be broadcast (an expanded tensor)."""
+    if source.ndim == 0:
+        return None
+    if source.shape == region.shape:
+        return source
+    shape = index_module._without_leading_ones(source.shape)
+    return source.reshape(shape) if shape == region.shape else None
 
 
 def _is_masked_fill(parts: tuple, value: Tensor) -> bool:

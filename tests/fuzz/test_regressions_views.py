@@ -242,3 +242,27 @@ def test_index_assignment_of_no_element_into_an_expanded_tensor() -> None:
 
     assert_matches_torch(write, np.array([[0.25]]))
     assert_same_refusal(lambda m: m.zeros(1, 2).expand(3, 2).__setitem__(slice(3, None), 1.0))
+
+
+SETITEM_SOURCES = {  # basic keys: PyTorch checks the overlap only of a source of the region's shape
+    "zero_dim_source_is_a_fill": lambda m, t: t.sum().unsqueeze(0).__setitem__(slice(-2, None), t.sum()),
+    "source_with_a_leading_one": lambda m, t: t[0].__setitem__(slice(1, None), t[0, :1].unsqueeze(0)),
+    "broadcast_source": lambda m, t: t.__setitem__(slice(None), t[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETITEM_SOURCES))
+def test_setitem_overlap_is_checked_as_pytorch_s_copy_to(name: str) -> None:
+    write = SETITEM_SOURCES[name]
+    x = np.array([[0.5, -1.5], [2.0, 0.25]])
+    assert_same_refusal(lambda m: write(m, m.tensor(x) * 1.0))
+
+
+def test_setitem_of_an_empty_region_gives_the_value_an_empty_gradient() -> None:
+    # fuzz: `setitem(stack(t0, t1), t3 of shape (0, 2), view=('getitem', (slice(None, -2, 2),)), key=())`
+    def write(m: Any, x: Any, v: Any) -> Any:
+        y = x * 2.0
+        y[:0] = v
+        return y
+
+    assert_matches_torch(write, np.array([[0.5, 1.0]]), np.zeros((0, 2)))
