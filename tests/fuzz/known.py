@@ -32,7 +32,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("grad", "rpow_scalar"): "higher (Pow backward): d(a**b)/db at a = 0, b < 0 is nan, PyTorch ±inf (test_pow_*)",
     ("grad", "pow_abs"): "higher (Pow backward): d(a**0)/da is grad · 0, nan for an infinite grad (test_pow_*)",
     ("grad", "var"): "higher (Var backward): nan, PyTorch ±inf, for the variance of a nan with N − correction = 0",
-    ("raises", "view"): "inplace: view() of a non-contiguous tensor copies, PyTorch refuses (test_view_*)",
     # Dimension checks missing in ops/shape.py (worker "inplace"): PyTorch raises IndexError.
     ("raises", "stack"): "inplace (ops/shape.py): stack accepts dim out of range (test_dim_out_of_range_*)",
     ("raises", "cat"): "inplace (ops/shape.py): cat accepts dim out of range (test_dim_out_of_range_*)",
