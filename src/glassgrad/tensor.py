@@ -302,7 +302,7 @@ class Tensor:
         return arithmetic.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return arithmetic.div(other, self)
+        return arithmetic.rdiv(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
         return arithmetic.floor_divide(self, other)
@@ -495,7 +495,7 @@ class Tensor:
     def t(self) -> Tensor:
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose()")
-        return shape_ops.transpose(self, 0, -1) if self.ndim == 2 else self
+        return shape_ops.transpose(self, 0, -1)  # a new view also for 0-d and 1-d tensors, as in PyTorch
 
     def unsqueeze(self, dim: int) -> Tensor:
         return shape_ops.unsqueeze(self, dim)
@@ -531,7 +531,22 @@ class Tensor:
         return index_module.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if _check_setitem(self, key, value) and _has_internal_overlap(self.array):
+            self._write_nothing(lambda current: index_module.setitem_result(current, key, value))
+            return
         self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
+
+    def _write_nothing(self, compute: Callable[[Tensor], Tensor]) -> None:
+        """x[key] = v where x's elements share memory (after expand) and the basic key selects none of them:
+        PyTorch writes into an empty view, which changes no value and no gradient, but counts as a write."""
+        if grad_mode._GradMode.enabled:
+            self._check_in_place_allowed("index assignment")
+            view = self._view
+            if view is not None and (self._requires_grad or view.base._requires_grad):
+                views.check_tracked_write(self, "index assignment")  # e.g. an output of split, as PyTorch
+        with grad_mode.no_grad():
+            _check_fits(self, "index assignment", compute(self))  # v must still fit the (empty) region
+        self._version_counter[0] += 1
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -572,14 +587,17 @@ class Tensor:
         return repr(self)
 
     # ---- in place --------------------------------------------------------------------------------------------
-    def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor], source: Any = None) -> Tensor:
         """Run an out-of-place op, write its result into this tensor's memory, and bump the version.
 
         When the result is part of the graph, this tensor takes over the result's graph node (PyTorch's
         rebase), so gradients flow through the in-place op. A write through a view rebases the view's base
         instead (a CopySlices node, autograd/views.py); the view then reads its graph from the base.
+        `source` is the other tensor the op reads (add_'s other, copy_'s source), checked for overlap.
         """
         _check_writable(self, name)
+        if isinstance(source, Tensor):
+            _check_no_partial_overlap(self, source, name)
         view = self._view
         recording = grad_mode._GradMode.enabled
         if recording:
@@ -618,11 +636,13 @@ class Tensor:
     def _compute_on_graph_alias(self, compute: Callable[[Tensor], Tensor]) -> Tensor:
         alias = self._graph_alias()
         node_module.InPlaceWrite.target = self.array  # ops that save it for backward save a copy instead
+        node_module.InPlaceWrite.alias = alias
         try:
             return compute(alias)
         finally:
             node_module.InPlaceWrite.target = None
             node_module.InPlaceWrite.copy = None
+            node_module.InPlaceWrite.alias = None
 
     def _graph_alias(self) -> Tensor:
         """A twin of this tensor (same memory, version counter and graph) to record ops on: the node an
@@ -640,16 +660,16 @@ class Tensor:
         self._requires_grad = True
 
     def add_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
-        return self._write_in_place("add_", lambda t: arithmetic.add(t, other, alpha=alpha))
+        return self._write_in_place("add_", lambda t: arithmetic.add(t, other, alpha=alpha), other)
 
     def sub_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
-        return self._write_in_place("sub_", lambda t: arithmetic.sub(t, other, alpha=alpha))
+        return self._write_in_place("sub_", lambda t: arithmetic.sub(t, other, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._write_in_place("mul_", lambda t: arithmetic.mul(t, other))
+        return self._write_in_place("mul_", lambda t: arithmetic.mul(t, other), other)
 
     def div_(self, other: Any) -> Tensor:
-        return self._write_in_place("div_", lambda t: arithmetic.div(t, other))
+        return self._write_in_place("div_", lambda t: arithmetic.div(t, other), other)
 
     # `x += y` writes into x, as in PyTorch (a manual update `p -= lr * p.grad` must change the parameter).
     __iadd__ = add_
@@ -685,7 +705,7 @@ class Tensor:
                 f"{tuple(self.shape)}"
             )
         moved = source.to(device=self.device)  # the gradient goes back to source's device and dtype
-        return self._write_in_place("copy_", lambda t: shape_ops.Copy.apply(t, moved))
+        return self._write_in_place("copy_", lambda t: shape_ops.Copy.apply(t, moved), source)
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
         draw = backend.random.generator_for(generator).uniform(a, b, self.shape)
@@ -755,21 +775,130 @@ class Tensor:
 index_module = index
 
 
+# In-place writes that PyTorch lets write into memory that several elements share (an expanded tensor): the
+# fills, since every element gets the same value whichever write lands last. (An index assignment into an
+# expanded tensor stays refused unless it selects nothing: glassgrad writes the whole result back, which would
+# undo the write where elements share memory.)
+_FILLS = ("zero_", "fill_", "masked_fill_")
+
+
 def _check_writable(tensor: Tensor, name: str) -> None:
     """Refuse in-place writes into memory that several elements share (after expand) or that is read-only."""
     array = tensor.array
     strides = array.strides
-    if 0 in strides and any(stride == 0 and size > 1 for size, stride in zip(array.shape, strides)):
-        raise RuntimeError(
-            f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
-            f"{tuple(array.shape)}, strides {strides} in bytes) refers to a single memory location, as "
-            "after expand(). Please clone() the tensor before performing the operation"
-        )
+    if 0 in strides and array.size and name not in _FILLS and _has_internal_overlap(array):
+        raise RuntimeError(_internal_overlap_message(name, array))
     if not getattr(array.flags, "writeable", True):  # CuPy's flags have no `writeable`: its arrays are writeable
         raise RuntimeError(
             f"{name}: the tensor's memory (shape {tuple(array.shape)}) is read-only (e.g. it wraps a read-only "
             "NumPy array); clone() the tensor before performing the operation"
         )
+
+
+def _has_internal_overlap(array: Any) -> bool:
+    return any(stride == 0 and size > 1 for size, stride in zip(array.shape, array.strides))
+
+
+def _memory_overlap(a: Any, b: Any) -> str:
+    """PyTorch's get_overlap_status for two arrays: "full" (the same elements in the same layout), "partial"
+    (some memory in common otherwise), "no", or "too hard" (a layout with gaps or repeats: not checked)."""
+    if a.size == 0 or b.size == 0:
+        return "no"
+    if not (_dense(a) and _dense(b)):
+        return "too hard"
+    a_begin = _data_pointer(a)
+    b_begin = _data_pointer(b)
+    a_end = a_begin + a.nbytes
+    b_end = b_begin + b.nbytes
+    if a_begin == b_begin and a_end == b_end:
+        return "full" if a.strides == b.strides else "partial"  # a 0-d tensor and its unsqueeze(0): partial
+    return "partial" if a_begin < b_end and b_begin < a_end else "no"
+
+
+def _dense(array: Any) -> bool:
+    """Whether the elements fill a block of memory exactly once, in some order of the dims."""
+    expected = array.itemsize
+    for stride, size in sorted((abs(st), sz) for st, sz in zip(array.strides, array.shape) if sz != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _data_pointer(array: Any) -> int:
+    """The address of the first element (in memory order: a negative stride starts below the view's origin)."""
+    pointer = array.__array_interface__["data"][0] if isinstance(array, np.ndarray) else array.data.ptr
+    return pointer + sum((size - 1) * stride for size, stride in zip(array.shape, array.strides) if stride < 0)
+
+
+def _check_no_partial_overlap(tensor: Tensor, source: Tensor, name: str) -> None:
+    """An in-place op may read its destination's own elements (x.add_(x)), but not a shifted or reshaped
+    alias of them (x.add_(x.unsqueeze(0))): the result would depend on the order elements are written in.
+    PyTorch refuses that, and so does glassgrad."""
+    if _memory_overlap(tensor.array, source.array) == "partial":
+        raise RuntimeError(_overlap_message(name))
+
+
+def _check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
+    """x[key] = v: a basic key writes a view of x (PyTorch's copy_: refused on a partial overlap with v), an
+    advanced key scatters (PyTorch's index_put_: refused on any overlap with v or another dtype, unless it is
+    a masked fill). Returns whether a basic key selects no element."""
+    parts, basic = index_module.normalize_key("index assignment", key, tensor.array.shape)
+    if basic:
+        if not any(part is Ellipsis for part in parts):
+            parts = parts + (Ellipsis,)  # a 0-d view, not NumPy's scalar copy, for a single element
+        try:
+            region = tensor.array[parts]
+        except IndexError:
+            return False  # the write itself reports the bad key
+        source = _copied_source(value.array, region) if isinstance(value, Tensor) else None
+        if source is not None and _memory_overlap(region, source) == "partial":
+            raise RuntimeError(_overlap_message("index assignment"))
+        return region.size == 0
+    elif isinstance(value, Tensor) and not _is_masked_fill(parts, value):
+        if _memory_overlap(tensor.array, value.array) in ("full", "partial"):
+            raise RuntimeError(_overlap_message("index assignment"))
+        if value.array.dtype != tensor.array.dtype:  # index_put_ does not cast, as copy_ does
+            raise RuntimeError(
+                f"index assignment: index put requires the source and destination dtypes match, got "
+                f"{tensor.dtype} for the destination and {value.dtype} for the source; cast the value with "
+                f".to({tensor.dtype}) first"
+            )
+    return False
+
+
+def _internal_overlap_message(name: str, array: Any) -> str:
+    return (
+        f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
+        f"{tuple(array.shape)}, strides {array.strides} in bytes) refers to a single memory location, as "
+        "after expand(). Please clone() the tensor before performing the operation"
+    )
+
+
+def _copied_source(source: Any, region: Any) -> Any:
+    """The source as PyTorch's setitem copies it into the region (its copy_to): the source, or the source with
+    its leading size-1 dims dropped when that fits the region. None where PyTorch checks no overlap: a 0-d
+    source (a fill) or one that must be broadcast (an expanded tensor)."""
+    if source.ndim == 0:
+        return None
+    if source.shape == region.shape:
+        return source
+    shape = index_module._without_leading_ones(source.shape)
+    return source.reshape(shape) if shape == region.shape else None
+
+
+def _is_masked_fill(parts: tuple, value: Tensor) -> bool:
+    """x[mask] = v with one bool mask and a one-element v: PyTorch runs masked_fill_ with v's number instead of
+    index_put_, so there is no overlap to check."""
+    arrays = [part for part in parts if hasattr(part, "dtype")]
+    return value.array.size == 1 and len(arrays) == 1 and arrays[0].dtype.kind == "b"
+
+
+def _overlap_message(name: str) -> str:
+    return (
+        f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+        "single memory location. Please clone() the tensor before performing the operation"
+    )
 
 
 def _check_fits(tensor: Tensor, name: str, result: Tensor) -> None:

@@ -12,20 +12,10 @@ from .runner import Mismatch
 from .table import OPS
 
 KNOWN: dict[tuple[str, str], str] = {
-    # Views that return their input object when they change nothing (ops/shape.py, worker "inplace").
-    ("alias", "squeeze"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "reshape"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "view"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "transpose"): "inplace: no-op views return the input object (test_no_op_view_*)",
-    ("alias", "split"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
-    ("alias", "chunk"): "inplace: split/chunk into one piece returns the input object (test_no_op_view_*)",
-    ("raises", "view"): "inplace: view() of a non-contiguous tensor copies, PyTorch refuses (test_view_*)",
     # Dimension checks missing in ops/shape.py (worker "inplace"): PyTorch raises IndexError.
     ("raises", "stack"): "inplace (ops/shape.py): stack accepts dim out of range (test_dim_out_of_range_*)",
     ("raises", "cat"): "inplace (ops/shape.py): cat accepts dim out of range (test_dim_out_of_range_*)",
     ("raises", "flatten"): "inplace (ops/shape.py): flatten accepts dims out of range (test_dim_out_of_range_*)",
-    ("raises", "transpose"): "inplace (ops/shape.py): transpose of a 0-d tensor accepts any dim (test_dim_*)",
-    ("outputs", "chunk"): "inplace (ops/shape.py): chunk of an empty dim gives 1 piece, PyTorch `chunks`",
     # Errors for bad matmul inputs (worker "errors"): PyTorch refuses float32 @ float64, glassgrad promotes.
     ("raises", "matmul"): "errors (ops/matmul.py): matmul of mixed float dtypes (test_matmul_mixed_dtypes)",
     # PyTorch quirks not copied (see the report): gelu(+inf) is nan in PyTorch's float32 kernel (inf in its

@@ -170,6 +170,8 @@ class Op:
             if outputs.array.base is not None:
                 _share_memory_with_viewed_input(cls, outputs, args, kwargs, None, record)
         if record and ctx.saved_tensors:
+            if type(result) is tuple or isinstance(result, np.generic):  # one type check on the usual path
+                result = _saved_scalars_as_outputs(ctx, result, outputs)
             ctx.forward_result = result  # for create_graph: which saved values are outputs (saved_sources)
             if InPlaceWrite.target is not None:
                 ctx.sources = ctx.saved_sources()  # now, before the copy hides which input was saved
@@ -177,6 +179,19 @@ class Op:
                 _save_original_instead(ctx)
             _remember_versions(ctx, args, outputs)
         return outputs
+
+
+def _saved_scalars_as_outputs(ctx: Node, result: Any, outputs: Any) -> Any:
+    """A 0-d result that NumPy gave as a scalar (e.g. sigmoid of a 0-d array) became a new 0-d array in its
+    tensor: a saved copy of the scalar would not be the output, so a later in-place write into the output
+    would escape the version check. Save the output's array instead, and return the results as arrays."""
+    arrays = tuple(out.array for out in outputs) if type(result) is tuple else (outputs.array,)
+    scalars = result if type(result) is tuple else (result,)
+    swap = {id(scalar): array for scalar, array in zip(scalars, arrays) if scalar is not array}
+    if not swap:  # a tuple of arrays: nothing to change
+        return result
+    ctx.saved_tensors = tuple(swap.get(id(saved), saved) for saved in ctx.saved_tensors)
+    return arrays if type(result) is tuple else arrays[0]
 
 
 def _wrap(array: Any, node: Node | None, output_nr: int) -> Any:
@@ -201,11 +216,16 @@ class InPlaceWrite:
 
     target: Any = None
     copy: Any = None
+    alias: Any = None  # the twin of the written tensor that the op is recorded on (Tensor._graph_alias)
 
 
 def _save_original_instead(ctx: Node) -> None:
     target = InPlaceWrite.target
     if not any(saved is target for saved in ctx.saved_tensors):
+        return
+    if any(value is not InPlaceWrite.alias and getattr(value, "array", None) is target for value in ctx.inputs):
+        # The written tensor is also another operand (x.mul_(x)): PyTorch saves that operand as it is, not a
+        # copy, so the write makes it stale and backward refuses; keep the array, and its version check, too.
         return
     if InPlaceWrite.copy is None:
         InPlaceWrite.copy = target.copy()

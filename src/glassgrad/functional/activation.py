@@ -48,8 +48,10 @@ class LeakyRelu(Op):
     @staticmethod
     def forward(ctx, x, negative_slope):
         xp = namespace_of(x)
-        ctx.save_for_backward(x > 0)
         ctx.overwritten = InPlaceWrite.target is x  # inplace=True: y is written into x's memory
+        # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward (not
+        # with inplace=True, where x would have to be copied first: PyTorch's leaky_relu_ saves its result)
+        ctx.save_for_backward(x > 0, None if ctx.overwritten else x)
         # max(x, 0) + a·min(x, 0): one of the two terms is exactly 0, so each branch is exact.
         y = xp.maximum(x, 0)
         y += negative_slope * xp.minimum(x, 0)
@@ -57,7 +59,7 @@ class LeakyRelu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        (positive,) = ctx.saved_tensors
+        positive, _ = ctx.saved_tensors
         return where(positive, grad, grad * ctx.inputs[1]), None
 
     @staticmethod
@@ -171,15 +173,17 @@ class Silu(Op):
         sigma += 1
         xp.reciprocal(sigma, out=sigma)
         y = x * sigma
-        ctx.save_for_backward(sigma, y)  # not x: silu(x, inplace=True) overwrites it
         ctx.overwritten = InPlaceWrite.target is x
+        # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it. With
+        # inplace=True y (x's new contents): the original x would have to be copied
+        ctx.save_for_backward(sigma, y if ctx.overwritten else x)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        sigma, y = ctx.saved_tensors
+        sigma, saved = ctx.saved_tensors
         slope = 1 - sigma
-        slope *= y
+        slope *= saved if ctx.overwritten else saved * sigma  # y (x · σ, bit for bit as forward's)
         slope += sigma
         slope *= grad
         return slope
@@ -206,12 +210,13 @@ class Softplus(Op):
         soft /= beta
         edge = threshold / beta
         x_linear = xp.clip(x, edge, None) if beta > 0 else xp.clip(x, None, edge)
-        ctx.save_for_backward(z_soft, linear)
+        # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward
+        ctx.save_for_backward(z_soft, linear, x)
         return select(linear, x_linear, soft)
 
     @staticmethod
     def backward(ctx, grad):
-        z_soft, linear = ctx.saved_tensors
+        z_soft, linear, _ = ctx.saved_tensors
         xp = namespace_of(z_soft)
         with np.errstate(over="ignore"):
             sigma = xp.exp(-z_soft)
@@ -244,14 +249,25 @@ class Elu(Op):
         y = xp.expm1(xp.minimum(x, 0))
         y *= alpha
         y += xp.maximum(x, 0)
-        ctx.save_for_backward(x <= 0, y)  # x ≤ 0, not ¬(x > 0): a NaN takes the identity branch
         ctx.overwritten = InPlaceWrite.target is x
+        # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it. With
+        # inplace=True the mask and y (x's new contents), as PyTorch's elu_: the original x would need a copy
+        ctx.save_for_backward(*((x <= 0, y) if ctx.overwritten else (x,)))
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        exponential, y = ctx.saved_tensors
-        return where(exponential, grad * (y + ctx.inputs[1]), grad), None
+        alpha = ctx.inputs[1]
+        if ctx.overwritten:
+            exponential, y = ctx.saved_tensors
+            return where(exponential, grad * (y + alpha), grad), None
+        (x,) = ctx.saved_tensors
+        xp = namespace_of(x)
+        slope = xp.expm1(xp.minimum(x, 0))  # y + α = α·eˣ where x ≤ 0, computed as forward's y, bit for bit
+        slope *= alpha
+        slope += alpha
+        # x ≤ 0, not ¬(x > 0): a NaN takes the identity branch and passes g (PyTorch's formula)
+        return where(x <= 0, grad * slope, grad), None
 
     @staticmethod
     def reference(ctx, x, alpha):

@@ -225,7 +225,8 @@ class NllLoss(Op):
         # No classes: every target is ignored, and there is no x[n, 0] to pick.
         picked = x[index] if x.shape[axis] else xp.zeros(valid.shape, x.dtype)
         loss = xp.where(valid, -picked * target_weight, 0)
-        ctx.save_for_backward(target_weight, valid)
+        # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward
+        ctx.save_for_backward(target_weight, valid, x)
         ctx.index = index
         ctx.shape = x.shape
         ctx.denominator = target_weight.sum()
@@ -233,7 +234,7 @@ class NllLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        target_weight, valid = ctx.saved_tensors
+        target_weight, valid, _ = ctx.saved_tensors
         xp = namespace_of(target_weight)
         scale = _unreduce_classes(grad, ctx.inputs[4], ctx.denominator)
         grad_x = xp.zeros(ctx.shape, dtype=target_weight.dtype)

@@ -31,12 +31,13 @@ class MseLoss(Op):
     @staticmethod
     def forward(ctx, x, target, reduction):
         diff = x - target
-        ctx.save_for_backward(diff)
+        # x and target too, unused by backward: PyTorch saves both, so a write into either refuses the backward
+        ctx.save_for_backward(diff, x, target)
         return _reduction.reduce_loss(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
+        diff, _, _ = ctx.saved_tensors
         grad_x = diff * (2 * _reduction.unreduce_grad(grad, ctx.inputs[2], diff.size))
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None
 

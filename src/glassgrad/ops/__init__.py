@@ -8,7 +8,7 @@ on Tensors (create_graph=True).
 """
 
 from . import arithmetic, index, matmul, reduce, select, shape, softmax, unary
-from .arithmetic import Add, Cast, Div, Mul, Neg, Pow, Sub
+from .arithmetic import Add, Cast, Div, Mul, Neg, Pow, Reciprocal, Sub
 from .index import Gather, GetItem, IndexAdd, SetItem
 from .matmul import Einsum, MatMul
 from .reduce import AMaxMin, MaxMinAll, MaxMinAlong, Mean, Prod, Std, Sum, Var
@@ -18,7 +18,7 @@ from .softmax import LogSoftmax, LogSumExp, Softmax
 from .unary import Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh
 
 ALL_OPS = (
-    Add, Cast, Div, Mul, Neg, Pow, Sub,
+    Add, Cast, Div, Mul, Neg, Pow, Reciprocal, Sub,
     Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh,
     Maximum, Minimum, Triangle, Where,
     AMaxMin, MaxMinAll, MaxMinAlong, Mean, Prod, Std, Sum, Var,

@@ -71,16 +71,37 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, x, y):
-        z = x / y
-        ctx.save_for_backward(y, z if ctx.needs_input_grad[1] else None)
-        return z
+        # x (for dz/dy), not z, as PyTorch saves: an in-place write into the output leaves backward valid
+        ctx.save_for_backward(y, x if ctx.needs_input_grad[1] else None)
+        return x / y
 
     @staticmethod
     def backward(ctx, grad):
-        y, z = ctx.saved_tensors
+        y, x = ctx.saved_tensors
         grad_x = grad / y if ctx.needs_input_grad[0] else None
-        grad_y = -grad * z / y if ctx.needs_input_grad[1] else None
+        grad_y = -grad * (x / y) / y if ctx.needs_input_grad[1] else None  # (x / y): z, bit for bit
         return grad_x, grad_y
+
+
+class Reciprocal(Op):
+    """y = 1 / x.   dy/dx = −1/x² = −y²
+
+    `c / x` for a number c is c · (1 / x), as in PyTorch: backward saves only y (not x), so an in-place write
+    into x afterwards leaves the backward valid, as PyTorch's does.
+    """
+
+    tensor_backward = True  # the backward below runs on Tensors too (create_graph=True)
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / x
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return -grad * (y * y)
 
 
 class Neg(Op):
@@ -110,7 +131,9 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, p):
         z = x**p
-        ctx.save_for_backward(x, p, z)
+        # What PyTorch saves: x and p always, the output z only for dz/dp (so a write into z is fine when p
+        # needs no gradient, and refused when it does)
+        ctx.save_for_backward(x, p, z if ctx.needs_input_grad[1] else None)
         return z
 
     @staticmethod
@@ -216,6 +239,13 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
     a, b = promote_operands("div", a, b, floating=True)
     return Div.apply(a, b)
+
+
+def rdiv(number: Any, b: Any) -> Any:
+    """number / b for a Python number: number · (1 / b), as PyTorch's __rtruediv__ (see Reciprocal)."""
+    if isinstance(number, (int, float)) and not isinstance(number, bool) and b.array.dtype.kind == "f":
+        return mul(Reciprocal.apply(b), number)
+    return div(number, b)
 
 
 def neg(a: Any) -> Any:

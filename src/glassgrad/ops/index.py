@@ -29,6 +29,10 @@ class GetItem(Op):
             # NumPy answers a single element with a scalar copy; PyTorch's x[0] is a 0-d view that writes reach.
             # An Ellipsis at the end keeps the same element as a 0-d view (`x[0, ...]`).
             result = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        elif not basic and not result.flags.c_contiguous:
+            # NumPy may lay an advanced index's copy out in another order (x[:, idx] of shape (4, 3, 4) with
+            # strides (1, 16, 4)); PyTorch's is row-major, and view() of it must work where PyTorch's does
+            result = namespace_of(result).ascontiguousarray(result)
         return result
 
     @staticmethod
@@ -42,7 +46,9 @@ class SetItem(Op):
 
     @staticmethod
     def forward(ctx, x, key, value):
-        result = x.copy()
+        # an array, not x.copy(): backward runs this on the gradient, and a summed 0-d gradient can be a NumPy
+        # scalar, which allows no item assignment
+        result = namespace_of(x).array(x, copy=True)
         result[key] = value
         return result
 
@@ -176,7 +182,15 @@ def setitem_result(x: Any, key: Any, value: Any) -> Any:
     key, _ = normalize_key("index assignment", key, x.array.shape)
     if is_tensor(value):
         value = cast(value, x.array.dtype)
+        if value.array.ndim and value.array.shape[0] == 1:
+            # PyTorch drops the value's leading size-1 dims first (x[()] = v of shape (1,) is allowed), NumPy not
+            value = value.reshape(_without_leading_ones(value.array.shape))
     return SetItem.apply(x, key, value)
+
+
+def _without_leading_ones(shape: tuple) -> tuple:
+    first = next((k for k, size in enumerate(shape) if size != 1), len(shape))
+    return shape[first:]
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:

@@ -178,14 +178,15 @@ class Var(Op):
     def forward(ctx, x, axes, keepdim, correction, whole):
         deviation, ctx.dof = _deviation(x, axes, correction)
         _keep_for_no_degrees_of_freedom(ctx, x, whole)
-        ctx.save_for_backward(deviation)
+        # x itself too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward
+        ctx.save_for_backward(deviation, x)
         # N − correction ≤ 0 gives inf/nan, as PyTorch does (e.g. the unbiased variance of one element).
         with np.errstate(divide="ignore", invalid="ignore"):
             return (deviation * deviation).sum(axis=axes, keepdims=keepdim) / max(ctx.dof, 0)
 
     @staticmethod
     def backward(ctx, grad):
-        (deviation,) = ctx.saved_tensors
+        deviation, _ = ctx.saved_tensors
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         grad = expand_reduced(grad, deviation.shape, axes, keepdim)
         return _var_backward(ctx, grad, deviation), None, None, None, None
@@ -213,13 +214,19 @@ class Std(Op):
         _keep_for_no_degrees_of_freedom(ctx, x, whole)
         with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
             s = namespace_of(x).sqrt((deviation * deviation).sum(axis=axes, keepdims=True) / max(ctx.dof, 0))
-        ctx.save_for_backward(deviation, s)
-        return s if keepdim else s.squeeze(axis=axes)
+        s = s if keepdim else s.squeeze(axis=axes)
+        # x and the output s themselves (x unused by backward), as PyTorch saves both: an in-place write into
+        # either refuses the backward
+        ctx.save_for_backward(deviation, s, x)
+        return s
 
     @staticmethod
     def backward(ctx, grad):
-        deviation, s = ctx.saved_tensors
+        deviation, s, _ = ctx.saved_tensors
+        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         xp = namespace_of(s)
+        if not keepdim:  # back to x's rank, with size-1 reduced axes
+            s = s.reshape(tuple(1 if a in axes else n for a, n in enumerate(deviation.shape)))
         if ctx.dof <= 0:  # no degrees of freedom (s is inf or nan): PyTorch's formula, as it is (rare)
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad_var = xp.where(s == 0, 0, grad.reshape(s.shape) / (s * 2))
@@ -311,7 +318,9 @@ class MaxMinAll(Op):
 
     @staticmethod
     def forward(ctx, x, largest):
-        y = x.max() if largest else x.min()
+        # a 0-d array, not NumPy's scalar: the saved y must be the output itself, so a later in-place write
+        # into the output is caught by the version check (PyTorch saves the result too)
+        y = namespace_of(x).asarray(x.max() if largest else x.min())
         ctx.save_for_backward(x, y)
         return y
 
@@ -331,13 +340,16 @@ class AMaxMin(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdim, largest):
         y = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
-        ctx.save_for_backward(x, y)
-        return y if keepdim else y.squeeze(axis=axes)
+        y = y if keepdim else y.squeeze(axis=axes)
+        ctx.save_for_backward(x, y)  # the output itself (PyTorch saves the result), so writes into it are caught
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        if not keepdim:  # back to x's rank, with size-1 reduced axes
+            y = y.reshape(tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
         mask = x == y
         grad = expand_reduced(grad, x.shape, axes, keepdim)
         return grad * mask / mask.sum(axis=axes, keepdims=True), None, None, None

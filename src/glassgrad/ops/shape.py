@@ -60,7 +60,12 @@ class Expand(Op):
             # Nothing is repeated (only sizes of 1 are added): a plain reshape is the same view and, unlike
             # broadcast_to's read-only result, can be written in place, as PyTorch allows.
             return x.reshape(shape)
-        return namespace_of(x).broadcast_to(x, shape)
+        expanded = namespace_of(x).broadcast_to(x, shape)
+        if getattr(x.flags, "writeable", False):
+            # writeable (NumPy makes broadcasts read-only): PyTorch lets zero_/fill_/masked_fill_ write into an
+            # expanded tensor; the other in-place ops are refused by Tensor's overlap check, not by NumPy
+            expanded.flags.writeable = True
+        return expanded
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,7 +162,9 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_base = grad.copy()
+        # an array, not grad.copy(): a summed 0-d gradient can be a NumPy scalar, and writes into a scalar's
+        # region (below) would be lost
+        grad_base = namespace_of(grad).array(grad, copy=True)
         region = replay_on_array(ctx.steps, grad_base)
         if region.base is grad_base:
             grad_v = region.copy()
@@ -227,16 +234,14 @@ class ToDevice(Op):
 def reshape(x: Any, shape: tuple) -> Any:
     """x with `shape`, where one entry may be −1 (inferred): a view where the strides allow, else a copy."""
     shape = _resolve_shape("reshape", x, shape)
-    if shape == x.array.shape:
-        return x
+    # Even a reshape to the same shape is a new view tensor (one node), as in PyTorch: returning x itself
+    # would share x's retain_grad, hooks and grad_fn with the result.
     return Reshape.apply(x, shape)
 
 
 def view(x: Any, shape: tuple) -> Any:
     """x with `shape` (one entry may be −1), always sharing x's memory: an error where that needs a copy."""
     shape = _resolve_shape("view", x, shape)
-    if shape == x.array.shape:
-        return x
     array = x.array
     strides = tuple(s // array.itemsize for s in array.strides)
     if not _viewable(array.shape, strides, shape):
@@ -306,9 +311,10 @@ def transpose(x: Any, dim0: int, dim1: int) -> Any:
     from .reduce import normalize_dims
 
     ndim = x.array.ndim
-    if ndim == 0:
-        return x
+    # a 0-d tensor accepts dims -1 and 0 only (as one of 1 dim, like PyTorch) and gives a new view of itself
     a, b = normalize_dims("transpose", (dim0, dim1), ndim)
+    if ndim == 0:
+        return Permute.apply(x, ())
     axes = list(range(ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(x, tuple(axes))
@@ -372,6 +378,8 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
         return reshape(x, (1,))
     if start > end:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for shape {shape}")
+    if start == end:
+        return x  # nothing to flatten: PyTorch returns the input itself here (not a view)
     flat = int(np.prod(shape[start : end + 1]))  # not −1: with a 0 elsewhere in the shape it would be ambiguous
     return reshape(x, shape[:start] + (flat,) + shape[end + 1 :])
 
@@ -440,7 +448,8 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
         size = int(split_size_or_sections)
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [size] * (length // size) + ([length % size] if length % size else [])
+        # an empty dim still gives one (empty) piece, as in PyTorch
+        sizes = [size] * (length // size) + ([length % size] if length % size else []) or [0]
     elif isinstance(split_size_or_sections, (list, tuple)):
         sizes = list(_int_sizes("split", split_size_or_sections))
         if sum(sizes) != length:
@@ -450,8 +459,7 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
             f"split: split_size_or_sections must be an int or a list of ints, got "
             f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}"
         )
-    if len(sizes) <= 1:
-        return (x,)
+    # One piece is still a new view (a multi-output one, so in-place writes on it are refused), as in PyTorch.
     return Split.apply(x, sizes, axis)
 
 
@@ -466,8 +474,9 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     _at_least_1d("chunk", x)
     axis = normalize_dim("chunk", dim, x.array.ndim)
     length = x.array.shape[axis]
-    size = -(-length // chunks) if length else 1
-    return split(x, max(size, 1), axis)
+    if length == 0:  # PyTorch gives `chunks` empty pieces of an empty dim
+        return Split.apply(x, [0] * chunks, axis)
+    return split(x, -(-length // chunks), axis)
 
 
 def _at_least_1d(name: str, x: Any) -> None:
