@@ -48,7 +48,7 @@ class LeakyRelu(Op):
     @staticmethod
     def forward(ctx, x, negative_slope):
         xp = namespace_of(x)
-        ctx.overwritten = InPlaceWrite.target is x  # inplace=True: y is written into x's memory
+        ctx.overwritten = _overwritten(x)  # inplace=True: y is written into x's memory
         # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward (not
         # with inplace=True, where x would have to be copied first: PyTorch's leaky_relu_ saves its result)
         ctx.save_for_backward(x > 0, None if ctx.overwritten else x)
@@ -173,7 +173,7 @@ class Silu(Op):
         sigma += 1
         xp.reciprocal(sigma, out=sigma)
         y = x * sigma
-        ctx.overwritten = InPlaceWrite.target is x
+        ctx.overwritten = _overwritten(x)
         # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it. With
         # inplace=True y (x's new contents): the original x would have to be copied
         ctx.save_for_backward(sigma, y if ctx.overwritten else x)
@@ -249,7 +249,7 @@ class Elu(Op):
         y = xp.expm1(xp.minimum(x, 0))
         y *= alpha
         y += xp.maximum(x, 0)
-        ctx.overwritten = InPlaceWrite.target is x
+        ctx.overwritten = _overwritten(x)
         # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it. With
         # inplace=True the mask and y (x's new contents), as PyTorch's elu_: the original x would need a copy
         ctx.save_for_backward(*((x <= 0, y) if ctx.overwritten else (x,)))
@@ -352,6 +352,13 @@ def _apply(name: str, input: Tensor, inplace: bool, compute: Callable[[Tensor], 
     if inplace:
         return input._write_in_place(name + "_", compute)
     return compute(input)
+
+
+def _overwritten(x: Any) -> bool:
+    """Is forward's x the memory that inplace=True writes the result into? (x itself, or the (1,) view that
+    `_fused` makes of a 0-d x.)"""
+    target = InPlaceWrite.target
+    return target is not None and (x is target or x.base is target)
 
 
 def _fused(op: type[Op], input: Tensor, *args: Any) -> Tensor:  # noqa: A002
