@@ -876,15 +876,19 @@ def _internal_overlap_message(name: str, array: Any) -> str:
 
 
 def _copied_source(source: Any, region: Any) -> Any:
-    """The source as PyTorch's setitem copies it into the region (its copy_to): the source, or the source with
-    its leading size-1 dims dropped when that fits the region. None where PyTorch checks no overlap: a 0-d
-    source (a fill) or one that must be broadcast (an expanded tensor)."""
+    """The source as PyTorch's setitem copies it into the region (its copy_to): the source itself, or the
+    source with its leading size-1 dims dropped and expanded to the region's shape (a broadcast view; where it
+    repeats elements the overlap check finds it "too hard" and passes, as PyTorch's). None where PyTorch checks
+    no overlap: a 0-d source (a fill), or one that does not broadcast (the write itself reports that)."""
     if source.ndim == 0:
         return None
     if source.shape == region.shape:
         return source
-    shape = index_module._without_leading_ones(source.shape)
-    return source.reshape(shape) if shape == region.shape else None
+    trimmed = source.reshape(index_module._without_leading_ones(source.shape))
+    try:
+        return namespace_of(source).broadcast_to(trimmed, region.shape)
+    except ValueError:
+        return None
 
 
 def _is_masked_fill(parts: tuple, value: Tensor) -> bool:

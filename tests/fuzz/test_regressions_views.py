@@ -266,3 +266,18 @@ def test_setitem_of_an_empty_region_gives_the_value_an_empty_gradient() -> None:
         return y
 
     assert_matches_torch(write, np.array([[0.5, 1.0]]), np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("same_shape", [False, True])
+def test_setitem_from_an_alias_that_is_broadcast_into_the_region(same_shape: bool) -> None:
+    # fuzz (seed 2027, --inplace): `setitem(t1, chunk(t1, 1), key=(None, :, 0:))`: PyTorch's copy_to drops the
+    # value's leading 1s and expands it to the region (1, 1, 1, 1); the expanded alias has other strides than the
+    # region, a partial overlap, and copy_ refuses. The same region written from itself is a full overlap: fine.
+    for lib in (torch, gg):
+        t1 = -lib.tensor(np.ones((1, 1, 1)), requires_grad=True)
+        if same_shape:
+            t1[:, 0:] = t1
+            continue
+        (alias,) = t1.chunk(1, dim=-3)
+        with pytest.raises(RuntimeError, match="single memory location"):
+            t1[None, :, 0:] = alias
