@@ -811,8 +811,20 @@ def _memory_overlap(a: Any, b: Any) -> str:
     a_end = a_begin + a.nbytes
     b_end = b_begin + b.nbytes
     if a_begin == b_begin and a_end == b_end:
-        return "full" if a.strides == b.strides else "partial"  # a 0-d tensor and its unsqueeze(0): partial
+        return "full" if _same_layout(a, b) else "partial"  # a 0-d tensor and its unsqueeze(0): partial
     return "partial" if a_begin < b_end and b_begin < a_end else "no"
+
+
+def _same_layout(a: Any, b: Any) -> bool:
+    """The same elements at the same positions: one shape, and one stride for every dim longer than 1. A size-1
+    dim's stride names no second element (NumPy and PyTorch set it differently), except a 0 there, which is a
+    dim that expand() made (PyTorch keeps that 0), against a real one."""
+    if a.shape != b.shape:
+        return False
+    for size, stride_a, stride_b in zip(a.shape, a.strides, b.strides):
+        if (size != 1 and stride_a != stride_b) or (size == 1 and (stride_a == 0) != (stride_b == 0)):
+            return False
+    return True
 
 
 def _dense(array: Any) -> bool:

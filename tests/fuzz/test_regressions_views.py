@@ -281,3 +281,25 @@ def test_setitem_from_an_alias_that_is_broadcast_into_the_region(same_shape: boo
         (alias,) = t1.chunk(1, dim=-3)
         with pytest.raises(RuntimeError, match="single memory location"):
             t1[None, :, 0:] = alias
+
+
+def test_setitem_into_an_unsqueezed_alias_of_the_same_layout_is_allowed() -> None:
+    # fuzz (seed 3032, --inplace): `u = t3.unsqueeze(0); u[-1, 0:1] = t3` with t3 a transposed (1, 1, 3): the
+    # region is t3's own elements in t3's own layout, a full overlap, which PyTorch's copy_ allows. NumPy gives
+    # the size-1 dims other strides than PyTorch does; those strides name no second element and are not compared.
+    results = []
+    for lib in (torch, gg):
+        t3 = (lib.tensor(np.arange(3.0).reshape(3, 1, 1)) * 1).transpose(0, 2)
+        u = t3.unsqueeze(0)
+        u[-1, 0:1] = t3
+        results.append(t3.numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_stack_and_cat_of_permuted_inputs_are_row_major_so_view_works() -> None:
+    # fuzz (seed 3031): `view(stack(t1, t1, dim=1), (4, 2))` with t1 a permute: PyTorch's stack is row-major and
+    # view works; NumPy's kept the inputs' order and glassgrad's view refused.
+    for lib in (torch, gg):
+        t1 = lib.tensor(np.arange(4.0).reshape(2, 1, 2, 1)).permute(3, 1, 2, 0)
+        assert tuple(lib.stack([t1, t1], dim=1).view(4, 2).shape) == (4, 2)
+        assert tuple(lib.cat([t1, t1], dim=1).view(-1).shape) == (8,)

@@ -95,7 +95,10 @@ class Concatenate(Op):
     @staticmethod
     def forward(ctx, axis, *xs):
         ctx.sizes = [x.shape[axis] for x in xs]
-        return namespace_of(xs[0]).concatenate(xs, axis=axis)
+        xp = namespace_of(xs[0])
+        # Row-major whatever the inputs' layout (NumPy keeps a permuted input's order), as PyTorch's cat gives,
+        # so that view() of the result works where PyTorch's does. A no-op for row-major inputs.
+        return xp.ascontiguousarray(xp.concatenate(xs, axis=axis))
 
     @staticmethod
     def backward(ctx, grad):
@@ -109,7 +112,8 @@ class Stack(Op):
 
     @staticmethod
     def forward(ctx, axis, *xs):
-        return namespace_of(xs[0]).stack(xs, axis=axis)
+        xp = namespace_of(xs[0])
+        return xp.ascontiguousarray(xp.stack(xs, axis=axis))  # row-major, as Concatenate's (and PyTorch's)
 
     @staticmethod
     def backward(ctx, grad):
