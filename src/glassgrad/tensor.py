@@ -817,14 +817,12 @@ def _memory_overlap(a: Any, b: Any) -> str:
 
 def _same_layout(a: Any, b: Any) -> bool:
     """The same elements at the same positions: one shape, and one stride for every dim longer than 1. A size-1
-    dim's stride names no second element (NumPy and PyTorch set it differently), except a 0 there, which is a
-    dim that expand() made (PyTorch keeps that 0), against a real one."""
+    dim's stride names no second element, so it is not compared. (PyTorch compares it, and NumPy and PyTorch
+    set it differently, so PyTorch refuses a few writes that are well defined, such as `t[None, :] = t.view(s)`
+    of one element; glassgrad allows those: the source and its destination are the same elements.)"""
     if a.shape != b.shape:
         return False
-    for size, stride_a, stride_b in zip(a.shape, a.strides, b.strides):
-        if (size != 1 and stride_a != stride_b) or (size == 1 and (stride_a == 0) != (stride_b == 0)):
-            return False
-    return True
+    return all(size == 1 or stride_a == stride_b for size, stride_a, stride_b in zip(a.shape, a.strides, b.strides))
 
 
 def _dense(array: Any) -> bool:
