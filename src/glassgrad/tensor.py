@@ -862,6 +862,13 @@ def _check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
         except IndexError:
             return False  # the write itself reports the bad key
         source = _copied_source(value.array, region) if isinstance(value, Tensor) else None
+        if source is None and isinstance(value, Tensor) and value.ndim:
+            # PyTorch's rule (its copy_to): the value, leading 1s dropped, must broadcast to the region. NumPy
+            # would also take an empty value of another shape into an empty region, silently.
+            raise ValueError(
+                f"index assignment: shape mismatch: value tensor of shape {value.shape} cannot be broadcast to "
+                f"indexing result of shape {tuple(region.shape)}"
+            )
         if source is not None and _memory_overlap(region, source) == "partial":
             raise RuntimeError(_overlap_message("index assignment"))
         return region.size == 0

@@ -316,3 +316,14 @@ def test_stack_and_cat_of_permuted_inputs_are_row_major_so_view_works() -> None:
         t1 = lib.tensor(np.arange(4.0).reshape(2, 1, 2, 1)).permute(3, 1, 2, 0)
         assert tuple(lib.stack([t1, t1], dim=1).view(4, 2).shape) == (4, 2)
         assert tuple(lib.cat([t1, t1], dim=1).view(-1).shape) == (8,)
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 1), (3,)])
+def test_setitem_of_a_value_that_does_not_broadcast_to_an_empty_region_is_refused(shape: tuple) -> None:
+    # fuzz (seed 5052, --inplace): a value of shape (3, 0, 1) written into an empty region (0, 1): PyTorch
+    # refuses the shape mismatch; NumPy took it silently, since both hold no element.
+    with pytest.raises(RuntimeError):  # its message depends on the shapes ("shape mismatch", "expand(...)")
+        torch.zeros(2, 1)[0:0] = torch.zeros(shape)
+    target = gg.zeros(2, 1)
+    with pytest.raises(ValueError, match="shape mismatch: value tensor of shape"):
+        target[0:0] = gg.zeros(shape)
