@@ -531,7 +531,7 @@ class Tensor:
         return index_module.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if _check_setitem(self, key, value) and _has_internal_overlap(self.array):
+        if _check_setitem(self, key, value) and _writes_into_shared_memory(self.array):
             self._write_nothing(lambda current: index_module.setitem_result(current, key, value))
             return
         self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
@@ -793,6 +793,14 @@ def _check_writable(tensor: Tensor, name: str) -> None:
             f"{name}: the tensor's memory (shape {tuple(array.shape)}) is read-only (e.g. it wraps a read-only "
             "NumPy array); clone() the tensor before performing the operation"
         )
+
+
+def _writes_into_shared_memory(array: Any) -> bool:
+    """Elements that share memory (after expand) or memory that cannot be written. NumPy gives every result with
+    no elements zero strides: a writable empty array is an ordinary tensor, whose write is recorded as usual."""
+    if array.size == 0 and getattr(array.flags, "writeable", True):
+        return False
+    return _has_internal_overlap(array)
 
 
 def _has_internal_overlap(array: Any) -> bool:

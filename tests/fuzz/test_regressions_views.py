@@ -339,3 +339,16 @@ def test_an_in_place_op_whose_source_is_the_same_elements_in_the_same_positions_
     h = gg.tensor(np.arange(4.0)) * 1
     with pytest.raises(RuntimeError, match="single memory location"):
         h[1:3].add_(h[0:2])
+
+
+def test_setitem_into_an_empty_result_is_recorded_so_the_value_gets_a_zero_gradient() -> None:
+    # fuzz (seed 6062, --inplace): `t1[()] = t2` with t1 an empty op result: NumPy gives it zero strides, which
+    # looked like expanded memory, and the write was skipped unrecorded: t2.grad was None, PyTorch's 0.
+    grads = []
+    for lib in (torch, gg):
+        t1 = lib.tensor(np.zeros((1, 0, 2, 1)), requires_grad=True) * 2
+        t2 = lib.tensor(np.array(1.5), requires_grad=True)
+        t1[()] = t2
+        t1.sum().backward()
+        grads.append(t2.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
