@@ -42,10 +42,10 @@ def owner_of(mismatch: Mismatch, program: Program | None = None) -> str | None:
         # expanded base and refuses; glassgrad's backward gives the (zero) gradient of the overwritten values.
         return "not copied: PyTorch's backward of a fill into an expanded tensor raises in its own CopySlices"
     if mismatch.kind == "raises" and "only torch raised" in mismatch.detail and "single memory" in mismatch.detail:
-        # The source is the destination's own elements in the same positions (glassgrad's tensor_writes._same_layout), which
+        # The source is the destination's own elements in the same positions (tensor_writes._same_layout), which
         # PyTorch calls a partial overlap when the size-1 dims' strides differ (they name no element; NumPy and
         # PyTorch set them differently, e.g. after transpose(0, 3) of a (1, 1, 3, 1)): the write is well defined.
-        return "not copied: PyTorch compares the strides of size-1 dims in its overlap check (tensor_writes._same_layout)"
+        return "not copied: PyTorch compares the strides of size-1 dims in its overlap check (tensor_writes.py)"
     if mismatch.kind == "raises" and mismatch.op == "matmul" and "same dtype" in mismatch.detail:
         return (
             "not copied: PyTorch's batched matmul skips its dtype check when a batch is empty (its 2-d matmul "
