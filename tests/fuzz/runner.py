@@ -192,7 +192,12 @@ def _compare_grads(program: Program, ours: Trace, theirs: Trace, reference: Trac
             )
         elif mine is not None and (
             mine.shape != torch_grad.shape
-            or not _close(mine, torch_grad, reference.grads.get(index) if reference else None)
+            or not _close(
+                mine,
+                torch_grad,
+                reference.grads.get(index) if reference else None,
+                float32_path=_reaches_float32(program, theirs, index),
+            )
         ):
             wrong.append((index, f"t{index}.grad: " + _describe(mine, torch_grad)))
     if not wrong:
@@ -203,6 +208,20 @@ def _compare_grads(program: Program, ours: Trace, theirs: Trace, reference: Trac
     index, detail = max(wrong)
     culprit = None if _has_inplace(program) else _culprit(program, theirs)
     return Mismatch("grad", culprit or "engine:" + _consumers(program, index), detail)
+
+
+def _reaches_float32(program: Program, theirs: Trace, index: int) -> bool:
+    """Whether a tensor feeds an op with a float32 output: its gradient is then a float32 sum cast up (a float64
+    0-d leaf minus a float32 tensor is float32 in PyTorch's promotion), so it carries float32 round-off."""
+    first_output = 0
+    for step in program.steps:
+        count = 1 if step.leaf is not None else step.outputs
+        if step.leaf is None and index in step.args:
+            outputs = theirs.final[first_output : first_output + count]
+            if any(getattr(out, "dtype", None) == np.float32 for out in outputs):
+                return True
+        first_output += count
+    return False
 
 
 def _has_inplace(program: Program) -> bool:
@@ -281,14 +300,18 @@ def _consumers(program: Program, index: int) -> str:
     return "+".join(ops) or "loss"
 
 
-def _close(mine: np.ndarray, theirs: np.ndarray, reference: np.ndarray | None) -> bool:
-    """Equal non-finite values and close finite ones (see the module docstring for float32)."""
+def _close(
+    mine: np.ndarray, theirs: np.ndarray, reference: np.ndarray | None, float32_path: bool = False
+) -> bool:
+    """Equal non-finite values and close finite ones (see the module docstring for float32); `float32_path`
+    holds a float64 array to float32's tolerance when it was computed in float32."""
     if mine.shape != theirs.shape:
         return False
     if mine.dtype == bool or mine.dtype.kind in "iu":
         return bool(np.array_equal(mine, theirs))
     with np.errstate(invalid="ignore"):  # inf − inf below is nan, which is "not close"
-        return _close_floats(mine.astype(np.float64), theirs.astype(np.float64), theirs.dtype, reference)
+        dtype = np.dtype(np.float32) if float32_path else theirs.dtype
+        return _close_floats(mine.astype(np.float64), theirs.astype(np.float64), dtype, reference)
 
 
 def _close_floats(mine64: np.ndarray, theirs64: np.ndarray, dtype: np.dtype, reference: np.ndarray | None) -> bool:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
 from .known import owner_of
-from .runner import Mismatch, check
+from .program import Leaf, Program, Step
+from .runner import RTOL64, Mismatch, _reaches_float32, check, run_both
 from .strategies import programs
 
 torch = pytest.importorskip("torch")
@@ -61,3 +63,17 @@ def test_random_programs_match_torch(program) -> None:
 @given(program=programs(inplace=True))
 def test_random_programs_with_inplace_writes_match_torch(program) -> None:
     _assert_agrees(program, check(program))
+
+
+def test_a_float64_gradient_summed_in_float32_gets_float32_tolerance() -> None:
+    # fuzz seed 7071: `sub(float32 (2, 4), float64 0-d)` is float32 in PyTorch's promotion, so the 0-d leaf's
+    # gradient is a float32 sum cast to float64; the two frameworks sum in different orders (last bits differ)
+    program = Program(
+        (Step("leaf", leaf=Leaf((2, 4), "float32", 0)), Step("leaf", leaf=Leaf((), "float64", 0)), Step("sub", (0, 1))),
+        weight_seed=2,
+    )
+    ours, theirs, _ = run_both(program)
+    assert ours.grads[1].dtype == theirs.grads[1].dtype == np.float64
+    assert abs(ours.grads[1] - theirs.grads[1]) > RTOL64 * abs(theirs.grads[1])  # beyond float64's tolerance
+    assert check(program) is None
+    assert _reaches_float32(program, theirs, 1) and not _reaches_float32(program, theirs, 2)

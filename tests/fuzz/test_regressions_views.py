@@ -352,3 +352,18 @@ def test_setitem_into_an_empty_result_is_recorded_so_the_value_gets_a_zero_gradi
         t1.sum().backward()
         grads.append(t2.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("value", [1.0, "tensor"])
+def test_setitem_with_an_out_of_bounds_index_into_a_tensor_with_no_elements_is_refused(value: Any) -> None:
+    # fuzz (--inplace, setitem_scalar): h of shape (2, 0), h[[7]] = 1.0. PyTorch's index_put_ skips its bounds
+    # check when the tensor has no elements and writes nothing; index 7 of a dim of size 2 is out of bounds
+    # whatever the other dims hold, so glassgrad refuses it (not copied), naming the index and the dim.
+    t = torch.zeros(2, 0)
+    t[torch.tensor([7])] = 1.0 if value == 1.0 else torch.zeros(0)
+    assert tuple(t.shape) == (2, 0)
+    h = gg.zeros(2, 0)
+    with pytest.raises(IndexError, match="index 7 is out of bounds for axis 0 with size 2"):
+        h[gg.tensor([7])] = 1.0 if value == 1.0 else gg.zeros(0)
+    h[gg.tensor([1])] = 1.0  # an index in bounds writes nothing, as in PyTorch
+    assert tuple(h.shape) == (2, 0)
