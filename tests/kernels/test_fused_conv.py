@@ -13,7 +13,7 @@ import glassgrad as gg
 import glassgrad.functional as F
 from glassgrad.kernels import _numba
 
-from .test_fused_paths import assert_all_close, forward_and_grads, run_both
+from .test_fused_paths import assert_all_close, forward_and_grads, run_both, spy_on_fast_paths
 
 pytestmark = pytest.mark.skipif(not _numba.ENABLED, reason="Numba is not installed (or GLASSGRAD_NUMBA=0)")
 
@@ -124,17 +124,17 @@ def test_relu(monkeypatch):
 
 def test_cnn_layers_take_the_kernels(monkeypatch):
     """The benchmark's layers (bench/workloads/cnn.py) run on the kernels, forward and backward."""
-    from glassgrad.kernels import conv, pooling, relu
+    from glassgrad.kernels import conv, pooling
 
     called = set()
     for module, names in [
         (conv, ["im2col", "to_images", "channels_last", "col2im"]),
         (pooling, ["max_pool_forward", "max_pool_backward"]),
-        (relu, ["relu_forward", "relu_backward"]),
     ]:
         for name in names:
             original = getattr(module, name)
             monkeypatch.setattr(module, name, lambda *args, _f=original, _n=name: called.add(_n) or _f(*args))
+    spy_on_fast_paths(monkeypatch, ["relu_forward", "relu_backward"], called)  # registered at the seam
     x = gg.tensor(random(2, 4, 8, 8), requires_grad=True)
     w = gg.tensor(random(6, 4, 3, 3, seed=1), requires_grad=True)
     y = F.max_pool2d(F.relu(F.conv2d(x, w, padding=1)), 2)

@@ -11,7 +11,7 @@ import pytest
 
 import glassgrad as gg
 import glassgrad.functional as F
-from glassgrad.kernels import _numba
+from glassgrad.kernels import _numba, registry
 
 pytestmark = pytest.mark.skipif(not _numba.ENABLED, reason="Numba is not installed (or GLASSGRAD_NUMBA=0)")
 
@@ -23,6 +23,14 @@ def run_both(monkeypatch, compute):
         patch.setattr(_numba, "ENABLED", False)
         plain = compute()
     return fast, plain
+
+
+def spy_on_fast_paths(monkeypatch, names, called: set) -> None:
+    """Record in `called` the name of each registered fast path (kernels/registry.py) that runs."""
+    for name in names:
+        entry = registry.entry(name)
+        spy = lambda *args, _f=entry.kernel, _n=name, **kwargs: called.add(_n) or _f(*args, **kwargs)  # noqa: E731
+        monkeypatch.setattr(entry, "kernel", spy)
 
 
 def forward_and_grads(fn, *arrays, seed=1):

@@ -43,7 +43,11 @@ if ENABLED:
 
         Near 0, tanh x = x + x³·P(x²) keeps full relative precision; elsewhere tanh|x| = 1 − 2/(e^(2|x|) + 1),
         with the sign put back. Both are computed and one is kept, so the loop stays branch-free (SIMD).
+        x is first clamped to ±10 (tanh 10 rounds to 1 in float32): fastmath lets the compiler assume no value
+        is infinite, and the unused branch x + x³·P(x²) of a huge x (a saturated LSTM gate) overflows to inf
+        and turned the result into NaN on AMD EPYC.
         """
+        x = min(max(x, f32(-10.0)), f32(10.0))
         a = abs(x)
         z = x * x
         p = f32(-5.70498872745e-3)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import require_float32, require_same_shape
-from ._numba import ENABLED, kernel, prange
+from ._numba import ENABLED, fits, kernel, prange
 from .fastmath import f32
+from .registry import fast_path
 
 if ENABLED:
 
@@ -33,6 +34,11 @@ if ENABLED:
             grad_x[i] = grad[i] if magnitude != np.int32(0) else f32(0.0)  # y > 0 or NaN
 
 
+def _noise() -> np.ndarray:
+    return np.random.default_rng(0).standard_normal((3, 67)).astype(np.float32)
+
+
+@fast_path("relu_forward", when=fits, example=lambda: (_noise(),))
 def relu_forward(x: np.ndarray) -> np.ndarray:
     """max(x, 0) of a float32 C-order array."""
     require_float32("kernels.relu.relu_forward", "x", x)
@@ -41,6 +47,11 @@ def relu_forward(x: np.ndarray) -> np.ndarray:
     return y
 
 
+@fast_path(
+    "relu_backward",
+    when=lambda y, grad: fits(y, grad) and y.shape == grad.shape,
+    example=lambda: (np.maximum(_noise(), 0), _noise()[::-1].copy()),
+)
 def relu_backward(y: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """0 where y ≤ 0, else g (g also where y is NaN), for float32 C-order arrays of one shape."""
     require_float32("kernels.relu.relu_backward", "y, grad", y, grad)

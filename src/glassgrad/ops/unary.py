@@ -12,8 +12,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from ..kernels import fits
-from ..kernels import relu as relu_kernel
+from ..kernels.registry import reference
 from ..kernels.select import where
 from .arithmetic import cast, is_tensor, promote_operands
 
@@ -152,6 +151,18 @@ class Sigmoid(Op):
         return grad * y * (1 - y)
 
 
+@reference("relu_forward")  # fast path: kernels/relu.py
+def relu_forward(x: Any) -> Any:
+    """max(x, 0); NaN stays NaN."""
+    return namespace_of(x).maximum(x, 0)
+
+
+@reference("relu_backward")  # fast path: kernels/relu.py
+def relu_backward(y: Any, grad: Any) -> Any:
+    """0 where y ≤ 0, else g (g also where y is NaN)."""
+    return where(y <= 0, 0, grad)
+
+
 class Relu(Op):
     """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (PyTorch's subgradient 0 at x = 0)
 
@@ -162,16 +173,14 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = relu_kernel.relu_forward(x) if fits(x) else namespace_of(x).maximum(x, 0)  # kernels/relu.py
+        y = relu_forward(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        if fits(y, grad) and y.shape == grad.shape:
-            return relu_kernel.relu_backward(y, grad)  # kernels/relu.py: the same select, one pass per core
-        return where(y <= 0, 0, grad)
+        return relu_backward(y, grad)
 
 
 class Abs(Op):
