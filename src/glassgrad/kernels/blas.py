@@ -118,14 +118,6 @@ def _writable_rows(out: np.ndarray) -> bool:
     )
 
 
-def _task(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> list[int]:
-    """The table row for out = a @ b (2-D views, `_layout` of both not None)."""
-    (trans_a, lda), (trans_b, ldb) = _layout(a), _layout(b)
-    m, k = a.shape
-    return [trans_a, trans_b, m, b.shape[1], k, a.ctypes.data, lda, b.ctypes.data, ldb, out.ctypes.data,
-            out.strides[0] // 4]  # fmt: skip
-
-
 def _refusal(kernel: str, check: str, *operands: np.ndarray) -> str:
     described = ", ".join(
         f"{name} {getattr(x, 'shape', type(x).__name__)} {getattr(x, 'dtype', '')} strides {getattr(x, 'strides', '')}"
