@@ -1,4 +1,4 @@
-"""The one place glassgrad imports Numba: the `kernel` decorator, and whether an array can take the fast path.
+"""The `kernel` decorator, and whether an array can take the fast path.
 
 Numba compiles a Python loop over array elements to machine code. With `parallel=True` it splits a `prange`
 loop across the CPU's cores, and LLVM turns the loop body into SIMD instructions (8 or 16 float32 lanes).
@@ -14,52 +14,20 @@ Kernels are compiled on first use and cached on disk (`cache=True`), so only the
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import os
-import sys
 import threading
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from .._process_setup import SPINNING_BLAS
-
-try:
-    if os.environ.get("GLASSGRAD_NUMBA", "1") == "0":
-        raise ImportError("disabled by GLASSGRAD_NUMBA=0")
-    import numba
-except ImportError:  # the NumPy path serves everything
-    numba = None
+# Numba is imported, and its thread pool chosen, with glassgrad's other process-wide settings (None when it is
+# missing or switched off): see _process_setup.py, and `glassgrad doctor` for what this process got.
+from .._process_setup import numba
 
 ENABLED = numba is not None
 prange = numba.prange if ENABLED else range  # the loop that Numba splits across cores
 
-
-def _load_tbb() -> bool:
-    """Load Intel TBB (pip's `tbb` puts libtbb in <venv>/lib, off the loader's path) for Numba's tbb layer."""
-    for folder in (Path(sys.prefix) / "lib", Path(sys.base_prefix) / "lib"):
-        for library in sorted(folder.glob("libtbb.so.12*")):
-            try:
-                ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
-                return True
-            except OSError:
-                continue
-    return False
-
-
-if ENABLED and "NUMBA_THREADING_LAYER" not in os.environ:
-    # Which thread pool runs the prange loops. Numba's default, OpenMP, busy-waits between loops, and so does
-    # PyTorch's OpenMP pool: in one process (the benchmarks) the two on 2 cores made a torch step 100x slower.
-    # TBB's pool starts a loop in about 2.5 us and sleeps when idle; Numba's own workqueue pool also sleeps,
-    # but takes about 50 us to start each loop, which is more than many kernels take to run.
-    numba.config.THREADING_LAYER = "tbb" if _load_tbb() else "workqueue"
-
 _LAUNCH = threading.Lock()  # one kernel launch at a time (workqueue cannot take two at once; TBB does not mind)
-
-if ENABLED and SPINNING_BLAS:  # see _process_setup.py: two thread pools on the same cores would thrash
-    numba.set_num_threads(1)
 
 
 def kernel(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,10 +11,12 @@ split (3.1 against 3.4 ms for a GPT block's four Linears), but inside a training
 1.4 ms more per step (measured in alternating blocks): when a worker wakes late, the calling thread takes its
 task too, where OpenBLAS's fixed split waits for it.
 
-The BLAS is NumPy's own: the OpenBLAS bundled in NumPy's wheels, found next to `numpy` and called through its
-C interface (`cblas_sgemm`, 64-bit integers). Inside a task the calling thread is set to one OpenBLAS thread
-(`openblas_set_num_threads_local`), so no product starts a pool of its own. Where that library cannot be found
-(another NumPy build, or Numba missing) `available()` is False and callers keep NumPy's matmul.
+The BLAS is NumPy's own: the OpenBLAS bundled in NumPy's wheels (found by `_process_setup.numpy_openblas`) and
+called through its C interface (`cblas_sgemm`, 64-bit integers). Inside a task the calling thread is set to one
+OpenBLAS thread (`openblas_set_num_threads_local`, an internal function, so only on a checked OpenBLAS version),
+so no product starts a pool of its own. Where that cannot be done (another NumPy build or OpenBLAS version, or
+Numba missing) `available()` is False, `UNAVAILABLE_BECAUSE` says why (`glassgrad doctor` prints it), and callers
+keep NumPy's matmul.
 
 Each task is one row of an int64 table: the two transpose flags, m, n, k, and the address and leading
 dimension of A, B and C, for C = op(A) op(B) in row-major order. Operands are read in place through their
@@ -38,23 +40,28 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 SMALL_PRODUCT = 4 * 65536
 
 
-def _find_openblas() -> tuple | None:
-    """(cblas_sgemm, openblas_set_num_threads_local) of the OpenBLAS inside NumPy's wheel, or None."""
-    library = numpy_openblas()
-    try:  # the 64-bit-integer build that NumPy's wheels ship
-        sgemm = ctypes.cast(library.scipy_cblas_sgemm64_, ctypes.c_void_p).value
-        set_local = ctypes.cast(library.openblas_set_num_threads_local, ctypes.c_void_p).value
-    except AttributeError:  # no library (None), or another build
-        return None
+def _find_openblas() -> tuple[tuple | None, str | None]:
+    """((cblas_sgemm, openblas_set_num_threads_local) of NumPy's OpenBLAS, None), or (None, why not)."""
+    if not ENABLED:
+        return None, "Numba is off"
+    blas = numpy_openblas()
+    refusal = "NumPy's OpenBLAS was not found" if blas is None else blas.refusal("openblas_set_num_threads_local")
+    if refusal is not None:
+        return None, refusal
+    sgemm = getattr(blas.library, f"{blas.prefix}cblas_sgemm64_", None)  # the 64-bit-integer build NumPy ships
+    if sgemm is None:
+        return None, f"{blas.path} has no cblas_sgemm with 64-bit integers ({blas.prefix}cblas_sgemm64_)"
     # Addresses travel as 64-bit integers (the same register as a pointer), so the task table can hold them.
     integer = ctypes.c_int64
     sgemm_type = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
                                   ctypes.c_float, integer, integer, integer, integer, ctypes.c_float, integer,
                                   integer)  # fmt: skip
-    return sgemm_type(sgemm), ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(set_local)
+    set_local = ctypes.cast(blas.library.openblas_set_num_threads_local, ctypes.c_void_p).value
+    sgemm = ctypes.cast(sgemm, ctypes.c_void_p).value
+    return (sgemm_type(sgemm), ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(set_local)), None
 
 
-_openblas = _find_openblas() if ENABLED else None
+_openblas, UNAVAILABLE_BECAUSE = _find_openblas()
 
 if _openblas is not None:
 
