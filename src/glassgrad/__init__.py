@@ -117,6 +117,7 @@ from .functions import (
     var,
     where,
 )
+from .doctor_report import doctor
 from .serialization import load, save
 from .tensor import Tensor
 

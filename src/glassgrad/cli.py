@@ -1,4 +1,4 @@
-"""The `glassgrad` command: train, list recipes, sample, evaluate, rebuild reports, benchmark.
+"""The `glassgrad` command: train, list recipes, sample, evaluate, rebuild reports, benchmark, doctor.
 
 glassgrad train [RECIPE] [--steps N | --epochs E] [--lr LR] [--batch-size B] [--seed S] [--device D] [--out DIR]
 glassgrad train --resume RUN
@@ -7,6 +7,7 @@ glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
 glassgrad eval RUN
 glassgrad report RUN
 glassgrad bench [WORKLOAD] [--smoke]
+glassgrad doctor [--json]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -17,6 +18,7 @@ traceback as usual.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 import warnings
@@ -85,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager", parents=[debug])
     bench.add_argument("workload", nargs="?", default=None)
     bench.add_argument("--smoke", action="store_true", help="a few steps of each workload, no timing claims")
+
+    doctor = commands.add_parser(
+        "doctor", help="what this process runs on and what glassgrad changed in it (BLAS, kernels, malloc)",
+        parents=[debug],
+    )  # fmt: skip
+    doctor.add_argument("--json", action="store_true", help="the same report as JSON")
     return parser
 
 
@@ -195,7 +203,26 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_main([*(["--smoke"] if args.smoke else []), *([args.workload] if args.workload else [])])
 
 
-_COMMANDS = {"train": _train, "recipes": _recipes, "sample": _sample, "eval": _eval, "report": _report, "bench": _bench}
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor_report import doctor, print_report
+
+    report = doctor()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print_report(report)
+    return 0
+
+
+_COMMANDS = {
+    "train": _train,
+    "recipes": _recipes,
+    "sample": _sample,
+    "eval": _eval,
+    "report": _report,
+    "bench": _bench,
+    "doctor": _doctor,
+}
 
 if __name__ == "__main__":
     sys.exit(main())
