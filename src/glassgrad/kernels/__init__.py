@@ -18,8 +18,8 @@ for why a fused loop beats a chain of NumPy calls.
     relu       ReLU forward and backward
     select     where(mask, a, b): the masking backwards' selection (clamp, hardtanh, maximum, max pool, ...)
 
-Where the kernels run is set in `_numba.py` (which thread pool) and in `glassgrad/_process_setup.py`
-(OpenBLAS's spinning threads, malloc); docs/performance.md says what each bought.
+Where the kernels run (which thread pool, how many threads) is set with glassgrad's other process-wide settings in
+`glassgrad/_process_setup.py`; `glassgrad doctor` prints what this process got, docs/performance.md what each bought.
 """
 
 # Importing a kernel module registers its fast paths at the seam (registry.py); each is listed here once.
