@@ -53,7 +53,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
 
 APPLIED = "applied"
 KEPT = "kept yours"
@@ -162,17 +162,16 @@ def checked() -> str:
     return f"{_dotted(CHECKED_OPENBLAS[0])} up to, not including, {_dotted(CHECKED_OPENBLAS[1])}"
 
 
-def _candidate_paths() -> list[tuple[Path, str]]:
+def _candidate_paths() -> Iterator[tuple[Path, str]]:
     """Where NumPy's OpenBLAS may be: NumPy's wheel folders first (Linux and Windows: numpy.libs; macOS:
     numpy/.dylibs), then any OpenBLAS this process has loaded (/proc/self/maps; conda or a distribution's NumPy)."""
     package = Path(np.__file__).resolve().parent
-    folders = (package.parent / "numpy.libs", package / ".dylibs")
-    paths = [(path, "NumPy's wheel") for folder in folders for path in sorted(folder.glob("*openblas*"))]
+    for folder in (package.parent / "numpy.libs", package / ".dylibs"):
+        yield from ((path, "NumPy's wheel") for path in sorted(folder.glob("*openblas*")))
     maps = Path("/proc/self/maps")
-    if maps.exists():
+    if maps.exists():  # read only when the wheel's folders held no usable OpenBLAS
         loaded = {line.split()[-1] for line in maps.read_text().splitlines() if "openblas" in line.lower()}
-        paths += [(Path(path), "this process's loaded libraries") for path in sorted(loaded) if path.startswith("/")]
-    return paths
+        yield from ((Path(path), "this process's loaded libraries") for path in sorted(loaded) if path.startswith("/"))
 
 
 @functools.cache
