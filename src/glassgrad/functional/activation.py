@@ -8,9 +8,9 @@ docstring, and pin it in tests/functional/test_activation.py.
 Forward takes branches with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
 piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's `where` branches per element
 and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`
-(kernels/select.py: one parallel pass for float32): an upstream gradient may be ±inf or NaN, and a 0/1 mask
-times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is NaN,
-each backward takes the branch that PyTorch's kernel takes (noted in the op).
+(ops/_where.py, whose fast path is one parallel pass for float32): an upstream gradient may be ±inf or NaN, and
+a 0/1 mask times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is
+NaN, each backward takes the branch that PyTorch's kernel takes (noted in the op).
 
 `inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
 save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
@@ -30,10 +30,10 @@ from ..autograd.node import InPlaceWrite, Op
 from ..backend import namespace_of
 from ..kernels import fits
 from ..kernels import gelu as gelu_kernel
-from ..kernels.select import where
 from ..ops import select as select_ops
 from ..ops import softmax as softmax_ops
 from ..ops import unary
+from ..ops._where import where
 from ..tensor import Tensor
 from ._special import blockwise, normal_cdf, select
 

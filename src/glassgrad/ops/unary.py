@@ -13,7 +13,7 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels.registry import reference
-from ..kernels.select import where
+from ._where import where
 from .arithmetic import cast, is_tensor, promote_operands
 
 
@@ -231,7 +231,7 @@ class Clamp(Op):
         x, low, high = ctx.saved_tensors
         grad_x = grad_low = grad_high = None
         if ctx.needs_input_grad[0]:
-            grad_x = where(_clamp_inside(x, low, high), grad, 0)  # kernels/select.py: one pass
+            grad_x = where(_clamp_inside(x, low, high), grad, 0)
         if ctx.needs_input_grad[1]:
             below = x < low if high is None else (x < low) & (low < high)
             grad_low = where(below, grad, 0)
