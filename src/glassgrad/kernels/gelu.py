@@ -1,7 +1,8 @@
 """Exact GELU, y = x·Φ(x), forward and backward as one pass each (see `functional.activation.Gelu`).
 
 Φ(x) = 1 − ½·erfc(x/√2) for x ≥ 0 and ½·erfc(|x|/√2) for x < 0, with erfc the same float32 Chebyshev fit the
-NumPy path uses (`functional._special._erfc_float32`, Numerical Recipes' `erfcc`):
+NumPy path uses (`functional._special._erfc_float32`, Numerical Recipes' `erfcc`; its coefficients live in
+fastmath.py):
     erfc(y) = t·exp(−y² + P(t)),  t = 1/(1 + y/2).
 Backward: dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
 """
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functional._special import ERFC_FLOAT32_COEFFICIENTS as _R
 from ._checks import require_float32, require_same_shape
 from ._numba import ENABLED, kernel, prange
+from .fastmath import ERFC_FLOAT32_COEFFICIENTS as _R
 from .fastmath import f32
 
 if ENABLED:
