@@ -10,7 +10,8 @@ piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's 
 and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`
 (ops/_where.py, whose fast path is one parallel pass for float32): an upstream gradient may be ±inf or NaN, and
 a 0/1 mask times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is
-NaN, each backward takes the branch that PyTorch's kernel takes (noted in the op).
+NaN, each backward takes the branch that PyTorch's kernel takes (noted in the op). The exact GELU's two passes
+are `gelu_forward` and `gelu_backward`, references at the seam (kernels/registry.py) for kernels/gelu.py.
 
 `inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
 save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
@@ -28,8 +29,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.node import InPlaceWrite, Op
 from ..backend import namespace_of
-from ..kernels import fits
-from ..kernels import gelu as gelu_kernel
+from ..kernels.registry import reference
 from ..ops import select as select_ops
 from ..ops import softmax as softmax_ops
 from ..ops import unary
@@ -92,13 +92,9 @@ class Gelu(Op):
             half_one_plus_t *= 0.5  # ½(1 + tanh u)
             ctx.save_for_backward(x, half_one_plus_t)
             return x * half_one_plus_t
-        if fits(x):  # one fused pass on every core (kernels/gelu.py)
-            y, cdf = gelu_kernel.gelu_forward(x)
-            ctx.save_for_backward(x, cdf)
-            return y
-        cdf = blockwise(normal_cdf, x)
+        y, cdf = gelu_forward(x)
         ctx.save_for_backward(x, cdf)
-        return x * cdf
+        return y
 
     @staticmethod
     def backward(ctx, grad):
@@ -116,9 +112,7 @@ class Gelu(Op):
             slope += half_one_plus_t
             slope *= grad
             return slope, None
-        if fits(x, saved, grad):
-            return gelu_kernel.gelu_backward(x, saved, grad), None
-        return blockwise(_gelu_slope, x, saved, grad), None
+        return gelu_backward(x, saved, grad), None
 
     @staticmethod
     def reference(ctx, x, approximate):
@@ -149,8 +143,21 @@ class NormalCdf(Function):
         return grad * (x * x * -0.5).exp() * _INV_SQRT_2PI
 
 
+@reference("gelu_forward")  # fast path: kernels/gelu.py (one fused pass on every core)
+def gelu_forward(x: Any) -> tuple[Any, Any]:
+    """(x·Φ(x), Φ(x)): the exact GELU and the Φ its backward reuses."""
+    cdf = blockwise(normal_cdf, x)
+    return x * cdf, cdf
+
+
+@reference("gelu_backward")  # fast path: kernels/gelu.py
+def gelu_backward(x: Any, cdf: Any, grad: Any) -> Any:
+    """grad · (Φ(x) + x·φ(x)), the exact GELU's backward, from forward's Φ(x)."""
+    return blockwise(_gelu_slope, x, cdf, grad)
+
+
 def _gelu_slope(x: Any, cdf: Any, grad: Any) -> Any:
-    """grad · (Φ(x) + x·φ(x)), the exact GELU's backward."""
+    """grad · (Φ(x) + x·φ(x)) on one block."""
     slope = x * x
     slope *= -0.5
     namespace_of(x).exp(slope, out=slope)
