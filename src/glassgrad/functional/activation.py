@@ -48,6 +48,7 @@ class LeakyRelu(Op):
     @staticmethod
     def forward(ctx, x, negative_slope):
         xp = namespace_of(x)
+        ctx.negative_slope = negative_slope
         ctx.overwritten = _overwritten(x)  # inplace=True: y is written into x's memory
         # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward (not
         # with inplace=True, where x would have to be copied first: PyTorch's leaky_relu_ saves its result)
@@ -60,7 +61,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         positive, _ = ctx.saved_tensors
-        return where(positive, grad, grad * ctx.inputs[1]), None
+        return where(positive, grad, grad * ctx.negative_slope), None
 
     @staticmethod
     def reference(ctx, x, negative_slope):
@@ -81,6 +82,7 @@ class Gelu(Op):
     @staticmethod
     def forward(ctx, x, approximate):
         xp = namespace_of(x)
+        ctx.approximate = approximate
         if approximate == "tanh":
             u = x * x
             u *= _GELU_CUBIC
@@ -99,7 +101,7 @@ class Gelu(Op):
     @staticmethod
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
-        if ctx.inputs[1] == "tanh":
+        if ctx.approximate == "tanh":
             half_one_plus_t = saved
             x_squared = x * x
             # ½(1 − tanh² u) = 2·h·(1 − h) with h = ½(1 + tanh u): no second tanh.
@@ -133,13 +135,14 @@ class NormalCdf(Function):
 
     @staticmethod
     def forward(ctx, x):
+        # Saved, not kept as an attribute: under create_graph=True a saved input comes back as the input itself
+        # (PyTorch's SavedVariable), whose graph carries the second derivative φ'(x) = −x·φ(x).
+        ctx.save_for_backward(x)
         return Tensor(normal_cdf(x.array))
 
     @staticmethod
     def backward(ctx, grad):
-        # The input itself, not a detached twin saved in forward: under create_graph=True its graph carries
-        # the second derivative φ'(x) = −x·φ(x).
-        x = ctx.inputs[0]
+        (x,) = ctx.saved_tensors
         return grad * (x * x * -0.5).exp() * _INV_SQRT_2PI
 
 
@@ -252,6 +255,7 @@ class Elu(Op):
     @staticmethod
     def forward(ctx, x, alpha):
         xp = namespace_of(x)
+        ctx.alpha = alpha
         # max(x, 0) + α·expm1(min(x, 0)): each branch exact, and expm1 keeps precision near 0.
         y = xp.expm1(xp.minimum(x, 0))
         y *= alpha
@@ -264,7 +268,7 @@ class Elu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        alpha = ctx.inputs[1]
+        alpha = ctx.alpha
         if ctx.overwritten:
             exponential, y = ctx.saved_tensors
             return where(exponential, grad * (y + alpha), grad), None
