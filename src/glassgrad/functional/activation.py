@@ -176,12 +176,7 @@ class Silu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        xp = namespace_of(x)
-        # σ = 1/(1 + e⁻ˣ): e⁻ˣ overflows to inf for x ≪ 0 and σ becomes exactly 0, the right limit.
-        with np.errstate(over="ignore"):
-            sigma = xp.exp(-x)
-        sigma += 1
-        xp.reciprocal(sigma, out=sigma)
+        sigma = unary.sigmoid_of(x)
         y = x * sigma
         ctx.overwritten = _overwritten(x)
         # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it. With
@@ -227,11 +222,7 @@ class Softplus(Op):
     @staticmethod
     def backward(ctx, grad):
         z_soft, linear, _ = ctx.saved_tensors
-        xp = namespace_of(z_soft)
-        with np.errstate(over="ignore"):
-            sigma = xp.exp(-z_soft)
-        sigma += 1
-        xp.reciprocal(sigma, out=sigma)  # σ(βx)
+        sigma = unary.sigmoid_of(z_soft)  # σ(βx)
         return where(linear, grad, grad * sigma), None, None
 
     @staticmethod
