@@ -546,7 +546,7 @@ class Tensor:
             if view is not None and (self._requires_grad or view.base._requires_grad):
                 views.check_tracked_write(self, "index assignment")  # e.g. an output of split, as PyTorch
         with grad_mode.no_grad():
-            writes.check_fits(self, "index assignment", compute(self))  # v must still fit the (empty) region
+            writes.check_in_place_result(self, "index assignment", compute(self))  # v must still fit the (empty) region
         self._version_counter[0] += 1
 
     def __len__(self) -> int:
@@ -606,7 +606,7 @@ class Tensor:
             result = self._compute_on_graph_alias(compute)
         else:
             result = compute(self)
-        writes.check_fits(self, name, result)
+        writes.check_in_place_result(self, name, result)
         if view is not None and recording and (result._grad_fn is not None or view.base._requires_grad):
             views.check_tracked_write(self, name)
             base = view.base

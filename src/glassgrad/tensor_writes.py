@@ -173,7 +173,7 @@ def _overlap_message(name: str) -> str:
     )
 
 
-def check_fits(tensor: Tensor, name: str, result: Tensor) -> None:
+def check_in_place_result(tensor: Tensor, name: str, result: Tensor) -> None:
     """The result of an in-place op must keep the tensor's shape, and its dtype must cast to the tensor's."""
     if not np.can_cast(result.array.dtype, tensor.array.dtype, "same_kind"):
         raise RuntimeError(

@@ -63,6 +63,13 @@ def test_gelu(monkeypatch, scale):
     assert_all_close(fast, plain)
 
 
+def test_gelu_takes_its_fast_paths(monkeypatch):
+    called = set()
+    spy_on_fast_paths(monkeypatch, ["gelu_forward", "gelu_backward"], called)
+    forward_and_grads(F.gelu, np.random.default_rng(0).standard_normal((4, 33)).astype(np.float32))
+    assert called == {"gelu_forward", "gelu_backward"}
+
+
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("rows", [(3, 50), (1, 3), (1, 1)])  # many row blocks; fewer rows than blocks; one row
 def test_layer_norm(monkeypatch, bias, rows):

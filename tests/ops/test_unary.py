@@ -67,6 +67,17 @@ def test_sigmoid_does_not_overflow_at_extremes() -> None:
     assert y.tolist() == [0.0, 0.5, 1.0]
 
 
+def test_sigmoid_of_float16_computes_in_float32() -> None:
+    # float16's e⁻ˣ overflows below x = −11, but σ(−12) ≈ 6.1e-6 is still a float16 (PyTorch's CPU kernel also
+    # computes in float32). silu and softplus's gradient share the one sigmoid (ops.unary.sigmoid_of).
+    import glassgrad.functional as F
+
+    x = gg.tensor(np.array([-12.0, -100.0, 0.0], np.float16))
+    np.testing.assert_allclose(x.sigmoid().numpy(), [6.1442e-06, 0.0, 0.5], rtol=1e-3)
+    np.testing.assert_allclose(F.silu(x).numpy(), [-12 * 6.1442e-06, 0.0, 0.0], rtol=1e-3)
+    assert x.sigmoid().dtype == gg.float16
+
+
 def test_relu_keeps_integer_dtype_and_refuses_bool() -> None:
     assert gg.tensor([-1, 2]).relu().tolist() == [0, 2]
     with pytest.raises(TypeError, match="relu.*bool"):

@@ -34,6 +34,10 @@ import numpy as np
 
 from ..backend import namespace_of
 
+# erfc(y) ≈ t·exp(−y² + R0 + R1 t + ... + R9 t⁹), t = 1/(1 + y/2), for float32: kept beside the compiled GELU,
+# which evaluates the same fit (kernels import nothing above them)
+from ..kernels.fastmath import ERFC_FLOAT32_COEFFICIENTS as _R
+
 _SMALL = 0.46875  # upper end of the first range
 _MIDDLE = 4.0  # upper end of the second range
 _BLOCK = 1 << 17  # elements per block of `blockwise`: 512 KB of float32, ~20 temporaries fit in L2 + L3
@@ -53,11 +57,6 @@ _P = (6.58749161529837803e-4, 1.60837851487422766e-2, 1.25781726111229246e-1, 3.
       3.05326634961232344e-1, 1.63153871373020978e-2)
 _Q = (2.33520497626869185e-3, 6.05183413124413191e-2, 5.27905102951428412e-1, 1.87295284992346047e00,
       2.56852019228982242e00, 1.0)
-
-# erfc(y) ≈ t·exp(−y² + R0 + R1 t + ... + R9 t⁹), t = 1/(1 + y/2), for float32
-ERFC_FLOAT32_COEFFICIENTS = _R = (
-    -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
-    0.17087277)
 
 _INV_SQRT_PI = 1 / math.sqrt(math.pi)
 _INV_SQRT_2 = 1 / math.sqrt(2.0)

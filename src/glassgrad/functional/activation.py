@@ -8,9 +8,10 @@ docstring, and pin it in tests/functional/test_activation.py.
 Forward takes branches with arithmetic instead of `where` on large arrays: `max(x, 0) + a·min(x, 0)` for the
 piecewise-linear ones and `select` (see _special.py) elsewhere, because NumPy's `where` branches per element
 and is several times slower on the unpredictable sign pattern of activations. Backward selects with `where`
-(kernels/select.py: one parallel pass for float32): an upstream gradient may be ±inf or NaN, and a 0/1 mask
-times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is NaN,
-each backward takes the branch that PyTorch's kernel takes (noted in the op).
+(ops/_where.py, whose fast path is one parallel pass for float32): an upstream gradient may be ±inf or NaN, and
+a 0/1 mask times inf is NaN where the branch is cut off (`select` is exact only for finite values). Where x is
+NaN, each backward takes the branch that PyTorch's kernel takes (noted in the op). The exact GELU's two passes
+are `gelu_forward` and `gelu_backward`, references at the seam (kernels/registry.py) for kernels/gelu.py.
 
 `inplace=True` writes the result into the input's memory and returns the input, as PyTorch does. The ops
 save what backward needs in fresh arrays (the output, a bool mask, σ), never the input, so overwriting the
@@ -28,12 +29,11 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.node import InPlaceWrite, Op
 from ..backend import namespace_of
-from ..kernels import fits
-from ..kernels import gelu as gelu_kernel
-from ..kernels.select import where
+from ..kernels.registry import reference
 from ..ops import select as select_ops
 from ..ops import softmax as softmax_ops
 from ..ops import unary
+from ..ops._where import where
 from ..tensor import Tensor
 from ._special import blockwise, normal_cdf, select
 
@@ -48,6 +48,7 @@ class LeakyRelu(Op):
     @staticmethod
     def forward(ctx, x, negative_slope):
         xp = namespace_of(x)
+        ctx.negative_slope = negative_slope
         ctx.overwritten = _overwritten(x)  # inplace=True: y is written into x's memory
         # x too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward (not
         # with inplace=True, where x would have to be copied first: PyTorch's leaky_relu_ saves its result)
@@ -60,7 +61,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         positive, _ = ctx.saved_tensors
-        return where(positive, grad, grad * ctx.inputs[1]), None
+        return where(positive, grad, grad * ctx.negative_slope), None
 
     @staticmethod
     def reference(ctx, x, negative_slope):
@@ -81,6 +82,7 @@ class Gelu(Op):
     @staticmethod
     def forward(ctx, x, approximate):
         xp = namespace_of(x)
+        ctx.approximate = approximate
         if approximate == "tanh":
             u = x * x
             u *= _GELU_CUBIC
@@ -92,18 +94,14 @@ class Gelu(Op):
             half_one_plus_t *= 0.5  # ½(1 + tanh u)
             ctx.save_for_backward(x, half_one_plus_t)
             return x * half_one_plus_t
-        if fits(x):  # one fused pass on every core (kernels/gelu.py)
-            y, cdf = gelu_kernel.gelu_forward(x)
-            ctx.save_for_backward(x, cdf)
-            return y
-        cdf = blockwise(normal_cdf, x)
+        y, cdf = gelu_forward(x)
         ctx.save_for_backward(x, cdf)
-        return x * cdf
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
-        if ctx.inputs[1] == "tanh":
+        if ctx.approximate == "tanh":
             half_one_plus_t = saved
             x_squared = x * x
             # ½(1 − tanh² u) = 2·h·(1 − h) with h = ½(1 + tanh u): no second tanh.
@@ -116,9 +114,7 @@ class Gelu(Op):
             slope += half_one_plus_t
             slope *= grad
             return slope, None
-        if fits(x, saved, grad):
-            return gelu_kernel.gelu_backward(x, saved, grad), None
-        return blockwise(_gelu_slope, x, saved, grad), None
+        return gelu_backward(x, saved, grad), None
 
     @staticmethod
     def reference(ctx, x, approximate):
@@ -139,18 +135,32 @@ class NormalCdf(Function):
 
     @staticmethod
     def forward(ctx, x):
+        # Saved, not kept as an attribute: under create_graph=True a saved input comes back as the input itself
+        # (PyTorch's SavedVariable), whose graph carries the second derivative φ'(x) = −x·φ(x).
+        ctx.save_for_backward(x)
         return Tensor(normal_cdf(x.array))
 
     @staticmethod
     def backward(ctx, grad):
-        # The input itself, not a detached twin saved in forward: under create_graph=True its graph carries
-        # the second derivative φ'(x) = −x·φ(x).
-        x = ctx.inputs[0]
+        (x,) = ctx.saved_tensors
         return grad * (x * x * -0.5).exp() * _INV_SQRT_2PI
 
 
+@reference("gelu_forward")  # fast path: kernels/gelu.py (one fused pass on every core)
+def gelu_forward(x: Any) -> tuple[Any, Any]:
+    """(x·Φ(x), Φ(x)): the exact GELU and the Φ its backward reuses."""
+    cdf = blockwise(normal_cdf, x)
+    return x * cdf, cdf
+
+
+@reference("gelu_backward")  # fast path: kernels/gelu.py
+def gelu_backward(x: Any, cdf: Any, grad: Any) -> Any:
+    """grad · (Φ(x) + x·φ(x)), the exact GELU's backward, from forward's Φ(x)."""
+    return blockwise(_gelu_slope, x, cdf, grad)
+
+
 def _gelu_slope(x: Any, cdf: Any, grad: Any) -> Any:
-    """grad · (Φ(x) + x·φ(x)), the exact GELU's backward."""
+    """grad · (Φ(x) + x·φ(x)) on one block."""
     slope = x * x
     slope *= -0.5
     namespace_of(x).exp(slope, out=slope)
@@ -166,12 +176,7 @@ class Silu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        xp = namespace_of(x)
-        # σ = 1/(1 + e⁻ˣ): e⁻ˣ overflows to inf for x ≪ 0 and σ becomes exactly 0, the right limit.
-        with np.errstate(over="ignore"):
-            sigma = xp.exp(-x)
-        sigma += 1
-        xp.reciprocal(sigma, out=sigma)
+        sigma = unary.sigmoid_of(x)
         y = x * sigma
         ctx.overwritten = _overwritten(x)
         # x, not y, as PyTorch saves: a write into y leaves backward valid, a write into x refuses it. With
@@ -217,11 +222,7 @@ class Softplus(Op):
     @staticmethod
     def backward(ctx, grad):
         z_soft, linear, _ = ctx.saved_tensors
-        xp = namespace_of(z_soft)
-        with np.errstate(over="ignore"):
-            sigma = xp.exp(-z_soft)
-        sigma += 1
-        xp.reciprocal(sigma, out=sigma)  # σ(βx)
+        sigma = unary.sigmoid_of(z_soft)  # σ(βx)
         return where(linear, grad, grad * sigma), None, None
 
     @staticmethod
@@ -245,6 +246,7 @@ class Elu(Op):
     @staticmethod
     def forward(ctx, x, alpha):
         xp = namespace_of(x)
+        ctx.alpha = alpha
         # max(x, 0) + α·expm1(min(x, 0)): each branch exact, and expm1 keeps precision near 0.
         y = xp.expm1(xp.minimum(x, 0))
         y *= alpha
@@ -257,7 +259,7 @@ class Elu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        alpha = ctx.inputs[1]
+        alpha = ctx.alpha
         if ctx.overwritten:
             exponential, y = ctx.saved_tensors
             return where(exponential, grad * (y + alpha), grad), None

@@ -26,7 +26,7 @@ from ..autograd.node import Op
 from ..backend import Array, namespace_of
 from ..kernels import fits
 from ..kernels import pooling as pooling_kernel
-from ..kernels.select import where
+from ..ops._where import where
 from ..tensor import Tensor
 from ._windows import windows
 
@@ -152,7 +152,7 @@ class MaxPool(Op):
 
         def share(i: int, j: int, out: Array | None) -> Array:
             # selected, not multiplied by the 0/1 mask: an infinite g must leave the other offsets at 0
-            chosen = where(offset == i * geometry.kw + j, grad, 0)  # kernels/select.py for float32
+            chosen = where(offset == i * geometry.kw + j, grad, 0)  # ops/_where.py: one pass for float32
             if out is None:
                 return chosen
             out[...] = chosen

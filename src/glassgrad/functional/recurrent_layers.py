@@ -39,8 +39,8 @@ from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels import blas, fits
 from ..kernels import lstm as lstm_kernel
-from ..kernels.select import where
 from ..ops import shape as shape_ops
+from ..ops._where import where
 from ..tensor import Tensor
 from ._workspace import empty
 

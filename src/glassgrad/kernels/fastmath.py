@@ -1,4 +1,4 @@
-"""Scalar float32 math that vectorises inside a kernel loop.
+"""Scalar float32 math that vectorises inside a kernel loop, and the float32 erfc fit the kernels share.
 
 A call to libm's `expf` in a loop stops LLVM from turning the loop into SIMD code (and Numba's wheels have no
 vector math library), so the kernels use this exp, written out the way libm does it.
@@ -11,6 +11,13 @@ import numpy as np
 from ._numba import ENABLED, inline
 
 f32 = np.float32
+
+# erfc(y) ≈ t·exp(−y² + R0 + R1 t + ... + R9 t⁹), t = 1/(1 + y/2), for y ≥ 0 in float32 (Press et al., Numerical
+# Recipes, 2nd ed., §6.2, `erfcc`). Defined here, at the bottom, because both evaluations of it use it: the
+# NumPy one (functional/_special.py, `_erfc_float32`) and the compiled GELU (kernels/gelu.py).
+ERFC_FLOAT32_COEFFICIENTS = (
+    -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
+    0.17087277)
 
 if ENABLED:
 

@@ -1,7 +1,9 @@
-"""Exact GELU, y = x·Φ(x), forward and backward as one pass each (see `functional.activation.Gelu`).
+"""Exact GELU, y = x·Φ(x), forward and backward as one pass each: the fast paths of `gelu_forward` and
+`gelu_backward` (references in functional/activation.py, beside the `Gelu` op).
 
 Φ(x) = 1 − ½·erfc(x/√2) for x ≥ 0 and ½·erfc(|x|/√2) for x < 0, with erfc the same float32 Chebyshev fit the
-NumPy path uses (`functional._special._erfc_float32`, Numerical Recipes' `erfcc`):
+NumPy path uses (`functional._special._erfc_float32`, Numerical Recipes' `erfcc`; its coefficients live in
+fastmath.py):
     erfc(y) = t·exp(−y² + P(t)),  t = 1/(1 + y/2).
 Backward: dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
 """
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functional._special import ERFC_FLOAT32_COEFFICIENTS as _R
 from ._checks import require_float32, require_same_shape
-from ._numba import ENABLED, kernel, prange
+from ._numba import ENABLED, fits, kernel, prange
+from .fastmath import ERFC_FLOAT32_COEFFICIENTS as _R
 from .fastmath import f32
+from .registry import fast_path
 
 if ENABLED:
     from .fastmath import exp32
@@ -48,8 +51,13 @@ if ENABLED:
             out[i] = grad[i] * (cdf[i] + v * pdf)
 
 
+def _noise() -> np.ndarray:
+    return (np.random.default_rng(0).standard_normal((5, 67)) * 3).astype(np.float32)  # both tails, and x = 0
+
+
+@fast_path("gelu_forward", when=fits, example=lambda: (_noise(),))
 def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(y, Φ(x)) for a float32 C-order array (`_numba.fits(x)`)."""
+    """(y, Φ(x)) for a float32 C-order array."""
     require_float32("kernels.gelu.gelu_forward", "x", x)
     y = np.empty_like(x)
     cdf = np.empty_like(x)
@@ -57,6 +65,11 @@ def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return y, cdf
 
 
+@fast_path(
+    "gelu_backward",
+    when=lambda x, cdf, grad: fits(x, cdf, grad) and x.shape == cdf.shape == grad.shape,
+    example=lambda: (_noise(), gelu_forward(_noise())[1], _noise()[::-1].copy()),
+)
 def gelu_backward(x: np.ndarray, cdf: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """grad·(Φ(x) + x·φ(x)) for float32 C-order arrays of one shape."""
     name = "kernels.gelu.gelu_backward"

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
-from ..kernels import select as masked
+from . import _where
 from .arithmetic import cast, check_broadcast, is_tensor, promote_operands
 from .promote import result_dtype
 
@@ -51,8 +51,8 @@ def _split(grad: Any, x_loses: Any, tie: Any, y_loses: Any) -> tuple[Any, Any]:
     Where x or y is NaN no comparison holds and both get g, as PyTorch's `where(x == y, g/2, g)` masked where
     the side loses.
     """
-    half = masked.where(tie, grad / 2, grad)  # kernels/select.py: one pass each where the shapes agree
-    return masked.where(x_loses, 0, half), masked.where(y_loses, 0, half)
+    half = _where.where(tie, grad / 2, grad)
+    return _where.where(x_loses, 0, half), _where.where(y_loses, 0, half)
 
 
 class Where(Op):
@@ -66,9 +66,8 @@ class Where(Op):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        xp = namespace_of(grad)
-        grad_x = xp.where(condition, grad, 0) if ctx.needs_input_grad[1] else None
-        grad_y = xp.where(condition, 0, grad) if ctx.needs_input_grad[2] else None
+        grad_x = _where.where(condition, grad, 0) if ctx.needs_input_grad[1] else None
+        grad_y = _where.where(condition, 0, grad) if ctx.needs_input_grad[2] else None
         return None, grad_x, grad_y
 
 
