@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..backend import namespace_of
+from .dims import normalize_dim
 
 
 class GetItem(Op):
@@ -194,8 +195,6 @@ def _without_leading_ones(shape: tuple) -> tuple:
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:
-    from .reduce import normalize_dim
-
     if not hasattr(index, "_grad_fn") or index.array.dtype.kind not in "iu":
         dtype = index.array.dtype if hasattr(index, "_grad_fn") else type(index).__name__
         raise TypeError(f"gather: index must be an integer (int64) tensor, got {dtype}")

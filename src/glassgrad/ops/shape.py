@@ -17,6 +17,7 @@ from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..autograd.views import replay_on_array
 from ..backend import device_of, move, namespace_of
+from .dims import normalize_dim, normalize_dims
 
 
 class Reshape(Op):
@@ -312,8 +313,6 @@ def permute(x: Any, dims: tuple) -> Any:
 
 
 def transpose(x: Any, dim0: int, dim1: int) -> Any:
-    from .reduce import normalize_dims
-
     ndim = x.array.ndim
     # a 0-d tensor accepts dims -1 and 0 only (as one of 1 dim, like PyTorch) and gives a new view of itself
     a, b = normalize_dims("transpose", (dim0, dim1), ndim)
@@ -353,8 +352,6 @@ def repeat(x: Any, repeats: tuple) -> Any:
 
 
 def squeeze(x: Any, dim: Any = None) -> Any:
-    from .reduce import normalize_dims
-
     shape = x.array.shape
     axes = normalize_dims("squeeze", dim, len(shape)) if dim is not None else tuple(range(len(shape)))
     new_shape = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
@@ -373,8 +370,6 @@ def unsqueeze(x: Any, dim: int) -> Any:
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
-    from .reduce import normalize_dim
-
     shape = x.array.shape
     start = normalize_dim("flatten", start_dim, len(shape))
     end = normalize_dim("flatten", end_dim, len(shape))
@@ -406,8 +401,6 @@ def _same_everything(name: str, tensors: list) -> list:
 
 
 def cat(tensors: list, dim: int = 0) -> Any:
-    from .reduce import normalize_dim
-
     tensors = _same_everything("cat", tensors)
     for position, t in enumerate(tensors):
         if t.array.ndim == 0:
@@ -428,8 +421,6 @@ def cat(tensors: list, dim: int = 0) -> Any:
 
 
 def stack(tensors: list, dim: int = 0) -> Any:
-    from .reduce import normalize_dim
-
     tensors = _same_everything("stack", tensors)
     reference = tensors[0].array.shape
     for t in tensors[1:]:
@@ -443,8 +434,6 @@ def stack(tensors: list, dim: int = 0) -> Any:
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of `split_size` each (the last may be smaller), or of the listed sizes, as torch.split."""
-    from .reduce import normalize_dim
-
     _at_least_1d("split", x)
     axis = normalize_dim("split", dim, x.array.ndim)
     length = x.array.shape[axis]
@@ -469,8 +458,6 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """`chunks` pieces of ceil(size / chunks) each (fewer if they run out), as torch.chunk."""
-    from .reduce import normalize_dim
-
     if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
         raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")
     if chunks <= 0:
