@@ -42,12 +42,12 @@ class Permute(Op):
 
     @staticmethod
     def forward(ctx, x, axes):
+        ctx.axes = axes
         return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad):
-        axes = ctx.inputs[1]
-        return namespace_of(grad).transpose(grad, tuple(np.argsort(axes))), None
+        return namespace_of(grad).transpose(grad, tuple(np.argsort(ctx.axes))), None
 
 
 class Expand(Op):
@@ -78,12 +78,13 @@ class Repeat(Op):
 
     @staticmethod
     def forward(ctx, x, repeats):
+        ctx.repeats = repeats
         ctx.shape = (1,) * (len(repeats) - x.ndim) + x.shape
         return namespace_of(x).tile(x, repeats)
 
     @staticmethod
     def backward(ctx, grad):
-        repeats = ctx.inputs[1]
+        repeats = ctx.repeats
         # (r0·s0, r1·s1, ...) -> (r0, s0, r1, s1, ...), then sum over the r axes
         split = [size for pair in zip(repeats, ctx.shape) for size in pair]
         summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(repeats), 2)))
@@ -95,7 +96,7 @@ class Concatenate(Op):
 
     @staticmethod
     def forward(ctx, axis, *xs):
-        ctx.sizes = [x.shape[axis] for x in xs]
+        ctx.axis, ctx.sizes = axis, [x.shape[axis] for x in xs]
         xp = namespace_of(xs[0])
         # Row-major whatever the inputs' layout (NumPy keeps a permuted input's order), as PyTorch's cat gives,
         # so that view() of the result works where PyTorch's does. A no-op for row-major inputs.
@@ -103,9 +104,8 @@ class Concatenate(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        axis = ctx.inputs[0]
         bounds = np.cumsum(ctx.sizes)[:-1]
-        return (None, *namespace_of(grad).split(grad, bounds, axis=axis))
+        return (None, *namespace_of(grad).split(grad, bounds, axis=ctx.axis))
 
 
 class Stack(Op):
@@ -113,12 +113,13 @@ class Stack(Op):
 
     @staticmethod
     def forward(ctx, axis, *xs):
+        ctx.axis = axis
         xp = namespace_of(xs[0])
         return xp.ascontiguousarray(xp.stack(xs, axis=axis))  # row-major, as Concatenate's (and PyTorch's)
 
     @staticmethod
     def backward(ctx, grad):
-        axis = ctx.inputs[0]
+        axis = ctx.axis
         xp = namespace_of(grad)
         return (None, *(xp.squeeze(part, axis) for part in xp.split(grad, grad.shape[axis], axis=axis)))
 
@@ -130,13 +131,13 @@ class Split(Op):
 
     @staticmethod
     def forward(ctx, x, sizes, axis):
+        ctx.axis = axis
         bounds = np.cumsum(sizes)[:-1]
         return tuple(namespace_of(x).split(x, bounds, axis=axis))
 
     @staticmethod
     def backward(ctx, *grads):
-        axis = ctx.inputs[2]
-        return namespace_of(grads[0]).concatenate(grads, axis=axis), None, None
+        return namespace_of(grads[0]).concatenate(grads, axis=ctx.axis), None, None
 
 
 class Clone(Op):
