@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.node import Op
-from ..backend import namespace_of
-from ..ops.arithmetic import promote_operands
-from ..ops.select import where
-from ..tensor import Tensor
+from ...autograd.node import Op
+from ...backend import namespace_of
+from ...ops.arithmetic import promote_operands
+from ...ops.select import where
+from ...tensor import Tensor
 from . import _reduction
 
 _LOG_FLOOR = -100.0  # PyTorch clamps each log to this, so p = 0 or 1 costs 100, not inf

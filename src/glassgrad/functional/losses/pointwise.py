@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.node import Op
-from ..backend import namespace_of
-from ..ops.arithmetic import promote_operands
-from ..ops.select import where
-from ..ops.unary import sign_of
-from ..tensor import Tensor
+from ...autograd.node import Op
+from ...backend import namespace_of
+from ...ops.arithmetic import promote_operands
+from ...ops.select import where
+from ...ops.unary import sign_of
+from ...tensor import Tensor
 from . import _reduction
 
 

@@ -1,4 +1,4 @@
-"""Classification losses: cross_entropy (log-softmax and NLL fused into one op) and nll_loss.
+"""Multi-class classification losses: cross_entropy (log-softmax and NLL fused into one op) and nll_loss.
 
 Notation, for logits x of shape (N, C, d1, ...) (or (C,) unbatched), with the class along dim 1 (dim 0):
     log p = x − log Σ_c e^(x_c)                 (log-softmax over the class dim, max-shifted)
@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.node import Op
-from ..backend import namespace_of
-from ..ops.select import where
-from ..ops.softmax import log_softmax
-from ..tensor import Tensor
+from ...autograd.node import Op
+from ...backend import namespace_of
+from ...ops.select import where
+from ...ops.softmax import log_softmax
+from ...tensor import Tensor
 from . import _reduction
 
 
