@@ -44,7 +44,10 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .functions import (
+from .doctor_report import doctor
+from .serialization import load, save
+from .tensor import Tensor
+from .torch_functions import (
     abs,
     add,
     all,
@@ -117,9 +120,6 @@ from .functions import (
     var,
     where,
 )
-from .doctor_report import doctor
-from .serialization import load, save
-from .tensor import Tensor
 
 bool = bool_  # noqa: A001 - `gg.bool` is `torch.bool`
 float = float32  # noqa: A001 - `gg.float` is `torch.float`

@@ -21,6 +21,7 @@ from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
 from .ops import arithmetic, index, matmul, reduce, select, unary
 from .ops import shape as shape_ops
 from .ops import softmax as softmax_ops
+from .ops.dims import normalize_dim
 from .tensor_format import format_tensor
 
 
@@ -157,7 +158,7 @@ class Tensor:
         return shape_ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[reduce.normalize_dim("size", dim, self.ndim)]
+        return self.shape if dim is None else self.shape[normalize_dim("size", dim, self.ndim)]
 
     def numel(self) -> int:
         return int(self.array.size)

@@ -1,4 +1,4 @@
-"""functional/loss.py, pointwise_loss.py, binary_loss.py and encoding.py: parity with torch over a table of
+"""functional/losses/ (multiclass.py, pointwise.py, binary.py) and encoding.py: parity with torch over a table of
 configurations (values and gradients, float32 and float64), gradcheck, the fused cross_entropy against the
 composed log_softmax + nll_loss, numerical stability at ±100 logits, and one test per class of bad input."""
 

@@ -26,18 +26,19 @@ import glassgrad.functional as F
 import glassgrad.nn as nn
 from glassgrad.autograd.function import Function
 from glassgrad.autograd.node import Op
+from glassgrad.functional.losses import binary, multiclass, pointwise
 
 from ..autograd._create_graph import needs_create_graph
 
 # glassgrad.functional re-exports functions named like some of its modules (linear, dropout, pad, ...).
-activation, attention, binary_loss, conv, dropout, embedding, layer_norm, linear, loss, norm, padding = (
+activation, attention, conv, dropout, embedding, layer_norm, linear, norm, padding = (
     importlib.import_module(f"glassgrad.functional.{name}")
-    for name in ("activation", "attention", "binary_loss", "conv", "dropout", "embedding", "layer_norm",
-                 "linear", "loss", "norm", "padding")
+    for name in ("activation", "attention", "conv", "dropout", "embedding", "layer_norm", "linear", "norm",
+                 "padding")
 )
-pointwise_loss, pooling, recurrent, recurrent_layers = (
+pooling, recurrent, recurrent_layers = (
     importlib.import_module(f"glassgrad.functional.{name}")
-    for name in ("pointwise_loss", "pooling", "recurrent", "recurrent_layers")
+    for name in ("pooling", "recurrent", "recurrent_layers")
 )
 
 
@@ -150,42 +151,42 @@ def _loss_cases() -> list[Case]:
     w = gg.tensor(class_weight)
     bce_weight = gg.tensor(_uniform(0.5, 2, 5))
     return [
-        Case(pointwise_loss.MseLoss, "mean", F.mse_loss, x, t),
-        Case(pointwise_loss.MseLoss, "broadcast_sum", lambda a, b: F.mse_loss(a, b, reduction="sum"), x,
+        Case(pointwise.MseLoss, "mean", F.mse_loss, x, t),
+        Case(pointwise.MseLoss, "broadcast_sum", lambda a, b: F.mse_loss(a, b, reduction="sum"), x,
              _randn(5)),
-        Case(pointwise_loss.L1Loss, "none", lambda a, b: F.l1_loss(a, b, reduction="none"), x, t),
-        Case(pointwise_loss.HuberLoss, "delta", lambda a, b: F.huber_loss(a, b, delta=0.8), x, t),
-        Case(pointwise_loss.HuberLoss, "smooth_l1", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), x, t),
-        Case(pointwise_loss.KlDiv, "batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"),
+        Case(pointwise.L1Loss, "none", lambda a, b: F.l1_loss(a, b, reduction="none"), x, t),
+        Case(pointwise.HuberLoss, "delta", lambda a, b: F.huber_loss(a, b, delta=0.8), x, t),
+        Case(pointwise.HuberLoss, "smooth_l1", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), x, t),
+        Case(pointwise.KlDiv, "batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"),
              log_probs, probs),
-        Case(pointwise_loss.KlDiv, "zero_target", lambda a, b: F.kl_div(a, b, reduction="sum"), log_probs,
+        Case(pointwise.KlDiv, "zero_target", lambda a, b: F.kl_div(a, b, reduction="sum"), log_probs,
              np.where(probs > 0.3, 0.0, probs)),
-        Case(pointwise_loss.KlDiv, "log_target",
+        Case(pointwise.KlDiv, "log_target",
              lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True), log_probs, np.log(probs + 0.1)),
-        Case(binary_loss.BinaryCrossEntropy, "mean", F.binary_cross_entropy, p, bits),
-        Case(binary_loss.BinaryCrossEntropy, "saturated", F.binary_cross_entropy,
+        Case(binary.BinaryCrossEntropy, "mean", F.binary_cross_entropy, p, bits),
+        Case(binary.BinaryCrossEntropy, "saturated", F.binary_cross_entropy,
              np.array([0.0, 1e-13, 0.3, 1 - 1e-13, 1.0, 1.0]), np.array([0.0, 1.0, 0.4, 0.0, 1.0, 0.3])),
-        Case(binary_loss.BinaryCrossEntropy, "weight",
+        Case(binary.BinaryCrossEntropy, "weight",
              lambda a, b: F.binary_cross_entropy(a, b, weight=bce_weight, reduction="sum"),
              p, _uniform(0, 1, 4, 5)),
-        Case(binary_loss.BinaryCrossEntropyWithLogits, "plain", F.binary_cross_entropy_with_logits,
+        Case(binary.BinaryCrossEntropyWithLogits, "plain", F.binary_cross_entropy_with_logits,
              np.concatenate([x[:3], [[0.0, 40.0, -40.0, 1e-3, -1e-3]]]), bits),
-        Case(binary_loss.BinaryCrossEntropyWithLogits, "weights",
+        Case(binary.BinaryCrossEntropyWithLogits, "weights",
              lambda a, b, c, d: F.binary_cross_entropy_with_logits(a, b, weight=c, pos_weight=d, reduction="none"),
              x, _uniform(0, 1, 4, 5), _uniform(0.5, 2, 4, 5), _uniform(0.5, 3, 5)),
-        Case(loss.CrossEntropy, "ignore_index", F.cross_entropy, logits, classes),
-        Case(loss.CrossEntropy, "weight_smoothing",
+        Case(multiclass.CrossEntropy, "ignore_index", F.cross_entropy, logits, classes),
+        Case(multiclass.CrossEntropy, "weight_smoothing",
              lambda a, b: F.cross_entropy(a, b, weight=w, label_smoothing=0.2), logits, classes),
-        Case(loss.CrossEntropy, "spatial_none",
+        Case(multiclass.CrossEntropy, "spatial_none",
              lambda a, b: F.cross_entropy(a, b, reduction="none", label_smoothing=0.1), _randn(2, 4, 3),
              _ints(4, 2, 3)),
-        Case(loss.CrossEntropy, "unbatched", F.cross_entropy, _randn(4), np.array(2)),
-        Case(loss.CrossEntropyProbabilities, "smoothing_weight",
+        Case(multiclass.CrossEntropy, "unbatched", F.cross_entropy, _randn(4), np.array(2)),
+        Case(multiclass.CrossEntropyProbabilities, "smoothing_weight",
              lambda a, b: F.cross_entropy(a, b, weight=w, label_smoothing=0.3), logits, _R.dirichlet(np.ones(4), 6)),
-        Case(loss.CrossEntropyProbabilities, "none", lambda a, b: F.cross_entropy(a, b, reduction="none"),
+        Case(multiclass.CrossEntropyProbabilities, "none", lambda a, b: F.cross_entropy(a, b, reduction="none"),
              logits, _R.dirichlet(np.ones(4), 6)),
-        Case(loss.NllLoss, "weight", lambda a, b: F.nll_loss(a, b, weight=w), logits, classes),
-        Case(loss.NllLoss, "sum", lambda a, b: F.nll_loss(a, b, reduction="sum"), logits, classes),
+        Case(multiclass.NllLoss, "weight", lambda a, b: F.nll_loss(a, b, weight=w), logits, classes),
+        Case(multiclass.NllLoss, "sum", lambda a, b: F.nll_loss(a, b, reduction="sum"), logits, classes),
     ]
 
 

@@ -28,8 +28,8 @@ import numpy as np
 from .. import nn
 from ..autograd.grad_mode import no_grad
 from ..backend import random as random_state
-from ..functions import multinomial, softmax
 from ..tensor import Tensor
+from ..torch_functions import multinomial, softmax
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 

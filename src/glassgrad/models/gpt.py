@@ -21,9 +21,9 @@ from .. import creation, nn
 from .. import functional as F
 from ..autograd.grad_mode import no_grad
 from ..backend import namespace_of
-from ..functions import cat, multinomial, where
 from ..optim import AdamW
 from ..tensor import Tensor
+from ..torch_functions import cat, multinomial, where
 
 
 @dataclass

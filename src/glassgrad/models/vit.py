@@ -20,8 +20,8 @@ D embedding size (dim).
 from __future__ import annotations
 
 from .. import creation, nn
-from ..functions import cat
 from ..tensor import Tensor
+from ..torch_functions import cat
 
 
 class PatchEmbedding(nn.Module):

@@ -86,11 +86,12 @@ class HookOutputs(Op):
 
     @staticmethod
     def forward(ctx, state, *outputs):
+        ctx.state = state
         return tuple(outputs)
 
     @staticmethod
     def backward(ctx, *grads):
-        state = ctx.inputs[0]
+        state = ctx.state
         state.grad_output = grads
         if not state.input_positions:  # no input requires grad: the hooks run now, with all-None grad_input
             state.call_hooks((None,) * state.n_args)
@@ -104,11 +105,12 @@ class HookInputs(Op):
 
     @staticmethod
     def forward(ctx, state, *inputs):
+        ctx.state = state
         return tuple(inputs)
 
     @staticmethod
     def backward(ctx, *grads):
-        state = ctx.inputs[0]
+        state = ctx.state
         grad_input: list[Any] = [None] * state.n_args
         for position, grad in zip(state.input_positions, grads):
             grad_input[position] = _as_tensor(grad)

@@ -1,14 +1,14 @@
 """Loss layers: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
-BCEWithLogitsLoss, KLDivLoss. Each stores its options and calls the function of the same name in functional/
-(loss.py, pointwise_loss.py, binary_loss.py), where the math and the fused backward are. As in PyTorch, class
-and element weights are buffers (they follow `.to()` and appear in `state_dict` when given), and
+BCEWithLogitsLoss, KLDivLoss. Each stores its options and calls the function of the same name in
+functional/losses/ (multiclass.py, pointwise.py, binary.py), where the math and the fused backward are. As in
+PyTorch, class and element weights are buffers (they follow `.to()` and appear in `state_dict` when given), and
 `size_average`/`reduce` are the deprecated spellings of `reduction`.
 """
 
 from __future__ import annotations
 
 from .. import functional as F
-from ..functional import _reduction
+from ..functional.losses import _reduction
 from ..tensor import Tensor
 from .module import Module
 

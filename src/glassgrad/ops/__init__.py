@@ -2,9 +2,9 @@
 
 Files: arithmetic (+ − × ÷ **, casts, promotion), unary (exp, log, tanh, ...), select (max/min, where,
 masked_fill, tril/triu), reduce (sum, mean, var, std, amax, ...), softmax, shape (reshape, permute, cat, split, ...),
-index (x[key], gather, and their adjoint index_add), matmul (matmul, einsum). `ALL_OPS` lists every Op class:
-the test table must cover it. tensor_namespace gives these ops NumPy's names, so that each backward also runs
-on Tensors (create_graph=True).
+index (x[key], gather, and their adjoint index_add), matmul (matmul, einsum); dims reads the `dim` arguments
+they share. `ALL_OPS` lists every Op class: the test table must cover it. tensor_namespace gives these ops NumPy's
+names, so that each backward also runs on Tensors (create_graph=True).
 """
 
 from . import arithmetic, index, matmul, reduce, select, shape, softmax, unary

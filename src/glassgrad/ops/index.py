@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..backend import namespace_of
+from .dims import normalize_dim
 
 
 class GetItem(Op):
@@ -23,7 +24,7 @@ class GetItem(Op):
 
     @staticmethod
     def forward(ctx, x, key, basic):
-        ctx.shape = x.shape
+        ctx.shape, ctx.key, ctx.basic = x.shape, key, basic
         result = x[key]
         if basic and not isinstance(result, type(x)):
             # NumPy answers a single element with a scalar copy; PyTorch's x[0] is a 0-d view that writes reach.
@@ -37,8 +38,7 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        key, basic = ctx.inputs[1], ctx.inputs[2]
-        return apply_or_forward(IndexAdd, grad, key, ctx.shape, not basic), None, None
+        return apply_or_forward(IndexAdd, grad, ctx.key, ctx.shape, not ctx.basic), None, None
 
 
 class SetItem(Op):
@@ -46,6 +46,7 @@ class SetItem(Op):
 
     @staticmethod
     def forward(ctx, x, key, value):
+        ctx.key = key
         # an array, not x.copy(): backward runs this on the gradient, and a summed 0-d gradient can be a NumPy
         # scalar, which allows no item assignment
         result = namespace_of(x).array(x, copy=True)
@@ -54,10 +55,9 @@ class SetItem(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        key = ctx.inputs[1]
         # The gradient with zeros at key is this very op applied to the gradient (recorded on tensors).
-        grad_x = apply_or_forward(SetItem, grad, key, 0.0) if ctx.needs_input_grad[0] else None
-        grad_value = grad[key] if ctx.needs_input_grad[2] else None
+        grad_x = apply_or_forward(SetItem, grad, ctx.key, 0.0) if ctx.needs_input_grad[0] else None
+        grad_value = grad[ctx.key] if ctx.needs_input_grad[2] else None
         return grad_x, None, grad_value
 
 
@@ -66,13 +66,12 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx, x, axis, index):
-        ctx.shape = x.shape
+        ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return namespace_of(x).take_along_axis(x[_leading_block(x, index, axis)], index, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        axis, index = ctx.inputs[1], ctx.inputs[2].array
-        return scatter_along_axis(grad, index, axis, ctx.shape, accumulate=True), None, None
+        return scatter_along_axis(grad, ctx.index, ctx.axis, ctx.shape, accumulate=True), None, None
 
 
 class IndexAdd(Op):
@@ -84,6 +83,7 @@ class IndexAdd(Op):
 
     @staticmethod
     def forward(ctx, values, key, shape, accumulate):
+        ctx.key = key
         xp = namespace_of(values)
         result = xp.zeros(shape, dtype=values.dtype)
         if accumulate:
@@ -94,8 +94,7 @@ class IndexAdd(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        key = ctx.inputs[1]
-        return grad[key], None, None, None
+        return grad[ctx.key], None, None, None
 
 
 def scatter_along_axis(values: Any, index: Any, axis: int, shape: tuple, accumulate: bool) -> Any:
@@ -194,8 +193,6 @@ def _without_leading_ones(shape: tuple) -> tuple:
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:
-    from .reduce import normalize_dim
-
     if not hasattr(index, "_grad_fn") or index.array.dtype.kind not in "iu":
         dtype = index.array.dtype if hasattr(index, "_grad_fn") else type(index).__name__
         raise TypeError(f"gather: index must be an integer (int64) tensor, got {dtype}")

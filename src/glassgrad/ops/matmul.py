@@ -16,6 +16,7 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y if ctx.needs_input_grad[0] else None)
+        ctx.x_is_vector, ctx.y_is_vector = x.ndim == 1, y.ndim == 1
         return x @ y
 
     @staticmethod
@@ -24,8 +25,7 @@ class MatMul(Op):
         xp = namespace_of(grad)
         # A 1-D operand acts as a row (x) or a column (y) vector whose extra dim is dropped from the result:
         # put the dim back into the gradient (and the vector), multiply, then drop it from the input's grad.
-        x_is_vector = ctx.inputs[0].ndim == 1
-        y_is_vector = ctx.inputs[1].ndim == 1
+        x_is_vector, y_is_vector = ctx.x_is_vector, ctx.y_is_vector
         if y_is_vector:
             y = None if y is None else y[:, None]
             grad = grad[..., None]
@@ -48,14 +48,14 @@ class Einsum(Op):
 
     @staticmethod
     def forward(ctx, equation, *operands):
+        ctx.equation = equation
         ctx.save_for_backward(*operands)
         return namespace_of(operands[0]).einsum(equation, *operands)
 
     @staticmethod
     def backward(ctx, grad):
         operands = ctx.saved_tensors
-        equation = ctx.inputs[0]
-        inputs, output = equation.split("->")
+        inputs, output = ctx.equation.split("->")
         subscripts = inputs.split(",")
         xp = namespace_of(grad)
         grads: list[Any] = [None]

@@ -14,31 +14,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
+from .dims import normalize_dim, normalize_dims
 from .index import scatter_along_axis
-
-
-def normalize_dims(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
-    """A tuple of non-negative axes; None means every axis. Out-of-range dims raise IndexError as PyTorch."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if _is_index(dim) else _as_tuple(name, dim)
-    result = []
-    for d in dims:
-        d = _as_index(name, d)
-        low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
-        if not low <= d <= high:
-            raise IndexError(
-                f"{name}: dimension out of range (expected to be in range of [{low}, {high}], but got {d})"
-            )
-        result.append(d % max(ndim, 1))
-    return tuple(result)
-
-
-def normalize_dim(name: str, dim: Any, ndim: int) -> int:
-    """The one axis of an op that takes a single int dim (max(dim), argmax, prod, softmax, split, gather)."""
-    if not _is_index(dim):
-        raise TypeError(f"{name}: dim must be a single int, got {type(dim).__name__} {dim!r}")
-    return normalize_dims(name, dim, ndim)[0]
 
 
 def reduction_axes(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
@@ -49,22 +26,6 @@ def reduction_axes(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
         repeated = next(a for a in axes if axes.count(a) > 1)
         raise ValueError(f"{name}: dim {repeated} appears multiple times in the list of dims {tuple(dim)}")
     return axes if ndim else ()
-
-
-def _is_index(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _as_index(name: str, d: Any) -> int:
-    if not _is_index(d):
-        raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {type(d).__name__} {d!r}")
-    return int(d)
-
-
-def _as_tuple(name: str, dim: Any) -> tuple:
-    if not isinstance(dim, (tuple, list)):
-        raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}")
-    return tuple(dim)
 
 
 def check_keepdim(name: str, keepdim: Any) -> None:
@@ -99,13 +60,12 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.shape = x.shape
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
-        return expand_reduced(grad, ctx.shape, axes, keepdim), None, None
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Mean(Op):
@@ -113,7 +73,7 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.shape = x.shape
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
         if ctx.count == 0:  # the mean of no elements: nan, quietly as PyTorch (NumPy warns "Mean of empty slice")
             return x.sum(axis=axes, keepdims=keepdim) * np.nan
@@ -121,9 +81,8 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         # With no elements (count 0) the gradient is empty whatever the divisor: 1 avoids NumPy's warning.
-        return expand_reduced(grad / max(ctx.count, 1), ctx.shape, axes, keepdim), None, None
+        return expand_reduced(grad / max(ctx.count, 1), ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
@@ -176,6 +135,7 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction, whole):
+        ctx.axes, ctx.keepdim = axes, keepdim
         deviation, ctx.dof = _deviation(x, axes, correction)
         _keep_for_no_degrees_of_freedom(ctx, x, whole)
         # x itself too, unused by backward: PyTorch saves x, so an in-place write into x refuses the backward
@@ -187,8 +147,7 @@ class Var(Op):
     @staticmethod
     def backward(ctx, grad):
         deviation, _ = ctx.saved_tensors
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
-        grad = expand_reduced(grad, deviation.shape, axes, keepdim)
+        grad = expand_reduced(grad, deviation.shape, ctx.axes, ctx.keepdim)
         return _var_backward(ctx, grad, deviation), None, None, None, None
 
     @staticmethod
@@ -210,6 +169,7 @@ class Std(Op):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction, whole):
+        ctx.axes, ctx.keepdim = axes, keepdim
         deviation, ctx.dof = _deviation(x, axes, correction)
         _keep_for_no_degrees_of_freedom(ctx, x, whole)
         with np.errstate(divide="ignore", invalid="ignore"):  # N − correction ≤ 0 gives inf/nan, as PyTorch
@@ -223,10 +183,9 @@ class Std(Op):
     @staticmethod
     def backward(ctx, grad):
         deviation, s, _ = ctx.saved_tensors
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
         xp = namespace_of(s)
-        if not keepdim:  # back to x's rank, with size-1 reduced axes
-            s = s.reshape(tuple(1 if a in axes else n for a, n in enumerate(deviation.shape)))
+        if not ctx.keepdim:  # back to x's rank, with size-1 reduced axes
+            s = s.reshape(tuple(1 if a in ctx.axes else n for a, n in enumerate(deviation.shape)))
         if ctx.dof <= 0:  # no degrees of freedom (s is inf or nan): PyTorch's formula, as it is (rare)
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad_var = xp.where(s == 0, 0, grad.reshape(s.shape) / (s * 2))
@@ -254,13 +213,14 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx, x, axis, keepdim):
+        ctx.axis, ctx.keepdim = axis, keepdim
         ctx.save_for_backward(x)
         return x.prod(axis=axis, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        axis, keepdim = ctx.inputs[1], ctx.inputs[2]
+        axis = ctx.axis
         xp = namespace_of(x)
         flat = axis is None
         moved = x.reshape(-1) if flat else xp.moveaxis(x, axis, -1)
@@ -270,7 +230,7 @@ class Prod(Op):
         others = left * right
         others = others.reshape(x.shape) if flat else xp.moveaxis(others, -1, axis)
         axes = tuple(range(x.ndim)) if flat else (axis,)
-        return expand_reduced(grad, x.shape, axes, keepdim) * others, None, None
+        return expand_reduced(grad, x.shape, axes, ctx.keepdim) * others, None, None
 
     @staticmethod
     def reference(ctx, x, axis, keepdim):
@@ -293,8 +253,7 @@ class MaxMinAlong(Op):
         xp = namespace_of(x)
         indices = xp.expand_dims(x.argmax(axis=axis) if largest else x.argmin(axis=axis), axis)
         values = xp.take_along_axis(x, indices, axis=axis)
-        ctx.indices = indices
-        ctx.shape = x.shape
+        ctx.indices, ctx.shape, ctx.axis, ctx.keepdim = indices, x.shape, axis, keepdim
         if not keepdim:
             values = values.squeeze(axis)
             indices = indices.squeeze(axis)
@@ -302,11 +261,10 @@ class MaxMinAlong(Op):
 
     @staticmethod
     def backward(ctx, grad_values, grad_indices):
-        axis, keepdim = ctx.inputs[1], ctx.inputs[2]
-        if not keepdim:
-            grad_values = namespace_of(grad_values).expand_dims(grad_values, axis)
+        if not ctx.keepdim:
+            grad_values = namespace_of(grad_values).expand_dims(grad_values, ctx.axis)
         # One index per slice, so no position repeats: the scatter assigns instead of adding.
-        return scatter_along_axis(grad_values, ctx.indices, axis, ctx.shape, accumulate=False), None, None, None
+        return scatter_along_axis(grad_values, ctx.indices, ctx.axis, ctx.shape, accumulate=False), None, None, None
 
 
 class MaxMinAll(Op):
@@ -341,13 +299,14 @@ class AMaxMin(Op):
     def forward(ctx, x, axes, keepdim, largest):
         y = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
         y = y if keepdim else y.squeeze(axis=axes)
+        ctx.axes, ctx.keepdim = axes, keepdim
         ctx.save_for_backward(x, y)  # the output itself (PyTorch saves the result), so writes into it are caught
         return y
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        axes, keepdim = ctx.inputs[1], ctx.inputs[2]
+        axes, keepdim = ctx.axes, ctx.keepdim
         if not keepdim:  # back to x's rank, with size-1 reduced axes
             y = y.reshape(tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
         mask = x == y

@@ -17,6 +17,7 @@ from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..autograd.views import replay_on_array
 from ..backend import device_of, move, namespace_of
+from .dims import normalize_dim, normalize_dims
 
 
 class Reshape(Op):
@@ -41,12 +42,12 @@ class Permute(Op):
 
     @staticmethod
     def forward(ctx, x, axes):
+        ctx.axes = axes
         return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad):
-        axes = ctx.inputs[1]
-        return namespace_of(grad).transpose(grad, tuple(np.argsort(axes))), None
+        return namespace_of(grad).transpose(grad, tuple(np.argsort(ctx.axes))), None
 
 
 class Expand(Op):
@@ -77,12 +78,13 @@ class Repeat(Op):
 
     @staticmethod
     def forward(ctx, x, repeats):
+        ctx.repeats = repeats
         ctx.shape = (1,) * (len(repeats) - x.ndim) + x.shape
         return namespace_of(x).tile(x, repeats)
 
     @staticmethod
     def backward(ctx, grad):
-        repeats = ctx.inputs[1]
+        repeats = ctx.repeats
         # (r0·s0, r1·s1, ...) -> (r0, s0, r1, s1, ...), then sum over the r axes
         split = [size for pair in zip(repeats, ctx.shape) for size in pair]
         summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(repeats), 2)))
@@ -94,7 +96,7 @@ class Concatenate(Op):
 
     @staticmethod
     def forward(ctx, axis, *xs):
-        ctx.sizes = [x.shape[axis] for x in xs]
+        ctx.axis, ctx.sizes = axis, [x.shape[axis] for x in xs]
         xp = namespace_of(xs[0])
         # Row-major whatever the inputs' layout (NumPy keeps a permuted input's order), as PyTorch's cat gives,
         # so that view() of the result works where PyTorch's does. A no-op for row-major inputs.
@@ -102,9 +104,8 @@ class Concatenate(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        axis = ctx.inputs[0]
         bounds = np.cumsum(ctx.sizes)[:-1]
-        return (None, *namespace_of(grad).split(grad, bounds, axis=axis))
+        return (None, *namespace_of(grad).split(grad, bounds, axis=ctx.axis))
 
 
 class Stack(Op):
@@ -112,12 +113,13 @@ class Stack(Op):
 
     @staticmethod
     def forward(ctx, axis, *xs):
+        ctx.axis = axis
         xp = namespace_of(xs[0])
         return xp.ascontiguousarray(xp.stack(xs, axis=axis))  # row-major, as Concatenate's (and PyTorch's)
 
     @staticmethod
     def backward(ctx, grad):
-        axis = ctx.inputs[0]
+        axis = ctx.axis
         xp = namespace_of(grad)
         return (None, *(xp.squeeze(part, axis) for part in xp.split(grad, grad.shape[axis], axis=axis)))
 
@@ -129,13 +131,13 @@ class Split(Op):
 
     @staticmethod
     def forward(ctx, x, sizes, axis):
+        ctx.axis = axis
         bounds = np.cumsum(sizes)[:-1]
         return tuple(namespace_of(x).split(x, bounds, axis=axis))
 
     @staticmethod
     def backward(ctx, *grads):
-        axis = ctx.inputs[2]
-        return namespace_of(grads[0]).concatenate(grads, axis=axis), None, None
+        return namespace_of(grads[0]).concatenate(grads, axis=ctx.axis), None, None
 
 
 class Clone(Op):
@@ -312,8 +314,6 @@ def permute(x: Any, dims: tuple) -> Any:
 
 
 def transpose(x: Any, dim0: int, dim1: int) -> Any:
-    from .reduce import normalize_dims
-
     ndim = x.array.ndim
     # a 0-d tensor accepts dims -1 and 0 only (as one of 1 dim, like PyTorch) and gives a new view of itself
     a, b = normalize_dims("transpose", (dim0, dim1), ndim)
@@ -353,8 +353,6 @@ def repeat(x: Any, repeats: tuple) -> Any:
 
 
 def squeeze(x: Any, dim: Any = None) -> Any:
-    from .reduce import normalize_dims
-
     shape = x.array.shape
     axes = normalize_dims("squeeze", dim, len(shape)) if dim is not None else tuple(range(len(shape)))
     new_shape = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
@@ -373,8 +371,6 @@ def unsqueeze(x: Any, dim: int) -> Any:
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
-    from .reduce import normalize_dim
-
     shape = x.array.shape
     start = normalize_dim("flatten", start_dim, len(shape))
     end = normalize_dim("flatten", end_dim, len(shape))
@@ -406,8 +402,6 @@ def _same_everything(name: str, tensors: list) -> list:
 
 
 def cat(tensors: list, dim: int = 0) -> Any:
-    from .reduce import normalize_dim
-
     tensors = _same_everything("cat", tensors)
     for position, t in enumerate(tensors):
         if t.array.ndim == 0:
@@ -428,8 +422,6 @@ def cat(tensors: list, dim: int = 0) -> Any:
 
 
 def stack(tensors: list, dim: int = 0) -> Any:
-    from .reduce import normalize_dim
-
     tensors = _same_everything("stack", tensors)
     reference = tensors[0].array.shape
     for t in tensors[1:]:
@@ -443,8 +435,6 @@ def stack(tensors: list, dim: int = 0) -> Any:
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Pieces of `split_size` each (the last may be smaller), or of the listed sizes, as torch.split."""
-    from .reduce import normalize_dim
-
     _at_least_1d("split", x)
     axis = normalize_dim("split", dim, x.array.ndim)
     length = x.array.shape[axis]
@@ -469,8 +459,6 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """`chunks` pieces of ceil(size / chunks) each (fewer if they run out), as torch.chunk."""
-    from .reduce import normalize_dim
-
     if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
         raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")
     if chunks <= 0:

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
-from .reduce import check_keepdim, expand_reduced, normalize_dim, reduction_axes
+from .dims import normalize_dim
+from .reduce import check_keepdim, expand_reduced, reduction_axes
 
 
 def _row_max(x: Any, axes: Any) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...autograd.grad_mode import no_grad
-from ...functions import cat
 from ...tensor import Tensor
+from ...torch_functions import cat
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

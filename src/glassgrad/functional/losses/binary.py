@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.node import Op
-from ..backend import namespace_of
-from ..ops.arithmetic import promote_operands
-from ..ops.select import where
-from ..tensor import Tensor
+from ...autograd.node import Op
+from ...backend import namespace_of
+from ...ops.arithmetic import promote_operands
+from ...ops.select import where
+from ...tensor import Tensor
 from . import _reduction
 
 _LOG_FLOOR = -100.0  # PyTorch clamps each log to this, so p = 0 or 1 costs 100, not inf
@@ -37,6 +37,7 @@ class BinaryCrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, p, target, weight, reduction):
+        ctx.weight, ctx.reduction = weight, reduction
         xp = namespace_of(p)
         with np.errstate(divide="ignore"):  # log 0 = −inf, then clamped
             log_p = xp.clip(xp.log(p), _LOG_FLOOR, None)
@@ -53,10 +54,9 @@ class BinaryCrossEntropy(Op):
     def backward(ctx, grad):
         p, target, log_p, log_not_p = ctx.saved_tensors
         xp = namespace_of(p)
-        weight, reduction = ctx.inputs[2], ctx.inputs[3]
-        scale = _reduction.unreduce_grad(grad, reduction, p.size)
-        if weight is not None:
-            scale = scale * weight.array.astype(p.dtype, copy=False)
+        scale = _reduction.unreduce_grad(grad, ctx.reduction, p.size)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight.astype(p.dtype, copy=False)
         grad_p = grad_target = None
         if ctx.needs_input_grad[0]:
             grad_p = p - target
@@ -98,6 +98,7 @@ class BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, pos_weight, reduction):
+        ctx.weight, ctx.reduction = weight, reduction
         xp = namespace_of(x)
         # softplus(−x) = −log σ(x) = log(1 + e^(−|x|)) + max(−x, 0): the exp argument is never positive.
         softplus = xp.log1p(xp.exp(-xp.abs(x)))
@@ -110,6 +111,7 @@ class BinaryCrossEntropyWithLogits(Op):
             pos_weight = pos_weight.astype(x.dtype, copy=False)
             log_weight = (pos_weight - 1) * target + 1  # L
             loss += log_weight * softplus
+        ctx.pos_weight = pos_weight  # in x's dtype
         unweighted = loss
         if weight is not None:
             loss = loss * weight.astype(x.dtype, copy=False)
@@ -120,24 +122,23 @@ class BinaryCrossEntropyWithLogits(Op):
     def backward(ctx, grad):
         x, target, softplus, log_weight, unweighted = ctx.saved_tensors
         xp = namespace_of(x)
-        weight, pos_weight, reduction = ctx.inputs[2], ctx.inputs[3], ctx.inputs[4]
-        scale = _reduction.unreduce_grad(grad, reduction, x.size)
+        scale = _reduction.unreduce_grad(grad, ctx.reduction, x.size)
         grad_weight = scale * unweighted if ctx.needs_input_grad[2] else None
-        if weight is not None:
-            scale = scale * weight.array.astype(x.dtype, copy=False)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight.astype(x.dtype, copy=False)
         grad_x = grad_target = grad_pos_weight = None
         if ctx.needs_input_grad[0]:
             grad_x = xp.exp(-softplus)  # σ(x) = e^(log σ(x)), exact and overflow-free
-            if pos_weight is None:
+            if ctx.pos_weight is None:
                 grad_x -= target
             else:
                 grad_x *= log_weight
-                grad_x -= pos_weight.array.astype(x.dtype, copy=False) * target
+                grad_x -= ctx.pos_weight * target
             grad_x *= scale
         if ctx.needs_input_grad[1]:
             grad_target = -x
-            if pos_weight is not None:
-                grad_target += (pos_weight.array.astype(x.dtype, copy=False) - 1) * softplus
+            if ctx.pos_weight is not None:
+                grad_target += (ctx.pos_weight - 1) * softplus
             grad_target *= scale
         if ctx.needs_input_grad[3]:
             grad_pos_weight = target * softplus * scale

@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..backend import namespace_of
+from ...backend import namespace_of
 
 REDUCTIONS = ("none", "mean", "sum")
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.node import Op
-from ..backend import namespace_of
-from ..ops.arithmetic import promote_operands
-from ..ops.select import where
-from ..ops.unary import sign_of
-from ..tensor import Tensor
+from ...autograd.node import Op
+from ...backend import namespace_of
+from ...ops.arithmetic import promote_operands
+from ...ops.select import where
+from ...ops.unary import sign_of
+from ...tensor import Tensor
 from . import _reduction
 
 
@@ -30,6 +30,7 @@ class MseLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, reduction):
+        ctx.reduction = reduction
         diff = x - target
         # x and target too, unused by backward: PyTorch saves both, so a write into either refuses the backward
         ctx.save_for_backward(diff, x, target)
@@ -38,7 +39,7 @@ class MseLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         diff, _, _ = ctx.saved_tensors
-        grad_x = diff * (2 * _reduction.unreduce_grad(grad, ctx.inputs[2], diff.size))
+        grad_x = diff * (2 * _reduction.unreduce_grad(grad, ctx.reduction, diff.size))
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None
 
     @staticmethod
@@ -53,6 +54,7 @@ class L1Loss(Op):
 
     @staticmethod
     def forward(ctx, x, target, reduction):
+        ctx.reduction = reduction
         xp = namespace_of(x)
         diff = x - target
         ctx.save_for_backward(sign_of(diff))  # 0 where diff is NaN, as PyTorch
@@ -61,7 +63,7 @@ class L1Loss(Op):
     @staticmethod
     def backward(ctx, grad):
         (sign,) = ctx.saved_tensors
-        grad_x = sign * _reduction.unreduce_grad(grad, ctx.inputs[2], sign.size)
+        grad_x = sign * _reduction.unreduce_grad(grad, ctx.reduction, sign.size)
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None
 
     @staticmethod
@@ -78,6 +80,7 @@ class HuberLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, reduction, delta, divisor):
+        ctx.reduction, ctx.delta, ctx.divisor = reduction, delta, divisor
         xp = namespace_of(x)
         diff = x - target
         # With c = min(|d|, δ): ½c² + δ(|d| − c) is ½d² inside and δ(|d| − ½δ) outside, without a branch.
@@ -96,8 +99,8 @@ class HuberLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved_tensors
-        reduction, delta, divisor = ctx.inputs[2], ctx.inputs[3], ctx.inputs[4]
-        scale = _reduction.unreduce_grad(grad, reduction, diff.size)
+        delta, divisor = ctx.delta, ctx.divisor
+        scale = _reduction.unreduce_grad(grad, ctx.reduction, diff.size)
         grad_x = namespace_of(diff).clip(diff, -delta, delta)
         grad_x *= scale / divisor if divisor != 1 else scale
         return grad_x, (-grad_x if ctx.needs_input_grad[1] else None), None, None, None
@@ -121,6 +124,7 @@ class KlDiv(Op):
 
     @staticmethod
     def forward(ctx, x, target, reduction, log_target):
+        ctx.reduction, ctx.log_target = reduction, log_target
         xp = namespace_of(x)
         if log_target:
             probs = xp.exp(target)
@@ -141,13 +145,13 @@ class KlDiv(Op):
     @staticmethod
     def backward(ctx, grad):
         probs, log_probs, x = ctx.saved_tensors
-        reduction, log_target = ctx.inputs[2], ctx.inputs[3]
+        reduction = ctx.reduction
         scale = _reduction.unreduce_grad(grad, "mean" if reduction == "batchmean" else reduction, ctx.count)
         grad_x = -probs * scale if ctx.needs_input_grad[0] else None
         grad_target = None
         if ctx.needs_input_grad[1]:
             grad_target = log_probs - x + 1
-            if log_target:
+            if ctx.log_target:
                 grad_target *= probs
             grad_target *= scale
         return grad_x, grad_target, None, None

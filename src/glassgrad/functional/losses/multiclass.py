@@ -1,4 +1,4 @@
-"""Classification losses: cross_entropy (log-softmax and NLL fused into one op) and nll_loss.
+"""Multi-class classification losses: cross_entropy (log-softmax and NLL fused into one op) and nll_loss.
 
 Notation, for logits x of shape (N, C, d1, ...) (or (C,) unbatched), with the class along dim 1 (dim 0):
     log p = x − log Σ_c e^(x_c)                 (log-softmax over the class dim, max-shifted)
@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.node import Op
-from ..backend import namespace_of
-from ..ops.select import where
-from ..ops.softmax import log_softmax
-from ..tensor import Tensor
+from ...autograd.node import Op
+from ...backend import namespace_of
+from ...ops.select import where
+from ...ops.softmax import log_softmax
+from ...tensor import Tensor
 from . import _reduction
 
 
@@ -65,6 +65,7 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        ctx.weight, ctx.reduction, ctx.label_smoothing = weight, reduction, label_smoothing
         xp = namespace_of(x)
         axis = 0 if x.ndim == 1 else 1
         classes = x.shape[axis]
@@ -104,18 +105,18 @@ class CrossEntropy(Op):
     def backward(ctx, grad):
         probs, target_weight, valid = ctx.saved_tensors
         xp = namespace_of(probs)
-        weight, reduction, label_smoothing = ctx.inputs[2], ctx.inputs[4], ctx.inputs[5]
+        weight, label_smoothing = ctx.weight, ctx.label_smoothing
         axis = 0 if probs.ndim == 1 else 1
         classes = probs.shape[axis]
         if classes == 0:  # every target ignored (see _no_classes): an empty gradient
             return xp.zeros_like(probs), None, None, None, None, None
-        scale = _unreduce_classes(grad, reduction, ctx.denominator)  # dL/dloss_n
+        scale = _unreduce_classes(grad, ctx.reduction, ctx.denominator)  # dL/dloss_n
         # Q_(n, y_n) before smoothing, selected: an ignored target gets exactly 0, as in PyTorch's nll_loss
         # backward (which writes only the valid ones), even where its upstream gradient is inf (inf · 0 = nan).
         one_hot_part = xp.where(valid, (1 - label_smoothing) * scale * target_weight, 0)
         row_total = one_hot_part  # Σ_c Q_(n, c)
         if label_smoothing:
-            weights = 1 if weight is None else weight.array.astype(probs.dtype, copy=False)
+            weights = 1 if weight is None else weight.astype(probs.dtype, copy=False)
             total_weight = classes if weight is None else weights.sum()
             smooth_scale = xp.where(valid, scale * (label_smoothing / classes), 0)  # per row: Q_c = this·w_c
             row_total = one_hot_part + smooth_scale * total_weight
@@ -152,6 +153,7 @@ class CrossEntropyProbabilities(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, reduction, label_smoothing):
+        ctx.reduction, ctx.label_smoothing = reduction, label_smoothing
         xp = namespace_of(x)
         axis = 0 if x.ndim == 1 else 1
         classes = x.shape[axis]
@@ -177,10 +179,9 @@ class CrossEntropyProbabilities(Op):
     def backward(ctx, grad):
         log_probs, weighted_target = ctx.saved_tensors
         xp = namespace_of(log_probs)
-        reduction, label_smoothing = ctx.inputs[3], ctx.inputs[4]
         axis = 0 if log_probs.ndim == 1 else 1
         rows = math.prod(log_probs.shape[:axis] + log_probs.shape[axis + 1:])
-        scale = _reduction.unreduce_grad(grad, reduction, rows)
+        scale = _reduction.unreduce_grad(grad, ctx.reduction, rows)
         if grad.ndim:  # 'none': one gradient per row, broadcast over the class axis
             scale = xp.expand_dims(scale, axis)
         grad_x = grad_target = None
@@ -193,7 +194,7 @@ class CrossEntropyProbabilities(Op):
             grad_x *= grad_log_probs.sum(axis=axis, keepdims=True)
             grad_x = xp.subtract(grad_log_probs, grad_x, out=grad_x)
         if ctx.needs_input_grad[1]:
-            grad_target = log_probs * (-(1 - label_smoothing) * scale)
+            grad_target = log_probs * (-(1 - ctx.label_smoothing) * scale)
             if ctx.weights is not None:
                 grad_target *= ctx.weights
         return grad_x, grad_target, None, None, None
@@ -218,6 +219,7 @@ class NllLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        ctx.reduction = reduction
         xp = namespace_of(x)
         axis = 0 if x.ndim == 1 else 1
         valid, safe, target_weight = _targets(target, weight, ignore_index, x.dtype)
@@ -236,7 +238,7 @@ class NllLoss(Op):
     def backward(ctx, grad):
         target_weight, valid, _ = ctx.saved_tensors
         xp = namespace_of(target_weight)
-        scale = _unreduce_classes(grad, ctx.inputs[4], ctx.denominator)
+        scale = _unreduce_classes(grad, ctx.reduction, ctx.denominator)
         grad_x = xp.zeros(ctx.shape, dtype=target_weight.dtype)
         if grad_x.size:  # (no classes: nothing to write)
             # Selected, as PyTorch writes only the valid targets: an ignored one gets 0 even for an inf gradient.

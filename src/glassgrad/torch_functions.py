@@ -1,4 +1,6 @@
-"""The torch-style functions `gg.cat`, `gg.exp`, `gg.sum`, ...: the Tensor methods, callable as functions."""
+"""The functions of the `torch` namespace, `gg.cat`, `gg.exp`, `gg.sum`, ...: the Tensor methods, callable as
+functions (`gg.exp(x)` is `x.exp()`), and the few that are functions only (`multinomial`, `allclose`). Not to be
+confused with functional/ (`F.*`, `torch.nn.functional`)."""
 
 from __future__ import annotations
 
