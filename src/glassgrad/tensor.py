@@ -14,7 +14,7 @@ import numpy as np
 
 from . import backend
 from . import tensor_writes as writes
-from .autograd import engine, grad_checks, grad_mode, views
+from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_factory, views
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
@@ -92,7 +92,7 @@ class Tensor:
     @property
     def grad_fn(self) -> node_module.Node | None:
         """The graph node that made this tensor (None for a leaf)."""
-        view = self._view  # inlined _refresh_if_stale: `hasattr(x, "grad_fn")` checks call this often
+        view = self._view  # inlined _refresh_if_stale: graph walks read grad_fn often
         if view is not None and view.version != self._version_counter[0]:
             views.refresh(self)
         return self._grad_fn
@@ -728,8 +728,6 @@ class Tensor:
         With `create_graph=True` the gradients stored are tensors with a graph, so they can be differentiated
         again (higher-order gradients); `retain_graph` then defaults to True, as in PyTorch.
         """
-        from .autograd import _initial_grad
-
         retain_graph = create_graph if retain_graph is None else retain_graph
         root = _initial_grad(self, gradient, "backward", create_graph)
         if inputs is not None:
@@ -783,4 +781,5 @@ def _sizes(args: tuple) -> tuple:
     return tuple(args)
 
 
-node_module.bind_tensor_class(Tensor)
+# The layers below (autograd/, ops/) make tensors and recognise them through autograd/tensor_factory.py.
+tensor_factory.register_tensor_class(Tensor)
