@@ -227,19 +227,7 @@ class Tensor:
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, (str, backend.device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype, copy = parse_to("to", args, kwargs)
         result = self
         if device is not None and backend.device(device) != self.device:
             backend.namespace(backend.device(device))  # a clear error when cuda is not available
@@ -772,6 +760,28 @@ class Tensor:
 
 
 index_module = index
+
+
+def parse_to(caller: str, args: tuple, kwargs: dict, copy_allowed: bool = True) -> tuple[Any, Any, bool]:
+    """What `.to(...)` asks for, as (device, dtype, copy), None (False) where not given: Tensor.to and Module.to.
+
+    Positional: a dtype, a device (or its name), both, or a tensor (its dtype and device). Keywords: dtype=,
+    device=, copy= (where `copy_allowed`), non_blocking= (accepted and ignored: every copy is synchronous).
+    """
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False) if copy_allowed else False
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"{caller}() got unexpected keyword arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, (str, backend.device)):
+            device = arg
+        else:
+            dtype = arg
+    return device, dtype, copy
 
 
 def _sizes(args: tuple) -> tuple:
