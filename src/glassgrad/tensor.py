@@ -14,7 +14,7 @@ import numpy as np
 
 from . import backend
 from . import tensor_writes as writes
-from .autograd import engine, grad_checks, grad_mode, views
+from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_factory, views
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
@@ -93,7 +93,7 @@ class Tensor:
     @property
     def grad_fn(self) -> node_module.Node | None:
         """The graph node that made this tensor (None for a leaf)."""
-        view = self._view  # inlined _refresh_if_stale: `hasattr(x, "grad_fn")` checks call this often
+        view = self._view  # inlined _refresh_if_stale: graph walks read grad_fn often
         if view is not None and view.version != self._version_counter[0]:
             views.refresh(self)
         return self._grad_fn
@@ -228,19 +228,7 @@ class Tensor:
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, (str, backend.device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype, copy = parse_to("to", args, kwargs)
         result = self
         if device is not None and backend.device(device) != self.device:
             backend.namespace(backend.device(device))  # a clear error when cuda is not available
@@ -729,8 +717,6 @@ class Tensor:
         With `create_graph=True` the gradients stored are tensors with a graph, so they can be differentiated
         again (higher-order gradients); `retain_graph` then defaults to True, as in PyTorch.
         """
-        from .autograd import _initial_grad
-
         retain_graph = create_graph if retain_graph is None else retain_graph
         root = _initial_grad(self, gradient, "backward", create_graph)
         if inputs is not None:
@@ -777,6 +763,28 @@ class Tensor:
 index_module = index
 
 
+def parse_to(caller: str, args: tuple, kwargs: dict, copy_allowed: bool = True) -> tuple[Any, Any, bool]:
+    """What `.to(...)` asks for, as (device, dtype, copy), None (False) where not given: Tensor.to and Module.to.
+
+    Positional: a dtype, a device (or its name), both, or a tensor (its dtype and device). Keywords: dtype=,
+    device=, copy= (where `copy_allowed`), non_blocking= (accepted and ignored: every copy is synchronous).
+    """
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False) if copy_allowed else False
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"{caller}() got unexpected keyword arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, (str, backend.device)):
+            device = arg
+        else:
+            dtype = arg
+    return device, dtype, copy
+
+
 def _sizes(args: tuple) -> tuple:
     """Accept sizes as separate ints or as one tuple/list, as PyTorch does."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -784,4 +792,5 @@ def _sizes(args: tuple) -> tuple:
     return tuple(args)
 
 
-node_module.bind_tensor_class(Tensor)
+# The layers below (autograd/, ops/) make tensors and recognise them through autograd/tensor_factory.py.
+tensor_factory.register_tensor_class(Tensor)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .autograd import node
+from .autograd.tensor_factory import is_tensor
 from .backend import from_numpy_dtype, namespace_of
 from .ops import index as index_module
 
@@ -112,8 +112,8 @@ def check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
             region = tensor.array[parts]
         except IndexError:
             return False  # the write itself reports the bad key
-        source = _copied_source(value.array, region) if isinstance(value, node._Tensor) else None
-        if source is None and isinstance(value, node._Tensor) and value.ndim:
+        source = _copied_source(value.array, region) if is_tensor(value) else None
+        if source is None and is_tensor(value) and value.ndim:
             # PyTorch's rule (its copy_to): the value, leading 1s dropped, must broadcast to the region. NumPy
             # would also take an empty value of another shape into an empty region, silently.
             raise ValueError(
@@ -123,7 +123,7 @@ def check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
         if source is not None and _memory_overlap(region, source) == "partial":
             raise RuntimeError(_overlap_message("index assignment"))
         return region.size == 0
-    elif isinstance(value, node._Tensor) and not _is_masked_fill(parts, value):
+    elif is_tensor(value) and not _is_masked_fill(parts, value):
         if _memory_overlap(tensor.array, value.array) in ("full", "partial"):
             raise RuntimeError(_overlap_message("index assignment"))
         if value.array.dtype != tensor.array.dtype:  # index_put_ does not cast, as copy_ does

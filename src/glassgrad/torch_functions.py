@@ -8,12 +8,15 @@ from typing import Any
 
 import numpy as np
 
+from .autograd import tensor_factory
 from .backend import random as random_state
 from .ops import matmul as matmul_ops
 from .ops import select
 from .ops import shape as shape_ops
+from .ops.arithmetic import check_broadcast
 from .tensor import Tensor
 
+is_tensor = tensor_factory.is_tensor
 cat = shape_ops.cat
 concat = shape_ops.cat
 concatenate = shape_ops.cat
@@ -88,13 +91,7 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
-def is_tensor(value: Any) -> bool:
-    return isinstance(value, Tensor)
-
-
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    from .ops.arithmetic import check_broadcast
-
     check_broadcast("allclose", np.shape(input), np.shape(other))
     return bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import glassgrad.nn.functional as gg_functional
 import numpy as np
 
 import glassgrad as gg
+import glassgrad.nn.functional as gg_functional
 
 try:
     import torch

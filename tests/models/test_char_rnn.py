@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import doctest
 
-import glassgrad.nn.functional as F
 import numpy as np
 import pytest
 
 import glassgrad as gg
+import glassgrad.nn.functional as F
 from glassgrad.models import CharRNN, char_rnn
 
 torch = pytest.importorskip("torch")

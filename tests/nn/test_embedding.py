@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import glassgrad.nn.functional as F
 import numpy as np
 import pytest
 
 import glassgrad as gg
 import glassgrad.nn as nn
+import glassgrad.nn.functional as F
 
 torch = pytest.importorskip("torch")
 

@@ -409,8 +409,13 @@ def test_deepcopy_copies_parameters_and_buffers() -> None:
     assert (model.running.numpy() == 0).all()
 
 
-def test_nn_functional_is_glassgrad_functional() -> None:
+def test_nn_functional_reexports_glassgrad_functional() -> None:
     import importlib
+    import inspect
 
-    alias = importlib.import_module("glassgrad.nn.functional")  # what `import glassgrad.nn.functional as F` does
-    assert alias is gg.functional and nn.functional is gg.functional
+    F = importlib.import_module("glassgrad.nn.functional")  # what `import glassgrad.nn.functional as F` does
+    assert nn.functional is F
+    public = {name for name, value in vars(gg.functional).items() if not name.startswith("_")
+              and not inspect.ismodule(value)}
+    assert public == set(gg.functional.__all__) == set(F.__all__), "a function missing from functional.__all__"
+    assert all(getattr(F, name) is getattr(gg.functional, name) for name in public)

@@ -1,30 +1,30 @@
-"""The table of op cases: the one source for gradcheck, torch parity and coverage of `glassgrad.ops.ALL_OPS`.
+"""The table of op cases: the one source for gradcheck, torch parity and coverage of every Op in glassgrad.
 
-Each `Case` is one line: a name, the Op classes it exercises, a function written once for both frameworks
-(`fn(lib, *inputs)` with `lib` = glassgrad or torch, the two APIs being the same), the input shapes and the
-input domain. `torch_fn` overrides the torch side where the spelling must differ. Constants inside a case
-(indices, masks) are made with `const(lib, like, array)` so they land on the device of the inputs.
+The cases of the primitives of ops/ are below, one line each, naming the Op classes they exercise; the cases of
+the fused ops of functional/ and nn/ are in fused_cases.py and name none (table.py has the `Case` and its
+helpers). test_gradcheck.py, test_parity.py and test_gradgradcheck.py run every case of `CASES`.
 
-Every Op class in ALL_OPS must appear in some case (`test_every_op_is_covered`), also in one whose second
-derivatives are checked (`test_every_op_has_a_second_order_case`: tests/ops/test_gradgradcheck.py runs
-gradgradcheck and a torch double-backward parity on those), and each case must really produce the ops it names
-(`test_case_builds_the_ops_it_names`), so an op added without a test fails here.
+The coverage guard walks every subclass of `Op` defined in glassgrad (`all_op_classes`, after importing every
+module of the package): each must be built by some case (`test_every_op_is_covered`), also by one whose second
+derivatives are checked (`test_every_op_has_a_second_order_case`), so an op added without a test fails here.
+A case covers the ops it names and every op in the graph it builds (found by running it), and must really
+build the ops it names (`test_case_builds_the_ops_it_names`).
 ToDevice is covered twice: `to_device_identity` applies the op directly (cpu -> cpu, runs everywhere) and
 `to_device_cuda_roundtrip` moves to cuda and back (skips without a GPU).
 """
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import dataclass
-from typing import Any, Callable
+import functools
+import importlib
+import pkgutil
+from typing import Any
 
 import numpy as np
 import pytest
 
 import glassgrad as gg
-from glassgrad import ops
-from glassgrad.backend import cuda_is_available
+from glassgrad.autograd.node import Op
 from glassgrad.ops.arithmetic import Add, Cast, Div, Mul, Neg, Pow, Reciprocal, Sub
 from glassgrad.ops.index import Gather, GetItem, IndexAdd, SetItem
 from glassgrad.ops.matmul import Einsum, MatMul
@@ -34,54 +34,11 @@ from glassgrad.ops.shape import Clone, Concatenate, Expand, Permute, Repeat, Res
 from glassgrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
 from glassgrad.ops.unary import Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh
 
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(not cuda_is_available(), reason="needs CuPy and a GPU")),
-]
+from .fused_cases import FUSED_CASES
+from .table import DEVICES, DOMAINS, Case, as_outputs, const, inputs_for, ops_built, ops_in_graph
+from .table import case_params as _case_params
 
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    ops: tuple[type, ...]                  # the Op classes this case exercises
-    fn: Callable[..., Any]                 # fn(lib, *inputs) -> tensor or tuple of tensors
-    shapes: tuple[tuple[int, ...], ...]    # one shape per differentiable input
-    domain: str | tuple[str, ...] = "real"  # see DOMAINS; one for all inputs or one per input
-    torch_fn: Callable[..., Any] | None = None
-    cuda_only: bool = False
-    gradcheck_eps: float = 1e-6            # larger where the case rounds through float32 (casts)
-    rtol32: float = 1e-5                   # float32 parity tolerance (relative and absolute)
-    second_order: bool = True              # False for a case whose double backward is not checked (say why)
-
-    def torch_side(self) -> Callable[..., Any]:
-        return self.torch_fn or self.fn
-
-    def domains(self) -> tuple[str, ...]:
-        return (self.domain,) * len(self.shapes) if isinstance(self.domain, str) else self.domain
-
-
-DOMAINS: dict[str, Callable[[np.random.Generator, tuple], np.ndarray]] = {
-    "real": lambda rng, shape: rng.standard_normal(shape),
-    "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
-    # Away from 0, for ops with a kink or pole there (abs, relu, 1/x): finite differences would straddle it.
-    "nonzero": lambda rng, shape: rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape),
-}
-
-
-def inputs_for(case: Case) -> list[np.ndarray]:
-    """The case's inputs as float64 NumPy arrays, the same on every run (seeded by the case name)."""
-    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
-    return [DOMAINS[domain](rng, shape) for shape, domain in zip(case.shapes, case.domains())]
-
-
-def const(lib: Any, like: Any, array: Any) -> Any:
-    """A constant (index, mask) tensor on the device of `like`, in either framework."""
-    return lib.tensor(np.asarray(array), device=like.device)
-
-
-def as_outputs(result: Any) -> tuple:
-    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
-
+__all__ = ["CASES", "DEVICES", "DOMAINS", "Case", "as_outputs", "case_params", "const", "inputs_for"]
 
 def _setitem_row(lib: Any, x: Any, v: Any) -> Any:
     y = x * 1
@@ -98,7 +55,7 @@ def _setitem_mask(lib: Any, x: Any) -> Any:
 MASK_3x4 = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 INDEX_3x2 = np.array([[0, 3], [2, 2], [1, 0]])
 
-CASES: list[Case] = [
+PRIMITIVE_CASES: list[Case] = [
     # ---- arithmetic -------------------------------------------------------------------------------------
     Case("add", (Add,), lambda m, x, y: x + y, ((3, 4), (3, 4))),
     Case("add_broadcast", (Add,), lambda m, x, y: x + y, ((3, 1), (4,))),
@@ -249,43 +206,86 @@ CASES: list[Case] = [
     Case("einsum_full_sum", (Einsum,), lambda m, x: m.einsum("ijk->", x), ((2, 3, 2),)),
 ]
 
+CASES: list[Case] = PRIMITIVE_CASES + FUSED_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 
 def case_params(cases: list[Case] = CASES) -> list[Any]:
-    """pytest params of the cases, ids by name; cuda-only cases skip without a GPU."""
-    skip = pytest.mark.skipif(not cuda_is_available(), reason="needs CuPy and a GPU")
-    return [pytest.param(case, id=case.name, marks=[skip] if case.cuda_only else []) for case in cases]
+    """pytest params of the cases (all of them by default), ids by name; cuda-only cases skip without a GPU."""
+    return _case_params(cases)
 
 
-def ops_in_graph(outputs: tuple) -> set[type]:
-    """The Op classes of every node reachable from the outputs."""
-    roots = [out.grad_fn for out in outputs if out.grad_fn is not None]
-    return {node.op for node in gg.autograd.topological_order(roots)}
+# ---- the Op classes the guard walks ----------------------------------------------------------------------
+
+# Op subclasses in glassgrad that no case can build, each with the reason. Only autograd's own machinery.
+NOT_TABLED: dict[type, str] = {
+    gg.autograd.Function: "the base class of tensor-level Functions: no forward of its own (its subclasses "
+                          "in glassgrad are walked and need cases)",
+}
+
+
+@functools.cache
+def all_op_classes() -> frozenset[type]:
+    """Every subclass of Op defined in glassgrad, at any depth, once every module of the package is imported
+    (an op in a module that `import glassgrad` does not load is found too). Ops defined elsewhere (in tests)
+    are not the library's."""
+    for module in pkgutil.walk_packages(gg.__path__, gg.__name__ + "."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    found, stack = set(), [Op]
+    while stack:
+        for subclass in stack.pop().__subclasses__():
+            if subclass not in found:
+                found.add(subclass)
+                stack.append(subclass)
+    return frozenset(op for op in found if op.__module__.split(".")[0] == gg.__name__) - set(NOT_TABLED)
+
+
+@functools.cache
+def covered_by(case_names: tuple[str, ...]) -> frozenset[type]:
+    """The ops the named cases name or build."""
+    covered: set[type] = set()
+    for name in case_names:
+        case = CASES_BY_NAME[name]
+        covered |= set(case.ops)
+        if not case.cuda_only:
+            covered |= ops_built(case)
+    return frozenset(covered)
+
+
+def _names(ops: Any) -> list[str]:
+    return sorted(f"{op.__module__}.{op.__qualname__}" for op in ops)
 
 
 # ---- the meta-tests --------------------------------------------------------------------------------------
 
 
+def test_the_walk_finds_the_ops_of_every_layer() -> None:
+    modules = {op.__module__.split(".")[1] for op in all_op_classes()}
+    assert {"ops", "functional", "nn", "autograd"} <= modules, f"Op classes found only in {sorted(modules)}"
+    assert Add in all_op_classes() and gg.autograd.Function not in all_op_classes()
+
+
 def test_every_op_is_covered() -> None:
-    covered = {op for case in CASES for op in case.ops}
-    missing = sorted(op.__name__ for op in ops.ALL_OPS if op not in covered)
-    assert not missing, f"Op classes without a case in tests/ops/test_table.py: {missing}"
+    missing = all_op_classes() - covered_by(tuple(CASES_BY_NAME))
+    assert not missing, (
+        f"Op classes without a case in tests/ops/test_table.py or fused_cases.py: {_names(missing)}. Add a "
+        "case that calls the public function that runs the op (gradcheck and torch parity then run it)"
+    )
 
 
 def test_every_op_has_a_second_order_case() -> None:
-    covered = {op for case in CASES if case.second_order for op in case.ops}
-    missing = sorted(op.__name__ for op in ops.ALL_OPS if op not in covered)
-    checked = len(ops.ALL_OPS) - len(missing)
+    ops = all_op_classes()
+    missing = ops - covered_by(tuple(case.name for case in CASES if case.second_order))
     assert not missing, (
-        f"{checked} of {len(ops.ALL_OPS)} ops have a second-order case; without one: {missing}. Add a case (or "
-        "set second_order=True on one) so gradgradcheck covers the op's double backward"
+        f"{len(ops) - len(missing)} of {len(ops)} ops have a second-order case; without one: {_names(missing)}. "
+        "Add a case (or set second_order=True on one) so gradgradcheck covers the op's double backward"
     )
 
 
 def test_cases_name_only_known_ops() -> None:
-    unknown = {op.__name__ for case in CASES for op in case.ops} - {op.__name__ for op in ops.ALL_OPS}
-    assert not unknown, f"cases name ops that are not in ALL_OPS: {sorted(unknown)}"
+    unknown = {op for case in CASES for op in case.ops} - all_op_classes()
+    assert not unknown, f"cases name ops that are not Op classes of glassgrad: {_names(unknown)}"
 
 
 def test_case_names_are_unique() -> None:

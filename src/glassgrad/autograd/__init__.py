@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..backend import namespace_of
 from . import functional
 from .engine import run_backward, topological_order
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .node import Node, Op
+from .tensor_factory import is_tensor, make_tensor
 
 
 def grad(
@@ -30,16 +32,14 @@ def grad(
     `create_graph=True` the gradients are tensors with a graph, so they can be differentiated again (then
     `retain_graph` defaults to True, as in PyTorch).
     """
-    from ..tensor import Tensor  # autograd sits below tensor; the function is only called once both exist
-
     if retain_graph is None:
         retain_graph = create_graph
     outputs = list(outputs) if isinstance(outputs, Sequence) else [outputs]
-    single = isinstance(inputs, Tensor)
+    single = is_tensor(inputs)
     inputs = [inputs] if single else list(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
+    elif is_tensor(grad_outputs):
         grad_outputs = [grad_outputs]
     for t in inputs:
         if not t.requires_grad:
@@ -53,21 +53,19 @@ def grad(
                 f"autograd.grad: an input of shape {t.shape} was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
-        result.append(g if g is None or isinstance(g, Tensor) else Tensor(g))
+        result.append(g if g is None or is_tensor(g) else make_tensor(g))
     return tuple(result)
 
 
 def _initial_grad(output: Any, gradient: Any, caller: str, create_graph: bool = False) -> Any:
     """The gradient that starts backward: ones for a scalar, else the given `gradient` as an array (with
     `create_graph`, a given tensor as it is: the gradients then depend on it through its graph)."""
-    from ..tensor import Tensor
-
     if not output.requires_grad:
         raise RuntimeError(
             f"{caller}: element 0 of tensors does not require grad and does not have a grad_fn; "
             "make an input require grad (requires_grad=True) before computing the output"
         )
-    xp = Tensor.namespace_of(output.array)
+    xp = namespace_of(output.array)
     if gradient is None:
         if output.array.size != 1:
             raise RuntimeError(
@@ -75,12 +73,12 @@ def _initial_grad(output: Any, gradient: Any, caller: str, create_graph: bool = 
                 f"{output.shape}; call .sum() first or pass gradient= of that shape"
             )
         return xp.ones(output.array.shape, dtype=output.array.dtype)
-    array = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=output.array.dtype)
+    array = gradient.array if is_tensor(gradient) else xp.asarray(gradient, dtype=output.array.dtype)
     if array.shape != output.array.shape:
         raise ValueError(
             f"{caller}: gradient has shape {tuple(array.shape)} but the output has shape {output.shape}"
         )
-    return gradient if create_graph and isinstance(gradient, Tensor) else array
+    return gradient if create_graph and is_tensor(gradient) else array
 
 
 __all__ = [

@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import register_namespace
-from . import grad_checks
-from . import node as node_module
+from ..backend import namespace_of, register_namespace
+from . import grad_checks, tensor_factory
+from .function import Function
 from .grad_mode import enable_grad
 from .node import Node, Op
+from .tensor_factory import is_tensor, make_tensor
 
 
 def topological_order(roots: list[Node], stop: set[int] | frozenset = frozenset()) -> list[Node]:
@@ -64,8 +65,7 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
     extra = grad.ndim - len(shape)
     if extra < 0 or any(s != 1 and g != s for g, s in zip(grad.shape[extra:], shape)):
         # A backward may also return a smaller gradient that broadcasts up to the input (e.g. a scalar).
-        xp = node_module._Tensor.namespace_of(grad)
-        return xp.broadcast_to(grad, shape)
+        return namespace_of(grad).broadcast_to(grad, shape)
     stretched = tuple(extra + i for i, s in enumerate(shape) if s == 1 and grad.shape[extra + i] != 1)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -76,7 +76,7 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
 
 def _fit(grad: Any, tensor: Any, op_name: str) -> Any:
     """A gradient as the input tensor needs it: an array of its shape and dtype."""
-    if isinstance(grad, node_module._Tensor):
+    if isinstance(grad, tensor_factory.Tensor):
         grad = grad.array
     array = tensor.array
     if grad.shape != array.shape:
@@ -90,9 +90,8 @@ def _fit(grad: Any, tensor: Any, op_name: str) -> Any:
 def _fit_on_graph(grad: Any, tensor: Any, op_name: str) -> Any:
     """`_fit` for create_graph: the gradient as a tensor of the input's shape and dtype, the sum and the cast
     recorded (an array a backward returned is a constant)."""
-    Tensor = node_module._Tensor
-    if not isinstance(grad, Tensor):
-        grad = Tensor(_array(grad))
+    if not is_tensor(grad):
+        grad = make_tensor(grad)
     if grad.shape != tensor.shape:
         grad = _sum_to_input(grad, tensor.shape, op_name)
     return grad if grad.array.dtype == tensor.array.dtype else grad.type_as(tensor)
@@ -133,8 +132,7 @@ def run_backward(
         if not create_graph:
             return _run_backward(roots, retain_graph, capture)
         _register_tensor_namespace()
-        Tensor = node_module._Tensor
-        roots = [(tensor, grad if isinstance(grad, Tensor) else Tensor(grad)) for tensor, grad in roots]
+        roots = [(tensor, grad if is_tensor(grad) else make_tensor(grad)) for tensor, grad in roots]
         with enable_grad():  # record the ops every backward runs, as PyTorch's engine does
             return _run_backward(roots, retain_graph, capture, create_graph=True)
     finally:
@@ -263,7 +261,7 @@ def apply_or_forward(op: type, *args: Any) -> Any:
     """`op` applied to tensors (recorded, so a backward running on Tensors stays differentiable), or just its
     forward when it is given raw arrays (the fast path: no graph, no Tensor objects). For the backwards whose
     result is itself an op of the library (a scatter for indexing's backward, a copy back to a device)."""
-    if any(isinstance(value, node_module._Tensor) for value in args):
+    if any(is_tensor(value) for value in args):
         return op.apply(*args)
     return op.forward(Node(op, (), ()), *args)
 
@@ -273,7 +271,7 @@ def _register_tensor_namespace() -> None:
     namespace sits above this layer: it is made of ops)."""
     from ..ops import tensor_namespace
 
-    register_namespace(node_module._Tensor, tensor_namespace)
+    register_namespace(tensor_factory.Tensor, tensor_namespace)
 
 
 def _backward_with_graph(current: Node, grads: tuple) -> Any:
@@ -294,8 +292,7 @@ def _backward_with_graph(current: Node, grads: tuple) -> Any:
 def _runs_on_tensors(op: type) -> bool:
     """The primitives of ops/ (their backwards are written for both), tensor-level Functions, and ops that
     say so."""
-    from ..ops import ALL_OPS
-    from .function import Function
+    from ..ops import ALL_OPS  # here, not at the top: ops/ is built on this module
 
     return op in ALL_OPS or issubclass(op, Function) or getattr(op, "tensor_backward", False)
 
@@ -316,21 +313,20 @@ class _GraphContext:
 
 
 def _saved_on_graph(node: Node, value: Any, source: int | None) -> Any:
-    Tensor = node_module._Tensor
-    array = value.array if isinstance(value, Tensor) else value
+    array = value.array if is_tensor(value) else value
     if source is not None and source >= 0:
         given = node.inputs[source]
         if array is given.array:
             return given
         # An in-place op saved a copy of what it overwrote: that copy, on the graph where the input was.
         producer, output_nr = node.edges[source] or (None, 0)
-        copy = Tensor(_array(array))
+        copy = make_tensor(array)
         return _on_graph(copy, producer, output_nr) if producer is not None else copy
     if source is not None:  # output −(source + 1) of this node
-        return _on_graph(Tensor(_array(array)), node, -source - 1)
-    if isinstance(value, Tensor) or array is None or isinstance(array, (int, float)):
+        return _on_graph(make_tensor(array), node, -source - 1)
+    if is_tensor(value) or array is None or isinstance(array, (int, float)):
         return value
-    return Tensor(_array(array))  # an intermediate forward saved: a constant here
+    return make_tensor(array)  # an intermediate forward saved: a constant here
 
 
 def _on_graph(tensor: Any, producer: Node, output_nr: int) -> Any:
@@ -394,7 +390,7 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         grad = _run_hooks({0: leaf._hooks}, [grad])[0]
     if not leaf.requires_grad:
         return
-    if isinstance(grad, node_module._Tensor):  # create_graph: keep the gradient's graph, as PyTorch does
+    if is_tensor(grad):  # create_graph: keep the gradient's graph, as PyTorch does
         if leaf._grad is not None:
             leaf.grad = leaf._grad + grad  # out of place, so the sum is recorded too (the setter checks the fit)
         else:  # a constant or shared gradient (a + b passes one tensor to both) gets a copy of its own
@@ -408,10 +404,10 @@ def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
         if grad.base is not None or id(grad) in handed_out or not getattr(grad.flags, "writeable", True):
             grad = grad.copy()
         handed_out.add(id(grad))
-        leaf._grad = node_module._Tensor(grad)
+        leaf._grad = make_tensor(grad)
     elif existing.grad_fn is not None:  # a .grad made with create_graph: its array may be saved by its graph
         _check_accumulates(leaf, existing.array, grad)
-        leaf._grad = node_module._Tensor(existing.array + grad)
+        leaf._grad = make_tensor(existing.array + grad)
     else:
         _check_accumulates(leaf, existing.array, grad)
         existing.array += grad
@@ -429,7 +425,7 @@ def _check_accumulates(tensor: Any, existing: Any, grad: Any) -> None:
 
 
 def _array(value: Any) -> Any:
-    """NumPy arithmetic on 0-d arrays returns scalars, which Tensor() would turn into float32: keep arrays."""
+    """NumPy arithmetic on 0-d arrays returns scalars: keep the engine's gradients arrays."""
     return np.asarray(value) if isinstance(value, np.generic) else value
 
 
@@ -437,13 +433,12 @@ def _fill_missing(current: Node, grads: list) -> list:
     """Outputs that received no gradient get zeros, so every backward sees a full set."""
     if all(g is not None for g in grads):
         return grads
-    Tensor = node_module._Tensor
     given = next(g for g in grads if g is not None)
-    on_graph = isinstance(given, Tensor)
-    xp = Tensor.namespace_of(given.array if on_graph else given)
+    on_graph = is_tensor(given)
+    xp = namespace_of(given.array if on_graph else given)
 
     def zeros(shape: tuple, dtype: Any) -> Any:
-        return Tensor(xp.zeros(shape, dtype)) if on_graph else xp.zeros(shape, dtype)
+        return make_tensor(xp.zeros(shape, dtype)) if on_graph else xp.zeros(shape, dtype)
 
     return [zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(grads, current.output_meta)]
 
@@ -458,8 +453,8 @@ def _run_hooks(hooks: dict, grads: list) -> list:
     for output_nr, functions in hooks.items():
         for function in _retain_last(functions):
             grad = grads[output_nr]
-            on_graph = isinstance(grad, node_module._Tensor)  # create_graph: hooks see the gradient itself
-            result = function(grad if on_graph else node_module._Tensor(_array(grad)))
+            on_graph = is_tensor(grad)  # create_graph: hooks see the gradient itself
+            result = function(grad if on_graph else make_tensor(grad))
             if result is not None:
                 if on_graph:
                     grad_checks.checked_hook_result(function, result, grad.array)
@@ -507,7 +502,7 @@ def make_retain_hook(tensor: Any) -> Any:
             target.grad = grad.clone() if target._grad is None else target._grad + grad
             return
         if target._grad is None:  # `_grad` directly: the engine's gradient has the tensor's shape
-            target._grad = node_module._Tensor(grad.array.copy())
+            target._grad = make_tensor(grad.array.copy())
         else:
             _check_accumulates(target, target._grad.array, grad.array)
             target._grad.array += grad.array

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import node as node_module
 from .grad_mode import no_grad
 from .node import Node, Op
+from .tensor_factory import is_tensor, make_tensor
 
 
 class Function(Op):
@@ -34,8 +34,7 @@ class Function(Op):
 
     @classmethod
     def _run_forward(cls, ctx: Node, args: tuple, arrays: list, kwargs: dict) -> Any:
-        Tensor = node_module._Tensor
-        detached = [value.detach() if isinstance(value, Tensor) else value for value in args]
+        detached = [value.detach() if is_tensor(value) else value for value in args]
         with no_grad():
             result = cls.forward(ctx, *detached, **kwargs)
         if isinstance(result, tuple):
@@ -44,17 +43,15 @@ class Function(Op):
 
     @classmethod
     def _run_backward(cls, ctx: Node, grads: tuple) -> Any:
-        Tensor = node_module._Tensor
         with no_grad():
-            result = cls.backward(ctx, *(Tensor(g) for g in grads))
+            result = cls.backward(ctx, *(make_tensor(g) for g in grads))
         if isinstance(result, tuple):
             return tuple(None if g is None else _to_array(g, cls) for g in result)
         return None if result is None else _to_array(result, cls)
 
 
 def _to_array(value: Any, function: type) -> Any:
-    Tensor = node_module._Tensor
-    if isinstance(value, Tensor):
+    if is_tensor(value):
         return value.array
     raise TypeError(
         f"{function.__name__}: forward and backward of an autograd.Function must return tensors, "

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import node as node_module
+from ..backend import namespace_of
 from .grad_mode import enable_grad
+from .tensor_factory import is_tensor, make_tensor
 
 
 def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple:
@@ -33,16 +34,15 @@ def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
 def _second_order(name: str, func: Callable, inputs: Any, v: Any, create_graph: bool, strict: bool) -> tuple:
     from . import grad  # autograd/__init__ defines grad once this module is loaded
 
-    Tensor = node_module._Tensor
-    single = isinstance(inputs, Tensor)
+    single = is_tensor(inputs)
     inputs = _tensors(name, "inputs", (inputs,) if single else tuple(inputs))
     vectors = _vectors(name, inputs, v, single)
     # Fresh leaves, as torch does: the products are taken at these values, apart from any graph of the inputs.
     leaves = tuple(t.detach().requires_grad_(True) for t in inputs)
     with enable_grad():
         output = func(*leaves)
-        if not isinstance(output, Tensor) or output.numel() != 1:
-            shape = output.shape if isinstance(output, Tensor) else type(output).__name__
+        if not is_tensor(output) or output.numel() != 1:
+            shape = output.shape if is_tensor(output) else type(output).__name__
             raise RuntimeError(
                 f"{name}: the function must return a tensor with a single element, got {shape}; "
                 "reduce its output (e.g. .sum()) first"
@@ -65,7 +65,7 @@ def _second_order(name: str, func: Callable, inputs: Any, v: Any, create_graph: 
 
 def _tensors(name: str, what: str, values: tuple) -> tuple:
     for value in values:
-        if not isinstance(value, node_module._Tensor):
+        if not is_tensor(value):
             raise TypeError(f"{name}: {what} must be a tensor or a tuple of tensors, got {type(value).__name__}")
     return values
 
@@ -75,8 +75,8 @@ def _vectors(name: str, inputs: tuple, v: Any, single: bool) -> tuple:
         if len(inputs) != 1 or inputs[0].numel() != 1:
             raise RuntimeError(f"{name}: v can be omitted only for a single input with one element; pass v")
         array = inputs[0].array
-        return (node_module._Tensor(node_module._Tensor.namespace_of(array).ones_like(array)),)
-    vectors = _tensors(name, "v", (v,) if isinstance(v, node_module._Tensor) else tuple(v))
+        return (make_tensor(namespace_of(array).ones_like(array)),)
+    vectors = _tensors(name, "v", (v,) if is_tensor(v) else tuple(v))
     for vector, tensor in zip(vectors, inputs):
         if vector.shape != tensor.shape:
             raise RuntimeError(
@@ -90,7 +90,7 @@ def _vectors(name: str, inputs: tuple, v: Any, single: bool) -> tuple:
 
 def _zeros_like(tensor: Any) -> Any:
     array = tensor.array
-    return node_module._Tensor(node_module._Tensor.namespace_of(array).zeros_like(array))
+    return make_tensor(namespace_of(array).zeros_like(array))
 
 
 def _unused(name: str, strict: bool, why: str) -> None:

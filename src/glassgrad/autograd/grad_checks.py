@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..backend import device_of
-from . import node as node_module
+from .tensor_factory import is_tensor
 
 
 def _describe(array: Any) -> str:
@@ -36,7 +36,7 @@ def check_assigned_grad(tensor: Any, value: Any) -> None:
     """Raise unless `value` may become `tensor.grad`: None, or a Tensor of the tensor's shape, dtype and device."""
     if value is None:
         return
-    if not isinstance(value, node_module._Tensor):
+    if not is_tensor(value):
         raise TypeError(
             f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}; "
             "wrap it first: t.grad = gg.tensor(values, dtype=t.dtype)"
@@ -62,7 +62,7 @@ def checked_hook_result(hook: Callable, result: Any, grad: Any) -> Any:
 
     A hook may return None (keep the gradient) or a Tensor of the gradient's shape, dtype and device.
     """
-    if not isinstance(result, node_module._Tensor):
+    if not is_tensor(result):
         raise TypeError(
             f"hook '{hook_name(hook)}' returned {type(result).__name__}: a tensor hook must return None or a "
             f"Tensor of the gradient's {_describe(grad)}"

@@ -15,9 +15,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import node as node_module
+from ..backend import namespace_of
 from .engine import run_backward
 from .grad_mode import enable_grad, no_grad
+from .tensor_factory import is_tensor, make_tensor
 
 
 class GradcheckError(RuntimeError):
@@ -39,9 +40,8 @@ def gradcheck(
     Returns True when they agree; otherwise raises GradcheckError naming the input and the worst element
     (or returns False when `raise_exception=False`).
     """
-    Tensor = node_module._Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    checked = [t for t in inputs if is_tensor(t) and t.requires_grad]
     for t in checked:
         if t.dtype.np != np.float64:
             raise ValueError(
@@ -108,14 +108,13 @@ def gradgradcheck(
     """
     from . import grad  # autograd/__init__ defines grad with this module already loaded
 
-    Tensor = node_module._Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    differentiable = [t for t in inputs if is_tensor(t) and t.requires_grad]
     outputs = [out for out in _as_tuple(func(*inputs)) if out.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)  # not gradcheck's projections, which are drawn from `seed`
         grad_outputs = [
-            Tensor(_like(out, rng.standard_normal(out.shape)), requires_grad=True) for out in outputs
+            make_tensor(_like(out, rng.standard_normal(out.shape)), requires_grad=True) for out in outputs
         ]
     else:
         grad_outputs = list(_as_tuple(grad_outputs))
@@ -129,7 +128,7 @@ def gradgradcheck(
         # gradcheck evaluates its function under no_grad for the finite differences: this one needs the graph.
         with enable_grad():
             given = values[:count]
-            wanted = [t for t in given if isinstance(t, Tensor) and t.requires_grad]
+            wanted = [t for t in given if is_tensor(t) and t.requires_grad]
             results = [out for out in _as_tuple(func(*given)) if out.requires_grad]
             grads = grad(results, wanted, values[count:], create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
@@ -145,8 +144,7 @@ def _as_tuple(value: Any) -> tuple:
 
 
 def _like(tensor: Any, values: np.ndarray) -> Any:
-    xp = node_module._Tensor.namespace_of(tensor.array)
-    return xp.asarray(values.astype(tensor.array.dtype))
+    return namespace_of(tensor.array).asarray(values.astype(tensor.array.dtype))
 
 
 def _to_numpy(array: Any) -> np.ndarray:

@@ -12,17 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from . import views
+from . import tensor_factory, views
 from .grad_mode import _GradMode
-
-# The Tensor class is defined above this layer (tensor.py imports autograd), so tensor.py hands it down here
-# once at import time instead of this module importing it (which would be an import cycle).
-_Tensor: Any = None
-
-
-def bind_tensor_class(tensor_class: type) -> None:
-    global _Tensor
-    _Tensor = tensor_class
+from .tensor_factory import is_tensor
 
 
 class Node:
@@ -68,8 +60,8 @@ class Node:
         outputs = self.forward_result if type(self.forward_result) is tuple else (self.forward_result,)
         sources = []
         for saved in self.saved_tensors:
-            array = saved.array if isinstance(saved, _Tensor) else saved
-            inputs = (k for k, value in enumerate(self.inputs) if isinstance(value, _Tensor) and value.array is array)
+            array = saved.array if is_tensor(saved) else saved
+            inputs = (k for k, value in enumerate(self.inputs) if is_tensor(value) and value.array is array)
             source = next(inputs, None)
             if source is None and array is not None:
                 source = next((-(i + 1) for i, output in enumerate(outputs) if output is array), None)
@@ -128,12 +120,13 @@ class Op:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on tensors (and plain values) and record the graph node if gradients are needed."""
+        Tensor = tensor_factory.Tensor
         arrays = []
         needs = []
         requires_grad = False
         array_type = None
         for value in args:
-            if isinstance(value, _Tensor):
+            if isinstance(value, Tensor):
                 view = value._view
                 if view is not None and view.version != value._version_counter[0] and _GradMode.enabled:
                     views.refresh(value)  # its base was written since its graph was built
@@ -198,7 +191,7 @@ def _wrap(array: Any, node: Node | None, output_nr: int) -> Any:
     """Make a Tensor of an op's raw result; float results of a recorded op require grad."""
     if isinstance(array, np.generic):  # NumPy turns 0-d results into scalars; tensors hold arrays
         array = np.asarray(array)
-    tensor = _Tensor(array)
+    tensor = tensor_factory.Tensor(array)
     if node is not None and array.dtype.kind == "f":
         tensor._requires_grad = True
         tensor._grad_fn = node
@@ -239,7 +232,7 @@ def _share_memory_with_viewed_input(
     through either one is seen by a backward that saved the other. A view op's result also learns its base."""
     base = output.array.base
     for position, value in enumerate(args):
-        if isinstance(value, _Tensor) and (value.array is base or value.array.base is base):
+        if is_tensor(value) and (value.array is base or value.array.base is base):
             output._version_counter = value._version_counter
             if op.is_view and position == 0:
                 views.record_view(output, op, args, kwargs, index, recording)
@@ -248,12 +241,13 @@ def _share_memory_with_viewed_input(
 
 def _remember_versions(ctx: Node, args: tuple, outputs: Any) -> None:
     """Note the version of every tensor whose memory backward will read, to catch later in-place writes."""
-    candidates = [value for value in args if isinstance(value, _Tensor)]
+    Tensor = tensor_factory.Tensor
+    candidates = [value for value in args if isinstance(value, Tensor)]
     candidates.extend(outputs if type(outputs) is tuple else (outputs,))
     versions = []
     for saved in ctx.saved_tensors:
         # A tensor-level Function saves tensors: detached twins of its inputs that share their memory.
-        saved_array = saved.array if isinstance(saved, _Tensor) else saved
+        saved_array = saved.array if isinstance(saved, Tensor) else saved
         for tensor in candidates:
             if saved is tensor or saved_array is tensor.array:
                 # Keep the counter, not the tensor: an output holding its own node would make a cycle.
@@ -264,7 +258,7 @@ def _remember_versions(ctx: Node, args: tuple, outputs: Any) -> None:
 
 
 def _raise_device_mismatch(op: type, args: tuple) -> None:
-    devices = [str(v.device) for v in args if isinstance(v, _Tensor)]
+    devices = [str(v.device) for v in args if is_tensor(v)]
     raise ValueError(
         f"{op.__name__}: expected all tensors on one device, got tensors on {', '.join(devices)}; "
         "move them with .to(device) first"

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._rng import numpy_generator
 
 
@@ -72,8 +73,6 @@ class RandomShift:
         self.generator = generator
 
     def __call__(self, image: Any) -> Any:
-        from ..tensor import Tensor  # late: data sits above tensor, and transforms are called rarely
-
         rng = numpy_generator(self.generator, "RandomShift")
         if isinstance(image, Tensor):
             return Tensor(random_shift(image.numpy(), self.max_shift, rng, self.fill))

@@ -1,12 +1,9 @@
 """`glassgrad.nn`: the Module system, layers, losses, initialisation and utilities, with PyTorch's names.
 
-`glassgrad.nn.functional` is `glassgrad.functional` (imported as F).
+`glassgrad.nn.functional` (imported as F) re-exports `glassgrad.functional`, the functions the layers call.
 """
 
-import sys
-
-from .. import functional
-from . import init, utils
+from . import functional, init, utils
 from .activation import (
     ELU,
     GELU,
@@ -48,9 +45,6 @@ from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool
 from .recurrent import GRU, LSTM, RNN, RNNBase
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .transformer import TransformerEncoder, TransformerEncoderLayer
-
-# `import glassgrad.nn.functional as F` needs the submodule registered under that name too.
-sys.modules[__name__ + ".functional"] = functional
 
 __all__ = [
     "ELU",

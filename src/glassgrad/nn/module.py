@@ -25,7 +25,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.hooks import RemovableHandle
 from ..backend import device as Device
 from ..backend import float16, float32, float64, move, to_dtype
-from ..tensor import Tensor
+from ..tensor import Tensor, parse_to
 from ._backward_hooks import BackwardHookState
 from .parameter import Parameter
 
@@ -385,18 +385,7 @@ class Module:
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """`to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`; dtype converts float tensors only."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"Module.to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, (str, Device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype, _ = parse_to("Module.to", args, kwargs, copy_allowed=False)
         if dtype is not None and not to_dtype(dtype).is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
         target_dtype = None if dtype is None else to_dtype(dtype).np

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor, make_tensor
 from ..backend import namespace_of
 from .promote import category, result_dtype
 
@@ -159,10 +160,6 @@ _namespace = namespace_of
 # ---- functions with type promotion and shape checks -------------------------------------------------------
 
 
-def is_tensor(value: Any) -> bool:
-    return hasattr(value, "_grad_fn")  # a slot: cheaper than the grad_fn property (tensor.py)
-
-
 def cast(x: Any, dtype: np.dtype) -> Any:
     """x as `dtype` (differentiable between float types); returns x itself when it already has that dtype."""
     if x.array.dtype == dtype:
@@ -271,14 +268,14 @@ def floor_divide(a: Any, b: Any) -> Any:
     a, b = promote_operands("floor_divide", a, b)
     _check_integer_divisor("floor_divide", b)
     xp = _namespace(a.array if is_tensor(a) else b.array)
-    return _plain_result(xp.floor_divide(_raw(a), _raw(b)))
+    return make_tensor(xp.floor_divide(_raw(a), _raw(b)))
 
 
 def _trunc_divide(a: Any, b: Any) -> Any:
     a, b = promote_operands("div", a, b)
     xp = _namespace(a.array if is_tensor(a) else b.array)
     quotient = xp.trunc(xp.true_divide(_raw(a), _raw(b)))
-    return _plain_result(quotient.astype(result_dtype(a, b)))
+    return make_tensor(quotient.astype(result_dtype(a, b)))
 
 
 def remainder(a: Any, b: Any) -> Any:
@@ -300,14 +297,6 @@ def _raw(value: Any) -> Any:
     return value.array if is_tensor(value) else value
 
 
-def _plain_result(array: Any) -> Any:
-    from ..autograd import node
-
-    if isinstance(array, np.generic):
-        array = np.asarray(array)
-    return node._Tensor(array)
-
-
 def comparison(name: str, a: Any, b: Any) -> Any:
     """Elementwise comparison (==, <, ...) of promoted operands; a bool tensor, never part of the graph."""
     a, b = promote_operands(name, a, b)
@@ -317,4 +306,4 @@ def comparison(name: str, a: Any, b: Any) -> Any:
             "(e.g. (x > 0) & (y > 0))"
         )
     xp = _namespace(a.array if is_tensor(a) else b.array)
-    return _plain_result(getattr(xp, name)(_raw(a), _raw(b)))
+    return make_tensor(getattr(xp, name)(_raw(a), _raw(b)))

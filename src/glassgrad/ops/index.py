@@ -13,7 +13,9 @@ import numpy as np
 
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor
 from ..backend import namespace_of
+from .arithmetic import cast
 from .dims import normalize_dim
 
 
@@ -128,7 +130,7 @@ def normalize_key(name: str, key: Any, shape: tuple) -> tuple[Any, bool]:
     parts = []
     basic = True
     for part in key:
-        if hasattr(part, "_grad_fn"):  # a tensor used as an index
+        if is_tensor(part):  # a tensor used as an index
             part = part.array
         elif isinstance(part, list):
             part = np.asarray(part)
@@ -159,7 +161,7 @@ def normalize_key(name: str, key: Any, shape: tuple) -> tuple[Any, bool]:
 def _as_int(name: str, value: Any) -> Any:
     if value is None or isinstance(value, int):
         return value
-    if hasattr(value, "_grad_fn") and value.array.ndim == 0 and value.array.dtype.kind in "iu":
+    if is_tensor(value) and value.array.ndim == 0 and value.array.dtype.kind in "iu":
         return int(value.array)
     if isinstance(value, np.integer):
         return int(value)
@@ -176,8 +178,6 @@ def getitem(x: Any, key: Any) -> Any:
 
 def setitem_result(x: Any, key: Any, value: Any) -> Any:
     """The tensor x would become after x[key] = value (the in-place write is done by Tensor.__setitem__)."""
-    from .arithmetic import cast, is_tensor
-
     key, _ = normalize_key("index assignment", key, x.array.shape)
     if is_tensor(value):
         value = cast(value, x.array.dtype)
@@ -193,8 +193,8 @@ def _without_leading_ones(shape: tuple) -> tuple:
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:
-    if not hasattr(index, "_grad_fn") or index.array.dtype.kind not in "iu":
-        dtype = index.array.dtype if hasattr(index, "_grad_fn") else type(index).__name__
+    if not is_tensor(index) or index.array.dtype.kind not in "iu":
+        dtype = index.array.dtype if is_tensor(index) else type(index).__name__
         raise TypeError(f"gather: index must be an integer (int64) tensor, got {dtype}")
     if index.array.ndim != x.array.ndim:
         raise ValueError(

@@ -6,8 +6,9 @@ import string
 from typing import Any
 
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor
 from ..backend import namespace_of
-from .arithmetic import is_tensor
+from .shape import permute
 
 
 class MatMul(Op):
@@ -142,8 +143,6 @@ def einsum(equation: str, *operands: Any) -> Any:
     if len(operands) == 1 and sorted(output) == sorted(inputs[0]):
         # Only a reordering of the axes ('ij->ji'): NumPy and PyTorch both return a view of the operand, so it is
         # made as one (a permute), and an in-place write through it reaches the operand and its graph.
-        from .shape import permute
-
         return permute(operands[0], tuple(inputs[0].index(letter) for letter in output))
     return Einsum.apply(equation, *operands)
 

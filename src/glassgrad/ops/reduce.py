@@ -13,9 +13,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor, make_tensor
 from ..backend import namespace_of, to_dtype
+from .arithmetic import cast
 from .dims import normalize_dim, normalize_dims
 from .index import scatter_along_axis
+from .select import maximum, minimum
 
 
 def reduction_axes(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
@@ -326,8 +329,6 @@ def reduce_sum(
 ) -> Any:
     """Σ x over `dim`. `axis` and `keepdims` are NumPy's names, which PyTorch accepts too: so a backward's
     `grad.sum(axis=..., keepdims=...)` runs on arrays and, with create_graph, on tensors."""
-    from .arithmetic import cast
-
     dim = dim if axis is None else axis
     keepdim = keepdim if keepdims is None else keepdims
     if dtype is not None:
@@ -340,8 +341,6 @@ def reduce_sum(
 
 
 def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
-    from .arithmetic import cast
-
     if dtype is not None:
         x = cast(x, to_dtype(dtype).np)  # dtype= is a gg dtype (or anything to_dtype reads)
     if x.array.dtype.kind != "f":
@@ -403,9 +402,7 @@ def prod(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
 
 def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     """`x.max()` (a tensor) or `x.max(dim)` (values, indices), as PyTorch; also the binary x.max(other)."""
-    from .select import maximum, minimum
-
-    if hasattr(dim, "grad_fn"):
+    if is_tensor(dim):
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:
         check_reducible(name, x.array.shape, None, RuntimeError)
@@ -420,8 +417,6 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
 
 def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool) -> Any:
     """Index of the max (or min): of the flattened tensor when dim is None. Not differentiable."""
-    from ..autograd import node
-
     array = x.array
     check_keepdim(name, keepdim)
     check_reducible(name, array.shape, None if dim is None else normalize_dim(name, dim, array.ndim))
@@ -432,13 +427,11 @@ def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool
     else:
         axis = normalize_dim(name, dim, array.ndim)
         result = array.argmax(axis=axis, keepdims=keepdim) if largest else array.argmin(axis=axis, keepdims=keepdim)
-    return node._Tensor(namespace_of(array).asarray(result).astype(np.int64))
+    return make_tensor(namespace_of(array).asarray(result).astype(np.int64))
 
 
 def all_any(name: str, x: Any, dim: Any, keepdim: bool) -> Any:
-    from ..autograd import node
-
     axes = reduction_axes(name, dim, x.array.ndim)
     check_keepdim(name, keepdim)
     function = x.array.all if name == "all" else x.array.any
-    return node._Tensor(namespace_of(x.array).asarray(function(axis=axes, keepdims=keepdim)))
+    return make_tensor(namespace_of(x.array).asarray(function(axis=axes, keepdims=keepdim)))

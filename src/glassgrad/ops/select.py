@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor, make_tensor
 from ..backend import namespace_of
 from . import _where
-from .arithmetic import cast, check_broadcast, is_tensor, promote_operands
+from .arithmetic import cast, check_broadcast, promote_operands
 from .promote import result_dtype
 
 
@@ -108,7 +109,7 @@ def where(condition: Any, x: Any, y: Any) -> Any:
     if not is_tensor(x) and not is_tensor(y):
         dtype = result_dtype(x, y)
         xp = namespace_of(condition.array)
-        return _wrap_plain(xp.where(condition.array, x, y).astype(dtype))
+        return make_tensor(xp.where(condition.array, x, y).astype(dtype))
     x, y = promote_operands("where", x, y)
     return Where.apply(condition, x, y)
 
@@ -140,9 +141,3 @@ def triangle(x: Any, upper: bool, diagonal: int = 0) -> Any:
     if x.array.ndim < 2:
         raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {tuple(x.array.shape)}")
     return Triangle.apply(x, upper, diagonal)
-
-
-def _wrap_plain(array: Any) -> Any:
-    from ..autograd import node
-
-    return node._Tensor(array)

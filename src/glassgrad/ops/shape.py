@@ -15,9 +15,14 @@ import numpy as np
 
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor, make_tensor
 from ..autograd.views import replay_on_array
 from ..backend import device_of, move, namespace_of
+from .arithmetic import cast
 from .dims import normalize_dim, normalize_dims
+from .index import IndexAdd
+from .promote import result_dtype
+from .select import where
 
 
 class Reshape(Op):
@@ -187,10 +192,6 @@ class CopySlices(Op):
     def reference(ctx, base, v, steps):
         """The same math from differentiable primitives (what create_graph=True differentiates): v scattered
         into the region's flat positions, and the base kept where the region is not."""
-        from ..autograd import node
-        from .index import IndexAdd
-        from .select import where
-
         xp = namespace_of(base.array)
         size = base.array.size
         positions = replay_on_array(steps, xp.arange(size).reshape(base.array.shape))  # the region, shaped as v
@@ -200,7 +201,7 @@ class CopySlices(Op):
             v = expand(v, positions.shape)
         scattered = IndexAdd.apply(v, positions, (size,), False)  # (base.size,): v at the region, 0 elsewhere
         flat = reshape(base, (size,))
-        return reshape(where(node._Tensor(inside), scattered, flat), base.array.shape)
+        return reshape(where(make_tensor(inside), scattered, flat), base.array.shape)
 
 
 class Copy(Op):
@@ -386,16 +387,13 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
 
 def _same_everything(name: str, tensors: list) -> list:
     """Check a list of tensors for cat/stack and promote them to one dtype."""
-    from .arithmetic import cast
-    from .promote import result_dtype
-
-    if hasattr(tensors, "grad_fn"):  # iterating one tensor would silently cat its rows
+    if is_tensor(tensors):  # iterating one tensor would silently cat its rows
         raise TypeError(f"{name}: expected a list or tuple of tensors, got one Tensor; pass [tensor, ...]")
     tensors = list(tensors)
     if len(tensors) == 0:
         raise ValueError(f"{name}: expected a non-empty list of tensors")
     for t in tensors:
-        if not hasattr(t, "_grad_fn"):
+        if not is_tensor(t):
             raise TypeError(f"{name}: expected a list of tensors, got an element of type {type(t).__name__}")
     dtype = result_dtype(*tensors)
     return [cast(t, dtype) for t in tensors]

@@ -8,8 +8,10 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of, to_dtype
+from .arithmetic import cast
 from .dims import normalize_dim
 from .reduce import check_keepdim, expand_reduced, reduction_axes
+from .unary import float_input
 
 
 def _row_max(x: Any, axes: Any) -> Any:
@@ -91,9 +93,6 @@ class LogSoftmax(Op):
 
 
 def _float(name: str, x: Any, dtype: Any) -> Any:
-    from .arithmetic import cast
-    from .unary import float_input
-
     return cast(x, to_dtype(dtype).np) if dtype is not None else float_input(name, x)
 
 

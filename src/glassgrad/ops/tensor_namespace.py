@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..autograd import node
+from ..autograd.tensor_factory import is_tensor, make_tensor
 from ..backend import namespace_of as _array_namespace
 from . import matmul as _matmul
 from . import reduce as _reduce
@@ -39,47 +39,40 @@ matmul = _matmul.matmul
 einsum = _matmul.einsum
 
 
-def _constant(array: Any) -> Any:
-    """A tensor outside the graph (no gradient flows into it), keeping the array's dtype."""
-    if isinstance(array, (np.generic, bool, int, float)):
-        array = np.asarray(array)  # Tensor() would make a float32 of a number
-    return node._Tensor(array)
-
-
 def _raw(value: Any) -> Any:
-    return value.array if isinstance(value, node._Tensor) else value
+    return value.array if is_tensor(value) else value
 
 
 def sign(x: Any) -> Any:
     """sign(x), a constant: its derivative is 0 wherever it exists."""
-    return _constant(_array_namespace(x.array).sign(x.array))
+    return make_tensor(_array_namespace(x.array).sign(x.array))
 
 
 def isfinite(x: Any) -> Any:
-    return _constant(_array_namespace(x.array).isfinite(x.array))
+    return make_tensor(_array_namespace(x.array).isfinite(x.array))
 
 
 def zeros_like(x: Any) -> Any:
-    return _constant(_array_namespace(x.array).zeros_like(x.array))
+    return make_tensor(_array_namespace(x.array).zeros_like(x.array))
 
 
 def ones_like(x: Any) -> Any:
-    return _constant(_array_namespace(x.array).ones_like(x.array))
+    return make_tensor(_array_namespace(x.array).ones_like(x.array))
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:
     """x where condition else y; the condition may be a bool tensor, a raw bool array or a bool."""
-    if not isinstance(condition, node._Tensor):
-        condition = _constant(condition)
-    if not isinstance(x, node._Tensor) and not isinstance(y, node._Tensor):  # NumPy's dtype for two numbers
-        return _constant(_array_namespace(condition.array).where(condition.array, x, y))
+    if not is_tensor(condition):
+        condition = make_tensor(condition)
+    if not is_tensor(x) and not is_tensor(y):  # NumPy's dtype for two numbers
+        return make_tensor(_array_namespace(condition.array).where(condition.array, x, y))
     return _select.where(condition, x, y)
 
 
 def logical_and(a: Any, b: Any) -> Any:
     """a ∧ b of bool tensors, arrays or bools: a constant."""
     a, b = _raw(a), _raw(b)
-    return _constant(_array_namespace(b if hasattr(b, "shape") else a).logical_and(a, b))
+    return make_tensor(_array_namespace(b if hasattr(b, "shape") else a).logical_and(a, b))
 
 
 def clip(x: Any, low: Any, high: Any) -> Any:
@@ -144,6 +137,6 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 def asarray(value: Any, dtype: Any = None) -> Any:
     """A tensor as it is, or a constant tensor made from an array or a number."""
-    if isinstance(value, node._Tensor):
+    if is_tensor(value):
         return value
-    return _constant(np.asarray(value, dtype=dtype))
+    return make_tensor(np.asarray(value, dtype=dtype))

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from ..autograd.node import Op
+from ..autograd.tensor_factory import is_tensor
 from ..backend import namespace_of
 from ..kernels.registry import reference
 from ._where import where
-from .arithmetic import cast, is_tensor, promote_operands
+from .arithmetic import cast, promote_operands
 
 
 class Exp(Op):

@@ -6,6 +6,7 @@ import math
 from typing import Iterable
 
 from ...backend import namespace_of
+from ...creation import tensor
 from ...tensor import Tensor
 
 TensorOrTensors = Tensor | Iterable[Tensor]
@@ -27,8 +28,6 @@ def get_total_norm(
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        from ...creation import tensor
-
         return tensor(0.0)
     xp = namespace_of(tensors[0].array)
     if norm_type == math.inf:
