@@ -16,9 +16,10 @@ and the step's product is W_hh (G·H, H) @ h (H, B). For a batch of 32 and H = 2
 faster than h (B, H) @ W_hhᵀ (H, G·H) in OpenBLAS, and contiguous slices make the elementwise ops about twice
 as fast as strided ones. The weight-gradient products want (F, T·B): one transposing copy each, after the loop.
 
-Memory. Fresh memory costs the kernel a page fault and zeroing per page, about a tenth of the step at this
-size, so forward writes the activations into the buffer of the input projection, and backward computes its
-factors with `out=` into a few preallocated buffers and reuses dead ones (see `_lstm_factors`).
+Memory. Forward writes the activations into the buffer of the input projection, and backward computes its
+factors with `out=` into a few buffers and reuses dead ones (see `_lstm_factors`). Fresh big arrays cost no page
+faults here: glassgrad/_process_setup.py keeps freed blocks in the heap (without that, GLASSGRAD_MALLOC=0, the
+lstm benchmark's step pays about 3,000 page faults).
 
 `reverse=True` runs the direction t = T-1 … 0 of a bidirectional layer (its output stays aligned with x).
 
@@ -42,7 +43,6 @@ from ..kernels import lstm as lstm_kernel
 from ..kernels.select import where
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
-from ._workspace import empty
 
 # PyTorch's LSTM gate blocks are (i, f, g, o); internally (o, i, f, g): TO_INTERNAL[k] = PyTorch's block k.
 TO_INTERNAL = (3, 0, 1, 2)
@@ -59,9 +59,7 @@ def permute_blocks(array: Any, order: tuple[int, ...]) -> Any:
 def to_feature_major(array: Any, batch_first: bool) -> Any:
     """(T, B, F), or (B, T, F) if batch_first → a contiguous (T, F, B) copy (always a copy: callers write it)."""
     transposed = array.transpose(1, 2, 0) if batch_first else array.transpose(0, 2, 1)
-    copy = empty(namespace_of(array), transposed.shape, array.dtype)
-    copy[...] = transposed
-    return copy
+    return transposed.copy()  # ndarray.copy is C order
 
 
 def from_feature_major(array: Any, batch_first: bool) -> Any:
@@ -74,7 +72,7 @@ def gemm_layout(array: Any, out: Any = None) -> Any:
     xp = namespace_of(array)
     steps, features, batch = array.shape
     if out is None:
-        out = empty(xp, (features, steps, batch), array.dtype)
+        out = xp.empty((features, steps, batch), dtype=array.dtype)
     else:
         out = out.reshape(-1)[: features * steps * batch].reshape(features, steps, batch)
     out[...] = array.transpose(1, 0, 2)  # (F, T, B)
@@ -95,7 +93,7 @@ def shift_states(states: Any, initial: Any, reverse: bool, out: Any) -> Any:
 def project_input(x_fm: Any, w_ih: Any, bias: Any) -> Any:
     """The hoisted input projection of all steps: (T, I, B) → (T, G·H, B) = W_ih x_t + b, one batched product."""
     xp = namespace_of(x_fm)
-    projected = empty(xp, (x_fm.shape[0], w_ih.shape[0], x_fm.shape[2]), x_fm.dtype)
+    projected = xp.empty((x_fm.shape[0], w_ih.shape[0], x_fm.shape[2]), dtype=x_fm.dtype)
     xp.matmul(w_ih, x_fm, out=projected)  # (G·H, I) @ (T, I, B)
     if bias is not None:
         projected += bias[:, None]
@@ -157,9 +155,9 @@ class LSTMLayer(Op):
         acts = project_input(x_fm, permute_blocks(w_ih, TO_INTERNAL) * half, bias)  # (T, 4H, B)
         w_hh_half = permute_blocks(w_hh, TO_INTERNAL) * half  # (4H, H)
 
-        cells = empty(xp, (steps, hidden, batch), x.dtype)  # c_t
-        tanh_cells = empty(xp, (steps, hidden, batch), x.dtype)  # tanh(c_t)
-        hs = empty(xp, (steps, hidden, batch), x.dtype)  # h_t
+        cells = xp.empty((steps, hidden, batch), dtype=x.dtype)  # c_t
+        tanh_cells = xp.empty((steps, hidden, batch), dtype=x.dtype)  # tanh(c_t)
+        hs = xp.empty((steps, hidden, batch), dtype=x.dtype)  # h_t
         recurrent = xp.empty((4 * hidden, batch), dtype=x.dtype)
         h, c = h0, c0
         fused = fits(acts, recurrent, h0, c0)  # the step's cell update as one kernel pass (kernels/lstm.py)
@@ -196,7 +194,7 @@ class LSTMLayer(Op):
         grad_steps = to_feature_major(grad_output, batch_first)  # (T, H, B)
         dh_next = xp.ascontiguousarray(grad_h_n.T)
         dc = grad_c_n.T.copy()
-        dgates = empty(xp, (steps, width, batch), acts.dtype)  # o, i, f, g
+        dgates = xp.empty((steps, width, batch), dtype=acts.dtype)  # o, i, f, g
         if fits(acts, cells, tanh_cells, grad_steps, dh_next, dc, c0):  # each step one kernel pass
             for t in time_steps(steps, reverse, backward=True):
                 c_prev = _previous(cells, c0, t, reverse)
@@ -222,7 +220,7 @@ class LSTMLayer(Op):
         grad_w_ih = None if grad_w_ih is None else permute_blocks(grad_w_ih, FROM_INTERNAL)
         grad_w_hh = grad_b = None
         if ctx.needs_input_grad[2]:
-            spare = empty(xp, hs.shape, hs.dtype) if spare is None else spare
+            spare = xp.empty(hs.shape, hs.dtype) if spare is None else spare
             h_prev = gemm_layout(shift_states(hs, h0, reverse, out=spare))  # (H, T·B)
             grad_w_hh = permute_blocks(flat @ h_prev.T, FROM_INTERNAL)
         if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
@@ -254,8 +252,8 @@ def _lstm_factors(gates: Any, cells: Any, tanh_cells: Any, c0: Any, reverse: boo
     """
     xp = namespace_of(gates)
     o, i, f, g = gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3]
-    factors = empty(xp, gates.shape, gates.dtype)  # (T, 4, H, B)
-    spare = empty(xp, cells.shape, gates.dtype)  # (T, H, B)
+    factors = xp.empty(gates.shape, gates.dtype)  # (T, 4, H, B)
+    spare = xp.empty(cells.shape, gates.dtype)  # (T, H, B)
     for gate, slot in ((o, 0), (i, 1), (f, 2)):
         xp.subtract(1.0, gate, out=spare)
         xp.multiply(spare, gate, out=factors[:, slot])  # σ' = σ(1 − σ)
@@ -265,7 +263,7 @@ def _lstm_factors(gates: Any, cells: Any, tanh_cells: Any, c0: Any, reverse: boo
     xp.multiply(g, g, out=spare)
     xp.subtract(1.0, spare, out=spare)
     xp.multiply(spare, i, out=factors[:, 3])
-    dc_from_dh = xp.multiply(tanh_cells, tanh_cells, out=empty(xp, cells.shape, gates.dtype))
+    dc_from_dh = xp.multiply(tanh_cells, tanh_cells, out=xp.empty(cells.shape, gates.dtype))
     xp.subtract(1.0, dc_from_dh, out=dc_from_dh)
     dc_from_dh *= o
     return factors, dc_from_dh, spare
@@ -304,8 +302,8 @@ class GRULayer(Op):
         w_hh_half = w_hh * half  # (3H, H)
         b_hn = None if b_hh is None else b_hh[2 * hidden :, None]
 
-        hidden_new = empty(xp, (steps, hidden, batch), x.dtype)  # q = W_hn h + b_hn
-        hs = empty(xp, (steps, hidden, batch), x.dtype)
+        hidden_new = xp.empty((steps, hidden, batch), dtype=x.dtype)  # q = W_hn h + b_hn
+        hs = xp.empty((steps, hidden, batch), dtype=x.dtype)
         recurrent = xp.empty((3 * hidden, batch), dtype=x.dtype)
         h = h0
         for t in time_steps(steps, reverse, backward=False):
@@ -341,11 +339,11 @@ class GRULayer(Op):
         hidden = width // 3
         gates = acts.reshape(steps, 3, hidden, batch)
         r, z = gates[:, 0], gates[:, 1]
-        h_prev = shift_states(hs, h0, reverse, out=empty(xp, hs.shape, hs.dtype))  # (T, H, B)
+        h_prev = shift_states(hs, h0, reverse, out=xp.empty(hs.shape, hs.dtype))  # (T, H, B)
         factor_n, factor_z, factor_r = _gru_factors(gates, hidden_new, h_prev)
 
-        dgates_h = empty(xp, (steps, 3, hidden, batch), acts.dtype)  # (da_r, da_z, da_n ⊙ r)
-        dgate_n = empty(xp, (steps, hidden, batch), acts.dtype)  # da_n
+        dgates_h = xp.empty((steps, 3, hidden, batch), dtype=acts.dtype)  # (da_r, da_z, da_n ⊙ r)
+        dgate_n = xp.empty((steps, hidden, batch), dtype=acts.dtype)  # da_n
         w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 3H)
         grad_steps = to_feature_major(grad_output, batch_first)  # (T, H, B)
         dh_next = grad_h_n.T
@@ -360,7 +358,7 @@ class GRULayer(Op):
             dh_next = w_hh_t @ step.reshape(width, batch)
             dh_next += dh * z[t]
 
-        dgates_x = empty(xp, dgates_h.shape, acts.dtype)
+        dgates_x = xp.empty(dgates_h.shape, acts.dtype)
         dgates_x[:, :2] = dgates_h[:, :2]
         dgates_x[:, 2] = dgate_n
         dgates_x = dgates_x.reshape(steps, width, batch)  # (T, 3H, B): da_r, da_z, da_n
@@ -385,10 +383,10 @@ class GRULayer(Op):
 def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, Any]:
     """The factors of the GRU's gate gradients for all steps at once: da_n = dh·K_n, da_z = dh·K_z,
     da_r = da_n·K_r with K_n = (1−z)(1−n²), K_z = (h − n)·z(1−z), K_r = q·r(1−r); written with out= into
-    pooled buffers (fresh temporaries cost more than the arithmetic; see _workspace.py)."""
+    three arrays (fresh temporaries cost more than the arithmetic)."""
     xp = namespace_of(gates)
     r, z, n = gates[:, 0], gates[:, 1], gates[:, 2]
-    factor_n, factor_z, factor_r = (empty(xp, n.shape, n.dtype) for _ in range(3))
+    factor_n, factor_z, factor_r = (xp.empty(n.shape, n.dtype) for _ in range(3))
     xp.multiply(n, n, out=factor_n)
     xp.subtract(1.0, factor_n, out=factor_n)
     xp.subtract(1.0, z, out=factor_r)  # factor_r holds 1 − z for a moment
@@ -438,7 +436,7 @@ class RNNLayer(Op):
         nonlinearity, reverse, batch_first = ctx.inputs[6], ctx.inputs[7], ctx.inputs[8]
         xp = namespace_of(hs)
         steps, hidden, batch = hs.shape
-        slope = empty(xp, hs.shape, hs.dtype)  # tanh's slope; afterwards the gemm layout of dgates
+        slope = xp.empty(hs.shape, hs.dtype)  # tanh's slope; afterwards the gemm layout of dgates
         off = None
         if nonlinearity == "tanh":
             xp.multiply(hs, hs, out=slope)
@@ -461,7 +459,7 @@ class RNNLayer(Op):
         grad_x, grad_w_ih = input_grads(ctx, dgates, flat, w_ih, x_fm, batch_first)
         grad_w_hh = None
         if ctx.needs_input_grad[2]:
-            grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, reverse, out=empty(xp, hs.shape, hs.dtype))).T
+            grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, reverse, out=xp.empty(hs.shape, hs.dtype))).T
         grad_b = flat.sum(axis=1) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, None, None, None
 
