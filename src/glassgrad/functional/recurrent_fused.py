@@ -1,11 +1,17 @@
-"""Whole-sequence recurrent layers as single Ops: one layer, one direction, all time steps.
+"""The fast path of the recurrent layers: one layer and direction over all time steps as a single Op.
 
-An RNN unrolled step by step leaves a dozen graph nodes per time step; here each layer and direction is one Op
-whose forward loops over time and whose backward loops over time in reverse (backpropagation through time),
-both on raw arrays. Per layer and direction:
+The readable layers are `lstm_layer`, `gru_layer` and `rnn_layer` in recurrent.py (the cell at every step, in
+PyTorch's gate order, batch-major). The Ops here compute the same numbers and are registered against them at
+the seam (kernels/registry.py, at the end of this file): they serve every call on NumPy arrays. Tests hold the
+two to each other and to PyTorch (tests/functional/test_recurrent.py).
+
+Why a second version: unrolled step by step, a layer leaves a dozen graph nodes per time step. Here each layer
+and direction is one Op whose forward loops over time and whose backward loops over time in reverse
+(backpropagation through time), both on raw arrays. Per layer and direction:
 
 1. the input projection of all T steps is one batched matrix product, W_ih x_t + b, hoisted out of the loop;
-2. each step is one matrix product W_hh h for all gates plus the elementwise cell update;
+2. each step is one matrix product W_hh h for all gates plus the elementwise cell update (for the LSTM one
+   Numba kernel pass, kernels/lstm.py, registered against `lstm_step_forward` and `lstm_step_backward`);
 3. backward computes each step's gate gradients in the reverse loop (they feed dh_{t-1} = W_hhᵀ dgates_t),
    then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ is one (G·H, T·B) × (T·B, H)
    product, dW_ih another, and db a sum over time and batch.
@@ -13,13 +19,10 @@ both on raw arrays. Per layer and direction:
 Layout. The user's tensors are (T, B, F), or (B, T, F) with `batch_first`. Inside, every per-step array is
 feature-major, (T, F, B): a step's gates are one contiguous (G·H, B) block, each gate a contiguous (H, B) slice,
 and the step's product is W_hh (G·H, H) @ h (H, B). For a batch of 32 and H = 256 that product runs about 30%
-faster than h (B, H) @ W_hhᵀ (H, G·H) in OpenBLAS, and contiguous slices make the elementwise ops about twice
-as fast as strided ones. The weight-gradient products want (F, T·B): one transposing copy each, after the loop.
-
-Memory. Forward writes the activations into the buffer of the input projection, and backward computes its
-factors with `out=` into a few buffers and reuses dead ones (see `_lstm_factors`). Fresh big arrays cost no page
-faults here: glassgrad/_process_setup.py keeps freed blocks in the heap (without that, GLASSGRAD_MALLOC=0, the
-lstm benchmark's step pays about 3,000 page faults).
+faster than h (B, H) @ W_hhᵀ (H, G·H) in OpenBLAS on idle cores; on 2 busy cores it was 0.6 against 24 ms
+(OpenBLAS splits the batch-major product over its threads, which then wait for each other). Contiguous
+slices make the elementwise ops about twice as fast as strided ones. The weight-gradient products want
+(F, T·B): one transposing copy each, after the loop.
 
 `reverse=True` runs the direction t = T-1 … 0 of a bidirectional layer (its output stays aligned with x).
 
@@ -36,17 +39,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.node import Op
 from ..backend import namespace_of
-from ..kernels import blas, fits
-from ..kernels import lstm as lstm_kernel
+from ..kernels.registry import fast_path, reference
 from ..kernels.select import where
-from ..ops import shape as shape_ops
 from ..tensor import Tensor
+from .recurrent import gru_layer, lstm_layer, rnn_layer, time_steps
 
 # PyTorch's LSTM gate blocks are (i, f, g, o); internally (o, i, f, g): TO_INTERNAL[k] = PyTorch's block k.
 TO_INTERNAL = (3, 0, 1, 2)
 FROM_INTERNAL = (1, 2, 3, 0)
+
+
+# ---- layout helpers -------------------------------------------------------------------------------------------
 
 
 def permute_blocks(array: Any, order: tuple[int, ...]) -> Any:
@@ -67,34 +74,33 @@ def from_feature_major(array: Any, batch_first: bool) -> Any:
     return (array.transpose(2, 0, 1) if batch_first else array.transpose(0, 2, 1)).copy()
 
 
-def gemm_layout(array: Any, out: Any = None) -> Any:
-    """(T, F, B) → (F, T·B), the layout of the weight-gradient products (into `out`'s memory if given)."""
-    xp = namespace_of(array)
+def gemm_layout(array: Any) -> Any:
+    """(T, F, B) → (F, T·B), the layout of the weight-gradient products (a copy)."""
     steps, features, batch = array.shape
-    if out is None:
-        out = xp.empty((features, steps, batch), dtype=array.dtype)
-    else:
-        out = out.reshape(-1)[: features * steps * batch].reshape(features, steps, batch)
-    out[...] = array.transpose(1, 0, 2)  # (F, T, B)
-    return out.reshape(features, steps * batch)
+    return array.transpose(1, 0, 2).copy().reshape(features, steps * batch)  # (F, T, B) → (F, T·B)
 
 
-def shift_states(states: Any, initial: Any, reverse: bool, out: Any) -> Any:
+def shift_states(states: Any, initial: Any, reverse: bool) -> Any:
     """The state each step began from, (T, F, B): s_{t-1}, or s_{t+1} in reverse, and `initial` at the start."""
+    shifted = namespace_of(states).empty_like(states)
     if reverse:
-        out[:-1] = states[1:]
-        out[-1] = initial
+        shifted[:-1] = states[1:]
+        shifted[-1] = initial
     else:
-        out[1:] = states[:-1]
-        out[0] = initial
-    return out
+        shifted[1:] = states[:-1]
+        shifted[0] = initial
+    return shifted
+
+
+def previous_state(states: Any, initial: Any, t: int, reverse: bool) -> Any:
+    """The state step t began from: s_{t-1} (s_{t+1} in reverse), or `initial` at the first step."""
+    first = len(states) - 1 if reverse else 0
+    return initial if t == first else states[t + 1 if reverse else t - 1]
 
 
 def project_input(x_fm: Any, w_ih: Any, bias: Any) -> Any:
     """The hoisted input projection of all steps: (T, I, B) → (T, G·H, B) = W_ih x_t + b, one batched product."""
-    xp = namespace_of(x_fm)
-    projected = xp.empty((x_fm.shape[0], w_ih.shape[0], x_fm.shape[2]), dtype=x_fm.dtype)
-    xp.matmul(w_ih, x_fm, out=projected)  # (G·H, I) @ (T, I, B)
+    projected = namespace_of(x_fm).matmul(w_ih, x_fm)  # (G·H, I) @ (T, I, B)
     if bias is not None:
         projected += bias[:, None]
     return projected
@@ -105,29 +111,30 @@ def initial_state(xp: Any, state: Any, batch: int, hidden: int, dtype: Any) -> A
     return xp.zeros((hidden, batch), dtype=dtype) if state is None else state.T.copy()
 
 
-def input_grads(ctx: Any, dgates: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any, batch_first: bool) -> tuple:
+@reference("stacked_matmul")  # fast path: kernels/blas.py (one single-threaded BLAS call per step, every core)
+def stacked_matmul(a: Any, b: Any, out: Any) -> Any:
+    """out[t] = a @ b[t] for every step t: (M, K) and (T, K, N) → (T, M, N), written into `out`."""
+    return namespace_of(b).matmul(a, b, out=out)
+
+
+def input_grads(ctx: Any, dgates: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any) -> tuple:
     """dX = W_ihᵀ dgates (per step, in the user's layout) and dW_ih = dgates Xᵀ over all steps."""
     xp = namespace_of(dgates)
     grad_x = grad_w_ih = None
     if ctx.needs_input_grad[0]:
         grad_x = xp.empty((dgates.shape[0], w_ih.shape[1], dgates.shape[2]), dtype=dgates.dtype)
-        if blas.fits_stacked(w_ih.T, dgates, grad_x):
-            blas.stacked_matmul(w_ih.T, dgates, grad_x)  # the steps' products on every core (kernels/blas.py)
-        else:
-            xp.matmul(w_ih.T, dgates, out=grad_x)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
-        grad_x = grad_x.transpose(2, 0, 1) if batch_first else grad_x.transpose(0, 2, 1)
+        stacked_matmul(w_ih.T, dgates, grad_x)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
+        grad_x = grad_x.transpose(2, 0, 1) if ctx.batch_first else grad_x.transpose(0, 2, 1)
     if ctx.needs_input_grad[1]:
         grad_w_ih = dgates_gemm @ gemm_layout(x_fm).T  # (G·H, T·B) @ (T·B, I)
     return grad_x, grad_w_ih
 
 
-def time_steps(steps: int, reverse: bool, backward: bool) -> range:
-    """The order a direction visits the steps: forward in time (or reversed), and the opposite in backward."""
-    return range(steps - 1, -1, -1) if reverse != backward else range(steps)
+# ---- LSTM -------------------------------------------------------------------------------------------------------
 
 
 class LSTMLayer(Op):
-    """One LSTM layer over a whole sequence (PyTorch's equations, gates i, f, g, o):
+    """One LSTM layer over a whole sequence (PyTorch's equations, gates i, f, g, o; see `lstm_layer`):
 
         i, f, g, o = σ(W_ii x + b_ii + W_hi h + b_hi), σ(… f), tanh(… g), σ(… o)
         c' = f ⊙ c + i ⊙ g          h' = o ⊙ tanh(c')
@@ -160,117 +167,96 @@ class LSTMLayer(Op):
         hs = xp.empty((steps, hidden, batch), dtype=x.dtype)  # h_t
         recurrent = xp.empty((4 * hidden, batch), dtype=x.dtype)
         h, c = h0, c0
-        fused = fits(acts, recurrent, h0, c0)  # the step's cell update as one kernel pass (kernels/lstm.py)
-        for t in time_steps(steps, reverse, backward=False):
-            a = acts[t]  # the input projection of step t, overwritten by the gates: o, i, f, g
+        for t in time_steps(steps, reverse):
             xp.matmul(w_hh_half, h, out=recurrent)
-            if fused:
-                lstm_kernel.forward_step(a, recurrent, c, cells[t], tanh_cells[t], hs[t])
-                h, c = hs[t], cells[t]
-                continue
-            a += recurrent
-            xp.tanh(a, out=a)
-            sigmoid_gates = a[: 3 * hidden]
-            sigmoid_gates *= 0.5
-            sigmoid_gates += 0.5
-            o, i, f, g = (a[k * hidden : (k + 1) * hidden] for k in range(4))
-            c_next = cells[t]
-            xp.multiply(f, c, out=c_next)
-            c_next += i * g
-            xp.tanh(c_next, out=tanh_cells[t])
-            xp.multiply(o, tanh_cells[t], out=hs[t])
-            h, c = hs[t], c_next
+            lstm_step_forward(acts[t], recurrent, c, cells[t], tanh_cells[t], hs[t])  # acts[t] becomes the gates
+            h, c = hs[t], cells[t]
         ctx.save_for_backward(x_fm, w_ih, w_hh, h0, c0, acts, cells, tanh_cells, hs)
+        ctx.reverse = reverse
+        ctx.batch_first = batch_first
         return from_feature_major(hs, batch_first), h.T.copy(), c.T.copy()
 
     @staticmethod
     def backward(ctx, grad_output, grad_h_n, grad_c_n):
         x_fm, w_ih, w_hh, h0, c0, acts, cells, tanh_cells, hs = ctx.saved_tensors
-        reverse, batch_first = ctx.inputs[7], ctx.inputs[8]
+        reverse = ctx.reverse
         xp = namespace_of(acts)
-        steps, width, batch = acts.shape
-        hidden = width // 4
         w_hh_t = xp.ascontiguousarray(permute_blocks(w_hh, TO_INTERNAL).T)  # (H, 4H)
-        grad_steps = to_feature_major(grad_output, batch_first)  # (T, H, B)
+        grad_steps = to_feature_major(grad_output, ctx.batch_first)  # (T, H, B)
         dh_next = xp.ascontiguousarray(grad_h_n.T)
         dc = grad_c_n.T.copy()
-        dgates = xp.empty((steps, width, batch), dtype=acts.dtype)  # o, i, f, g
-        if fits(acts, cells, tanh_cells, grad_steps, dh_next, dc, c0):  # each step one kernel pass
-            for t in time_steps(steps, reverse, backward=True):
-                c_prev = _previous(cells, c0, t, reverse)
-                lstm_kernel.backward_step(grad_steps[t], dh_next, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
-                dh_next = w_hh_t @ dgates[t]
-            factors = spare = None
-        else:
-            gates = acts.reshape(steps, 4, hidden, batch)
-            factors, dc_from_dh, spare = _lstm_factors(gates, cells, tanh_cells, c0, reverse)
-            f = gates[:, 2]
-            dgates_by_gate = dgates.reshape(steps, 4, hidden, batch)
-            for t in time_steps(steps, reverse, backward=True):
-                dh = grad_steps[t]
-                dh += dh_next
-                dc += dh * dc_from_dh[t]
-                xp.multiply(dh, factors[t, 0], out=dgates_by_gate[t, 0])
-                xp.multiply(dc[None], factors[t, 1:], out=dgates_by_gate[t, 1:])
-                dc *= f[t]
-                dh_next = w_hh_t @ dgates[t]
+        dgates = xp.empty_like(acts)  # (T, 4H, B): o, i, f, g
+        for t in time_steps(len(acts), reverse, backward=True):
+            c_prev = previous_state(cells, c0, t, reverse)
+            lstm_step_backward(grad_steps[t], dh_next, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
+            dh_next = w_hh_t @ dgates[t]
 
-        flat = gemm_layout(dgates, out=factors)  # (4H, T·B); factors are dead by now
-        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm, batch_first)
+        flat = gemm_layout(dgates)  # (4H, T·B)
+        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm)
         grad_w_ih = None if grad_w_ih is None else permute_blocks(grad_w_ih, FROM_INTERNAL)
         grad_w_hh = grad_b = None
         if ctx.needs_input_grad[2]:
-            spare = xp.empty(hs.shape, hs.dtype) if spare is None else spare
-            h_prev = gemm_layout(shift_states(hs, h0, reverse, out=spare))  # (H, T·B)
+            h_prev = gemm_layout(shift_states(hs, h0, reverse))  # (H, T·B)
             grad_w_hh = permute_blocks(flat @ h_prev.T, FROM_INTERNAL)
         if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
             grad_b = permute_blocks(flat.sum(axis=1), FROM_INTERNAL)
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, dc.T, None, None
 
     @staticmethod
-    def reference(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first):
-        """The same math from differentiable primitives (what create_graph=True differentiates)."""
-        def step(projected: Tensor, state: tuple) -> tuple:
-            h, c = state
-            return lstm_update(projected + _recurrent(h, w_hh, b_hh), c)
-
-        state = (_initial(h0, x, w_hh, batch_first), _initial(c0, x, w_hh, batch_first))
-        return _unrolled(x, w_ih, b_ih, batch_first, reverse, state, step)
+    def reference(ctx, *args):
+        """The plain layer (recurrent.py), what create_graph=True differentiates."""
+        return lstm_layer.entry.reference(*args)
 
 
-def _previous(states: Any, initial: Any, t: int, reverse: bool) -> Any:
-    """The state step t began from: s_{t-1} (s_{t+1} in reverse), or `initial` at the first step."""
-    first = len(states) - 1 if reverse else 0
-    return initial if t == first else states[t + 1 if reverse else t - 1]
+@reference("lstm_step_forward")  # fast path: kernels/lstm.py, the whole step in one pass
+def lstm_step_forward(a: Any, recurrent: Any, c_prev: Any, c: Any, tanh_c: Any, h: Any) -> tuple:
+    """One forward step in the fused layout: a and recurrent (4H, B) are the step's input projection and
+    W_hh h, gates o, i, f, g with the sigmoid rows halved; c_prev (H, B) the previous cell.
 
-
-def _lstm_factors(gates: Any, cells: Any, tanh_cells: Any, c0: Any, reverse: bool) -> tuple[Any, Any, Any]:
-    """The factors of each gate's gradient that do not depend on the incoming gradient, for all steps at once:
-    da = (dh·K_o, dc·K_i, dc·K_f, dc·K_g) with K_o = tanh c'·o(1−o), K_i = g·i(1−i), K_f = c·f(1−f),
-    K_g = i·(1−g²); and dc'/dh' = o(1 − tanh²c'). Written with out= into three buffers (the third, `spare`, is
-    free for the caller afterwards), because fresh temporaries here would cost more than the arithmetic.
+    a ← the gates (o, i, f = ½ + ½ tanh(a + recurrent), g = tanh(…));  c ← f ⊙ c_prev + i ⊙ g;
+    tanh_c ← tanh c;  h ← o ⊙ tanh c.  Returns (a, c, tanh_c, h).
     """
-    xp = namespace_of(gates)
-    o, i, f, g = gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3]
-    factors = xp.empty(gates.shape, gates.dtype)  # (T, 4, H, B)
-    spare = xp.empty(cells.shape, gates.dtype)  # (T, H, B)
-    for gate, slot in ((o, 0), (i, 1), (f, 2)):
-        xp.subtract(1.0, gate, out=spare)
-        xp.multiply(spare, gate, out=factors[:, slot])  # σ' = σ(1 − σ)
-    factors[:, 0] *= tanh_cells
-    factors[:, 1] *= g
-    factors[:, 2] *= shift_states(cells, c0, reverse, out=spare)  # c_{t-1}
-    xp.multiply(g, g, out=spare)
-    xp.subtract(1.0, spare, out=spare)
-    xp.multiply(spare, i, out=factors[:, 3])
-    dc_from_dh = xp.multiply(tanh_cells, tanh_cells, out=xp.empty(cells.shape, gates.dtype))
-    xp.subtract(1.0, dc_from_dh, out=dc_from_dh)
-    dc_from_dh *= o
-    return factors, dc_from_dh, spare
+    xp = namespace_of(a)
+    hidden = c.shape[0]
+    a += recurrent
+    xp.tanh(a, out=a)
+    sigmoid_gates = a[: 3 * hidden]  # o, i, f: their rows came halved, so ½ t + ½ is σ
+    sigmoid_gates *= 0.5
+    sigmoid_gates += 0.5
+    o, i, f, g = (a[k * hidden : (k + 1) * hidden] for k in range(4))
+    xp.multiply(f, c_prev, out=c)
+    c += i * g
+    xp.tanh(c, out=tanh_c)
+    xp.multiply(o, tanh_c, out=h)
+    return a, c, tanh_c, h
+
+
+@reference("lstm_step_backward")  # fast path: kernels/lstm.py
+def lstm_step_backward(dh_out: Any, dh_next: Any, dc: Any, gates: Any, tanh_c: Any, c_prev: Any,
+                       dgates: Any) -> tuple:
+    """One reverse step in the fused layout (LSTMLayer's docstring): dh = dh_out + dh_next (from the output
+    and from step t+1), dc (H, B) from step t+1; gates (4H, B) as forward left them (o, i, f, g).
+
+    dc ← dc + dh ⊙ o ⊙ (1 − tanh²c);  dgates ← (dh ⊙ tanh c ⊙ o(1−o), dc ⊙ g ⊙ i(1−i), dc ⊙ c_prev ⊙ f(1−f),
+    dc ⊙ i ⊙ (1−g²));  then dc ← dc ⊙ f, the gradient of c_prev.  Returns (dc, dgates).
+    """
+    hidden = dc.shape[0]
+    o, i, f, g = (gates[k * hidden : (k + 1) * hidden] for k in range(4))
+    dh = dh_out + dh_next
+    dc += dh * o * (1 - tanh_c * tanh_c)
+    dgates[:hidden] = dh * tanh_c * o * (1 - o)
+    dgates[hidden : 2 * hidden] = dc * g * i * (1 - i)
+    dgates[2 * hidden : 3 * hidden] = dc * c_prev * f * (1 - f)
+    dgates[3 * hidden :] = dc * i * (1 - g * g)
+    dc *= f
+    return dc, dgates
+
+
+# ---- GRU --------------------------------------------------------------------------------------------------------
 
 
 class GRULayer(Op):
-    """One GRU layer over a whole sequence (PyTorch's equations, gates r, z, n):
+    """One GRU layer over a whole sequence (PyTorch's equations, gates r, z, n; see `gru_layer`):
 
         r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(… z)
         n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))      h' = (1 − z) ⊙ n + z ⊙ h
@@ -306,7 +292,7 @@ class GRULayer(Op):
         hs = xp.empty((steps, hidden, batch), dtype=x.dtype)
         recurrent = xp.empty((3 * hidden, batch), dtype=x.dtype)
         h = h0
-        for t in time_steps(steps, reverse, backward=False):
+        for t in time_steps(steps, reverse):
             xp.matmul(w_hh_half, h, out=recurrent)
             rz = acts[t, : 2 * hidden]
             rz += recurrent[: 2 * hidden]
@@ -328,26 +314,27 @@ class GRULayer(Op):
             h_next += n
             h = h_next
         ctx.save_for_backward(x_fm, w_ih, w_hh, h0, acts, hidden_new, hs)
+        ctx.reverse = reverse
+        ctx.batch_first = batch_first
         return from_feature_major(hs, batch_first), h.T.copy()
 
     @staticmethod
     def backward(ctx, grad_output, grad_h_n):
         x_fm, w_ih, w_hh, h0, acts, hidden_new, hs = ctx.saved_tensors
-        reverse, batch_first = ctx.inputs[6], ctx.inputs[7]
         xp = namespace_of(acts)
         steps, width, batch = acts.shape
         hidden = width // 3
         gates = acts.reshape(steps, 3, hidden, batch)
         r, z = gates[:, 0], gates[:, 1]
-        h_prev = shift_states(hs, h0, reverse, out=xp.empty(hs.shape, hs.dtype))  # (T, H, B)
+        h_prev = shift_states(hs, h0, ctx.reverse)  # (T, H, B)
         factor_n, factor_z, factor_r = _gru_factors(gates, hidden_new, h_prev)
 
         dgates_h = xp.empty((steps, 3, hidden, batch), dtype=acts.dtype)  # (da_r, da_z, da_n ⊙ r)
         dgate_n = xp.empty((steps, hidden, batch), dtype=acts.dtype)  # da_n
         w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 3H)
-        grad_steps = to_feature_major(grad_output, batch_first)  # (T, H, B)
+        grad_steps = to_feature_major(grad_output, ctx.batch_first)  # (T, H, B)
         dh_next = grad_h_n.T
-        for t in time_steps(steps, reverse, backward=True):
+        for t in time_steps(steps, ctx.reverse, backward=True):
             dh = grad_steps[t]
             dh += dh_next
             step = dgates_h[t]
@@ -358,12 +345,12 @@ class GRULayer(Op):
             dh_next = w_hh_t @ step.reshape(width, batch)
             dh_next += dh * z[t]
 
-        dgates_x = xp.empty(dgates_h.shape, acts.dtype)
+        dgates_x = xp.empty_like(dgates_h)
         dgates_x[:, :2] = dgates_h[:, :2]
         dgates_x[:, 2] = dgate_n
         dgates_x = dgates_x.reshape(steps, width, batch)  # (T, 3H, B): da_r, da_z, da_n
         flat_x = gemm_layout(dgates_x)  # (3H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates_x, flat_x, w_ih, x_fm, batch_first)
+        grad_x, grad_w_ih = input_grads(ctx, dgates_x, flat_x, w_ih, x_fm)
         flat_h = gemm_layout(dgates_h.reshape(steps, width, batch))
         grad_w_hh = flat_h @ gemm_layout(h_prev).T if ctx.needs_input_grad[2] else None
         grad_b_ih = flat_x.sum(axis=1) if ctx.needs_input_grad[3] else None
@@ -371,22 +358,18 @@ class GRULayer(Op):
         return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, dh_next.T, None, None
 
     @staticmethod
-    def reference(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first):
-        """The same math from differentiable primitives (what create_graph=True differentiates)."""
-        def step(projected: Tensor, state: tuple) -> tuple:
-            (h,) = state
-            return (gru_update(projected, _recurrent(h, w_hh, b_hh), h),)
-
-        return _unrolled(x, w_ih, b_ih, batch_first, reverse, (_initial(h0, x, w_hh, batch_first),), step)
+    def reference(ctx, *args):
+        """The plain layer (recurrent.py), what create_graph=True differentiates."""
+        return gru_layer.entry.reference(*args)
 
 
 def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, Any]:
     """The factors of the GRU's gate gradients for all steps at once: da_n = dh·K_n, da_z = dh·K_z,
-    da_r = da_n·K_r with K_n = (1−z)(1−n²), K_z = (h − n)·z(1−z), K_r = q·r(1−r); written with out= into
-    three arrays (fresh temporaries cost more than the arithmetic)."""
+    da_r = da_n·K_r with K_n = (1−z)(1−n²), K_z = (h − n)·z(1−z), K_r = q·r(1−r); written with out= into three
+    arrays, so the loop over steps is a few multiplications each."""
     xp = namespace_of(gates)
     r, z, n = gates[:, 0], gates[:, 1], gates[:, 2]
-    factor_n, factor_z, factor_r = (xp.empty(n.shape, n.dtype) for _ in range(3))
+    factor_n, factor_z, factor_r = (xp.empty(n.shape, dtype=n.dtype) for _ in range(3))
     xp.multiply(n, n, out=factor_n)
     xp.subtract(1.0, factor_n, out=factor_n)
     xp.subtract(1.0, z, out=factor_r)  # factor_r holds 1 − z for a moment
@@ -398,6 +381,9 @@ def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, An
     factor_r *= r
     factor_r *= hidden_new
     return factor_n, factor_z, factor_r
+
+
+# ---- Elman RNN --------------------------------------------------------------------------------------------------
 
 
 class RNNLayer(Op):
@@ -419,7 +405,7 @@ class RNNLayer(Op):
         hs = project_input(x_fm, w_ih, None if b_ih is None else b_ih + b_hh)  # (T, H, B), overwritten by h_t
         recurrent = xp.empty((hidden, batch), dtype=x.dtype)
         h = h0
-        for t in time_steps(steps, reverse, backward=False):
+        for t in time_steps(steps, reverse):
             xp.matmul(w_hh, h, out=recurrent)
             h = hs[t]
             h += recurrent
@@ -428,25 +414,24 @@ class RNNLayer(Op):
             else:
                 xp.maximum(h, 0, out=h)
         ctx.save_for_backward(x_fm, w_ih, w_hh, h0, hs)
+        ctx.nonlinearity = nonlinearity
+        ctx.reverse = reverse
+        ctx.batch_first = batch_first
         return from_feature_major(hs, batch_first), h.T.copy()
 
     @staticmethod
     def backward(ctx, grad_output, grad_h_n):
         x_fm, w_ih, w_hh, h0, hs = ctx.saved_tensors
-        nonlinearity, reverse, batch_first = ctx.inputs[6], ctx.inputs[7], ctx.inputs[8]
         xp = namespace_of(hs)
-        steps, hidden, batch = hs.shape
-        slope = xp.empty(hs.shape, hs.dtype)  # tanh's slope; afterwards the gemm layout of dgates
-        off = None
-        if nonlinearity == "tanh":
-            xp.multiply(hs, hs, out=slope)
-            xp.subtract(1.0, slope, out=slope)
+        slope = off = None
+        if ctx.nonlinearity == "tanh":
+            slope = 1 - hs * hs
         else:
             off = hs <= 0  # relu's units at 0 (a NaN h' passes dh on, as PyTorch's threshold_backward)
-        dgates = to_feature_major(grad_output, batch_first)  # (T, H, B): dh, then da in place
+        dgates = to_feature_major(grad_output, ctx.batch_first)  # (T, H, B): dh, then da in place
         w_hh_t = xp.ascontiguousarray(w_hh.T)
         dh_next = grad_h_n.T
-        for t in time_steps(steps, reverse, backward=True):
+        for t in time_steps(len(hs), ctx.reverse, backward=True):
             da = dgates[t]
             da += dh_next
             if off is None:
@@ -455,72 +440,51 @@ class RNNLayer(Op):
                 da[...] = where(off[t], 0, da)
             dh_next = w_hh_t @ da
 
-        flat = gemm_layout(dgates, out=slope)  # (H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, w_ih, x_fm, batch_first)
+        flat = gemm_layout(dgates)  # (H, T·B)
+        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, w_ih, x_fm)
         grad_w_hh = None
         if ctx.needs_input_grad[2]:
-            grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, reverse, out=xp.empty(hs.shape, hs.dtype))).T
+            grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, ctx.reverse)).T
         grad_b = flat.sum(axis=1) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, None, None, None
 
     @staticmethod
-    def reference(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first):
-        """The same math from differentiable primitives (what create_graph=True differentiates)."""
-        def step(projected: Tensor, state: tuple) -> tuple:
-            a = projected + _recurrent(state[0], w_hh, b_hh)
-            return (a.tanh() if nonlinearity == "tanh" else a.relu(),)
-
-        return _unrolled(x, w_ih, b_ih, batch_first, reverse, (_initial(h0, x, w_hh, batch_first),), step)
+    def reference(ctx, *args):
+        """The plain layer (recurrent.py), what create_graph=True differentiates."""
+        return rnn_layer.entry.reference(*args)
 
 
-# ---- the references: the same equations with tensor ops, step by step ---------------------------------------
+# ---- the seam: these Ops serve the plain layers' calls on NumPy arrays ------------------------------------------
 
 
-def lstm_update(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """(h', c') from the pre-activations (B, 4H) in PyTorch's gate order i, f, g, o and c (B, H):
-    c' = σ(a_f) ⊙ c + σ(a_i) ⊙ tanh(a_g),   h' = σ(a_o) ⊙ tanh(c')."""
-    a_i, a_f, a_g, a_o = gates.chunk(4, -1)
-    c_next = a_f.sigmoid() * c + a_i.sigmoid() * a_g.tanh()
-    return a_o.sigmoid() * c_next.tanh(), c_next
+def _on_numpy(x: Tensor, *rest: Any) -> bool:
+    """The fused layers serve NumPy arrays of every float dtype, with or without Numba (their step kernels
+    check their own fit). Other arrays (CuPy) run the plain layers of recurrent.py."""
+    return type(x.array) is np.ndarray
 
 
-def gru_update(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
-    """h' from the input part gi (B, 3H), the hidden part gh (B, 3H) in PyTorch's gate order r, z, n, and h:
-    r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r ⊙ gh_n),  h' = (1 − z) ⊙ n + z ⊙ h."""
-    gi_r, gi_z, gi_n = gi.chunk(3, -1)
-    gh_r, gh_z, gh_n = gh.chunk(3, -1)
-    r = (gi_r + gh_r).sigmoid()
-    z = (gi_z + gh_z).sigmoid()
-    n = (gi_n + r * gh_n).tanh()
-    return n + z * (h - n)
+def _example(gates: int, states: int, batch_first: bool) -> tuple:
+    """A small float64 call: x (T, B, I) (or batch first), w_ih, w_hh, b_ih, b_hh and `states` initial states."""
+    rng = np.random.default_rng(0)
+    steps, batch, size, hidden = 5, 3, 4, 6
+    shapes = [(batch, steps, size) if batch_first else (steps, batch, size), (gates * hidden, size),
+              (gates * hidden, hidden), (gates * hidden,), (gates * hidden,)] + [(batch, hidden)] * states
+    return tuple(Tensor(rng.standard_normal(shape)) for shape in shapes)
 
 
-def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """The hidden part of a step's pre-activations, h W_hhᵀ + b_hh: (B, H) -> (B, G·H)."""
-    product = h @ w_hh.t()
-    return product if b_hh is None else product + b_hh
+@fast_path("lstm_layer", when=_on_numpy, example=lambda: (*_example(4, 2, True), True, True))
+def fused_lstm_layer(x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first):
+    """`lstm_layer` as one Op over all steps."""
+    return LSTMLayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first)
 
 
-def _initial(state: Tensor | None, x: Tensor, w_hh: Tensor, batch_first: bool) -> Tensor:
-    """A (B, H) initial state: the given one, or zeros."""
-    if state is not None:
-        return state
-    batch = x.shape[0 if batch_first else 1]
-    return Tensor(namespace_of(x.array).zeros((batch, w_hh.shape[1]), dtype=x.array.dtype))
+@fast_path("gru_layer", when=_on_numpy, example=lambda: (*_example(3, 1, False), True, False))
+def fused_gru_layer(x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first):
+    """`gru_layer` as one Op over all steps."""
+    return GRULayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first)
 
 
-def _unrolled(x: Tensor, w_ih: Tensor, b_ih: Tensor | None, batch_first: bool, reverse: bool, state: tuple,
-              step: Any) -> tuple:
-    """(output, *final state) of one layer and direction: the input projection of all steps hoisted, as in
-    forward, then `state = step(W_ih x_t + b_ih, state)` per step in the direction's order; state[0] is h_t."""
-    projected = x @ w_ih.t()  # (T, B, G·H), or (B, T, G·H) batch first
-    if b_ih is not None:
-        projected = projected + b_ih
-    if batch_first:
-        projected = projected.transpose(0, 1)  # (B, T, G·H) -> (T, B, G·H)
-    outputs: list = [None] * projected.shape[0]
-    for t in time_steps(len(outputs), reverse, backward=False):
-        state = step(projected[t], state)
-        outputs[t] = state[0]
-    output = shape_ops.stack(outputs)  # (T, B, H)
-    return (output.transpose(0, 1) if batch_first else output, *state)
+@fast_path("rnn_layer", when=_on_numpy, example=lambda: (*_example(1, 1, True), "relu", False, True))
+def fused_rnn_layer(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first):
+    """`rnn_layer` as one Op over all steps."""
+    return RNNLayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first)
