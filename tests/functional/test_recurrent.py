@@ -1,4 +1,5 @@
-"""The recurrent functions against PyTorch, the sequence Ops against the cells, and gradcheck in float64."""
+"""The recurrent functions against PyTorch, the fused layers (recurrent_fused.py) against the plain layers
+(recurrent.py, the cell at every step), and gradcheck in float64."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 import glassgrad as gg
 from glassgrad.autograd import gradcheck
 from glassgrad.functional import recurrent as R
-from glassgrad.functional.recurrent_layers import GRULayer, LSTMLayer, RNNLayer
+from glassgrad.functional.recurrent_fused import GRULayer, LSTMLayer, RNNLayer
+from glassgrad.kernels import registry
 
 torch = pytest.importorskip("torch")
 
@@ -36,24 +38,40 @@ def make_params(rng, mode, input_size, hidden, num_layers, bidirectional, bias):
     return params
 
 
-def run_both(mode, num_layers=1, bidirectional=False, batch_first=False, bias=True, initial=True, seed=0):
+LAYERS = ("lstm_layer", "gru_layer", "rnn_layer")
+
+
+@pytest.fixture(params=["fused", "plain"])
+def path(request, monkeypatch):
+    """Each sequence test twice: the fused layers (what NumPy calls get), and the plain layers (the seam's
+    references, with the fast paths unregistered for the test)."""
+    if request.param == "plain":
+        for name in LAYERS:
+            monkeypatch.setattr(registry.entry(name), "kernel", None)
+    return request.param
+
+
+def run_both(mode, num_layers=1, bidirectional=False, batch_first=False, bias=True, initial=True, seed=0,
+             dtype=np.float64):
     rng = np.random.default_rng(seed)
     steps, batch, input_size, hidden = 5, 3, 4, 6
     directions = 2 if bidirectional else 1
     x = rng.standard_normal((batch, steps, input_size) if batch_first else (steps, batch, input_size))
     params = make_params(rng, mode, input_size, hidden, num_layers, bidirectional, bias)
     states = [rng.standard_normal((num_layers * directions, batch, hidden)) for _ in range(2 if mode == "lstm" else 1)]
+    arrays = [a.astype(dtype) for a in [x, *params, *states]]
 
     def call(lib, module_fn):
-        leaves = [lib.tensor(a, requires_grad=True) for a in [x, *params, *states]]
+        leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
         xt, ps, hs = leaves[0], leaves[1 : 1 + len(params)], leaves[1 + len(params) :]
         hx = (tuple(hs) if mode == "lstm" else hs[0]) if initial else None
         if lib is torch and hx is None:
-            zeros = torch.zeros(num_layers * directions, batch, hidden, dtype=torch.float64)
+            zeros = torch.zeros(num_layers * directions, batch, hidden, dtype=xt.dtype)
             hx = (zeros, zeros) if mode == "lstm" else zeros
         outputs = module_fn(xt, hx, ps, bias, num_layers, 0.0, True, bidirectional, batch_first)
         projections = np.random.default_rng(1)
-        total = sum((o * lib.tensor(projections.standard_normal(tuple(o.shape)))).sum() for o in outputs)
+        total = sum((o * lib.tensor(projections.standard_normal(tuple(o.shape)).astype(dtype))).sum()
+                    for o in outputs)
         total.backward()
         used = leaves if initial else leaves[: 1 + len(params)]
         return [o.detach().numpy() for o in outputs], [t.grad.numpy() for t in used]
@@ -76,13 +94,51 @@ CONFIGS = [
 
 
 @pytest.mark.parametrize("mode,layers,bidirectional,batch_first,bias,initial", CONFIGS)
-def test_sequence_matches_torch(mode, layers, bidirectional, batch_first, bias, initial):
+def test_sequence_matches_torch(path, mode, layers, bidirectional, batch_first, bias, initial):
     (outs, grads), (touts, tgrads) = run_both(mode, layers, bidirectional, batch_first, bias, initial)
     for ours, theirs in zip(outs, touts):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     assert len(grads) == len(tgrads)
     for ours, theirs in zip(grads, tgrads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+@pytest.mark.parametrize("bidirectional,batch_first,initial", [(False, True, False), (True, False, True)])
+def test_sequence_matches_torch_in_float32(path, mode, bidirectional, batch_first, initial):
+    """float32, the training dtype: the fused layers run their Numba step kernels and BLAS tasks here."""
+    (outs, grads), (touts, tgrads) = run_both(mode, 2, bidirectional, batch_first, True, initial, dtype=np.float32)
+    for ours, theirs in zip(outs + grads, touts + tgrads):
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+@pytest.mark.parametrize("reverse,batch_first", [(False, True), (True, False)])
+def test_fused_layer_matches_plain_layer_in_float32(mode, reverse, batch_first):
+    """The seam's two sides on the same float32 call: the fused Op (its kernels included) and the plain layer,
+    outputs and every gradient."""
+    name = {"lstm": "lstm_layer", "gru": "gru_layer"}.get(mode, "rnn_layer")
+    rng = np.random.default_rng(11)
+    steps, batch, input_size, hidden = 7, 4, 5, 6
+    x = rng.standard_normal((batch, steps, input_size) if batch_first else (steps, batch, input_size))
+    arrays = [x, *make_params(rng, mode, input_size, hidden, 1, False, True)]
+    arrays += [rng.standard_normal((batch, hidden)) for _ in range(2 if mode == "lstm" else 1)]
+    options = (reverse, batch_first) if mode in ("lstm", "gru") else (mode[4:], reverse, batch_first)
+    entry = registry.entry(name)
+
+    def run(layer):
+        leaves = [gg.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+        outputs = layer(*leaves, *options)
+        projections = np.random.default_rng(12)
+        sum((o * gg.tensor(projections.standard_normal(o.shape).astype(np.float32))).sum()
+            for o in outputs).backward()
+        return [o.detach().numpy() for o in outputs] + [t.grad.numpy() for t in leaves]
+
+    assert entry.when(gg.tensor(arrays[0].astype(np.float32)))
+    for fused, plain in zip(run(entry.kernel), run(entry.reference)):
+        assert fused.dtype == plain.dtype == np.float32
+        np.testing.assert_allclose(fused, plain, rtol=2e-5, atol=2e-6)
 
 
 CELLS = {
@@ -223,9 +279,9 @@ def test_long_sequence_trains_without_recursion():
     assert all(np.isfinite(p.grad.numpy()).all() for p in params)
 
 
-def test_pooled_buffers_survive_retain_graph_and_live_graphs():
-    """The ops reuse big arrays only when nothing else holds them: two live graphs and a retained graph keep
-    their saved activations, so their gradients match fresh computations."""
+def test_live_graphs_and_retained_graphs_keep_their_activations():
+    """Two live graphs and a retained graph each keep their own saved activations, so their gradients match
+    fresh computations."""
     rng = np.random.default_rng(10)
     params = [
         gg.tensor(a.astype(np.float32), requires_grad=True) for a in make_params(rng, "lstm", 3, 5, 1, False, True)
@@ -251,21 +307,3 @@ def test_pooled_buffers_survive_retain_graph_and_live_graphs():
     twice = grads_of(xs[0], times=2)
     for got, want in zip(twice, expected[0]):
         np.testing.assert_allclose(got, 2 * want, rtol=1e-5)
-
-
-def test_array_pool_reuses_only_free_arrays():
-    from glassgrad.functional import _workspace
-
-    pool = _workspace.ArrayPool()
-    key = ((3, 4), np.dtype(np.float32))
-    first = pool.empty((3, 4), np.float32)
-    second = pool.empty((3, 4), np.float32)
-    assert second is not first  # `first` is still held here
-    view = second[1:]
-    del second
-    third = pool.empty((3, 4), np.float32)
-    assert third is not view.base and third is not first  # a view keeps its base in use
-    assert len(pool.arrays[key]) == 3
-    del view, first, third
-    pool.empty((3, 4), np.float32)
-    assert len(pool.arrays[key]) == 3  # reused, not grown

@@ -36,9 +36,9 @@ activation, attention, conv, dropout, embedding, layer_norm, linear, norm, paddi
     for name in ("activation", "attention", "conv", "dropout", "embedding", "layer_norm", "linear", "norm",
                  "padding")
 )
-pooling, recurrent, recurrent_layers = (
+pooling, recurrent, recurrent_fused = (
     importlib.import_module(f"glassgrad.functional.{name}")
-    for name in ("pooling", "recurrent", "recurrent_layers")
+    for name in ("pooling", "recurrent", "recurrent_fused")
 )
 
 
@@ -296,15 +296,15 @@ def _recurrent_cases() -> list[Case]:
              _randn(4 * H)),
         Case(recurrent.GRUCellUpdate, "cell", lambda x, h, *w: F.gru_cell(x, h, *w), _randn(B, I),
              _randn(B, H), _randn(3 * H, I), _randn(3 * H, H), _randn(3 * H), _randn(3 * H)),
-        Case(recurrent_layers.LSTMLayer, "initial", layer("lstm", initial=True), x, *weights(4), *initial),
-        Case(recurrent_layers.LSTMLayer, "bidirectional_batch_first_no_bias",
+        Case(recurrent_fused.LSTMLayer, "initial", layer("lstm", initial=True), x, *weights(4), *initial),
+        Case(recurrent_fused.LSTMLayer, "bidirectional_batch_first_no_bias",
              layer("lstm", biases=False, bidirectional=True, batch_first=True), _randn(B, 6, I), *weights(4, False, 2)),
-        Case(recurrent_layers.GRULayer, "initial", layer("gru", initial=True), x, *weights(3), initial[0]),
-        Case(recurrent_layers.GRULayer, "bidirectional", layer("gru", bidirectional=True), x,
+        Case(recurrent_fused.GRULayer, "initial", layer("gru", initial=True), x, *weights(3), initial[0]),
+        Case(recurrent_fused.GRULayer, "bidirectional", layer("gru", bidirectional=True), x,
              *weights(3, True, 2)),
-        Case(recurrent_layers.RNNLayer, "tanh_initial", layer("rnn_tanh", initial=True), x, *weights(1),
+        Case(recurrent_fused.RNNLayer, "tanh_initial", layer("rnn_tanh", initial=True), x, *weights(1),
              initial[0]),
-        Case(recurrent_layers.RNNLayer, "relu_batch_first_no_bias", layer("rnn_relu", biases=False, batch_first=True),
+        Case(recurrent_fused.RNNLayer, "relu_batch_first_no_bias", layer("rnn_relu", biases=False, batch_first=True),
              _randn(B, 6, I), *weights(1, False)),
     ]
 

@@ -159,7 +159,11 @@ def test_lstm(monkeypatch, bidirectional, batch_first):
         results = forward_and_grads(run, x, h0, c0)
         return results + [p.grad.numpy() for p in lstm.parameters()]
 
-    fast, plain = run_both(monkeypatch, compute)
+    called: set = set()
+    names = ["lstm_layer", "lstm_step_forward", "lstm_step_backward", "stacked_matmul"]
+    spy_on_fast_paths(monkeypatch, names, called)
+    fast, plain = run_both(monkeypatch, compute)  # plain: the fused layer with its NumPy step references
+    assert called == set(names)
     assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)
 
 

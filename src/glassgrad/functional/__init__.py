@@ -1,5 +1,6 @@
 """`glassgrad.nn.functional` (F): composite and fused differentiable functions with PyTorch's signatures."""
 
+from . import recurrent_fused  # noqa: F401 - registers the fused recurrent layers at the seam
 from .activation import (
     elu,
     gelu,

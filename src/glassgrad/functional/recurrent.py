@@ -1,32 +1,39 @@
-"""Recurrent cells and multi-layer recurrent networks: Elman RNN (tanh or relu), LSTM and GRU.
+"""Recurrent networks, the readable path: Elman RNN (tanh or relu), LSTM and GRU, cells and whole sequences.
 
 With PyTorch's gate orders and equations (H the hidden size, σ the logistic sigmoid, ⊙ elementwise):
 
     RNN:   h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)                  (or relu)
-    LSTM:  i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)   a = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh   (4H wide)
+    LSTM:  a = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh   (B, 4H), in the blocks a_i, a_f, a_g, a_o
+           i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)
            c' = f ⊙ c + i ⊙ g          h' = o ⊙ tanh(c')
     GRU:   r, z = σ(x W_irᵀ + b_ir + h W_hrᵀ + b_hr), σ(… z)
            n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn))          h' = (1 − z) ⊙ n + z ⊙ h
 
-Two paths compute them, and tests hold them to each other and to PyTorch:
-- Cells (`lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`; used by `nn.LSTMCell` & co.): one step.
-  The matrix products are ordinary graph ops; the elementwise update of the LSTM and GRU is one fused Op with
-  a hand-written backward (`LSTMCellUpdate`, `GRUCellUpdate`) instead of about a dozen graph nodes.
-- Sequences (`lstm`, `gru`, `rnn_tanh`, `rnn_relu`, with the signatures of `torch.lstm` & co.; used by
-  `nn.LSTM` & co.): each layer and direction is one Op over all time steps (`recurrent_layers.py`), with
-  inter-layer dropout in training mode and the two directions' outputs concatenated on the feature axis.
+Read in this order:
+1. Cells (`lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`; used by `nn.LSTMCell` & co.): one step,
+   batch-major (B, ·). The matrix products are ordinary graph ops; the elementwise update of the LSTM and GRU
+   is one Op with a hand-written backward (`LSTMCellUpdate`, `GRUCellUpdate`) instead of a dozen graph nodes.
+2. Layers (`lstm_layer`, `gru_layer`, `rnn_layer`): one layer and direction over a sequence, the cell at every
+   time step. This is the documented path and the reference. For NumPy arrays the same layer runs as one fused
+   Op over all steps (`recurrent_fused.py`, registered at the seam of kernels/registry.py): the same numbers,
+   with a hand-written backpropagation through time, a feature-major layout and Numba step kernels.
+3. Networks (`lstm`, `gru`, `rnn_tanh`, `rnn_relu`, with the signatures of `torch.lstm` & co.; used by
+   `nn.LSTM` & co.): layers stacked, each layer's input the previous layer's output, with inter-layer dropout
+   in training mode and the two directions' outputs concatenated on the feature axis.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels.registry import reference
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
 from .dropout import dropout as dropout_fn
-from .recurrent_layers import GRULayer, LSTMLayer, RNNLayer, gru_update, lstm_update
+
+# ---- 1. cells: one time step -------------------------------------------------------------------------------
 
 
 def sigmoid(a: Any) -> Any:
@@ -162,6 +169,127 @@ def gru_cell(
     return GRUCellUpdate.apply(_affine(input, w_ih, b_ih), _affine(hx, w_hh, b_hh), hx)
 
 
+# The cell updates from differentiable primitives: the `reference` of the two Ops above, what create_graph=True
+# differentiates (autograd/engine.py).
+
+
+def lstm_update(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    """(h', c') from the pre-activations (B, 4H) in PyTorch's gate order i, f, g, o and c (B, H):
+    c' = σ(a_f) ⊙ c + σ(a_i) ⊙ tanh(a_g),   h' = σ(a_o) ⊙ tanh(c')."""
+    a_i, a_f, a_g, a_o = gates.chunk(4, -1)
+    c_next = a_f.sigmoid() * c + a_i.sigmoid() * a_g.tanh()
+    return a_o.sigmoid() * c_next.tanh(), c_next
+
+
+def gru_update(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
+    """h' from the input part gi (B, 3H), the hidden part gh (B, 3H) in PyTorch's gate order r, z, n, and h:
+    r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r ⊙ gh_n),  h' = (1 − z) ⊙ n + z ⊙ h."""
+    gi_r, gi_z, gi_n = gi.chunk(3, -1)
+    gh_r, gh_z, gh_n = gh.chunk(3, -1)
+    r = (gi_r + gh_r).sigmoid()
+    z = (gi_z + gh_z).sigmoid()
+    n = (gi_n + r * gh_n).tanh()
+    return n + z * (h - n)
+
+
+# ---- 2. layers: one layer and direction over a whole sequence, the cell at every step -----------------------
+
+
+def time_steps(steps: int, reverse: bool, backward: bool = False) -> range:
+    """The order a direction visits the steps: forward in time (or reversed), and the opposite in backward."""
+    return range(steps - 1, -1, -1) if reverse != backward else range(steps)
+
+
+def _initial(state: Tensor | None, x: Tensor, w_hh: Tensor, batch_first: bool) -> Tensor:
+    """A (B, H) initial state: the given one, or zeros."""
+    if state is not None:
+        return state
+    batch = x.shape[0 if batch_first else 1]
+    return Tensor(namespace_of(x.array).zeros((batch, w_hh.shape[1]), dtype=x.array.dtype))
+
+
+def _unrolled(x: Tensor, state: tuple, step: Callable[[Tensor, tuple], tuple], reverse: bool,
+              batch_first: bool) -> tuple:
+    """(output, *final state): `state = step(x_t, state)` at every step in the direction's order; state[0] is
+    h_t, and output stacks the h_t in time order (so a reversed direction's output stays aligned with x)."""
+    inputs = x.transpose(0, 1) if batch_first else x  # (B, T, I) -> (T, B, I)
+    outputs: list = [None] * inputs.shape[0]
+    for t in time_steps(len(outputs), reverse):
+        state = step(inputs[t], state)  # x_t (B, I)
+        outputs[t] = state[0]
+    output = shape_ops.stack(outputs)  # (T, B, H)
+    return (output.transpose(0, 1) if batch_first else output, *state)
+
+
+@reference("lstm_layer")  # fast path: recurrent_fused.LSTMLayer, the whole layer as one Op (NumPy arrays)
+def lstm_layer(
+    x: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    h0: Tensor | None,
+    c0: Tensor | None,
+    reverse: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """One LSTM layer and direction over a sequence: `lstm_cell` at every time step (equations above).
+
+    x (T, B, I), or (B, T, I) with batch_first; h0, c0 (B, H), or None for zeros; returns (output, h_n, c_n)
+    with output (T, B, H) (or batch first), the h of every step. reverse=True runs t = T−1 … 0 (the second
+    direction of a bidirectional layer).
+    """
+    def step(x_t: Tensor, state: tuple) -> tuple:
+        return lstm_cell(x_t, state, w_ih, w_hh, b_ih, b_hh)
+
+    state = (_initial(h0, x, w_hh, batch_first), _initial(c0, x, w_hh, batch_first))
+    return _unrolled(x, state, step, reverse, batch_first)
+
+
+@reference("gru_layer")  # fast path: recurrent_fused.GRULayer (NumPy arrays)
+def gru_layer(
+    x: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    h0: Tensor | None,
+    reverse: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor]:
+    """One GRU layer and direction over a sequence: `gru_cell` at every step; returns (output, h_n), shapes as
+    in `lstm_layer`."""
+    def step(x_t: Tensor, state: tuple) -> tuple:
+        return (gru_cell(x_t, state[0], w_ih, w_hh, b_ih, b_hh),)
+
+    return _unrolled(x, (_initial(h0, x, w_hh, batch_first),), step, reverse, batch_first)
+
+
+@reference("rnn_layer")  # fast path: recurrent_fused.RNNLayer (NumPy arrays)
+def rnn_layer(
+    x: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    h0: Tensor | None,
+    nonlinearity: str,
+    reverse: bool,
+    batch_first: bool,
+) -> tuple[Tensor, Tensor]:
+    """One Elman layer and direction over a sequence (nonlinearity "tanh" or "relu"): the cell at every step;
+    returns (output, h_n), shapes as in `lstm_layer`."""
+    cell = rnn_tanh_cell if nonlinearity == "tanh" else rnn_relu_cell
+
+    def step(x_t: Tensor, state: tuple) -> tuple:
+        return (cell(x_t, state[0], w_ih, w_hh, b_ih, b_hh),)
+
+    return _unrolled(x, (_initial(h0, x, w_hh, batch_first),), step, reverse, batch_first)
+
+
+# ---- 3. networks: layers stacked, one or two directions ------------------------------------------------------
+
+
 def _run_layers(
     mode: str,
     input: Tensor,
@@ -205,17 +333,13 @@ def _run_layers(
             states = [None if s is None else s[k] for s in initial]  # (B, H) slices of (L·D, B, H)
             reverse = direction == 1
             if mode == "lstm":
-                output, h_n, c_n = LSTMLayer.apply(
-                    layer_input, w_ih, w_hh, b_ih, b_hh, *states, reverse, batch_first
-                )
+                output, h_n, c_n = lstm_layer(layer_input, w_ih, w_hh, b_ih, b_hh, *states, reverse, batch_first)
                 finals_c.append(c_n)
             elif mode == "gru":
-                output, h_n = GRULayer.apply(
-                    layer_input, w_ih, w_hh, b_ih, b_hh, *states, reverse, batch_first
-                )
+                output, h_n = gru_layer(layer_input, w_ih, w_hh, b_ih, b_hh, *states, reverse, batch_first)
             else:
                 nonlinearity = "tanh" if mode == "rnn_tanh" else "relu"
-                output, h_n = RNNLayer.apply(
+                output, h_n = rnn_layer(
                     layer_input, w_ih, w_hh, b_ih, b_hh, *states, nonlinearity, reverse, batch_first
                 )
             outputs.append(output)

@@ -32,6 +32,7 @@ import numpy as np
 from .._process_setup import numpy_openblas
 from . import _numba
 from ._numba import ENABLED, kernel, prange
+from .registry import fast_path
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -193,6 +194,15 @@ def fits_stacked(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
     )
 
 
+def _stacked_example() -> tuple:
+    """W_ihᵀ (a transposed view, as the recurrent layers pass it) against 5 steps of (8, 3)."""
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((8, 4)).astype(np.float32)
+    steps = rng.standard_normal((5, 8, 3)).astype(np.float32)
+    return weight.T, steps, np.empty((5, 4, 3), np.float32)
+
+
+@fast_path("stacked_matmul", when=fits_stacked, example=_stacked_example)  # reference: functional/recurrent_fused.py
 def stacked_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out[t] = a @ b[t] for every step t, one task each; `fits_stacked(a, b, out)` must hold.
 

@@ -1,5 +1,6 @@
-"""One LSTM time step, forward and backward, each as one pass over the (H, B) cell (see
-`functional.recurrent_layers.LSTMLayer`, whose NumPy loop this replaces step for step).
+"""One LSTM time step, forward and backward, each as one pass over the (H, B) cell: the fast paths of
+`lstm_step_forward` and `lstm_step_backward` in functional/recurrent_fused.py (the NumPy references, which the
+fused `LSTMLayer` calls at every step).
 
 Layout as there: feature-major, a step's gates are rows of a (4H, B) array in the internal order o, i, f, g, and
 the sigmoid gates' pre-activations arrive halved, so σ(a) = ½ + ½·tanh(a/2) is one tanh.
@@ -17,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import require_float32, require_float32_output, require_ndim, require_same_shape, require_shape
-from ._numba import ENABLED, kernel, prange
+from ._numba import ENABLED, fits, kernel, prange
 from .fastmath import f32
+from .registry import fast_path
 
 if ENABLED:
     from .fastmath import tanh32
@@ -61,25 +63,87 @@ if ENABLED:
                 dc[j, b] = d * f
 
 
+def _fits_step(gates: tuple, cells: tuple, outputs: tuple) -> bool:
+    """`fits` (float32 C-order NumPy, Numba present), the cells one (H, B) shape, the gates (4H, B), and the
+    arrays written into writeable: everything the launchers below check, as a yes or no."""
+    shape = cells[0].shape
+    if len(shape) != 2 or not fits(*gates, *cells):
+        return False
+    gate_shape = (4 * shape[0], shape[1])
+    # Plain loops (this runs at every time step): cheaper than all() over generators.
+    for cell in cells:
+        if cell.shape != shape:
+            return False
+    for gate in gates:
+        if gate.shape != gate_shape:
+            return False
+    for output in outputs:
+        if not output.flags.writeable:
+            return False
+    return True
+
+
+def _example_step(backward: bool) -> tuple:
+    """Arguments of a step of H = 5 units and a batch of 3: forward's, or backward's from forward's results."""
+    rng = np.random.default_rng(0)
+    hidden, batch = 5, 3
+    a, recurrent = (rng.standard_normal((4 * hidden, batch)).astype(np.float32) for _ in range(2))
+    c_prev = rng.standard_normal((hidden, batch)).astype(np.float32)
+    c, tanh_c, h = (np.empty((hidden, batch), np.float32) for _ in range(3))
+    if not backward:
+        return a, recurrent, c_prev, c, tanh_c, h
+    forward_step(a, recurrent, c_prev, c, tanh_c, h)
+    dh_out, dh_next, dc = (rng.standard_normal((hidden, batch)).astype(np.float32) for _ in range(3))
+    return dh_out, dh_next, dc, a, tanh_c, c_prev, np.empty_like(a)
+
+
 def forward_step(a: np.ndarray, recurrent: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tanh_c: np.ndarray,
-                 h: np.ndarray) -> None:
-    """One step: gates into `a` (4H, B); c', tanh c', h' into `c`, `tanh_c`, `h` (H, B). float32, C order."""
+                 h: np.ndarray) -> tuple:
+    """One step: gates into `a` (4H, B); c', tanh c', h' into `c`, `tanh_c`, `h` (H, B). float32, C order.
+    Returns (a, c, tanh_c, h)."""
     name = "kernels.lstm.forward_step"
     require_float32_output(name, "a, c, tanh_c, h", a, c, tanh_c, h)
     require_float32(name, "recurrent, c_prev", recurrent, c_prev)
     _require_cell_shapes(name, "a, recurrent", (a, recurrent), "c_prev, c, tanh_c, h", (c_prev, c, tanh_c, h))
-    _forward_step(a, recurrent, c_prev, c, tanh_c, h)
+    return fitting_forward_step(a, recurrent, c_prev, c, tanh_c, h)
 
 
 def backward_step(dh_out: np.ndarray, dh_next: np.ndarray, dc: np.ndarray, gates: np.ndarray, tanh_c: np.ndarray,
-                  c_prev: np.ndarray, dgates: np.ndarray) -> None:
-    """One reverse step: gate gradients into `dgates` (4H, B); `dc` (H, B) becomes the gradient of c."""
+                  c_prev: np.ndarray, dgates: np.ndarray) -> tuple:
+    """One reverse step: gate gradients into `dgates` (4H, B); `dc` (H, B) becomes the gradient of c.
+    Returns (dc, dgates)."""
     name = "kernels.lstm.backward_step"
     require_float32_output(name, "dc, dgates", dc, dgates)
     require_float32(name, "dh_out, dh_next, gates, tanh_c, c_prev", dh_out, dh_next, gates, tanh_c, c_prev)
     _require_cell_shapes(name, "gates, dgates", (gates, dgates), "dc, dh_out, dh_next, tanh_c, c_prev",
                          (dc, dh_out, dh_next, tanh_c, c_prev))
+    return fitting_backward_step(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates)
+
+
+# The seam's entries: `when` has checked what the launchers above check, so these do not check again (they run
+# at every time step, where the checks cost as much as the kernel's launch).
+@fast_path(
+    "lstm_step_forward",
+    when=lambda a, recurrent, c_prev, c, tanh_c, h: _fits_step(
+        (a, recurrent), (c_prev, c, tanh_c, h), (a, c, tanh_c, h)),
+    example=lambda: _example_step(backward=False),
+)
+def fitting_forward_step(a, recurrent, c_prev, c, tanh_c, h) -> tuple:
+    """`forward_step` for arguments that fit (see `_fits_step`)."""
+    _forward_step(a, recurrent, c_prev, c, tanh_c, h)
+    return a, c, tanh_c, h
+
+
+@fast_path(
+    "lstm_step_backward",
+    when=lambda dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates: _fits_step(
+        (gates, dgates), (dc, dh_out, dh_next, tanh_c, c_prev), (dc, dgates)),
+    example=lambda: _example_step(backward=True),
+)
+def fitting_backward_step(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates) -> tuple:
+    """`backward_step` for arguments that fit (see `_fits_step`)."""
     _backward_step(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates)
+    return dc, dgates
 
 
 def _require_cell_shapes(name: str, gate_names: str, gates: tuple, cell_names: str, cells: tuple) -> None:

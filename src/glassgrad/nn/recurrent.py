@@ -1,8 +1,10 @@
 """Recurrent layers over whole sequences: RNN (tanh or relu), LSTM and GRU, multi-layer and bidirectional.
 
-Each layer and direction runs as one fused Op over all time steps (`functional/recurrent_layers.py`): one
-matrix product projects the inputs of every step, each step is one matrix product for all gates plus the
-elementwise cell update, and backward loops over time in reverse inside the same Op.
+Each layer and direction is `F`'s `lstm_layer` / `gru_layer` / `rnn_layer` (`functional/recurrent.py`: the
+cell at every time step, the equations in its docstring). On NumPy arrays that runs as one fused Op over all
+time steps (`functional/recurrent_fused.py`): one matrix product projects the inputs of every step, each step
+is one matrix product for all gates plus the elementwise cell update, and backward loops over time in reverse
+inside the same Op.
 The single-step cells (`RNNCell`, `LSTMCell`, `GRUCell`) are in `recurrent_cells.py`.
 """
 
