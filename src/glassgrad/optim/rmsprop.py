@@ -11,7 +11,6 @@ from .optimizer import (
     ParamsT,
     check_hyperparameter,
     check_unsupported_flags,
-    check_update_fits,
     step_counter,
     zeros_like_param,
 )
@@ -94,30 +93,23 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        state = self.state[param]
-        if len(state) == 0:
-            state["step"] = step_counter()
-            state["square_avg"] = zeros_like_param(param)
-            if group["momentum"] > 0:
-                state["momentum_buffer"] = zeros_like_param(param)
-            if group["centered"]:
-                state["grad_avg"] = zeros_like_param(param)
-        check_update_fits(type(self).__name__, param, state)
-        state["step"].array += 1  # counted as PyTorch does, though the update does not use it
+    def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        state = {"step": step_counter(), "square_avg": zeros_like_param(param)}  # the step is counted, unused
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_like_param(param)
+        if group["centered"]:
+            state["grad_avg"] = zeros_like_param(param)
+        return state
+
+    def update_param(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         rmsprop_update(
-            param.array,
-            param.grad.array,
-            state["square_avg"].array,
+            param.array, param.grad.array, state["square_avg"].array,
             state["grad_avg"].array if group["centered"] else None,
             state["momentum_buffer"].array if group["momentum"] > 0 else None,
-            lr=float(group["lr"]),
-            alpha=float(group["alpha"]),
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
-            momentum=float(group["momentum"]),
+            lr=float(group["lr"]), alpha=float(group["alpha"]), eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]), momentum=float(group["momentum"]),
             maximize=bool(group["maximize"]),
-        )
+        )  # fmt: skip
 
 
 def rmsprop_update(
