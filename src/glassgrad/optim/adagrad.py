@@ -66,14 +66,8 @@ class Adagrad(Optimizer):
         check_hyperparameter("Adagrad", "initial_accumulator_value value", initial_accumulator_value)
         check_hyperparameter("Adagrad", "epsilon value", eps)
         check_unsupported_flags("Adagrad", differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
         for group in self.param_groups:  # PyTorch makes Adagrad's state at construction, not at the first step
             for param in group["params"]:

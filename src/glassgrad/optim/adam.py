@@ -8,14 +8,7 @@ from typing import Any
 from ..backend import Array, namespace_of
 from ..kernels.registry import reference
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    check_hyperparameter,
-    check_unsupported_flags,
-    step_counter,
-    zeros_like_param,
-)
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, step_counter, zeros_like_param
 
 
 class Adam(Optimizer):
@@ -83,14 +76,8 @@ class Adam(Optimizer):
         check_hyperparameter(name, "beta parameter at index 1", betas[1], high=1.0)
         check_hyperparameter(name, "weight_decay value", weight_decay)
         check_unsupported_flags(name, capturable=capturable, differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "betas": (float(betas[0]), float(betas[1])),
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, betas=(float(betas[0]), float(betas[1])), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
     def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
@@ -180,16 +167,8 @@ class AdamW(Adam):
         [ 0.95 -1.9 ]
     """
 
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-        **flags: Any,
-    ) -> None:
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, **flags: Any) -> None:
         """Adam's arguments; only `weight_decay`'s default differs (keyword-only flags as `Adam`'s)."""
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **flags)
 

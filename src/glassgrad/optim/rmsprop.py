@@ -6,14 +6,7 @@ from typing import Any
 
 from ..backend import Array, namespace_of
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    check_hyperparameter,
-    check_unsupported_flags,
-    step_counter,
-    zeros_like_param,
-)
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, step_counter, zeros_like_param
 
 
 class RMSprop(Optimizer):
@@ -82,15 +75,8 @@ class RMSprop(Optimizer):
         check_hyperparameter("RMSprop", "weight_decay value", weight_decay)
         check_hyperparameter("RMSprop", "alpha value", alpha)
         check_unsupported_flags("RMSprop", capturable=capturable, differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "alpha": alpha,
-            "eps": eps,
-            "centered": centered,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
     def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:

@@ -74,14 +74,8 @@ class SGD(Optimizer):
                 f"momentum={momentum}, dampening={dampening}"
             )
         check_unsupported_flags("SGD", differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
     def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
