@@ -18,7 +18,8 @@ from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_fact
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
-from .ops import arithmetic, index, matmul, reduce, select, unary
+from .ops import arithmetic, matmul, reduce, select, unary
+from .ops import index as index_ops  # `index` is also an argument name (gather)
 from .ops import shape as shape_ops
 from .ops import softmax as softmax_ops
 from .ops.dims import normalize_dim
@@ -515,16 +516,16 @@ class Tensor:
         return tuple(shape_ops.squeeze(part, dim) for part in shape_ops.split(self, 1, dim))
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
-        return index_module.gather(self, dim, index)
+        return index_ops.gather(self, dim, index)
 
     def __getitem__(self, key: Any) -> Tensor:
-        return index_module.getitem(self, key)
+        return index_ops.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if writes.check_setitem(self, key, value) and writes.writes_into_shared_memory(self.array):
-            self._write_nothing(lambda current: index_module.setitem_result(current, key, value))
+            self._write_nothing(lambda current: index_ops.setitem_result(current, key, value))
             return
-        self._write_in_place("index assignment", lambda current: index_module.setitem_result(current, key, value))
+        self._write_in_place("index assignment", lambda current: index_ops.setitem_result(current, key, value))
 
     def _write_nothing(self, compute: Callable[[Tensor], Tensor]) -> None:
         """x[key] = v where x's elements share memory (after expand) and the basic key selects none of them:
@@ -759,8 +760,6 @@ class Tensor:
         self.grad_fn.register_hook(self.output_nr, hook)
         return RemovableHandle(self.grad_fn.hooks[self.output_nr], hook)
 
-
-index_module = index
 
 
 def parse_to(caller: str, args: tuple, kwargs: dict, copy_allowed: bool = True) -> tuple[Any, Any, bool]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .autograd.tensor_factory import is_tensor
 from .backend import from_numpy_dtype, namespace_of
-from .ops import index as index_module
+from .ops import index as index_ops
 
 if TYPE_CHECKING:  # annotations only: tensor.py imports this module
     from .tensor import Tensor
@@ -104,7 +104,7 @@ def check_setitem(tensor: Tensor, key: Any, value: Any) -> bool:
     """x[key] = v: a basic key writes a view of x (PyTorch's copy_: refused on a partial overlap with v), an
     advanced key scatters (PyTorch's index_put_: refused on any overlap with v or another dtype, unless it is
     a masked fill). Returns whether a basic key selects no element."""
-    parts, basic = index_module.normalize_key("index assignment", key, tensor.array.shape)
+    parts, basic = index_ops.normalize_key("index assignment", key, tensor.array.shape)
     if basic:
         if not any(part is Ellipsis for part in parts):
             parts = parts + (Ellipsis,)  # a 0-d view, not NumPy's scalar copy, for a single element
@@ -152,7 +152,7 @@ def _copied_source(source: Any, region: Any) -> Any:
         return None
     if source.shape == region.shape:
         return source
-    trimmed = source.reshape(index_module._without_leading_ones(source.shape))
+    trimmed = source.reshape(index_ops._without_leading_ones(source.shape))
     try:
         return namespace_of(source).broadcast_to(trimmed, region.shape)
     except ValueError:

@@ -107,3 +107,27 @@ def test_adam_accepts_torchs_implementation_switches():
     w = gg.tensor([1.0], requires_grad=True)
     optim.AdamW([w], lr=1e-3, fused=True)  # nanoGPT passes fused=True on cuda; one implementation here
     optim.Adam([w], foreach=False)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, fused",
+    [
+        (optim.Adam, {"weight_decay": 0.1}, True),
+        (optim.AdamW, {}, True),
+        (optim.AdamW, {"amsgrad": True}, False),  # vᵐᵃˣ has no fused kernel: the reference runs
+    ],
+)
+def test_adam_step_takes_its_fast_path_at_the_seam(monkeypatch, cls, kwargs, fused):
+    from glassgrad.kernels import ENABLED
+
+    from ..kernels.test_fused_paths import spy_on_fast_paths
+
+    if not ENABLED:
+        pytest.skip("Numba not installed or disabled: only the reference runs")
+    called: set = set()
+    spy_on_fast_paths(monkeypatch, ["adam_update"], called)
+    w = gg.tensor(np.ones((3, 4), np.float32), requires_grad=True)
+    opt = cls([w], lr=0.1, **kwargs)
+    w.grad = gg.ones(3, 4)
+    opt.step()
+    assert called == ({"adam_update"} if fused else set())

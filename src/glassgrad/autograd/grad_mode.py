@@ -44,14 +44,7 @@ class set_grad_enabled:  # noqa: N801 - named as torch.set_grad_enabled
     def __call__(self, function: Callable) -> Callable:
         # Used as a decorator, the switch was flipped at construction: undo it and flip per call instead.
         _GradMode.enabled = self.previous
-        mode = self.mode
-
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _Switch(mode):
-                return function(*args, **kwargs)
-
-        return wrapper
+        return _run_in_mode(function, self.mode)
 
 
 class _Switch:
@@ -72,14 +65,18 @@ class _Switch:
         _GradMode.enabled = self.previous
 
     def __call__(self, function: Callable) -> Callable:
-        mode = self.mode
+        return _run_in_mode(function, self.mode)
 
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _Switch(mode):
-                return function(*args, **kwargs)
 
-        return wrapper
+def _run_in_mode(function: Callable, mode: bool) -> Callable:
+    """`function` decorated: each call runs with grad mode `mode`, and the caller's mode comes back after."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _Switch(mode):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 class no_grad(_Switch):  # noqa: N801 - named as torch.no_grad

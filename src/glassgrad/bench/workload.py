@@ -41,3 +41,28 @@ class Workload:
     torch_step: Callable[[dict[str, Any]], Step]
     steps_per_round: int = 20
     loss_rtol: float = 1e-3
+
+
+def training_step(optimizer: Any, loss_of: Callable[[], Any]) -> Step:
+    """The step most workloads time, written once for both frameworks (their APIs agree here): zero_grad,
+    `loss = loss_of()` (the forward pass and the loss), backward, the optimizer's step; returns the loss."""
+
+    def step() -> Any:
+        optimizer.zero_grad()
+        loss = loss_of()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def classifier_step(framework: Any, model: Any, inputs: dict[str, Any], lr: float) -> Step:
+    """The step of an image classifier, one function for both twins: `framework` is the glassgrad or the torch
+    module (the calls below are spelled alike in both). Loads `inputs["state"]` into `model`, makes AdamW(lr),
+    and steps on cross-entropy of `model(inputs["x"])` against `inputs["y"]`."""
+    model.load_state_dict({name: framework.from_numpy(value) for name, value in inputs["state"].items()})
+    optimizer = framework.optim.AdamW(model.parameters(), lr=lr)
+    x, y = framework.from_numpy(inputs["x"]), framework.from_numpy(inputs["y"])
+    cross_entropy = framework.nn.functional.cross_entropy
+    return training_step(optimizer, lambda: cross_entropy(model(x), y))

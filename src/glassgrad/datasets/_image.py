@@ -1,4 +1,5 @@
-"""What the image-classification datasets (digits, MNIST, FashionMNIST, CIFAR10) share.
+"""What the image-classification datasets (digits, MNIST, FashionMNIST, CIFAR10) share: `ImageClassificationDataset`
+holds a split in memory, and `ImageFilesDataset` adds torchvision's constructor for the sets read from files.
 
 The images stay in memory as uint8 `(N, C, H, W)` and become float32 only per sample or per batch, so a
 60,000-image training set costs 47 MB, not 188 MB. A sample is `(image, label)`: the image a float32
@@ -9,7 +10,9 @@ images), the label a Python int. `transform` and `target_transform` are applied 
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,16 @@ class ImageClassificationDataset(Dataset):
     transform: Callable[[Any], Any] | None = None
     target_transform: Callable[[Any], Any] | None = None
 
+    def __init__(
+        self,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+
     def _set_arrays(self, images: np.ndarray, labels: np.ndarray) -> None:
         """Store one fully loaded and checked split (called last, so a failed load leaves nothing behind)."""
         assert images.dtype == np.uint8 and images.ndim == 4, (
@@ -38,6 +51,17 @@ class ImageClassificationDataset(Dataset):
     @property
     def class_to_idx(self) -> dict[str, int]:
         return {name: index for index, name in enumerate(self.classes)}
+
+    @property
+    def data(self) -> Tensor:
+        """The images as a uint8 Tensor `(N, H, W)`, as torchvision's MNIST (one channel; shares memory).
+        CIFAR10 gives its own layout instead."""
+        return glassgrad.from_numpy(self._images[:, 0])
+
+    @property
+    def targets(self) -> Tensor:
+        """The labels as an int64 Tensor `(N,)`."""
+        return glassgrad.from_numpy(self._labels)
 
     def _to_float(self, images: np.ndarray) -> np.ndarray:
         """uint8 (B, C, H, W) -> float32 in [0, 1]; subclasses add normalisation or flattening."""
@@ -75,3 +99,38 @@ class ImageClassificationDataset(Dataset):
         return (
             f"{type(self).__name__}(split={split}, samples={len(self)}, image_shape={self._images.shape[1:]})"
         )
+
+
+class ImageFilesDataset(ImageClassificationDataset):
+    """A dataset read from its standard files under `root`, with torchvision's arguments.
+
+    Args:
+        root: the folder holding the files (where each subclass looks is in its docstring).
+        train: the training split, else the test split.
+        transform: called on each image Tensor.
+        target_transform: called on each label.
+        download: fetch the missing files into `root` first.
+
+    A subclass gives `download()` and `_read_split()`: the split's uint8 images `(N, C, H, W)` and labels `(N,)`,
+    read and checked.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[Any], Any] | None = None,
+        download: bool = False,
+    ) -> None:
+        super().__init__(train, transform, target_transform)
+        self.root = Path(os.path.expanduser(root))
+        if download:
+            self.download()
+        self._set_arrays(*self._read_split())
+
+    def download(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not say how to download its files")
+
+    def _read_split(self) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError(f"{type(self).__name__} does not say how to read its files")

@@ -24,19 +24,18 @@ import os
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from glassgrad.datasets._download import check_md5, download_url
-from glassgrad.datasets._image import ImageClassificationDataset
+from glassgrad.datasets._image import ImageFilesDataset
 
 RECORD_BYTES = 1 + 3 * 32 * 32  # label byte + 3 colour planes of 32x32
 
 
-class CIFAR10(ImageClassificationDataset):
+class CIFAR10(ImageFilesDataset):
     """CIFAR-10: 60,000 colour images 32x32 in 10 classes (50,000 train, 10,000 test), as torchvision's.
 
     A sample is `(image, label)`: a float32 Tensor `(3, 32, 32)` in [0, 1] and an int (torchvision gives a PIL
@@ -60,26 +59,11 @@ class CIFAR10(ImageClassificationDataset):
     records_per_file = 10000
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
-    def __init__(
-        self,
-        root: str | os.PathLike,
-        train: bool = True,
-        transform: Callable[[Any], Any] | None = None,
-        target_transform: Callable[[Any], Any] | None = None,
-        download: bool = False,
-    ) -> None:
-        self.root = Path(os.path.expanduser(root))
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
-        if download:
-            self.download()
+    def _read_split(self) -> tuple[np.ndarray, np.ndarray]:
         self._ensure_extracted()
-        names = self.train_list if train else self.test_list
+        names = self.train_list if self.train else self.test_list
         batches = [self._read_batch(self.folder / name) for name in names]
-        images = np.concatenate([images for images, _ in batches])
-        labels = np.concatenate([labels for _, labels in batches])
-        self._set_arrays(images, labels)
+        return np.concatenate([images for images, _ in batches]), np.concatenate([labels for _, labels in batches])
 
     @property
     def folder(self) -> Path:

@@ -33,11 +33,9 @@ from typing import Any
 
 import numpy as np
 
-import glassgrad
 from glassgrad.datasets._download import check_md5
 from glassgrad.datasets._image import ImageClassificationDataset
 from glassgrad.datasets.mnist import read_image_label_pair
-from glassgrad.tensor import Tensor
 
 DATA_DIR = Path(__file__).parent / "_data"
 IMAGES_FILE = "t10k-images-idx3-ubyte.gz"
@@ -132,27 +130,15 @@ class Digits(ImageClassificationDataset):
         transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.train = train
+        super().__init__(train, transform, target_transform)
         self.normalize = normalize
         self.flatten = flatten
-        self.transform = transform
-        self.target_transform = target_transform
         images, labels = _bundled()
         indices = split_indices(bool(train))
         self._set_arrays(images[indices], labels[indices])  # fancy indexing copies: the cache stays untouched
 
     def _to_float(self, images: np.ndarray) -> np.ndarray:
         return _scale(images, self.normalize, self.flatten)
-
-    @property
-    def data(self) -> Tensor:
-        """The images as a uint8 Tensor `(N, 28, 28)`."""
-        return glassgrad.from_numpy(self._images[:, 0])
-
-    @property
-    def targets(self) -> Tensor:
-        """The labels as an int64 Tensor `(N,)`."""
-        return glassgrad.from_numpy(self._labels)
 
     @staticmethod
     def load_arrays(

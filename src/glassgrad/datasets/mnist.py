@@ -19,16 +19,12 @@ import math
 import os
 import struct
 import zlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-import glassgrad
 from glassgrad.datasets._download import download_from_mirrors
-from glassgrad.datasets._image import ImageClassificationDataset
-from glassgrad.tensor import Tensor
+from glassgrad.datasets._image import ImageFilesDataset
 
 _IDX_DTYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -113,7 +109,7 @@ def read_image_label_pair(
     return images[:, None], labels.astype(np.int64)  # (N, H, W) -> (N, 1, H, W)
 
 
-class MNIST(ImageClassificationDataset):
+class MNIST(ImageFilesDataset):
     """The MNIST handwritten digits (60,000 train and 10,000 test images, 28x28 grey), as torchvision's.
 
     Files are looked for in `root/MNIST/raw/` under their official names, gzipped
@@ -144,37 +140,13 @@ class MNIST(ImageClassificationDataset):
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]  # fmt: skip
 
-    def __init__(
-        self,
-        root: str | os.PathLike,
-        train: bool = True,
-        transform: Callable[[Any], Any] | None = None,
-        target_transform: Callable[[Any], Any] | None = None,
-        download: bool = False,
-    ) -> None:
-        self.root = Path(os.path.expanduser(root))
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
-        if download:
-            self.download()
+    def _read_split(self) -> tuple[np.ndarray, np.ndarray]:
         images_path, labels_path = self._split_paths()
-        images, labels = read_image_label_pair(images_path, labels_path, num_classes=len(self.classes))
-        self._set_arrays(images, labels)
+        return read_image_label_pair(images_path, labels_path, num_classes=len(self.classes))
 
     @property
     def raw_folder(self) -> Path:
         return self.root / type(self).__name__ / "raw"
-
-    @property
-    def data(self) -> Tensor:
-        """The images as a uint8 Tensor `(N, 28, 28)` (shares memory with the dataset)."""
-        return glassgrad.from_numpy(self._images[:, 0])
-
-    @property
-    def targets(self) -> Tensor:
-        """The labels as an int64 Tensor `(N,)`."""
-        return glassgrad.from_numpy(self._labels)
 
     def _existing(self, name: str) -> Path | None:
         """The file `name` in the raw folder, uncompressed or gzipped, if either is there."""

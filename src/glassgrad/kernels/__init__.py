@@ -23,7 +23,8 @@ Where the kernels run (which thread pool, how many threads) is set with glassgra
 """
 
 # Importing a kernel module registers its fast paths at the seam (registry.py); each is listed here once.
-from . import blas  # noqa: E402, F401, I001 - one module a line: adding one touches one line
+from . import adam  # noqa: E402, F401, I001 - one module a line: adding one touches one line
+from . import blas  # noqa: E402, F401
 from . import gelu  # noqa: E402, F401
 from . import lstm  # noqa: E402, F401
 from . import relu  # noqa: E402, F401

@@ -140,7 +140,7 @@ class Pow(Op):
     @staticmethod
     def backward(ctx, grad):
         x, p, z = ctx.saved_tensors
-        xp = _namespace(grad)
+        xp = namespace_of(grad)
         grad_x = grad_p = None
         if ctx.needs_input_grad[0]:
             if isinstance(p, (int, float)):  # pow_backward: a number exponent
@@ -153,8 +153,6 @@ class Pow(Op):
             grad_p = grad * xp.where(xp.logical_and(x == 0, p >= 0), 0, z * log_x)
         return grad_x, grad_p
 
-
-_namespace = namespace_of
 
 
 # ---- functions with type promotion and shape checks -------------------------------------------------------
@@ -267,13 +265,13 @@ def floor_divide(a: Any, b: Any) -> Any:
     """⌊a / b⌋ elementwise. Not differentiable (its derivative is 0 almost everywhere), as in PyTorch."""
     a, b = promote_operands("floor_divide", a, b)
     _check_integer_divisor("floor_divide", b)
-    xp = _namespace(a.array if is_tensor(a) else b.array)
+    xp = namespace_of(a.array if is_tensor(a) else b.array)
     return make_tensor(xp.floor_divide(_raw(a), _raw(b)))
 
 
 def _trunc_divide(a: Any, b: Any) -> Any:
     a, b = promote_operands("div", a, b)
-    xp = _namespace(a.array if is_tensor(a) else b.array)
+    xp = namespace_of(a.array if is_tensor(a) else b.array)
     quotient = xp.trunc(xp.true_divide(_raw(a), _raw(b)))
     return make_tensor(quotient.astype(result_dtype(a, b)))
 
@@ -305,5 +303,5 @@ def comparison(name: str, a: Any, b: Any) -> Any:
             f"{name}: only defined for bool and integer tensors, got {result_dtype(a, b)}; compare first "
             "(e.g. (x > 0) & (y > 0))"
         )
-    xp = _namespace(a.array if is_tensor(a) else b.array)
+    xp = namespace_of(a.array if is_tensor(a) else b.array)
     return make_tensor(getattr(xp, name)(_raw(a), _raw(b)))

@@ -6,14 +6,7 @@ from typing import Any
 
 from ..backend import Array, namespace_of
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    check_hyperparameter,
-    check_unsupported_flags,
-    check_update_fits,
-    step_counter,
-)
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, step_counter
 
 
 class Adagrad(Optimizer):
@@ -73,42 +66,26 @@ class Adagrad(Optimizer):
         check_hyperparameter("Adagrad", "initial_accumulator_value value", initial_accumulator_value)
         check_hyperparameter("Adagrad", "epsilon value", eps)
         check_unsupported_flags("Adagrad", differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
-        for group in self.param_groups:
+        for group in self.param_groups:  # PyTorch makes Adagrad's state at construction, not at the first step
             for param in group["params"]:
-                self._init_state(param, group)
+                self.state[param] = self.init_state(param, group)
 
-    def _init_state(self, param: Tensor, group: dict[str, Any]) -> None:
-        state = self.state[param]
-        state["step"] = step_counter()
+    def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         xp = namespace_of(param.array)
-        state["sum"] = Tensor(xp.full_like(param.array, float(group["initial_accumulator_value"])))
+        return {
+            "step": step_counter(),
+            "sum": Tensor(xp.full_like(param.array, float(group["initial_accumulator_value"]))),  # S₀
+        }
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        state = self.state[param]
-        if len(state) == 0:  # a parameter added by add_param_group after construction
-            self._init_state(param, group)
-        check_update_fits(type(self).__name__, param, state)
-        state["step"].array += 1
+    def update_param(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         adagrad_update(
-            param.array,
-            param.grad.array,
-            state["sum"].array,
-            step=float(state["step"].array),
-            lr=float(group["lr"]),
-            lr_decay=float(group["lr_decay"]),
-            weight_decay=float(group["weight_decay"]),
-            eps=float(group["eps"]),
-            maximize=bool(group["maximize"]),
-        )
+            param.array, param.grad.array, state["sum"].array, step=float(state["step"].array),
+            lr=float(group["lr"]), lr_decay=float(group["lr_decay"]), weight_decay=float(group["weight_decay"]),
+            eps=float(group["eps"]), maximize=bool(group["maximize"]),
+        )  # fmt: skip
 
 
 def adagrad_update(

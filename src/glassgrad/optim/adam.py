@@ -6,18 +6,9 @@ import math
 from typing import Any
 
 from ..backend import Array, namespace_of
-from ..kernels import adam as adam_kernel
-from ..kernels import fits
+from ..kernels.registry import reference
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    check_hyperparameter,
-    check_unsupported_flags,
-    check_update_fits,
-    step_counter,
-    zeros_like_param,
-)
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, step_counter, zeros_like_param
 
 
 class Adam(Optimizer):
@@ -85,77 +76,58 @@ class Adam(Optimizer):
         check_hyperparameter(name, "beta parameter at index 1", betas[1], high=1.0)
         check_hyperparameter(name, "weight_decay value", weight_decay)
         check_unsupported_flags(name, capturable=capturable, differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "betas": (float(betas[0]), float(betas[1])),
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, betas=(float(betas[0]), float(betas[1])), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _update_param(self, param: Tensor, group: dict[str, Any], decoupled_decay: float = 0.0) -> None:
-        """One step of `param`; AdamW passes its decay γλ as `decoupled_decay` (θ ← θ - γλθ first)."""
-        state = self.state[param]
-        if len(state) == 0:
-            state["step"] = step_counter()
-            state["exp_avg"] = zeros_like_param(param)
-            state["exp_avg_sq"] = zeros_like_param(param)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = zeros_like_param(param)
-        check_update_fits(type(self).__name__, param, state)  # the kernel below indexes all four arrays
-        state["step"].array += 1
+    def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        state = {"step": step_counter(), "exp_avg": zeros_like_param(param), "exp_avg_sq": zeros_like_param(param)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_like_param(param)
+        return state
+
+    def update_param(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        step, lr, eps = float(state["step"].array), float(group["lr"]), float(group["eps"])
         beta1, beta2 = group["betas"]
-        if not group["amsgrad"] and fits(param.array, param.grad.array, state["exp_avg"].array,
-                                         state["exp_avg_sq"].array):
-            adam_kernel.adam_update(  # one fused pass on every core (kernels/adam.py)
-                param.array, param.grad.array, state["exp_avg"].array, state["exp_avg_sq"].array,
-                step=float(state["step"].array), lr=float(group["lr"]), beta1=float(beta1), beta2=float(beta2),
-                eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                decoupled_decay=decoupled_decay, maximize=bool(group["maximize"]))
-            return
-        if decoupled_decay != 0:
-            param.array *= 1 - decoupled_decay  # θ ← θ - γλθ (AdamW)
-        adam_update(
-            param.array,
-            param.grad.array,
-            state["exp_avg"].array,
-            state["exp_avg_sq"].array,
-            state["max_exp_avg_sq"].array if group["amsgrad"] else None,
-            step=float(state["step"].array),
-            lr=float(group["lr"]),
-            beta1=float(beta1),
-            beta2=float(beta2),
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
-            maximize=bool(group["maximize"]),
-        )
+        weight_decay, decoupled_decay = self.weight_decays(group)
+        maximize = bool(group["maximize"])
+        max_exp_avg_sq = state["max_exp_avg_sq"].array if group["amsgrad"] else None
+        # By position, each named as adam_update's parameter: keywords would cost a dict at each frame of the seam.
+        adam_update(param.array, param.grad.array, state["exp_avg"].array, state["exp_avg_sq"].array, step, lr,
+                    float(beta1), float(beta2), eps, weight_decay, decoupled_decay, maximize, max_exp_avg_sq)
+
+    def weight_decays(self, group: dict[str, Any]) -> tuple[float, float]:
+        """(λ of the L2 term g ← g + λθ, γλ of the decoupled θ ← θ - γλθ): Adam's weight decay is all L2."""
+        return float(group["weight_decay"]), 0.0
 
 
+@reference("adam_update")  # fast path, when not amsgrad: kernels/adam.py
 def adam_update(
     param: Array,
     grad: Array,
     exp_avg: Array,
     exp_avg_sq: Array,
-    max_exp_avg_sq: Array | None,
-    *,
     step: float,
     lr: float,
     beta1: float,
     beta2: float,
     eps: float,
     weight_decay: float,
+    decoupled_decay: float,
     maximize: bool,
+    max_exp_avg_sq: Array | None = None,
 ) -> None:
-    """One Adam step for one parameter, in place on raw arrays (see `Adam` for the math).
+    """One Adam or AdamW step for one parameter, in place on raw arrays (see `Adam` and `AdamW` for the math).
 
-    `step` is t after this step's increment; `max_exp_avg_sq` is given exactly when amsgrad is on.
+    `step` is t after this step's increment; `weight_decay` is Adam's L2 λ and `decoupled_decay` AdamW's γλ
+    (each optimizer passes 0 for the other); `max_exp_avg_sq` (vᵐᵃˣ) is given exactly when amsgrad is on.
     The operations and their order are those of PyTorch's single-tensor Adam. Results agree with PyTorch's
     to a few float32 ulps, not bitwise: its CPU kernels fuse multiply-adds (lerp, addcmul) and its sqrt is
     not always correctly rounded.
     """
     xp = namespace_of(param)
+    if decoupled_decay != 0:
+        param *= 1 - decoupled_decay  # θ ← θ - γλθ (AdamW)
     g = -grad if maximize else grad
     if weight_decay != 0:
         g = g + weight_decay * param  # g ← g + λθ
@@ -195,33 +167,11 @@ class AdamW(Adam):
         [ 0.95 -1.9 ]
     """
 
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-        foreach: bool | None = None,
-        capturable: bool = False,
-        differentiable: bool = False,
-        fused: bool | None = None,
-    ) -> None:
-        super().__init__(
-            params,
-            lr,
-            betas,
-            eps,
-            weight_decay,
-            amsgrad,
-            maximize=maximize,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, **flags: Any) -> None:
+        """Adam's arguments; only `weight_decay`'s default differs (keyword-only flags as `Adam`'s)."""
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **flags)
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        decay = float(group["lr"]) * float(group["weight_decay"])  # θ ← θ - γλθ, then Adam without the L2 term
-        super()._update_param(param, {**group, "weight_decay": 0.0}, decoupled_decay=decay)
+    def weight_decays(self, group: dict[str, Any]) -> tuple[float, float]:
+        """AdamW's weight decay is all decoupled: θ ← θ - γλθ first, then Adam with no L2 term in g."""
+        return 0.0, float(group["lr"]) * float(group["weight_decay"])

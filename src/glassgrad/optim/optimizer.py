@@ -9,9 +9,17 @@ An optimizer holds
 
 `state_dict()` writes both in PyTorch's format: parameters are replaced by integer ids (their position
 across all groups, in order), and the state is keyed by those ids, so a glassgrad optimizer state and a
-PyTorch one have the same layout. Each subclass gives its update rule as a module-level function on raw
-arrays, and an `_update_param` method that reads one group's hyperparameters, prepares the parameter's state
-and calls it (MLX's `apply_single`).
+PyTorch one have the same layout.
+
+Each subclass gives its rule for one parameter, as MLX's optimizers do, in two methods:
+
+- `init_state(param, group)`: the state of one parameter before its first step (MLX's `init_single`);
+- `update_param(param, state, group)`: one step of one parameter (MLX's `apply_single`). It reads the group's
+  hyperparameters and calls the update rule, a module-level function on raw arrays whose docstring points to
+  the math in the class docstring (`sgd_update`, `adam_update`, ...).
+
+What they all share, making the state on a parameter's first step, checking that it still fits the parameter
+and counting the steps, is done once, here (`_step_param`).
 """
 
 from __future__ import annotations
@@ -163,17 +171,33 @@ class Optimizer:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is not None:
-                    self._update_param(param, group)
+                    self._step_param(param, group)
                     # One in-place write per step, as PyTorch counts it: a graph built before the step that
                     # saved this parameter then refuses to backpropagate old activations with new weights.
                     param._version_counter[0] += 1
         return loss
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        """Apply this optimizer's rule to one parameter (which has a grad). Each subclass defines it."""
+    def _step_param(self, param: Tensor, group: dict[str, Any]) -> None:
+        """One step of one parameter (which has a grad): the state set-up every optimizer shares, then its rule."""
+        state = self.state.get(param)
+        if not state:  # its first step (state made at construction, as Adagrad's, or loaded, is kept)
+            state = self.init_state(param, group)
+            if state:  # an optimizer with nothing to keep (plain SGD) stores nothing, as PyTorch's
+                self.state[param] = state
+        check_update_fits(type(self).__name__, param, state)
+        if "step" in state:
+            state["step"].array += 1  # counted before the update, as PyTorch does: the first step is t = 1
+        self.update_param(param, state, group)
+
+    def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """The state of `param` before its first step (buffers as Tensors, `step` a 0-d float32 one): none here."""
+        return {}
+
+    def update_param(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """One step of `param` in place, with its `state` and its group's hyperparameters. Each subclass defines it."""
         raise TypeError(
             f"{type(self).__name__} defines no update rule: a subclass of Optimizer overrides step() "
-            "or _update_param(param, group)"
+            "or update_param(param, state, group)"
         )
 
     def state_dict(self) -> dict[str, Any]:

@@ -6,15 +6,7 @@ from typing import Any
 
 from ..backend import Array, namespace_of
 from ..tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    check_hyperparameter,
-    check_unsupported_flags,
-    check_update_fits,
-    step_counter,
-    zeros_like_param,
-)
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, step_counter, zeros_like_param
 
 
 class RMSprop(Optimizer):
@@ -83,41 +75,27 @@ class RMSprop(Optimizer):
         check_hyperparameter("RMSprop", "weight_decay value", weight_decay)
         check_hyperparameter("RMSprop", "alpha value", alpha)
         check_unsupported_flags("RMSprop", capturable=capturable, differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "alpha": alpha,
-            "eps": eps,
-            "centered": centered,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        state = self.state[param]
-        if len(state) == 0:
-            state["step"] = step_counter()
-            state["square_avg"] = zeros_like_param(param)
-            if group["momentum"] > 0:
-                state["momentum_buffer"] = zeros_like_param(param)
-            if group["centered"]:
-                state["grad_avg"] = zeros_like_param(param)
-        check_update_fits(type(self).__name__, param, state)
-        state["step"].array += 1  # counted as PyTorch does, though the update does not use it
+    def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        state = {"step": step_counter(), "square_avg": zeros_like_param(param)}  # the step is counted, unused
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_like_param(param)
+        if group["centered"]:
+            state["grad_avg"] = zeros_like_param(param)
+        return state
+
+    def update_param(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         rmsprop_update(
-            param.array,
-            param.grad.array,
-            state["square_avg"].array,
+            param.array, param.grad.array, state["square_avg"].array,
             state["grad_avg"].array if group["centered"] else None,
             state["momentum_buffer"].array if group["momentum"] > 0 else None,
-            lr=float(group["lr"]),
-            alpha=float(group["alpha"]),
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
-            momentum=float(group["momentum"]),
+            lr=float(group["lr"]), alpha=float(group["alpha"]), eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]), momentum=float(group["momentum"]),
             maximize=bool(group["maximize"]),
-        )
+        )  # fmt: skip
 
 
 def rmsprop_update(

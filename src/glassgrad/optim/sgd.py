@@ -6,7 +6,7 @@ from typing import Any
 
 from ..backend import Array, namespace_of
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags, check_update_fits
+from .optimizer import Optimizer, ParamsT, check_hyperparameter, check_unsupported_flags
 
 
 class SGD(Optimizer):
@@ -74,33 +74,23 @@ class SGD(Optimizer):
                 f"momentum={momentum}, dampening={dampening}"
             )
         check_unsupported_flags("SGD", differentiable=differentiable)
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
-        momentum = float(group["momentum"])
-        # Plain SGD keeps no state at all (PyTorch's state_dict then has an empty "state").
-        state = self.state[param] if momentum != 0 else {}
-        check_update_fits(type(self).__name__, param, state)
+    def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        # Plain SGD keeps no state at all (PyTorch's state_dict then has an empty "state"). With momentum the
+        # buffer is b ← g of the first step, so it is made there (None until then).
+        return {"momentum_buffer": None} if group["momentum"] != 0 else {}
+
+    def update_param(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         buffer = state.get("momentum_buffer")
         new_buffer = sgd_update(
-            param.array,
-            param.grad.array,
-            None if buffer is None else buffer.array,
-            lr=float(group["lr"]),
-            momentum=momentum,
-            dampening=float(group["dampening"]),
-            weight_decay=float(group["weight_decay"]),
-            nesterov=bool(group["nesterov"]),
+            param.array, param.grad.array, None if buffer is None else buffer.array,
+            lr=float(group["lr"]), momentum=float(group["momentum"]), dampening=float(group["dampening"]),
+            weight_decay=float(group["weight_decay"]), nesterov=bool(group["nesterov"]),
             maximize=bool(group["maximize"]),
-        )
+        )  # fmt: skip
         if buffer is None and new_buffer is not None:
             state["momentum_buffer"] = Tensor(new_buffer)
 

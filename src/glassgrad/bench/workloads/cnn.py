@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..workload import Step, Workload
+from ..workload import Step, Workload, classifier_step
 
 BATCH = 64
 CLASSES = 10
@@ -47,22 +47,8 @@ def make_inputs(seed: int) -> dict[str, Any]:
 
 def glassgrad_step(inputs: dict[str, Any]) -> Step:
     import glassgrad as gg
-    import glassgrad.functional as F
 
-    model = _glassgrad_model()
-    model.load_state_dict(inputs["state"])
-    optimizer = gg.optim.AdamW(model.parameters(), lr=LR)
-    x = gg.from_numpy(inputs["x"])
-    y = gg.from_numpy(inputs["y"])
-
-    def step() -> Any:
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return classifier_step(gg, _glassgrad_model(), inputs, LR)
 
 
 def torch_step(inputs: dict[str, Any]) -> Step:
@@ -74,19 +60,7 @@ def torch_step(inputs: dict[str, Any]) -> Step:
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, CLASSES),
     )  # fmt: skip
-    model.load_state_dict({name: torch.from_numpy(value) for name, value in inputs["state"].items()})
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR)
-    x = torch.from_numpy(inputs["x"])
-    y = torch.from_numpy(inputs["y"])
-
-    def step() -> Any:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return classifier_step(torch, model, inputs, LR)
 
 
 WORKLOAD = Workload(

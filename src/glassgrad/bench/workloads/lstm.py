@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..workload import Step, Workload
+from ..workload import Step, Workload, training_step
 
 VOCAB = 65
 EMBED = 64
@@ -49,16 +49,7 @@ def glassgrad_step(inputs: dict[str, Any]) -> Step:
     optimizer = gg.optim.AdamW(model.parameters(), lr=LR)
     x = gg.from_numpy(inputs["x"])
     y = gg.from_numpy(inputs["y"]).reshape(-1)
-
-    def step() -> Any:
-        optimizer.zero_grad()
-        logits, _ = model(x)  # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return training_step(optimizer, lambda: F.cross_entropy(model(x)[0].reshape(-1, VOCAB), y))  # logits (B, T, V)
 
 
 def torch_step(inputs: dict[str, Any]) -> Step:
@@ -82,15 +73,7 @@ def torch_step(inputs: dict[str, Any]) -> Step:
     optimizer = torch.optim.AdamW(model.parameters(), lr=LR)
     x = torch.from_numpy(inputs["x"])
     y = torch.from_numpy(inputs["y"]).reshape(-1)
-
-    def step() -> Any:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, VOCAB), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return training_step(optimizer, lambda: torch.nn.functional.cross_entropy(model(x).reshape(-1, VOCAB), y))
 
 
 WORKLOAD = Workload(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..workload import Step, Workload
+from ..workload import Step, Workload, classifier_step
 
 BATCH = 128
 IN_FEATURES = 784
@@ -37,23 +37,9 @@ def make_inputs(seed: int) -> dict[str, Any]:
 
 def glassgrad_step(inputs: dict[str, Any]) -> Step:
     import glassgrad as gg
-    import glassgrad.functional as F
     from glassgrad.models import MLP
 
-    model = MLP(IN_FEATURES, HIDDEN, CLASSES)
-    model.load_state_dict(inputs["state"])
-    optimizer = gg.optim.AdamW(model.parameters(), lr=LR)
-    x = gg.from_numpy(inputs["x"])
-    y = gg.from_numpy(inputs["y"])
-
-    def step() -> Any:
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return classifier_step(gg, MLP(IN_FEATURES, HIDDEN, CLASSES), inputs, LR)
 
 
 def torch_step(inputs: dict[str, Any]) -> Step:
@@ -74,20 +60,7 @@ def torch_step(inputs: dict[str, Any]) -> Step:
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.layers(x)
 
-    model = TorchMLP()
-    model.load_state_dict({name: torch.from_numpy(value) for name, value in inputs["state"].items()})
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR)
-    x = torch.from_numpy(inputs["x"])
-    y = torch.from_numpy(inputs["y"])
-
-    def step() -> Any:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    return classifier_step(torch, TorchMLP(), inputs, LR)
 
 
 WORKLOAD = Workload(
