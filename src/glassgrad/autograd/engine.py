@@ -186,7 +186,8 @@ def _run_backward(
         if create_graph:
             input_grads = _backward_with_graph(current, tuple(grads))
         else:
-            input_grads = current.op._run_backward(current, tuple(grads))
+            op = current.op
+            input_grads = op._run_backward(current, tuple(grads)) if op.on_tensors else op.backward(current, *grads)
         _pass_on(current, input_grads, fit, pending, leaf_grads)
         if not retain_graph:
             current.release()

@@ -32,6 +32,8 @@ from .tensor_factory import is_tensor, make_tensor
 class Function(Op):
     """Base class of user-defined differentiable functions working on tensors (see module docstring)."""
 
+    on_tensors = True  # forward and backward see Tensors: Op.apply and the engine call the adapters below
+
     @classmethod
     def _run_forward(cls, ctx: Node, args: tuple, arrays: list, kwargs: dict) -> Any:
         detached = [value.detach() if is_tensor(value) else value for value in args]
