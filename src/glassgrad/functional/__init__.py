@@ -21,10 +21,9 @@ from .conv import conv1d, conv2d
 from .dropout import dropout
 from .embedding import embedding
 from .encoding import one_hot
-from .layer_norm import layer_norm, rms_norm
 from .linear import linear
 from .loss import cross_entropy, nll_loss
-from .norm import batch_norm, group_norm
+from .normalization import batch_norm, group_norm, layer_norm, rms_norm
 from .padding import pad
 from .pointwise_loss import huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
