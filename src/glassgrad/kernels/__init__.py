@@ -24,6 +24,7 @@ Where the kernels run is set in `_numba.py` (which thread pool) and in `glassgra
 
 # Importing a kernel module registers its fast paths at the seam (registry.py); each is listed here once.
 from . import conv  # noqa: E402, F401, I001 - one module a line: adding one touches one line
+from . import embedding  # noqa: E402, F401
 from . import layer_norm  # noqa: E402, F401
 from . import pooling  # noqa: E402, F401
 from . import relu  # noqa: E402, F401
