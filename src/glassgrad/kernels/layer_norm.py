@@ -69,11 +69,11 @@ if ENABLED:
 
 
 def _fits_rows(rows, weight, bias) -> bool:
-    """float32 (N, M) rows, and a weight (and a bias, if any) of M values: what the kernels index."""
+    """float32 (N, M) rows, and a weight (and a bias, if any) of M values: what the forward kernel indexes."""
     size = rows.shape[-1]
     return (
         weight is not None and rows.ndim == 2 and weight.size == size and (bias is None or bias.size == size)
-        and fits(rows, weight, *(() if bias is None else (bias,)))
+        and (fits(rows, weight) if bias is None else fits(rows, weight, bias))
     )  # fmt: skip
 
 
@@ -107,8 +107,8 @@ def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
     "layer_norm_backward",
     # dL/dx is the pass over the rows that pays for itself; dL/dw and dL/db alone are two BLAS column sums
     when=lambda grad, normalized, rstd, weight, needs=(True, True, True): (
-        needs[0] and _fits_rows(grad, weight, None) and fits(normalized, rstd)
-        and normalized.shape == grad.shape and rstd.size == grad.shape[0]
+        needs[0] and weight is not None and grad.ndim == 2 and normalized.shape == grad.shape
+        and weight.size == grad.shape[1] and rstd.size == grad.shape[0] and fits(grad, normalized, rstd, weight)
     ),  # fmt: skip
     example=lambda: (_rows(9, 67), _rows(9, 67, seed=1), np.abs(_rows(9, 1, seed=2)) + 0.5, _rows(67, seed=3)),
 )
