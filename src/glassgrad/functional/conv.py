@@ -94,7 +94,8 @@ def channels_last(grad: Array) -> tuple:
     """(G_rows (N·Ho·Wo, O), dL/db (O,)) from the output gradient G (N, O, Ho, Wo): G channels last, and its sum
     over the batch and the pixels."""
     xp = namespace_of(grad)
-    rows = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(-1, grad.shape[1])  # (N·Ho·Wo, O)
+    N, O, Ho, Wo = grad.shape
+    rows = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(N * Ho * Wo, O)  # spelled out: N or O may be 0
     return rows, column_sum(rows)
 
 

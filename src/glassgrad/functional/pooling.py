@@ -92,7 +92,9 @@ class _Windows:
         return buffer[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W]
 
 
-def _geometry(x_shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool):
+def _geometry(
+    x_shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
+) -> _Windows:
     """The `_Windows` of a pooling, its output size by PyTorch's formula (with ceil_mode)."""
     output_size = tuple(
         _output_size(size, k, s, p, d, ceil_mode)
