@@ -31,10 +31,9 @@ from glassgrad.functional.losses import binary, multiclass, pointwise
 from ..autograd._create_graph import needs_create_graph
 
 # glassgrad.functional re-exports functions named like some of its modules (linear, dropout, pad, ...).
-activation, attention, conv, dropout, embedding, layer_norm, linear, norm, padding = (
+activation, attention, conv, dropout, embedding, linear, normalization, padding = (
     importlib.import_module(f"glassgrad.functional.{name}")
-    for name in ("activation", "attention", "conv", "dropout", "embedding", "layer_norm", "linear", "norm",
-                 "padding")
+    for name in ("activation", "attention", "conv", "dropout", "embedding", "linear", "normalization", "padding")
 )
 pooling, recurrent, recurrent_fused = (
     importlib.import_module(f"glassgrad.functional.{name}")
@@ -201,17 +200,17 @@ def _norm_cases() -> list[Case]:
         return run
 
     return [
-        Case(layer_norm.LayerNorm, "affine", lambda t, w, b: F.layer_norm(t, (6, 5), w, b), x, _randn(6, 5),
+        Case(normalization.LayerNorm, "affine", lambda t, w, b: F.layer_norm(t, (6, 5), w, b), x, _randn(6, 5),
              _randn(6, 5)),
-        Case(layer_norm.LayerNorm, "plain", lambda t: F.layer_norm(t, 5), x),
-        Case(layer_norm.RMSNorm, "weight", lambda t, w: F.rms_norm(t, (5,), w, eps=1e-6), x, _randn(5)),
-        Case(layer_norm.RMSNorm, "plain", lambda t: F.rms_norm(t, (6, 5)), x),
-        Case(norm.BatchNorm, "training", batch_norm(True), x, _randn(6), _randn(6)),
-        Case(norm.BatchNorm, "eval", batch_norm(False), x, _randn(6), _randn(6)),
-        Case(norm.BatchNorm, "training_2d_no_affine", lambda t: F.batch_norm(t, None, None, training=True),
+        Case(normalization.LayerNorm, "plain", lambda t: F.layer_norm(t, 5), x),
+        Case(normalization.RMSNorm, "weight", lambda t, w: F.rms_norm(t, (5,), w, eps=1e-6), x, _randn(5)),
+        Case(normalization.RMSNorm, "plain", lambda t: F.rms_norm(t, (6, 5)), x),
+        Case(normalization.BatchNorm, "training", batch_norm(True), x, _randn(6), _randn(6)),
+        Case(normalization.BatchNorm, "eval", batch_norm(False), x, _randn(6), _randn(6)),
+        Case(normalization.BatchNorm, "training_2d_no_affine", lambda t: F.batch_norm(t, None, None, training=True),
              _randn(7, 3)),
-        Case(norm.GroupNorm, "affine", lambda t, w, b: F.group_norm(t, 3, w, b), x, _randn(6), _randn(6)),
-        Case(norm.GroupNorm, "plain", lambda t: F.group_norm(t, 2), _randn(2, 4, 3, 3)),
+        Case(normalization.GroupNorm, "affine", lambda t, w, b: F.group_norm(t, 3, w, b), x, _randn(6), _randn(6)),
+        Case(normalization.GroupNorm, "plain", lambda t: F.group_norm(t, 2), _randn(2, 4, 3, 3)),
     ]
 
 

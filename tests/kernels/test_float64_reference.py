@@ -452,13 +452,13 @@ def test_max_pool_forward_and_backward_are_exact(stride):
     x[1, 2, 4, 4] = np.inf
     H, W = x.shape[2:]
     output = ((H - 2) // stride[0] + 1, (W - 2) // stride[1] + 1)
-    y, offset = pooling.max_pool_forward(x, stride, output, np.dtype(np.int8))
+    y, offset = pooling.max_pool_forward(x, (2, 2), stride, (0, 0), (1, 1), output, np.dtype(np.int8))
     expected, expected_offset = _max_pool64(x, stride, output)
     assert_within("max pool (a selection: exact)", y, expected, 0.0)
     np.testing.assert_array_equal(offset, expected_offset)
 
     grad = f32(*y.shape, seed=4)
-    grad_x = pooling.max_pool_backward(grad, offset, x.shape, stride)
+    grad_x = pooling.max_pool_backward(grad, offset, x.shape, (2, 2), stride, (0, 0), (1, 1))
     expected_x = np.zeros(x.shape)
     magnitude = np.zeros(x.shape)
     n, c, h, w = np.indices(y.shape)

@@ -159,26 +159,33 @@ CASES = {
     ),
     # ---- pooling ----
     "pool-forward-window-outside": (
-        f"pooling.max_pool_forward(np.ones((1, 1, 4, 4), {f32}), (2, 2), (30, 2), np.dtype(np.int8))",
+        f"pooling.max_pool_forward(np.ones((1, 1, 4, 4), {f32}), (2, 2), (2, 2), (0, 0), (1, 1), (30, 2),"
+        "np.dtype(np.int8))",
         "ValueError", r"has 2×2 windows outside an input of \(4, 4\)",
     ),
     "pool-backward-small-input": (
         f"pooling.max_pool_backward(np.ones((1, 1, 8, 8), {f32}), np.zeros((1, 1, 8, 8), np.int8), (1, 1, 4, 4),"
-        "(2, 2))",
+        "(2, 2), (2, 2), (0, 0), (1, 1))",
         "ValueError", "windows outside",
     ),
     "pool-backward-offset-shape": (
         f"pooling.max_pool_backward(np.ones((1, 1, 2, 2), {f32}), np.zeros((1, 1, 1, 1), np.int8), (1, 1, 4, 4),"
-        "(2, 2))",
+        "(2, 2), (2, 2), (0, 0), (1, 1))",
         "ValueError", r"grad \(1, 1, 2, 2\), offset \(1, 1, 1, 1\)",
     ),
     "pool-backward-more-planes": (
         f"pooling.max_pool_backward(np.ones((9, 9, 2, 2), {f32}), np.zeros((9, 9, 2, 2), np.int8), (1, 1, 4, 4),"
-        "(2, 2))",
+        "(2, 2), (2, 2), (0, 0), (1, 1))",
         "ValueError", "is not of N, C",
     ),
+    "pool-forward-3x3": (
+        f"pooling.max_pool_forward(np.ones((1, 1, 4, 4), {f32}), (3, 3), (1, 1), (0, 0), (1, 1), (2, 2),"
+        "np.dtype(np.int8))",
+        "ValueError", r"serves 2×2 windows without padding or dilation, but got kernel_size \(3, 3\)",
+    ),
     "pool-forward-float-index-dtype": (
-        f"pooling.max_pool_forward(np.ones((1, 1, 4, 4), {f32}), (2, 2), (2, 2), np.dtype(np.float32))",
+        f"pooling.max_pool_forward(np.ones((1, 1, 4, 4), {f32}), (2, 2), (2, 2), (0, 0), (1, 1), (2, 2),"
+        "np.dtype(np.float32))",
         "TypeError", "index_dtype must be an integer dtype",
     ),
     # ---- blas ----
@@ -303,7 +310,7 @@ def test_pooling_backward_keeps_any_offset_inside_its_window():
 
     grad = np.ones((1, 1, 2, 2), dtype=np.float32)
     offset = np.full((1, 1, 2, 2), 7, dtype=np.int8)  # not an offset the forward makes: masked to 3
-    grad_x = pooling.max_pool_backward(grad, offset, (1, 1, 4, 4), (2, 2))
+    grad_x = pooling.max_pool_backward(grad, offset, (1, 1, 4, 4), (2, 2), (2, 2), (0, 0), (1, 1))
     expected = np.zeros((4, 4), dtype=np.float32)
     expected[1::2, 1::2] = 1  # offset 3: the window's bottom-right
     np.testing.assert_array_equal(grad_x[0, 0], expected)

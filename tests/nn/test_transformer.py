@@ -137,7 +137,7 @@ def test_docstring_examples_run():
 
     import glassgrad.functional as F
 
-    names = ["functional.attention", "functional.layer_norm", "nn.attention", "nn.layer_norm", "nn.transformer",
+    names = ["functional.attention", "functional.normalization", "nn.attention", "nn.layer_norm", "nn.transformer",
              "models.gpt", "models.vit"]  # fmt: skip
     for name in names:
         module = importlib.import_module("glassgrad." + name)

@@ -21,7 +21,6 @@ from .conv import conv1d, conv2d
 from .dropout import dropout
 from .embedding import embedding
 from .encoding import one_hot
-from .layer_norm import layer_norm, rms_norm
 from .linear import linear
 from .losses import (
     binary_cross_entropy,
@@ -34,7 +33,7 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
-from .norm import batch_norm, group_norm
+from .normalization import batch_norm, group_norm, layer_norm, rms_norm
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell

@@ -17,16 +17,10 @@ Layout choices, measured on the benchmark shapes (see bench/workloads/cnn.py):
   BLAS call (a batched product over N is ~30% slower there); the (O, N, ...) result is copied to (N, O, ...).
 - backward takes G channels last, (N·L, O): dL/dW = (cols · G)ᵀ and dL/dcols = G · W₂ are then the faster
   orientation of the same products (~20% on one core), and col2im adds whole pixels (C values) at a time.
-- "wide" rows for stride 1: the padded image is stored with rows of length R = padded width, and an output row
-  is computed for all R columns (the last (kw−1)·dw are garbage and dropped). Then a window row of every output
-  row lies at one constant flat offset, so each (c, i, j) row of cols is a single contiguous run of Ho·R values
-  and col2im is nine long contiguous adds instead of many runs of W values (3–4× faster in NumPy). The price
-  is R/Wo more columns in the products (16/14 for a padded 14×14 map). Strided convolutions use exact rows.
-- float32 NumPy arrays (`kernels.fits`) take the kernels of kernels/conv.py for the copies around the three
-  products: im2col reads X with bounds tests (no padded copy, exact rows), the product is written out as
-  (N, O, Ho, Wo) with the bias in the same pass, G is turned channels last with dL/db summed on the way, and
-  col2im adds whole pixels per image in parallel. Same layouts and products as here, so the NumPy code below
-  is their reference (tests/kernels/test_fused_conv.py).
+
+The four copies around the products (im2col, the product to images with the bias, G channels last with dL/db,
+col2im) are references at the seam (kernels/registry.py): float32 NumPy arrays run kernels/conv.py, one
+parallel pass each, with the same layouts (tests/kernels/test_fused_conv.py).
 """
 
 from __future__ import annotations
@@ -35,73 +29,105 @@ from typing import Any
 
 from ..autograd.node import Op
 from ..backend import Array, namespace_of
-from ..kernels import conv as conv_kernel
-from ..kernels import fits
+from ..backend.sums import column_sum
+from ..kernels.registry import reference
 from ..tensor import Tensor
 from ._windows import windows
 
 
 class _Plan:
-    """Shapes of one convolution: the padded buffer, the window view over it, and the output."""
+    """Shapes of one convolution: input (N, C, H, W), weight (O, C/G, kh, kw), output (N, O, Ho, Wo)."""
 
-    def __init__(
-        self, x_shape: tuple, w_shape: tuple, stride: tuple, padding: tuple, dilation: tuple, wide: bool
-    ) -> None:
+    def __init__(self, x_shape: tuple, w_shape: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
         self.N, self.C, self.H, self.W = x_shape
         self.O, _, self.kh, self.kw = w_shape
         self.sh, self.sw = stride
         self.top, bottom, self.left, right = padding
         self.dh, self.dw = dilation
-        padded_h = self.H + self.top + bottom
-        padded_w = self.W + self.left + right
-        self.Ho = (padded_h - self.dh * (self.kh - 1) - 1) // self.sh + 1
-        self.Wo = (padded_w - self.dw * (self.kw - 1) - 1) // self.sw + 1
-        self.R = padded_w  # row length of the padded buffer
-        self.wide = wide and self.sh == 1 and self.sw == 1  # the kernels (wide=False) need no wide rows
-        self.Lw = self.R if self.wide else self.Wo  # columns computed per output row
-        # In wide mode the garbage columns of the last output row read up to (kw−1)·dw values past the padded
-        # image: one extra zero row keeps those reads inside the buffer.
-        self.rows = padded_h + (1 if self.wide and self.Lw > self.Wo else 0)
-        self.L = self.Ho * self.Lw  # columns of cols per image
+        self.Ho = (self.H + self.top + bottom - self.dh * (self.kh - 1) - 1) // self.sh + 1
+        self.Wo = (self.W + self.left + right - self.dw * (self.kw - 1) - 1) // self.sw + 1
+        self.L = self.Ho * self.Wo  # output pixels per image: columns of cols per image
 
-    def padded(self, x: Array) -> Array:
-        """x (N, C, H, W) copied into a zeroed buffer (N, C, rows, R) at the padding offset."""
-        xp = namespace_of(x)
-        buffer = xp.zeros((self.N, self.C, self.rows, self.R), dtype=x.dtype)
-        buffer[:, :, self.top : self.top + self.H, self.left : self.left + self.W] = x
-        return buffer
 
-    def windows(self, buffer: Array) -> Array:
-        """A strided view (C, kh, kw, N, Ho, Lw) of the buffer: [c, i, j, n, h, w] = buffer[n, c, h·sh+i·dh, w·sw+j·dw].
+# ---- the copies around the products: references of kernels/conv.py --------------------------------------------
 
-        For a fixed (i, j) the view touches each buffer element at most once (so col2im may add into it).
-        """
-        xp = namespace_of(buffer)
-        item = buffer.itemsize
-        stride_n, stride_c = buffer.strides[0], buffer.strides[1]
-        row = self.R * item
-        return xp.lib.stride_tricks.as_strided(
-            buffer,
-            shape=(self.C, self.kh, self.kw, self.N, self.Ho, self.Lw),
-            strides=(stride_c, self.dh * row, self.dw * item, stride_n, self.sh * row, self.sw * item),
-        )
 
-    def windows_last(self, buffer: Array) -> Array:
-        """The same windows over a channels-last buffer (N, rows, R, C): a view (kh, kw, N, Ho, Lw, C)."""
-        xp = namespace_of(buffer)
-        item = buffer.itemsize
-        pixel = self.C * item
-        row = self.R * pixel
-        return xp.lib.stride_tricks.as_strided(
-            buffer,
-            shape=(self.kh, self.kw, self.N, self.Ho, self.Lw, self.C),
-            strides=(self.dh * row, self.dw * pixel, buffer.strides[0], self.sh * row, self.sw * pixel, item),
-        )
+def _padded_size(size: int, start: int, count: int, stride: int, dilation: int, kernel: int) -> int:
+    """Length of a padded axis that holds the input from `start` on and every window of `count` outputs."""
+    return max(start + size, (count - 1) * stride + dilation * (kernel - 1) + 1)
 
-    def output_view(self, out: Array) -> Array:
-        """(O, N·L) product -> (N, O, Ho, Wo) view, dropping the garbage columns of wide mode."""
-        out = out.reshape(self.O, self.N, self.Ho, self.Lw)[:, :, :, : self.Wo]  # (O, N, Ho, Wo)
-        return out.transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
+
+@reference("conv_im2col")
+def im2col(x: Array, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple, output_size: tuple) -> Array:
+    """cols (C·kh·kw, N·Ho·Wo) of x (N, C, H, W): cols[(c, i, j), (n, h, w)] = Xp[n, c, h·sh + i·dh, w·sw + j·dw],
+    Xp being x zero-padded by `padding` = (top, left) (and wherever a window reaches past the bottom/right)."""
+    xp = namespace_of(x)
+    N, C, H, W = x.shape
+    (kh, kw), (sh, sw), (top, left), (dh, dw), (Ho, Wo) = kernel_size, stride, padding, dilation, output_size
+    rows, columns = _padded_size(H, top, Ho, sh, dh, kh), _padded_size(W, left, Wo, sw, dw, kw)
+    padded = xp.zeros((N, C, rows, columns), dtype=x.dtype)
+    padded[:, :, top : top + H, left : left + W] = x
+    item = padded.itemsize
+    row = columns * item
+    view = xp.lib.stride_tricks.as_strided(  # (C, kh, kw, N, Ho, Wo): the windows, in the order of cols
+        padded,
+        shape=(C, kh, kw, N, Ho, Wo),
+        strides=(padded.strides[1], dh * row, dw * item, padded.strides[0], sh * row, sw * item),
+    )
+    return xp.ascontiguousarray(view).reshape(C * kh * kw, N * Ho * Wo)
+
+
+@reference("conv_to_images")
+def to_images(product: Array, bias: Array | None, output_shape: tuple) -> Array:
+    """Y (N, O, Ho, Wo) from the product W₂·cols (O, N·Ho·Wo), plus the bias (O,) if given."""
+    xp = namespace_of(product)
+    N, O, Ho, Wo = output_shape
+    y = xp.empty(output_shape, dtype=product.dtype)
+    y[...] = product.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3)  # (O, N, Ho, Wo) -> (N, O, Ho, Wo)
+    if bias is not None:
+        y += bias.reshape(O, 1, 1)  # on the fresh copy: one contiguous pass
+    return y
+
+
+@reference("conv_channels_last")
+def channels_last(grad: Array) -> tuple:
+    """(G_rows (N·Ho·Wo, O), dL/db (O,)) from the output gradient G (N, O, Ho, Wo): G channels last, and its sum
+    over the batch and the pixels."""
+    xp = namespace_of(grad)
+    N, O, Ho, Wo = grad.shape
+    rows = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(N * Ho * Wo, O)  # spelled out: N or O may be 0
+    return rows, column_sum(rows)
+
+
+@reference("conv_col2im")
+def col2im(grad_cols: Array, input_shape: tuple, stride: tuple, padding: tuple, dilation: tuple) -> Array:
+    """dL/dX (N, C, H, W) from dL/dcols (G, N, Ho, Wo, kh, kw, C/G): each window's values added back onto the
+    pixels it read. `padding` is (top, left); the channels of group g are g·C/G + c'."""
+    xp = namespace_of(grad_cols)
+    G, N, Ho, Wo, kh, kw, Cg = grad_cols.shape
+    _, C, H, W = input_shape
+    (sh, sw), (top, left), (dh, dw) = stride, padding, dilation
+    rows, columns = _padded_size(H, top, Ho, sh, dh, kh), _padded_size(W, left, Wo, sw, dw, kw)
+    # A padded channels-last buffer (N, rows, columns, C): each offset's add reads and writes runs of whole pixels.
+    padded = xp.zeros((N, rows, columns, C), dtype=grad_cols.dtype)
+    item = padded.itemsize
+    pixel = C * item
+    row = columns * pixel
+    view = xp.lib.stride_tricks.as_strided(  # (kh, kw, N, Ho, Wo, C): the windows over the buffer
+        padded,
+        shape=(kh, kw, N, Ho, Wo, C),
+        strides=(dh * row, dw * pixel, padded.strides[0], sh * row, sw * pixel, item),
+    )
+    grad_cols = grad_cols.transpose(1, 2, 3, 4, 5, 0, 6)  # (N, Ho, Wo, kh, kw, G, C/G): a view, no copy
+    for i in range(kh):  # kh·kw strided adds: within one offset the windows never overlap
+        for j in range(kw):
+            target = view[i, j].reshape(N, Ho, Wo, G, Cg)  # a view into the buffer
+            xp.add(target, grad_cols[:, :, :, i, j], out=target)
+    interior = padded[:, top : top + H, left : left + W]  # (N, H, W, C)
+    return xp.ascontiguousarray(interior.transpose(0, 3, 1, 2))  # (N, C, H, W)
+
+
+# ---- the op ----------------------------------------------------------------------------------------------------
 
 
 class Convolution(Op):
@@ -112,35 +138,21 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
-        xp = namespace_of(x)
         unit_height = x.ndim == 3  # conv1d: (N, C, L) runs as a conv2d over (N, C, 1, L)
         if unit_height:
             x = x[:, :, None, :]
             weight = weight[:, :, None, :]
-        fast = fits(x, weight) and (bias is None or fits(bias))  # the kernels of kernels/conv.py
-        plan = _Plan(x.shape, weight.shape, stride, padding, dilation, wide=not fast)
-        O, N = plan.O, plan.N
-        # 1. im2col: the windows copied into one matrix (G, C/G·kh·kw, N·L), each row one contiguous run.
-        if fast:
-            cols = conv_kernel.im2col(
-                x, (plan.kh, plan.kw), stride, (plan.top, plan.left), dilation, (plan.Ho, plan.Wo)
-            )
-        else:
-            cols = xp.ascontiguousarray(plan.windows(plan.padded(x)))  # (C, kh, kw, N, Ho, Lw)
+        plan = _Plan(x.shape, weight.shape, stride, padding, dilation)
+        O, N, NL = plan.O, plan.N, plan.N * plan.L
+        # 1. im2col: the windows copied into one matrix (G, C/G·kh·kw, N·L), each row one output pixel's window.
+        cols = im2col(x, (plan.kh, plan.kw), stride, (plan.top, plan.left), dilation, (plan.Ho, plan.Wo))
         K = plan.C // groups * plan.kh * plan.kw  # rows of cols per group (spelled out: N may be 0)
-        cols = cols.reshape(groups, K, N * plan.L)  # (G, K, N·L)
+        cols = cols.reshape(groups, K, NL)  # (G, K, N·L)
         # 2. one product per group: (G, O/G, K) @ (G, K, N·L) -> (O, N·L)
         weight_matrix = weight.reshape(groups, O // groups, K)
-        out = (weight_matrix[0] @ cols[0] if groups == 1 else weight_matrix @ cols).reshape(O, N * plan.L)
-        # 3. add the bias to the fresh product in place (a contiguous pass: 2-3x faster than adding it
-        #    during the transposing copy), then (O, N, Ho, Wo) -> (N, O, Ho, Wo).
-        if fast:
-            y = conv_kernel.to_images(out, bias, (N, O, plan.Ho, plan.Wo))  # both in one parallel pass
-        else:
-            if bias is not None:
-                out += bias.reshape(O, 1)
-            y = xp.empty((N, O, plan.Ho, plan.Wo), dtype=out.dtype)
-            y[...] = plan.output_view(out)
+        product = (weight_matrix[0] @ cols[0] if groups == 1 else weight_matrix @ cols).reshape(O, NL)
+        # 3. (O, N·L) -> (N, O, Ho, Wo), plus the bias
+        y = to_images(product, bias, (N, O, plan.Ho, plan.Wo))
         ctx.plan = plan
         ctx.groups = groups
         ctx.unit_height = unit_height
@@ -153,33 +165,15 @@ class Convolution(Op):
         plan, groups = ctx.plan, ctx.groups
         cols, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
-        xp = namespace_of(grad)
         if ctx.unit_height:
             grad = grad[:, :, None, :]
-        O, N, NL = plan.O, plan.N, plan.N * plan.L
-        if not plan.wide:  # forward took the kernels (or a strided NumPy path): they read G in C order
-            grad = xp.ascontiguousarray(grad)
-        fast = not plan.wide and fits(grad)  # the kernels of kernels/conv.py
-        grad_bias = None
+        O, NL = plan.O, plan.N * plan.L
         # G as an (N·L, O) matrix, channels last: then dW = (cols · G)ᵀ and dcols = G · W₂ both run in the
-        # faster orientation for BLAS (~20% on the benchmark shapes). In wide mode G is zero in the garbage
-        # columns, so they add nothing to dW and scatter nothing but zeros in col2im.
-        if fast:
-            grad_rows, grad_bias = conv_kernel.channels_last(grad)  # (N·L, O), and dL/db on the way
-        elif plan.Lw == plan.Wo:
-            grad_rows = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1))  # (N, Ho, Wo, O)
-        else:
-            grad_rows = xp.zeros((N, plan.Ho, plan.Lw, O), dtype=grad.dtype)
-            grad_rows[:, :, : plan.Wo] = grad.transpose(0, 2, 3, 1)
-        grad_rows = grad_rows.reshape(NL, O)
+        # faster orientation for BLAS (~20% on the benchmark shapes).
+        grad_rows, grad_bias = channels_last(grad)  # (N·L, O), and dL/db on the way
         # Per group g, G_g is the (N·L, O/G) block of columns: (G, N·L, O/G) as a view.
         grad_groups = grad_rows.reshape(NL, groups, O // groups).transpose(1, 0, 2)
-
         grad_x = grad_weight = None
-        if not needs_bias:
-            grad_bias = None
-        elif grad_bias is None:
-            grad_bias = xp.einsum("lo->o", grad_rows)  # (O,); einsum: ~3x faster than sum(axis=0) here
         if needs_weight:
             # dW₂ = (cols · G)ᵀ: (G, K, N·L) @ (G, N·L, O/G) -> (G, K, O/G) -> (G, O/G, K)
             if groups == 1:
@@ -190,10 +184,10 @@ class Convolution(Op):
             if ctx.unit_height:
                 grad_weight = grad_weight[:, :, 0, :]
         if needs_x:
-            grad_x = _col2im(plan, groups, weight, grad_rows, grad_groups, fast)
+            grad_x = _grad_input(plan, groups, weight, grad_rows, grad_groups)
             if ctx.unit_height:
                 grad_x = grad_x[:, :, 0, :]
-        return grad_x, grad_weight, grad_bias, None, None, None, None
+        return grad_x, grad_weight, grad_bias if needs_bias else None, None, None, None, None
 
     @staticmethod
     def reference(ctx, x, weight, bias, stride, padding, dilation, groups):
@@ -205,7 +199,7 @@ class Convolution(Op):
         # im2col by indexing: (N, C, kh, kw, Ho, Wo) -> (N, G, K, L), K = C/G·kh·kw (c, i, j as W's rows)
         cols = windows(x, (plan.kh, plan.kw), stride, (plan.top, plan.left), dilation, (plan.Ho, plan.Wo), 0.0)
         K = plan.C // G * plan.kh * plan.kw  # spelled out: with N = 0 a −1 in reshape is ambiguous
-        cols = cols.reshape(N, G, K, plan.Ho * plan.Wo)
+        cols = cols.reshape(N, G, K, plan.L)
         y = weight.reshape(G, O // G, K) @ cols  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
         y = y.reshape(N, O, plan.Ho, plan.Wo)
         if bias is not None:
@@ -213,11 +207,8 @@ class Convolution(Op):
         return y.squeeze(2) if ctx.unit_height else y
 
 
-def _col2im(
-    plan: _Plan, groups: int, weight: Array, grad_rows: Array, grad_groups: Array, fast: bool
-) -> Array:
+def _grad_input(plan: _Plan, groups: int, weight: Array, grad_rows: Array, grad_groups: Array) -> Array:
     """dL/dX: dL/dcols = G · W₂ (channels last), each kernel offset's values added back onto its windows."""
-    xp = namespace_of(grad_rows)
     C, kh, kw, G = plan.C, plan.kh, plan.kw, groups
     # W₂ with rows (o) and columns (i, j, c) per group: (G, O/G, kh·kw·C/G)
     # (O, C/G, kh, kw) -> (G, O/G, kh, kw, C/G) -> (G, O/G, kh·kw·C/G)
@@ -227,21 +218,9 @@ def _col2im(
         grad_cols = (grad_rows @ weight_rows[0])[None]  # (1, N·L, kh·kw·C)
     else:
         grad_cols = grad_groups @ weight_rows  # (G, N·L, kh·kw·C/G)
-    if fast:  # kernels/conv.py: the same adds, one image per thread
-        grad_cols = grad_cols.reshape(G, plan.N, plan.Ho, plan.Wo, kh, kw, C // G)
-        x_shape = (plan.N, C, plan.H, plan.W)
-        return conv_kernel.col2im(grad_cols, x_shape, (plan.sh, plan.sw), (plan.top, plan.left), (plan.dh, plan.dw))
-    # (G, N, Ho, Lw, kh, kw, C/G) -> (N, Ho, Lw, kh, kw, G, C/G): a view, no copy
-    grad_cols = grad_cols.reshape(G, plan.N, plan.Ho, plan.Lw, kh, kw, C // G).transpose(1, 2, 3, 4, 5, 0, 6)
-    # A channels-last buffer (N, rows, R, C): each offset's add reads and writes runs of whole pixels.
-    buffer = xp.zeros((plan.N, plan.rows, plan.R, C), dtype=grad_rows.dtype)
-    windows = plan.windows_last(buffer)  # (kh, kw, N, Ho, Lw, C)
-    for i in range(kh):  # kh·kw strided adds: within one offset the windows never overlap
-        for j in range(kw):
-            target = windows[i, j].reshape(plan.N, plan.Ho, plan.Lw, G, C // G)  # a view into the buffer
-            xp.add(target, grad_cols[:, :, :, i, j], out=target)
-    interior = buffer[:, plan.top : plan.top + plan.H, plan.left : plan.left + plan.W]  # (N, H, W, C)
-    return xp.ascontiguousarray(interior.transpose(0, 3, 1, 2))  # (N, C, H, W)
+    grad_cols = grad_cols.reshape(G, plan.N, plan.Ho, plan.Wo, kh, kw, C // G)
+    x_shape = (plan.N, C, plan.H, plan.W)
+    return col2im(grad_cols, x_shape, (plan.sh, plan.sw), (plan.top, plan.left), (plan.dh, plan.dw))
 
 
 # ---- argument handling ---------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ The gradient of W is the sum of the output gradients of every position that read
 dL/dW[v] = Σ_{p : idx[p] = v} dL/dy[p]. Rows that repeat (the same character many times in a batch) make this
 a reduction with repeated keys; `np.add.at` does it one element at a time, so the backward sorts the ids once
 and sums each run of equal ids with one `add.reduceat` (about 6x faster than `add.at` for a 65-character
-vocabulary and 2,048 positions).
+vocabulary and 2,048 positions). That backward is a reference at the seam (kernels/registry.py): a float32
+gradient without scale_grad_by_freq runs kernels/embedding.py, one pass in position order.
 """
 
 from __future__ import annotations
@@ -16,10 +17,33 @@ from typing import Any
 import numpy as np
 
 from ..autograd.node import Op
-from ..backend import namespace_of
-from ..kernels import embedding as embedding_kernel
-from ..kernels import fits
+from ..backend import Array, namespace_of
+from ..kernels.registry import reference
 from ..tensor import Tensor
+
+
+@reference("embedding_backward")
+def embedding_backward(ids: Array, grad: Array, num_embeddings: int, scale_grad_by_freq: bool = False) -> Array:
+    """dL/dW (num_embeddings, dim) from the ids (P,) and their gradients g (P, dim): row v is the sum of the g
+    of the positions that read v (divided by how many did, with scale_grad_by_freq)."""
+    xp = namespace_of(grad)
+    grad_weight = xp.zeros((num_embeddings, grad.shape[1]), dtype=grad.dtype)
+    if xp is not np or ids.size == 0:  # add.reduceat is NumPy's and needs at least one id
+        xp.add.at(grad_weight, ids, grad)
+        if scale_grad_by_freq:
+            counts = xp.bincount(ids, minlength=num_embeddings)
+            grad_weight /= xp.maximum(counts, 1)[:, None].astype(grad.dtype)
+        return grad_weight
+    # 1. sort the ids so equal ids sit together; 2. sum each run; 3. write each sum to its row.
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    run_starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+    sums = np.add.reduceat(grad[order], run_starts, axis=0)
+    if scale_grad_by_freq:
+        counts = np.diff(np.append(run_starts, ids.shape[0]))
+        sums /= counts[:, None].astype(sums.dtype)
+    grad_weight[sorted_ids[run_starts]] = sums
+    return grad_weight
 
 
 class EmbeddingLookup(Op):
@@ -28,37 +52,19 @@ class EmbeddingLookup(Op):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
         ctx.weight_shape = weight.shape
+        ctx.padding_idx = padding_idx
+        ctx.scale_grad_by_freq = scale_grad_by_freq
+        ctx.save_for_backward(indices)
         return weight[indices]
 
     @staticmethod
     def backward(ctx, grad):
-        indices, padding_idx, scale_grad_by_freq = ctx.inputs[1].array, ctx.inputs[2], ctx.inputs[3]
+        (indices,) = ctx.saved_tensors
         num_embeddings, dim = ctx.weight_shape
-        xp = namespace_of(grad)
-        flat_ids = indices.reshape(-1)
-        flat_grad = grad.reshape(-1, dim)  # (positions, embedding_dim)
-        if fits(flat_grad) and not scale_grad_by_freq:  # one pass in position order (kernels/embedding.py)
-            grad_weight = embedding_kernel.embedding_backward(flat_ids, flat_grad, num_embeddings)
-        elif xp is np and flat_ids.size:  # add.reduceat needs at least one id: none take add.at below
-            grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
-            # 1. sort the ids so equal ids sit together; 2. sum each run; 3. write each sum to its row.
-            order = np.argsort(flat_ids, kind="stable")
-            sorted_ids = flat_ids[order]
-            run_starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-            sums = np.add.reduceat(flat_grad[order], run_starts, axis=0)
-            rows = sorted_ids[run_starts]
-            if scale_grad_by_freq:
-                counts = np.diff(np.append(run_starts, flat_ids.shape[0]))
-                sums /= counts[:, None].astype(sums.dtype)
-            grad_weight[rows] = sums
-        else:
-            grad_weight = xp.zeros((num_embeddings, dim), dtype=grad.dtype)
-            xp.add.at(grad_weight, flat_ids, flat_grad)
-            if scale_grad_by_freq:
-                counts = xp.bincount(flat_ids, minlength=num_embeddings)
-                grad_weight /= xp.maximum(counts, 1)[:, None].astype(grad.dtype)
-        if padding_idx is not None:
-            grad_weight[padding_idx] = 0  # the padding row is a constant: it never learns (PyTorch)
+        grad_weight = embedding_backward(indices.reshape(-1), grad.reshape(-1, dim), num_embeddings,
+                                         ctx.scale_grad_by_freq)  # fmt: skip
+        if ctx.padding_idx is not None:
+            grad_weight[ctx.padding_idx] = 0  # the padding row is a constant: it never learns (PyTorch)
         return grad_weight, None, None, None
 
     @staticmethod

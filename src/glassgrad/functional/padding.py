@@ -22,14 +22,14 @@ class Pad(Op):
 
     @staticmethod
     def forward(ctx, x, widths, mode, value):
-        ctx.shape = x.shape
+        ctx.shape, ctx.widths, ctx.mode = x.shape, widths, mode
         if mode == "constant":
             return namespace_of(x).pad(x, widths, mode="constant", constant_values=value)
         return namespace_of(x).pad(x, widths, mode=_MODES[mode])
 
     @staticmethod
     def backward(ctx, grad):
-        widths, mode = ctx.inputs[1], ctx.inputs[2]
+        widths, mode = ctx.widths, ctx.mode
         xp = namespace_of(grad)
         if mode == "constant":
             region = tuple(slice(before, before + size) for (before, _), size in zip(widths, ctx.shape))

@@ -7,8 +7,9 @@ Measured on the benchmark shapes (NumPy, one core): arithmetic on strided views 
 contiguous ones, and reducing a short trailing window axis (argmax over (..., kh·kw)) is slower still, so
 the one copy pays for itself several times. Backward writes each offset's share back through the same view;
 when the windows do not overlap (stride ≥ reach, the usual 2×2/2) it writes instead of adding.
-float32 NumPy input with 2×2 windows, no padding or dilation (MaxPool2d(2)) takes kernels/pooling.py instead:
-one pass per plane, no window copy, the same maxima and offsets (tests/kernels/test_fused_conv.py).
+Max pooling's two passes are references at the seam (kernels/registry.py): float32 NumPy input with 2×2
+windows, no padding or dilation (MaxPool2d(2)) runs kernels/pooling.py, one pass per plane with no window copy,
+the same maxima and offsets (tests/kernels/test_fused_conv.py).
 
     max:  y = max over the window;     dL/dx = g at the window's first maximum (row-major; its last NaN if it
                                        holds one, as PyTorch), 0 elsewhere
@@ -24,26 +25,24 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import Array, namespace_of
-from ..kernels import fits
-from ..kernels import pooling as pooling_kernel
+from ..kernels.registry import reference
 from ..ops._where import where
 from ..tensor import Tensor
 from ._windows import windows
 
 
 class _Windows:
-    """Geometry of a pooling: output size (PyTorch's formula, incl. ceil_mode) and the padded buffer's size."""
+    """Geometry of a pooling of (N, C, H, W) into (N, C, Ho, Wo), and the size of the padded buffer it reads."""
 
     def __init__(
-        self, x_shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
+        self, x_shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, output_size: tuple
     ) -> None:
         self.N, self.C, self.H, self.W = x_shape
         self.kh, self.kw = kernel
         self.sh, self.sw = stride
         self.ph, self.pw = padding
         self.dh, self.dw = dilation
-        self.Ho = _output_size(self.H, self.kh, self.sh, self.ph, self.dh, ceil_mode)
-        self.Wo = _output_size(self.W, self.kw, self.sw, self.pw, self.dw, ceil_mode)
+        self.Ho, self.Wo = output_size
         # ceil_mode may let the last window hang past the padded input: the buffer reaches that far.
         self.rows = max(self.H + 2 * self.ph, (self.Ho - 1) * self.sh + self.dh * (self.kh - 1) + 1)
         self.cols = max(self.W + 2 * self.pw, (self.Wo - 1) * self.sw + self.dw * (self.kw - 1) + 1)
@@ -93,6 +92,17 @@ class _Windows:
         return buffer[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W]
 
 
+def _geometry(
+    x_shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
+) -> _Windows:
+    """The `_Windows` of a pooling, its output size by PyTorch's formula (with ceil_mode)."""
+    output_size = tuple(
+        _output_size(size, k, s, p, d, ceil_mode)
+        for size, k, s, p, d in zip(x_shape[2:], kernel, stride, padding, dilation)
+    )
+    return _Windows(x_shape, kernel, stride, padding, dilation, output_size)
+
+
 def _output_size(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool) -> int:
     """PyTorch's pooling_output_shape: floor (or ceil) of the window count; a ceil window must start inside."""
     span = size + 2 * pad - dilation * (kernel - 1) - 1
@@ -100,6 +110,52 @@ def _output_size(size: int, kernel: int, stride: int, pad: int, dilation: int, c
     if ceil_mode and (out - 1) * stride >= size + pad:
         out -= 1
     return out
+
+
+@reference("max_pool_forward")
+def max_pool_forward(
+    x: Array, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple, output_size: tuple,
+    index_dtype: Any,
+) -> tuple:
+    """(y, k*) of shape (N, C, Ho, Wo) for x (N, C, H, W): each window's maximum and its offset k* = i·kw + j
+    (the first maximum, row-major; the last NaN of a window holding one), k* in the integer `index_dtype`."""
+    xp = namespace_of(x)
+    geometry = _Windows(x.shape, kernel_size, stride, padding, dilation, output_size)
+    count = geometry.kh * geometry.kw
+    index = np.dtype(index_dtype).type
+    windows = xp.ascontiguousarray(geometry.view(geometry.buffer(x, -math.inf)))  # (kh, kw, N, C, Ho, Wo)
+    windows = windows.reshape((count,) + windows.shape[2:])  # (kh·kw, N, C, Ho, Wo)
+    best = windows[0].copy()
+    offset = xp.zeros(best.shape, dtype=index)
+    for k in range(1, count):
+        candidate = windows[k]
+        better = candidate > best  # strict: a tie keeps the earlier offset
+        xp.maximum(best, candidate, out=best)  # maximum propagates NaN, as PyTorch's max pool does
+        # where(better, k, offset) as max(offset, k·better): offsets only grow with k, and NumPy's masked
+        # writes (copyto(where=), putmask) are ~50x slower than this plain integer arithmetic.
+        xp.maximum(offset, better.astype(index) * index(k), out=offset)
+    if bool((best != best).any()):  # best != best: NaN (windows holding one are rare: redone apart)
+        _point_at_last_nan(windows, offset, index)
+    return best, offset
+
+
+@reference("max_pool_backward")
+def max_pool_backward(
+    grad: Array, offset: Array, input_shape: tuple, kernel_size: tuple, stride: tuple, padding: tuple,
+    dilation: tuple,
+) -> Array:
+    """dL/dx (N, C, H, W) from g and k* (N, C, Ho, Wo): each g goes to its window's element k*, 0 elsewhere."""
+    geometry = _Windows(input_shape, kernel_size, stride, padding, dilation, grad.shape[2:])
+
+    def share(i: int, j: int, out: Array | None) -> Array:
+        # selected, not multiplied by the 0/1 mask: an infinite g must leave the other offsets at 0
+        chosen = where(offset == i * geometry.kw + j, grad, 0)  # kernels/select.py for float32
+        if out is None:
+            return chosen
+        out[...] = chosen
+        return out
+
+    return geometry.scatter(share, grad.dtype, namespace_of(grad))
 
 
 class MaxPool(Op):
@@ -112,53 +168,21 @@ class MaxPool(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_offsets):
-        xp = namespace_of(x)
-        geometry = _Windows(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        count = geometry.kh * geometry.kw
-        index_dtype = np.int8 if count <= 127 else np.int32
+        geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+        index_dtype = np.dtype(np.int8 if geometry.kh * geometry.kw <= 127 else np.int32)
+        output_size = (geometry.Ho, geometry.Wo)
+        best, offset = max_pool_forward(x, kernel, stride, padding, dilation, output_size, index_dtype)
         ctx.geometry = geometry
-        if fits(x) and pooling_kernel.takes_kernel(kernel, padding, dilation, geometry.direct):
-            # kernels/pooling.py: the same comparisons for 2×2 windows, one plane per thread, no window copy
-            output_size = (geometry.Ho, geometry.Wo)
-            best, offset = pooling_kernel.max_pool_forward(x, stride, output_size, np.dtype(index_dtype))
-            ctx.save_for_backward(offset)
-            return (best, offset) if with_offsets else best
-        windows = xp.ascontiguousarray(geometry.view(geometry.buffer(x, -math.inf)))  # (kh, kw, N, C, Ho, Wo)
-        windows = windows.reshape((count,) + windows.shape[2:])  # (kh·kw, N, C, Ho, Wo)
-        best = windows[0].copy()
-        offset = xp.zeros(best.shape, dtype=index_dtype)
-        for k in range(1, count):
-            candidate = windows[k]
-            better = candidate > best  # strict: a tie keeps the earlier offset
-            xp.maximum(best, candidate, out=best)  # maximum propagates NaN, as PyTorch's max pool does
-            # where(better, k, offset) as max(offset, k·better): offsets only grow with k, and NumPy's masked
-            # writes (copyto(where=), putmask) are ~50x slower than this plain integer arithmetic.
-            xp.maximum(offset, better.astype(index_dtype) * index_dtype(k), out=offset)
-        if bool((best != best).any()):  # best != best: NaN (windows holding one are rare: redone apart)
-            _point_at_last_nan(windows, offset, index_dtype)
         ctx.save_for_backward(offset)
         return (best, offset) if with_offsets else best
 
     @staticmethod
     def backward(ctx, grad, *unused_grad_offset):
         (offset,) = ctx.saved_tensors
-        geometry = ctx.geometry
-        xp = namespace_of(grad)
-        g = geometry
-        if fits(grad) and pooling_kernel.takes_kernel((g.kh, g.kw), (g.ph, g.pw), (g.dh, g.dw), g.direct):
-            # kernels/pooling.py (offset came from either path: a NumPy array in C order)
-            grad_x = pooling_kernel.max_pool_backward(grad, offset, (g.N, g.C, g.H, g.W), (g.sh, g.sw))
-            return grad_x, None, None, None, None, None, None
-
-        def share(i: int, j: int, out: Array | None) -> Array:
-            # selected, not multiplied by the 0/1 mask: an infinite g must leave the other offsets at 0
-            chosen = where(offset == i * geometry.kw + j, grad, 0)  # ops/_where.py: one pass for float32
-            if out is None:
-                return chosen
-            out[...] = chosen
-            return out
-
-        return geometry.scatter(share, grad.dtype, xp), None, None, None, None, None, None
+        g = ctx.geometry
+        grad_x = max_pool_backward(grad, offset, (g.N, g.C, g.H, g.W), (g.kh, g.kw), (g.sh, g.sw), (g.ph, g.pw),
+                                   (g.dh, g.dw))  # fmt: skip
+        return grad_x, None, None, None, None, None, None
 
     @staticmethod
     def reference(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_offsets):
@@ -206,7 +230,7 @@ class AvgPool(Op):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
         xp = namespace_of(x)
-        geometry = _Windows(x.shape, kernel, stride, padding, (1, 1), ceil_mode)
+        geometry = _geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode)
         windows = xp.ascontiguousarray(geometry.view(geometry.buffer(x, 0.0)))  # (kh, kw, N, C, Ho, Wo)
         total = windows.sum(axis=(0, 1))  # contiguous adds of whole (N, C, Ho, Wo) slabs
         divisor = _divisor(geometry, count_include_pad, divisor_override, x.dtype, xp)
@@ -391,7 +415,7 @@ def _max_pool(
     x, unbatched = _batched(input, spatial)
     if spatial == 1:
         kernel, stride, padding, dilation = (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation
-    geometry = _Windows(x.shape, kernel, stride, padding, dilation, ceil_mode)
+    geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
     _check_output(name, input, geometry)
     if not return_indices:
         return _restore(
@@ -466,7 +490,7 @@ def _avg_pool(
     x, unbatched = _batched(input, spatial)
     if spatial == 1:
         kernel, stride, padding = (1,) + kernel, (1,) + stride, (0,) + padding
-    _check_output(name, input, _Windows(x.shape, kernel, stride, padding, (1, 1), ceil_mode))
+    _check_output(name, input, _geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode))
     y = AvgPool.apply(x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override)
     return _restore(y, unbatched, spatial)
 

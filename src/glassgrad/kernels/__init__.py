@@ -25,8 +25,12 @@ Where the kernels run (which thread pool, how many threads) is set with glassgra
 # Importing a kernel module registers its fast paths at the seam (registry.py); each is listed here once.
 from . import adam  # noqa: E402, F401, I001 - one module a line: adding one touches one line
 from . import blas  # noqa: E402, F401
+from . import conv  # noqa: E402, F401
+from . import embedding  # noqa: E402, F401
 from . import gelu  # noqa: E402, F401
+from . import layer_norm  # noqa: E402, F401
 from . import lstm  # noqa: E402, F401
+from . import pooling  # noqa: E402, F401
 from . import relu  # noqa: E402, F401
 from . import select  # noqa: E402, F401
 from ._numba import ENABLED, fits, set_threads, threads

@@ -1,4 +1,5 @@
-"""The copies around a convolution's matrix products, each one parallel pass (see `functional.conv`).
+"""The copies around a convolution's matrix products, each one parallel pass: the fast paths of the references
+`im2col`, `to_images`, `channels_last` and `col2im` in functional/conv.py (kernels/registry.py), for float32.
 
 Notation as in functional/conv.py: input X (N, C, H, W), weight (O, C/G, kh, kw) in G groups, output
 (N, O, Ho, Wo) with L = Ho·Wo pixels per image; stride (sh, sw), padding (top, left), dilation (dh, dw).
@@ -9,8 +10,8 @@ Notation as in functional/conv.py: input X (N, C, H, W), weight (O, C/G, kh, kw)
     col2im:         dX[n, c, h, w] = Σ dcols[g, n, h', w', i, j, c'] over the (h', w', i, j) whose window
                     reads X[n, c, h, w]   (c = g·C/G + c'; dcols channels last, as the backward product gives it)
 
-The NumPy path pads a copy of X with zeros and reads it through a strided view; im2col tests the bounds
-instead, so cols has exactly L columns per image (no "wide" rows, so no wasted columns in the products).
+The references pad a copy of X with zeros and read it through a strided view; im2col here tests the bounds
+instead, so it needs no padded copy.
 
 Indices that are an offset plus a loop counter are computed as unsigned (`_u`): Numba checks every signed
 index for a negative value to wrap, and that check per element kept these loops scalar (2-3x slower, measured).
@@ -18,11 +19,14 @@ index for a negative value to wrap, and that check per element kept these loops 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import require_float32, require_ndim, require_non_negative, require_positive, require_shape
-from ._numba import ENABLED, inline, kernel, prange
+from ._numba import ENABLED, fits, inline, kernel, prange
 from .fastmath import f32
+from .registry import fast_path
 
 _u = np.uint64  # an index known to be ≥ 0
 
@@ -139,6 +143,20 @@ def _require_geometry(name: str, **geometry: tuple) -> None:
             require_positive(name, **{label: pair})
 
 
+def _noise(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+# The examples: a 3×3 kernel with stride (2, 1), padding (1, 0) and dilation (1, 2) over (2, 4, 6, 7) images,
+# in 2 groups: a (3, 3) output per image.
+_GEOMETRY = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))
+
+
+@fast_path(
+    "conv_im2col",
+    when=lambda x, kernel_size, stride, padding, dilation, output_size: fits(x) and x.ndim == 4,
+    example=lambda: (_noise(2, 4, 6, 7), (3, 3), *_GEOMETRY.values(), (3, 3)),
+)
 def im2col(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple,
            output_size: tuple) -> np.ndarray:
     """cols (C·kh·kw, N·Ho·Wo) of float32 C-order x (N, C, H, W); padding is (top, left)."""
@@ -155,6 +173,13 @@ def im2col(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dil
     return cols.reshape(C * kh * kw, N * Ho * Wo)  # (C, kh, kw, N, Ho, Wo) -> (C·kh·kw, N·L)
 
 
+@fast_path(
+    "conv_to_images",
+    when=lambda product, bias, output_shape: (
+        fits(product) and (bias is None or fits(bias)) and product.size == math.prod(output_shape)
+    ),
+    example=lambda: (_noise(4, 2 * 3 * 5), _noise(4, seed=1), (2, 4, 3, 5)),
+)
 def to_images(product: np.ndarray, bias: np.ndarray | None, output_shape: tuple) -> np.ndarray:
     """Y (N, O, Ho, Wo) from the C-order product (O, N·Ho·Wo), plus bias (O,) if given."""
     name = "kernels.conv.to_images"
@@ -176,6 +201,8 @@ def to_images(product: np.ndarray, bias: np.ndarray | None, output_shape: tuple)
     return y
 
 
+@fast_path("conv_channels_last", when=lambda grad: fits(grad) and grad.ndim == 4,
+           example=lambda: (_noise(2, 4, 3, 5),))
 def channels_last(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(G_rows (N·Ho·Wo, O), dL/db (O,)) from the C-order output gradient G (N, O, Ho, Wo)."""
     require_float32("kernels.conv.channels_last", "grad", grad)
@@ -187,6 +214,11 @@ def channels_last(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows.reshape(N * Ho * Wo, O), sums.sum(axis=0)
 
 
+@fast_path(
+    "conv_col2im",
+    when=lambda grad_cols, input_shape, stride, padding, dilation: fits(grad_cols) and grad_cols.ndim == 7,
+    example=lambda: (_noise(2, 2, 3, 3, 3, 3, 2), (2, 4, 6, 7), *_GEOMETRY.values()),
+)
 def col2im(grad_cols: np.ndarray, input_shape: tuple, stride: tuple, padding: tuple,
            dilation: tuple) -> np.ndarray:
     """dL/dX (N, C, H, W) from C-order dL/dcols (G, N, Ho, Wo, kh, kw, C/G); padding is (top, left)."""

@@ -1,6 +1,7 @@
-"""The embedding's backward, a scatter-add: dL/dW[v] = Σ_{p : idx[p] = v} dL/dy[p] (see
-`functional.embedding`). One serial pass over the positions, in position order, instead of a sort and a
-segmented sum. Serial, because two positions with the same id write the same row.
+"""The embedding's backward, a scatter-add: dL/dW[v] = Σ_{p : idx[p] = v} dL/dy[p], the fast path of the
+reference `embedding_backward` in functional/embedding.py (kernels/registry.py). One serial pass over the
+positions, in position order, instead of a sort and a segmented sum. Serial, because two positions with the
+same id write the same row.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import require_float32, require_integers, require_ndim, require_non_negative, require_shape
-from ._numba import ENABLED, serial_kernel
+from ._numba import ENABLED, fits, serial_kernel
+from .registry import fast_path
 
 if ENABLED:
 
@@ -21,9 +23,22 @@ if ENABLED:
                 out[row, j] += grad[p, j]
 
 
-def embedding_backward(ids: np.ndarray, grad: np.ndarray, num_embeddings: int) -> np.ndarray:
-    """dL/dW (num_embeddings, dim) from int ids (positions,) and a float32 C-order grad (positions, dim)."""
+@fast_path(
+    "embedding_backward",
+    when=lambda ids, grad, num_embeddings, scale_grad_by_freq=False: (
+        not scale_grad_by_freq and fits(grad) and grad.ndim == 2 and type(ids) is np.ndarray
+        and ids.shape == grad.shape[:1]
+    ),  # fmt: skip
+    example=lambda: (np.random.default_rng(0).integers(0, 7, 50),
+                     np.random.default_rng(1).standard_normal((50, 9)).astype(np.float32), 7),
+)
+def embedding_backward(ids: np.ndarray, grad: np.ndarray, num_embeddings: int,
+                       scale_grad_by_freq: bool = False) -> np.ndarray:
+    """dL/dW (num_embeddings, dim) from int ids (positions,) and a float32 C-order grad (positions, dim); the
+    kernel does not scale by frequency (the reference does)."""
     name = "kernels.embedding.embedding_backward"
+    if scale_grad_by_freq:
+        raise ValueError(f"{name}: scale_grad_by_freq is not served by the kernel; the reference takes it")
     require_float32(name, "grad", grad)
     require_integers(name, "ids", ids)
     require_ndim(name, "grad", grad, 2, "(positions, dim)")

@@ -1,6 +1,7 @@
 """Layer norm over the rows of an (N, M) array: forward and the input gradient, one pass per row each.
 
-The math is in `functional.layer_norm`'s docstring:
+The math is in `functional.normalization`'s docstring, and its `layer_norm_forward` and `layer_norm_backward`
+are the references these register against (kernels/registry.py); they take float32 rows with a weight:
     x̂ = (x − μ)·r,  r = 1/√(σ² + ε),  y = x̂ ⊙ w + b
     dL/dx = r·(ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)),  ĝ = g ⊙ w
     dL/dw = Σ_rows g ⊙ x̂,   dL/db = Σ_rows g
@@ -14,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import require_float32, require_ndim, require_same_shape, require_shape
-from ._numba import ENABLED, kernel, prange, threads
+from ._numba import ENABLED, fits, kernel, prange, threads
 from .fastmath import f32
+from .registry import fast_path
 
 if ENABLED:
 
@@ -66,6 +68,24 @@ if ENABLED:
                     grad_x[r, j] = rstd[r] * (grad[r, j] * weight[j] - mean_g - normalized[r, j] * mean_gx)
 
 
+def _fits_rows(rows, weight, bias) -> bool:
+    """float32 (N, M) rows, and a weight (and a bias, if any) of M values: what the forward kernel indexes."""
+    size = rows.shape[-1]
+    return (
+        weight is not None and rows.ndim == 2 and weight.size == size and (bias is None or bias.size == size)
+        and (fits(rows, weight) if bias is None else fits(rows, weight, bias))
+    )  # fmt: skip
+
+
+def _rows(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+@fast_path(
+    "layer_norm_forward",
+    when=lambda rows, weight, bias, eps: _fits_rows(rows, weight, bias),
+    example=lambda: (_rows(5, 67) * 3 + 1, _rows(67, seed=1), _rows(67, seed=2), 1e-5),
+)
 def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, eps: float):
     """(y, x̂, r) for float32 (N, M) `rows`, weight (M,), bias (M,) or None; r has shape (N, 1)."""
     name = "kernels.layer_norm.layer_norm_forward"
@@ -83,8 +103,19 @@ def layer_norm_forward(rows: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
     return y, normalized, rstd
 
 
-def layer_norm_backward(grad: np.ndarray, normalized: np.ndarray, rstd: np.ndarray, weight: np.ndarray):
-    """(dL/dx, dL/dw, dL/db) for float32 (N, M) `grad` and `normalized`, rstd (N, 1) and weight (M,)."""
+@fast_path(
+    "layer_norm_backward",
+    # dL/dx is the pass over the rows that pays for itself; dL/dw and dL/db alone are two BLAS column sums
+    when=lambda grad, normalized, rstd, weight, needs=(True, True, True): (
+        needs[0] and weight is not None and grad.ndim == 2 and normalized.shape == grad.shape
+        and weight.size == grad.shape[1] and rstd.size == grad.shape[0] and fits(grad, normalized, rstd, weight)
+    ),  # fmt: skip
+    example=lambda: (_rows(9, 67), _rows(9, 67, seed=1), np.abs(_rows(9, 1, seed=2)) + 0.5, _rows(67, seed=3)),
+)
+def layer_norm_backward(grad: np.ndarray, normalized: np.ndarray, rstd: np.ndarray, weight: np.ndarray,
+                        needs: tuple = (True, True, True)):
+    """(dL/dx, dL/dw, dL/db) for float32 (N, M) `grad` and `normalized`, rstd (N, 1) and weight (M,); dL/dw or
+    dL/db is None where `needs` (for x, w, b) does not ask for it."""
     name = "kernels.layer_norm.layer_norm_backward"
     require_float32(name, "grad, normalized, rstd, weight", grad, normalized, rstd, weight)
     require_ndim(name, "grad", grad, 2, "(N, M)")
@@ -96,4 +127,5 @@ def layer_norm_backward(grad: np.ndarray, normalized: np.ndarray, rstd: np.ndarr
     partial_w = np.empty((blocks, grad.shape[1]), dtype=grad.dtype)
     partial_b = np.empty_like(partial_w)
     _backward(grad, normalized, rstd.reshape(-1), weight.reshape(-1), grad_x, partial_w, partial_b)
-    return grad_x, partial_w.sum(axis=0), partial_b.sum(axis=0)
+    _, needs_weight, needs_bias = needs
+    return grad_x, partial_w.sum(axis=0) if needs_weight else None, partial_b.sum(axis=0) if needs_bias else None

@@ -1,7 +1,8 @@
-"""2×2 max pooling, forward and backward, one (image, channel) plane per task (see `functional.pooling.MaxPool`).
+"""2×2 max pooling, forward and backward, one (image, channel) plane per task: the fast paths of the references
+`max_pool_forward` and `max_pool_backward` in functional/pooling.py (kernels/registry.py).
 
 The kernels serve the common case, MaxPool2d(2): 2×2 windows, no padding or dilation, every window inside the
-input, any stride. Other windows take the NumPy path. With the window's offsets k = 0, 1, 2, 3 for
+input, any stride (`_two_by_two`). Other windows take the reference. With the window's offsets k = 0, 1, 2, 3 for
 (0, 0), (0, 1), (1, 0), (1, 1):
 
     forward:   y[h, w] = max of the window,   k*[h, w] = the first offset (row-major) holding it
@@ -27,7 +28,8 @@ from ._checks import (
     require_positive,
     require_same_shape,
 )
-from ._numba import ENABLED, inline, kernel, prange
+from ._numba import ENABLED, fits, inline, kernel, prange
+from .registry import fast_path
 
 if ENABLED:
 
@@ -93,9 +95,24 @@ if ENABLED:
                     grad_x[plane, ho * sh + (k >> 1), wo * sw + (k & 1)] += grad[plane, ho, wo]
 
 
-def takes_kernel(kernel_size: tuple, padding: tuple, dilation: tuple, all_inside: bool) -> bool:
-    """Whether a max pooling of this geometry has a kernel here (the arrays are checked with `fits`)."""
-    return kernel_size == (2, 2) and padding == (0, 0) and dilation == (1, 1) and all_inside
+def _two_by_two(input_size: tuple, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                output_size: tuple) -> bool:
+    """Whether a max pooling of this geometry has a kernel here: 2×2 windows, no padding or dilation, and every
+    window inside the (H, W) input."""
+    return (
+        tuple(kernel_size) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
+        and all(count == 0 or (count - 1) * step + 2 <= size
+                for size, count, step in zip(input_size, output_size, stride))
+    )  # fmt: skip
+
+
+def _require_two_by_two(name: str, kernel_size: tuple, padding: tuple, dilation: tuple) -> None:
+    if (tuple(kernel_size), tuple(padding), tuple(dilation)) != ((2, 2), (0, 0), (1, 1)):
+        raise ValueError(
+            f"{name}: the kernel serves 2×2 windows without padding or dilation, but got kernel_size "
+            f"{tuple(kernel_size)}, padding {tuple(padding)}, dilation {tuple(dilation)}; other windows take the "
+            "reference in functional/pooling.py"
+        )
 
 
 def _require_windows_inside(name: str, input_size: tuple, output_size: tuple, stride: tuple) -> None:
@@ -108,14 +125,34 @@ def _require_windows_inside(name: str, input_size: tuple, output_size: tuple, st
         if count > 0 and (count - 1) * step + 2 > size:
             raise ValueError(
                 f"{name}: an output of {tuple(output_size)} with stride {tuple(stride)} has 2×2 windows outside "
-                f"an input of {tuple(input_size)}; the kernel serves only windows that lie inside (takes_kernel)"
+                f"an input of {tuple(input_size)}; the kernel serves only windows that lie inside"
             )
 
 
-def max_pool_forward(x: np.ndarray, stride: tuple, output_size: tuple, index_dtype: np.dtype):
-    """(y, k*) of shape (N, C, Ho, Wo) for float32 C-order x (N, C, H, W); k* in `index_dtype`."""
+def _planes(seed=0):
+    """(2, 3, 9, 11) planes in quarter steps (ties inside windows), with a NaN: the examples."""
+    x = np.round(np.random.default_rng(seed).standard_normal((2, 3, 9, 11)) * 4).astype(np.float32) / 4
+    x[0, 0, 0, 1] = np.nan
+    return x
+
+
+def _offsets_of(x):
+    return max_pool_forward(x, (2, 2), (2, 3), (0, 0), (1, 1), (4, 4), np.dtype(np.int8))[1]
+
+
+@fast_path(
+    "max_pool_forward",
+    when=lambda x, kernel_size, stride, padding, dilation, output_size, index_dtype: (
+        fits(x) and x.ndim == 4 and _two_by_two(x.shape[2:], kernel_size, stride, padding, dilation, output_size)
+    ),
+    example=lambda: (_planes(), (2, 2), (2, 3), (0, 0), (1, 1), (4, 4), np.dtype(np.int8)),
+)
+def max_pool_forward(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                     output_size: tuple, index_dtype: np.dtype):
+    """(y, k*) of shape (N, C, Ho, Wo) for float32 C-order x (N, C, H, W) and 2×2 windows; k* in `index_dtype`."""
     name = "kernels.pooling.max_pool_forward"
     require_float32(name, "x", x)
+    _require_two_by_two(name, kernel_size, padding, dilation)
     require_ndim(name, "x", x, 4, "(N, C, H, W)")
     if np.dtype(index_dtype).kind not in "iu":
         raise TypeError(f"{name}: index_dtype must be an integer dtype, but got {np.dtype(index_dtype)}")
@@ -128,10 +165,22 @@ def max_pool_forward(x: np.ndarray, stride: tuple, output_size: tuple, index_dty
     return y, offset
 
 
-def max_pool_backward(grad: np.ndarray, offset: np.ndarray, input_shape: tuple, stride: tuple) -> np.ndarray:
-    """dL/dx (N, C, H, W) from C-order g and k* (N, C, Ho, Wo)."""
+@fast_path(
+    "max_pool_backward",
+    when=lambda grad, offset, input_shape, kernel_size, stride, padding, dilation: (
+        fits(grad) and grad.ndim == 4 and type(offset) is np.ndarray and offset.flags.c_contiguous
+        and offset.shape == grad.shape
+        and _two_by_two(input_shape[2:], kernel_size, stride, padding, dilation, grad.shape[2:])
+    ),  # fmt: skip
+    example=lambda: (np.random.default_rng(1).standard_normal((2, 3, 4, 4)).astype(np.float32),
+                     _offsets_of(_planes()), (2, 3, 9, 11), (2, 2), (2, 3), (0, 0), (1, 1)),
+)
+def max_pool_backward(grad: np.ndarray, offset: np.ndarray, input_shape: tuple, kernel_size: tuple, stride: tuple,
+                      padding: tuple, dilation: tuple) -> np.ndarray:
+    """dL/dx (N, C, H, W) from C-order g and k* (N, C, Ho, Wo), for 2×2 windows."""
     name = "kernels.pooling.max_pool_backward"
     require_float32(name, "grad", grad)
+    _require_two_by_two(name, kernel_size, padding, dilation)
     require_integers(name, "offset", offset)
     require_ndim(name, "grad", grad, 4, "(N, C, Ho, Wo)")
     require_same_shape(name, "grad, offset", grad, offset)

@@ -1,6 +1,6 @@
 """Per-sample normalisation layers: LayerNorm (Ba et al. 2016) and RMSNorm (Zhang & Sennrich 2019).
 
-Both normalise over the trailing `normalized_shape` dims with the fused ops of `functional/layer_norm.py`,
+Both normalise over the trailing `normalized_shape` dims with the fused ops of `functional/normalization.py`,
 whose docstring derives the backward.
 """
 

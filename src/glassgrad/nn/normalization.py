@@ -1,5 +1,5 @@
 """Normalisation layers over channels: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015) and GroupNorm (Wu & He
-2018), over the fused ops of `functional/norm.py` (whose docstring derives the backward).
+2018), over the fused ops of `functional/normalization.py` (whose docstring derives the backward).
 
 (LayerNorm and RMSNorm, which normalise over trailing dims, are in `nn/layer_norm.py`.)
 """
