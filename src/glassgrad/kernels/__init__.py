@@ -1,9 +1,10 @@
 """Fused CPU kernels: training's hot elementwise chains, compiled with Numba, each beside its NumPy twin.
 
-An op asks `fits(arrays...)`; when it says yes (float32 NumPy arrays in C order, Numba installed and not
-disabled with GLASSGRAD_NUMBA=0) the op calls the kernel here, otherwise its own NumPy code. The NumPy code is
-the readable reference; tests/kernels checks every kernel against it and against PyTorch. See `_numba.py`
-for why a fused loop beats a chain of NumPy calls.
+An op calls its readable NumPy reference (a function marked `@reference("name")` beside the op); each module
+here registers a kernel against that name with `@fast_path` (registry.py), and a call runs the kernel when the
+arguments fit it (float32 NumPy arrays in C order, Numba installed and not disabled with GLASSGRAD_NUMBA=0),
+the reference otherwise. tests/kernels/test_registry.py checks every kernel against its reference, and the op
+tests check both against PyTorch. See `_numba.py` for why a fused loop beats a chain of NumPy calls.
 
     fastmath   exp and tanh for float32 that vectorise inside a kernel loop
     gelu       exact GELU forward and backward
