@@ -222,10 +222,10 @@ class Tensor:
         return self
 
     def clone(self) -> Tensor:
-        return shape_ops.Clone.apply(self)
+        return shape_ops.CloneOp.apply(self)
 
     def contiguous(self) -> Tensor:
-        return self if self.array.flags.c_contiguous else shape_ops.Clone.apply(self)
+        return self if self.array.flags.c_contiguous else shape_ops.CloneOp.apply(self)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`."""
@@ -233,7 +233,7 @@ class Tensor:
         result = self
         if device is not None and backend.device(device) != self.device:
             backend.namespace(backend.device(device))  # a clear error when cuda is not available
-            result = shape_ops.ToDevice.apply(result, backend.device(device))
+            result = shape_ops.ToDeviceOp.apply(result, backend.device(device))
         if dtype is not None:
             result = arithmetic.cast(result, to_dtype(dtype).np)
         if copy and result is self:
@@ -600,7 +600,7 @@ class Tensor:
         if view is not None and recording and (result._grad_fn is not None or view.base._requires_grad):
             views.check_tracked_write(self, name)
             base = view.base
-            rebased = shape_ops.CopySlices.apply(base._graph_alias(), result, view.steps)  # writes the memory
+            rebased = shape_ops.CopySlicesOp.apply(base._graph_alias(), result, view.steps)  # writes the memory
             self._version_counter[0] += 1
             base._take_graph_of(rebased)
             views.refresh(self)  # the view's graph is now a view of the rebased base
@@ -675,7 +675,7 @@ class Tensor:
         return self._write_in_place("masked_fill_", lambda t: select.masked_fill(t, mask, value))
 
     def zero_(self) -> Tensor:
-        return self._write_in_place("zero_", lambda t: shape_ops.Copy.apply(t, 0))
+        return self._write_in_place("zero_", lambda t: shape_ops.CopyOp.apply(t, 0))
 
     def fill_(self, value: Any) -> Tensor:
         if isinstance(value, Tensor) and value.ndim != 0:
@@ -685,7 +685,7 @@ class Tensor:
             )
         if isinstance(value, Tensor):
             value = value.to(device=self.device)
-        return self._write_in_place("fill_", lambda t: shape_ops.Copy.apply(t, value))
+        return self._write_in_place("fill_", lambda t: shape_ops.CopyOp.apply(t, value))
 
     def copy_(self, source: Tensor) -> Tensor:
         if not isinstance(source, Tensor):
@@ -696,7 +696,7 @@ class Tensor:
                 f"{tuple(self.shape)}"
             )
         moved = source.to(device=self.device)  # the gradient goes back to source's device and dtype
-        return self._write_in_place("copy_", lambda t: shape_ops.Copy.apply(t, moved), source)
+        return self._write_in_place("copy_", lambda t: shape_ops.CopyOp.apply(t, moved), source)
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
         draw = backend.random.generator_for(generator).uniform(a, b, self.shape)
@@ -708,7 +708,7 @@ class Tensor:
 
     def _fill_from_numpy(self, name: str, values: np.ndarray) -> Tensor:
         values = backend.move(values.astype(self.array.dtype, copy=False), self.device)
-        return self._write_in_place(name, lambda t: shape_ops.Copy.apply(t, values))
+        return self._write_in_place(name, lambda t: shape_ops.CopyOp.apply(t, values))
 
     # ---- autograd --------------------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,

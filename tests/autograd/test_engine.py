@@ -109,7 +109,7 @@ def test_the_graph_is_inspectable() -> None:
     c = a * b
     d = c.exp() + a
     assert d.grad_fn.name() == "AddBackward"
-    assert d.grad_fn.op is gg.ops.arithmetic.Add
+    assert d.grad_fn.op is gg.ops.arithmetic.AddOp
     exp_out, a_in = d.grad_fn.inputs
     assert a_in is a
     assert exp_out.grad_fn.name() == "ExpBackward"

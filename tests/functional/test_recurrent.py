@@ -9,7 +9,7 @@ import pytest
 import glassgrad as gg
 from glassgrad.autograd import gradcheck
 from glassgrad.functional import recurrent as R
-from glassgrad.functional.recurrent_fused import GRULayer, LSTMLayer, RNNLayer
+from glassgrad.functional.recurrent_fused import GRULayerOp, LSTMLayerOp, RNNLayerOp
 from glassgrad.kernels import registry
 
 torch = pytest.importorskip("torch")
@@ -187,11 +187,11 @@ def test_sequence_op_equals_cell_loop(mode, reverse):
     def fused():
         x, *rest = leaves = [gg.tensor(a, requires_grad=True) for a in arrays]
         if mode == "lstm":
-            out = LSTMLayer.apply(x, *rest, reverse, False)[0]
+            out = LSTMLayerOp.apply(x, *rest, reverse, False)[0]
         elif mode == "gru":
-            out = GRULayer.apply(x, *rest, reverse, False)[0]
+            out = GRULayerOp.apply(x, *rest, reverse, False)[0]
         else:
-            out = RNNLayer.apply(x, *rest, mode[4:], reverse, False)[0]
+            out = RNNLayerOp.apply(x, *rest, mode[4:], reverse, False)[0]
         (out * gg.tensor(projection)).sum().backward()
         return [out.detach().numpy()] + [t.grad.numpy() for t in leaves]
 
@@ -221,27 +221,27 @@ def test_sequence_op_gradcheck(mode, batch_first):
     arrays += [rng.standard_normal((batch, hidden)) for _ in range(2 if mode == "lstm" else 1)]
     inputs = [gg.tensor(a, requires_grad=True) for a in arrays]
     if mode == "lstm":
-        fn = lambda *a: LSTMLayer.apply(*a, True, batch_first)  # noqa: E731
+        fn = lambda *a: LSTMLayerOp.apply(*a, True, batch_first)  # noqa: E731
     elif mode == "gru":
-        fn = lambda *a: GRULayer.apply(*a, False, batch_first)  # noqa: E731
+        fn = lambda *a: GRULayerOp.apply(*a, False, batch_first)  # noqa: E731
     else:
-        fn = lambda *a: RNNLayer.apply(*a, mode[4:], False, batch_first)  # noqa: E731
+        fn = lambda *a: RNNLayerOp.apply(*a, mode[4:], False, batch_first)  # noqa: E731
     assert gradcheck(fn, inputs)
 
 
 def test_cell_updates_gradcheck():
     rng = np.random.default_rng(6)
     gates, c = (gg.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 12), (2, 3)])
-    assert gradcheck(R.LSTMCellUpdate.apply, [gates, c])
+    assert gradcheck(R.LSTMCellUpdateOp.apply, [gates, c])
     gi, gh, h = (gg.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 9), (2, 9), (2, 3)])
-    assert gradcheck(R.GRUCellUpdate.apply, [gi, gh, h])
+    assert gradcheck(R.GRUCellUpdateOp.apply, [gi, gh, h])
 
 
 def test_relu_subgradient_at_zero_is_zero():
     """PyTorch's relu passes no gradient at exactly 0; the fused RNN layer does the same."""
     x = gg.zeros(2, 1, 3, requires_grad=True)
     w_ih, w_hh = gg.zeros(4, 3, requires_grad=True), gg.zeros(4, 4, requires_grad=True)
-    out, _ = RNNLayer.apply(x, w_ih, w_hh, None, None, None, "relu", False, False)
+    out, _ = RNNLayerOp.apply(x, w_ih, w_hh, None, None, None, "relu", False, False)
     out.sum().backward()
     assert not w_ih.grad.numpy().any() and not x.grad.numpy().any()
 

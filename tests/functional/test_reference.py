@@ -108,33 +108,33 @@ def _activation_cases() -> list[Case]:
     x = _randn(3, 7) * 3
     x[0, :3] = (-40.0, 30.0, 0.5)  # far tails and a point away from every kink
     return [
-        Case(activation.LeakyRelu, "slope", lambda t: F.leaky_relu(t, 0.2), x),
-        Case(activation.Gelu, "exact", lambda t: F.gelu(t), x),
-        Case(activation.Gelu, "tanh", lambda t: F.gelu(t, approximate="tanh"), x),
-        Case(activation.Silu, "plain", F.silu, x),
-        Case(activation.Softplus, "beta", lambda t: F.softplus(t, beta=2.0, threshold=5.0), x),
-        Case(activation.Softplus, "negative_beta", lambda t: F.softplus(t, beta=-1.5, threshold=3.0), x),
-        Case(activation.Elu, "alpha", lambda t: F.elu(t, alpha=0.7), x),
-        Case(activation.Hardtanh, "bounds", lambda t: F.hardtanh(t, -1.5, 2.0), x),
-        Case(activation.Threshold, "value", lambda t: F.threshold(t, 0.3, -2.0), x),
-        Case(linear.Linear, "bias", F.linear, _randn(2, 3, 4), _randn(5, 4), _randn(5)),
-        Case(linear.Linear, "no_bias", F.linear, _randn(3, 4), _randn(5, 4)),
-        Case(dropout.Dropout, "p", lambda t: F.dropout(t, 0.4), _randn(4, 6)),
+        Case(activation.LeakyReluOp, "slope", lambda t: F.leaky_relu(t, 0.2), x),
+        Case(activation.GeluOp, "exact", lambda t: F.gelu(t), x),
+        Case(activation.GeluOp, "tanh", lambda t: F.gelu(t, approximate="tanh"), x),
+        Case(activation.SiluOp, "plain", F.silu, x),
+        Case(activation.SoftplusOp, "beta", lambda t: F.softplus(t, beta=2.0, threshold=5.0), x),
+        Case(activation.SoftplusOp, "negative_beta", lambda t: F.softplus(t, beta=-1.5, threshold=3.0), x),
+        Case(activation.EluOp, "alpha", lambda t: F.elu(t, alpha=0.7), x),
+        Case(activation.HardtanhOp, "bounds", lambda t: F.hardtanh(t, -1.5, 2.0), x),
+        Case(activation.ThresholdOp, "value", lambda t: F.threshold(t, 0.3, -2.0), x),
+        Case(linear.LinearOp, "bias", F.linear, _randn(2, 3, 4), _randn(5, 4), _randn(5)),
+        Case(linear.LinearOp, "no_bias", F.linear, _randn(3, 4), _randn(5, 4)),
+        Case(dropout.DropoutOp, "p", lambda t: F.dropout(t, 0.4), _randn(4, 6)),
     ]
 
 
 def _embedding_and_padding_cases() -> list[Case]:
     ids = np.array([[1, 3, 3, 0], [2, 3, 1, 1]])
     return [
-        Case(embedding.EmbeddingLookup, "plain", lambda i, w: F.embedding(i, w), ids, _randn(5, 3)),
-        Case(embedding.EmbeddingLookup, "padding_idx", lambda i, w: F.embedding(i, w, padding_idx=3), ids,
+        Case(embedding.EmbeddingLookupOp, "plain", lambda i, w: F.embedding(i, w), ids, _randn(5, 3)),
+        Case(embedding.EmbeddingLookupOp, "padding_idx", lambda i, w: F.embedding(i, w, padding_idx=3), ids,
              _randn(5, 3)),
-        Case(embedding.EmbeddingLookup, "scale_grad_by_freq",
+        Case(embedding.EmbeddingLookupOp, "scale_grad_by_freq",
              lambda i, w: F.embedding(i, w, padding_idx=0, scale_grad_by_freq=True), ids, _randn(5, 3)),
-        Case(padding.Pad, "constant", lambda t: F.pad(t, (1, 2, 0, 1), value=0.5), _randn(2, 3, 4)),
-        Case(padding.Pad, "reflect", lambda t: F.pad(t, (2, 1, 1, 1), mode="reflect"), _randn(2, 3, 4)),
-        Case(padding.Pad, "replicate", lambda t: F.pad(t, (2, 1), mode="replicate"), _randn(2, 3, 4)),
-        Case(padding.Pad, "circular", lambda t: F.pad(t, (1, 2, 2, 1), mode="circular"), _randn(2, 3, 4)),
+        Case(padding.PadOp, "constant", lambda t: F.pad(t, (1, 2, 0, 1), value=0.5), _randn(2, 3, 4)),
+        Case(padding.PadOp, "reflect", lambda t: F.pad(t, (2, 1, 1, 1), mode="reflect"), _randn(2, 3, 4)),
+        Case(padding.PadOp, "replicate", lambda t: F.pad(t, (2, 1), mode="replicate"), _randn(2, 3, 4)),
+        Case(padding.PadOp, "circular", lambda t: F.pad(t, (1, 2, 2, 1), mode="circular"), _randn(2, 3, 4)),
     ]
 
 
@@ -150,42 +150,42 @@ def _loss_cases() -> list[Case]:
     w = gg.tensor(class_weight)
     bce_weight = gg.tensor(_uniform(0.5, 2, 5))
     return [
-        Case(pointwise.MseLoss, "mean", F.mse_loss, x, t),
-        Case(pointwise.MseLoss, "broadcast_sum", lambda a, b: F.mse_loss(a, b, reduction="sum"), x,
+        Case(pointwise.MseLossOp, "mean", F.mse_loss, x, t),
+        Case(pointwise.MseLossOp, "broadcast_sum", lambda a, b: F.mse_loss(a, b, reduction="sum"), x,
              _randn(5)),
-        Case(pointwise.L1Loss, "none", lambda a, b: F.l1_loss(a, b, reduction="none"), x, t),
-        Case(pointwise.HuberLoss, "delta", lambda a, b: F.huber_loss(a, b, delta=0.8), x, t),
-        Case(pointwise.HuberLoss, "smooth_l1", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), x, t),
-        Case(pointwise.KlDiv, "batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"),
+        Case(pointwise.L1LossOp, "none", lambda a, b: F.l1_loss(a, b, reduction="none"), x, t),
+        Case(pointwise.HuberLossOp, "delta", lambda a, b: F.huber_loss(a, b, delta=0.8), x, t),
+        Case(pointwise.HuberLossOp, "smooth_l1", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), x, t),
+        Case(pointwise.KlDivOp, "batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"),
              log_probs, probs),
-        Case(pointwise.KlDiv, "zero_target", lambda a, b: F.kl_div(a, b, reduction="sum"), log_probs,
+        Case(pointwise.KlDivOp, "zero_target", lambda a, b: F.kl_div(a, b, reduction="sum"), log_probs,
              np.where(probs > 0.3, 0.0, probs)),
-        Case(pointwise.KlDiv, "log_target",
+        Case(pointwise.KlDivOp, "log_target",
              lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True), log_probs, np.log(probs + 0.1)),
-        Case(binary.BinaryCrossEntropy, "mean", F.binary_cross_entropy, p, bits),
-        Case(binary.BinaryCrossEntropy, "saturated", F.binary_cross_entropy,
+        Case(binary.BinaryCrossEntropyOp, "mean", F.binary_cross_entropy, p, bits),
+        Case(binary.BinaryCrossEntropyOp, "saturated", F.binary_cross_entropy,
              np.array([0.0, 1e-13, 0.3, 1 - 1e-13, 1.0, 1.0]), np.array([0.0, 1.0, 0.4, 0.0, 1.0, 0.3])),
-        Case(binary.BinaryCrossEntropy, "weight",
+        Case(binary.BinaryCrossEntropyOp, "weight",
              lambda a, b: F.binary_cross_entropy(a, b, weight=bce_weight, reduction="sum"),
              p, _uniform(0, 1, 4, 5)),
-        Case(binary.BinaryCrossEntropyWithLogits, "plain", F.binary_cross_entropy_with_logits,
+        Case(binary.BinaryCrossEntropyWithLogitsOp, "plain", F.binary_cross_entropy_with_logits,
              np.concatenate([x[:3], [[0.0, 40.0, -40.0, 1e-3, -1e-3]]]), bits),
-        Case(binary.BinaryCrossEntropyWithLogits, "weights",
+        Case(binary.BinaryCrossEntropyWithLogitsOp, "weights",
              lambda a, b, c, d: F.binary_cross_entropy_with_logits(a, b, weight=c, pos_weight=d, reduction="none"),
              x, _uniform(0, 1, 4, 5), _uniform(0.5, 2, 4, 5), _uniform(0.5, 3, 5)),
-        Case(multiclass.CrossEntropy, "ignore_index", F.cross_entropy, logits, classes),
-        Case(multiclass.CrossEntropy, "weight_smoothing",
+        Case(multiclass.CrossEntropyOp, "ignore_index", F.cross_entropy, logits, classes),
+        Case(multiclass.CrossEntropyOp, "weight_smoothing",
              lambda a, b: F.cross_entropy(a, b, weight=w, label_smoothing=0.2), logits, classes),
-        Case(multiclass.CrossEntropy, "spatial_none",
+        Case(multiclass.CrossEntropyOp, "spatial_none",
              lambda a, b: F.cross_entropy(a, b, reduction="none", label_smoothing=0.1), _randn(2, 4, 3),
              _ints(4, 2, 3)),
-        Case(multiclass.CrossEntropy, "unbatched", F.cross_entropy, _randn(4), np.array(2)),
-        Case(multiclass.CrossEntropyProbabilities, "smoothing_weight",
+        Case(multiclass.CrossEntropyOp, "unbatched", F.cross_entropy, _randn(4), np.array(2)),
+        Case(multiclass.CrossEntropyProbabilitiesOp, "smoothing_weight",
              lambda a, b: F.cross_entropy(a, b, weight=w, label_smoothing=0.3), logits, _R.dirichlet(np.ones(4), 6)),
-        Case(multiclass.CrossEntropyProbabilities, "none", lambda a, b: F.cross_entropy(a, b, reduction="none"),
+        Case(multiclass.CrossEntropyProbabilitiesOp, "none", lambda a, b: F.cross_entropy(a, b, reduction="none"),
              logits, _R.dirichlet(np.ones(4), 6)),
-        Case(multiclass.NllLoss, "weight", lambda a, b: F.nll_loss(a, b, weight=w), logits, classes),
-        Case(multiclass.NllLoss, "sum", lambda a, b: F.nll_loss(a, b, reduction="sum"), logits, classes),
+        Case(multiclass.NllLossOp, "weight", lambda a, b: F.nll_loss(a, b, weight=w), logits, classes),
+        Case(multiclass.NllLossOp, "sum", lambda a, b: F.nll_loss(a, b, reduction="sum"), logits, classes),
     ]
 
 
@@ -200,17 +200,17 @@ def _norm_cases() -> list[Case]:
         return run
 
     return [
-        Case(normalization.LayerNorm, "affine", lambda t, w, b: F.layer_norm(t, (6, 5), w, b), x, _randn(6, 5),
+        Case(normalization.LayerNormOp, "affine", lambda t, w, b: F.layer_norm(t, (6, 5), w, b), x, _randn(6, 5),
              _randn(6, 5)),
-        Case(normalization.LayerNorm, "plain", lambda t: F.layer_norm(t, 5), x),
-        Case(normalization.RMSNorm, "weight", lambda t, w: F.rms_norm(t, (5,), w, eps=1e-6), x, _randn(5)),
-        Case(normalization.RMSNorm, "plain", lambda t: F.rms_norm(t, (6, 5)), x),
-        Case(normalization.BatchNorm, "training", batch_norm(True), x, _randn(6), _randn(6)),
-        Case(normalization.BatchNorm, "eval", batch_norm(False), x, _randn(6), _randn(6)),
-        Case(normalization.BatchNorm, "training_2d_no_affine", lambda t: F.batch_norm(t, None, None, training=True),
+        Case(normalization.LayerNormOp, "plain", lambda t: F.layer_norm(t, 5), x),
+        Case(normalization.RMSNormOp, "weight", lambda t, w: F.rms_norm(t, (5,), w, eps=1e-6), x, _randn(5)),
+        Case(normalization.RMSNormOp, "plain", lambda t: F.rms_norm(t, (6, 5)), x),
+        Case(normalization.BatchNormOp, "training", batch_norm(True), x, _randn(6), _randn(6)),
+        Case(normalization.BatchNormOp, "eval", batch_norm(False), x, _randn(6), _randn(6)),
+        Case(normalization.BatchNormOp, "training_2d_no_affine", lambda t: F.batch_norm(t, None, None, training=True),
              _randn(7, 3)),
-        Case(normalization.GroupNorm, "affine", lambda t, w, b: F.group_norm(t, 3, w, b), x, _randn(6), _randn(6)),
-        Case(normalization.GroupNorm, "plain", lambda t: F.group_norm(t, 2), _randn(2, 4, 3, 3)),
+        Case(normalization.GroupNormOp, "affine", lambda t, w, b: F.group_norm(t, 3, w, b), x, _randn(6), _randn(6)),
+        Case(normalization.GroupNormOp, "plain", lambda t: F.group_norm(t, 2), _randn(2, 4, 3, 3)),
     ]
 
 
@@ -225,24 +225,24 @@ def _conv_and_pool_cases() -> list[Case]:
     image = _randn(2, 4, 7, 6)
     ties = np.round(_randn(2, 3, 6, 6))  # many equal maxima: the gradient goes to the first (row-major)
     return [
-        Case(conv.Convolution, "padding_stride", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
+        Case(conv.ConvolutionOp, "padding_stride", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
              image, _randn(5, 4, 3, 3), _randn(5)),
-        Case(conv.Convolution, "groups_dilation", lambda x, w: F.conv2d(x, w, dilation=2, groups=2,
+        Case(conv.ConvolutionOp, "groups_dilation", lambda x, w: F.conv2d(x, w, dilation=2, groups=2,
                                                                        padding=(2, 1)), image, _randn(6, 2, 2, 3)),
-        Case(conv.Convolution, "same", lambda x, w: F.conv2d(x, w, padding="same"), image, _randn(3, 4, 2, 2)),
-        Case(conv.Convolution, "conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2), _randn(2, 3, 9),
+        Case(conv.ConvolutionOp, "same", lambda x, w: F.conv2d(x, w, padding="same"), image, _randn(3, 4, 2, 2)),
+        Case(conv.ConvolutionOp, "conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2), _randn(2, 3, 9),
              _randn(4, 3, 3), _randn(4)),
-        Case(pooling.MaxPool, "2x2", lambda x: F.max_pool2d(x, 2), image),
-        Case(pooling.MaxPool, "ties_padding_ceil",
+        Case(pooling.MaxPoolOp, "2x2", lambda x: F.max_pool2d(x, 2), image),
+        Case(pooling.MaxPoolOp, "ties_padding_ceil",
              lambda x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, return_indices=True), ties),
-        Case(pooling.MaxPool, "nan", lambda x: F.max_pool2d(x, 3, stride=1, padding=1), _NAN_IMAGE),
-        Case(pooling.MaxPool, "dilation_1d", lambda x: F.max_pool1d(x, 2, stride=1, dilation=2), _randn(2, 3, 8)),
-        Case(pooling.AvgPool, "padding", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), image),
-        Case(pooling.AvgPool, "exclude_pad_ceil",
+        Case(pooling.MaxPoolOp, "nan", lambda x: F.max_pool2d(x, 3, stride=1, padding=1), _NAN_IMAGE),
+        Case(pooling.MaxPoolOp, "dilation_1d", lambda x: F.max_pool1d(x, 2, stride=1, dilation=2), _randn(2, 3, 8)),
+        Case(pooling.AvgPoolOp, "padding", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), image),
+        Case(pooling.AvgPoolOp, "exclude_pad_ceil",
              lambda x: F.avg_pool2d(x, 2, padding=1, ceil_mode=True, count_include_pad=False), image),
-        Case(pooling.AvgPool, "divisor_1d", lambda x: F.avg_pool1d(x, 3, stride=2), _randn(2, 3, 9)),
-        Case(pooling.AvgPool, "divisor_override", lambda x: F.avg_pool2d(x, 2, divisor_override=3), image),
-        Case(pooling.AdaptiveAvgPool, "overlapping_bins", lambda x: F.adaptive_avg_pool2d(x, (3, 4)), image),
+        Case(pooling.AvgPoolOp, "divisor_1d", lambda x: F.avg_pool1d(x, 3, stride=2), _randn(2, 3, 9)),
+        Case(pooling.AvgPoolOp, "divisor_override", lambda x: F.avg_pool2d(x, 2, divisor_override=3), image),
+        Case(pooling.AdaptiveAvgPoolOp, "overlapping_bins", lambda x: F.adaptive_avg_pool2d(x, (3, 4)), image),
     ]
 
 
@@ -254,15 +254,15 @@ def _attention_cases() -> list[Case]:
     attend_dead[2] = False  # a query that sees no key: zeros, as PyTorch
     sdpa = F.scaled_dot_product_attention
     return [
-        Case(attention.ScaledDotProductAttention, "plain", sdpa, q, k, v),
-        Case(attention.ScaledDotProductAttention, "causal_scale", lambda a, b, c: sdpa(a, b, c, is_causal=True,
+        Case(attention.ScaledDotProductAttentionOp, "plain", sdpa, q, k, v),
+        Case(attention.ScaledDotProductAttentionOp, "causal_scale", lambda a, b, c: sdpa(a, b, c, is_causal=True,
                                                                                        scale=0.3), q, k, v),
-        Case(attention.ScaledDotProductAttention, "bool_mask_dead_row",
+        Case(attention.ScaledDotProductAttentionOp, "bool_mask_dead_row",
              lambda a, b, c, m: sdpa(a, b, c, attn_mask=m), q, k, v, attend_dead),
-        Case(attention.ScaledDotProductAttention, "float_mask_grad",
+        Case(attention.ScaledDotProductAttentionOp, "float_mask_grad",
              lambda a, b, c, m: sdpa(a, b, c, attn_mask=m), q, k, v, _randn(3, 5, 6)),
-        Case(attention.ScaledDotProductAttention, "dropout", lambda a, b, c: sdpa(a, b, c, dropout_p=0.3), q, k, v),
-        Case(attention.ScaledDotProductAttention, "weights_causal_mask",
+        Case(attention.ScaledDotProductAttentionOp, "dropout", lambda a, b, c: sdpa(a, b, c, dropout_p=0.3), q, k, v),
+        Case(attention.ScaledDotProductAttentionOp, "weights_causal_mask",
              lambda a, b, c, m: attention.attention_with_weights(a, b, c, attn_mask=m, is_causal=True,
                                                                  dropout_p=0.2), q, k, v, attend),
     ]
@@ -290,20 +290,20 @@ def _recurrent_cases() -> list[Case]:
     x = _randn(6, B, I)
     initial = (_randn(1, B, H), _randn(1, B, H))
     return [
-        Case(recurrent.LSTMCellUpdate, "cell", lambda x, h, c, *w: F.lstm_cell(x, (h, c), *w),
+        Case(recurrent.LSTMCellUpdateOp, "cell", lambda x, h, c, *w: F.lstm_cell(x, (h, c), *w),
              _randn(B, I), _randn(B, H), _randn(B, H), _randn(4 * H, I), _randn(4 * H, H), _randn(4 * H),
              _randn(4 * H)),
-        Case(recurrent.GRUCellUpdate, "cell", lambda x, h, *w: F.gru_cell(x, h, *w), _randn(B, I),
+        Case(recurrent.GRUCellUpdateOp, "cell", lambda x, h, *w: F.gru_cell(x, h, *w), _randn(B, I),
              _randn(B, H), _randn(3 * H, I), _randn(3 * H, H), _randn(3 * H), _randn(3 * H)),
-        Case(recurrent_fused.LSTMLayer, "initial", layer("lstm", initial=True), x, *weights(4), *initial),
-        Case(recurrent_fused.LSTMLayer, "bidirectional_batch_first_no_bias",
+        Case(recurrent_fused.LSTMLayerOp, "initial", layer("lstm", initial=True), x, *weights(4), *initial),
+        Case(recurrent_fused.LSTMLayerOp, "bidirectional_batch_first_no_bias",
              layer("lstm", biases=False, bidirectional=True, batch_first=True), _randn(B, 6, I), *weights(4, False, 2)),
-        Case(recurrent_fused.GRULayer, "initial", layer("gru", initial=True), x, *weights(3), initial[0]),
-        Case(recurrent_fused.GRULayer, "bidirectional", layer("gru", bidirectional=True), x,
+        Case(recurrent_fused.GRULayerOp, "initial", layer("gru", initial=True), x, *weights(3), initial[0]),
+        Case(recurrent_fused.GRULayerOp, "bidirectional", layer("gru", bidirectional=True), x,
              *weights(3, True, 2)),
-        Case(recurrent_fused.RNNLayer, "tanh_initial", layer("rnn_tanh", initial=True), x, *weights(1),
+        Case(recurrent_fused.RNNLayerOp, "tanh_initial", layer("rnn_tanh", initial=True), x, *weights(1),
              initial[0]),
-        Case(recurrent_fused.RNNLayer, "relu_batch_first_no_bias", layer("rnn_relu", biases=False, batch_first=True),
+        Case(recurrent_fused.RNNLayerOp, "relu_batch_first_no_bias", layer("rnn_relu", biases=False, batch_first=True),
              _randn(B, 6, I), *weights(1, False)),
     ]
 
@@ -332,9 +332,9 @@ def test_reference_matches_fused_op(case: Case, monkeypatch: pytest.MonkeyPatch)
 
 # Cases where central differences of the first derivative do not exist.
 _NO_FINITE_DIFFERENCES = {
-    "MaxPool-ties_padding_ceil": "ties in a max: the first derivative jumps under any perturbation",
-    "BinaryCrossEntropy-saturated": "probabilities 0 and 1: a step would leave [0, 1]",
-    "KlDiv-zero_target": "t·log t at t = 0: its derivative log t + 1 has no finite difference",
+    "MaxPoolOp-ties_padding_ceil": "ties in a max: the first derivative jumps under any perturbation",
+    "BinaryCrossEntropyOp-saturated": "probabilities 0 and 1: a step would leave [0, 1]",
+    "KlDivOp-zero_target": "t·log t at t = 0: its derivative log t + 1 has no finite difference",
 }
 
 
@@ -385,7 +385,7 @@ def test_second_derivative_through_the_reference_matches_finite_differences(case
 def _fused_ops() -> list[type]:
     """Every Op subclass defined in glassgrad.functional and glassgrad.nn.
 
-    A tensor-level `Function` (e.g. activation.NormalCdf) is left out: its backward is written with tensor
+    A tensor-level `Function` (e.g. activation.NormalCdfOp) is left out: its backward is written with tensor
     ops, which create_graph=True records directly, so it needs no reference.
     """
     found = []
@@ -407,7 +407,7 @@ def test_every_fused_op_has_a_reference_and_a_case() -> None:
     # (`tensor_backward`), so that hooks fire in a double backward too, as in PyTorch; that is tested in
     # tests/autograd/test_double_backward_models.py.
     on_tensors = [op for op in ops if op.__dict__.get("tensor_backward")]
-    assert {op.__name__ for op in on_tensors} == {"HookInputs", "HookOutputs"}
+    assert {op.__name__ for op in on_tensors} == {"HookInputsOp", "HookOutputsOp"}
     fused = [op for op in ops if op not in on_tensors]
     without_reference = [op.__name__ for op in fused if "reference" not in op.__dict__]
     assert not without_reference, f"fused ops without a `reference` (create_graph=True needs one): {without_reference}"

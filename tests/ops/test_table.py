@@ -9,7 +9,7 @@ module of the package): each must be built by some case (`test_every_op_is_cover
 derivatives are checked (`test_every_op_has_a_second_order_case`), so an op added without a test fails here.
 A case covers the ops it names and every op in the graph it builds (found by running it), and must really
 build the ops it names (`test_case_builds_the_ops_it_names`).
-ToDevice is covered twice: `to_device_identity` applies the op directly (cpu -> cpu, runs everywhere) and
+ToDeviceOp is covered twice: `to_device_identity` applies the op directly (cpu -> cpu, runs everywhere) and
 `to_device_cuda_roundtrip` moves to cuda and back (skips without a GPU).
 """
 
@@ -25,14 +25,37 @@ import pytest
 
 import glassgrad as gg
 from glassgrad.autograd.node import Op
-from glassgrad.ops.arithmetic import Add, Cast, Div, Mul, Neg, Pow, Reciprocal, Sub
-from glassgrad.ops.index import Gather, GetItem, IndexAdd, SetItem
-from glassgrad.ops.matmul import Einsum, MatMul
-from glassgrad.ops.reduce import AMaxMin, MaxMinAll, MaxMinAlong, Mean, Prod, Std, Sum, Var
-from glassgrad.ops.select import Maximum, Minimum, Triangle, Where
-from glassgrad.ops.shape import Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice
-from glassgrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
-from glassgrad.ops.unary import Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh
+from glassgrad.ops.arithmetic import AddOp, CastOp, DivOp, MulOp, NegOp, PowOp, ReciprocalOp, SubOp
+from glassgrad.ops.index import GatherOp, GetItemOp, IndexAddOp, SetItemOp
+from glassgrad.ops.matmul import EinsumOp, MatMulOp
+from glassgrad.ops.reduce import AMaxMinOp, MaxMinAllOp, MaxMinAlongOp, MeanOp, ProdOp, StdOp, SumOp, VarOp
+from glassgrad.ops.select import MaximumOp, MinimumOp, TriangleOp, WhereOp
+from glassgrad.ops.shape import (
+    CloneOp,
+    ConcatenateOp,
+    ExpandOp,
+    PermuteOp,
+    RepeatOp,
+    ReshapeOp,
+    SplitOp,
+    StackOp,
+    ToDeviceOp,
+)
+from glassgrad.ops.softmax import LogSoftmaxOp, LogSumExpOp, SoftmaxOp
+from glassgrad.ops.unary import (
+    AbsOp,
+    ClampOp,
+    CosOp,
+    ExpOp,
+    Log1pOp,
+    LogOp,
+    ReluOp,
+    RsqrtOp,
+    SigmoidOp,
+    SinOp,
+    SqrtOp,
+    TanhOp,
+)
 
 from .fused_cases import FUSED_CASES
 from .table import DEVICES, DOMAINS, Case, as_outputs, const, inputs_for, ops_built, ops_in_graph
@@ -57,153 +80,153 @@ INDEX_3x2 = np.array([[0, 3], [2, 2], [1, 0]])
 
 PRIMITIVE_CASES: list[Case] = [
     # ---- arithmetic -------------------------------------------------------------------------------------
-    Case("add", (Add,), lambda m, x, y: x + y, ((3, 4), (3, 4))),
-    Case("add_broadcast", (Add,), lambda m, x, y: x + y, ((3, 1), (4,))),
-    Case("add_scalar_left", (Add,), lambda m, x: 2.0 + x, ((3,),)),
-    Case("add_alpha", (Add, Mul), lambda m, x, y: m.add(x, y, alpha=2.0), ((2, 3), (2, 3))),
-    Case("sub_broadcast", (Sub,), lambda m, x, y: x - y, ((2, 3, 4), (3, 1))),
-    Case("sub_scalar_left", (Sub,), lambda m, x: 1.0 - x, ((4,),)),
-    Case("mul_broadcast", (Mul,), lambda m, x, y: x * y, ((4, 1, 3), (2, 3))),
-    Case("mul_scalar", (Mul,), lambda m, x: x * 3.0, ((2, 2),)),
-    Case("mul_same_tensor", (Mul,), lambda m, x: x * x, ((5,),)),
-    Case("square", (Mul,), lambda m, x: m.square(x), ((5,),)),
-    Case("div", (Div,), lambda m, x, y: x / y, ((3, 4), (4,)), ("real", "nonzero")),
-    Case("div_scalar_left", (Reciprocal, Mul), lambda m, x: 2.0 / x, ((4,),), "nonzero"),
-    Case("div_function", (Div,), lambda m, x, y: m.div(x, y), ((2, 3), (2, 1)), ("real", "positive")),
-    Case("neg", (Neg,), lambda m, x: -x, ((3,),)),
-    Case("pow_int", (Pow,), lambda m, x: x**3, ((2, 3),)),
-    Case("pow_fractional", (Pow,), lambda m, x: x.pow(0.5), ((4,),), "positive"),
-    Case("pow_tensor_broadcast", (Pow,), lambda m, x, p: x**p, ((3,), (2, 3)), ("positive", "real")),
-    Case("pow_scalar_base", (Pow,), lambda m, x: 2.0**x, ((4,),)),
-    Case("pow_function", (Pow,), lambda m, x: m.pow(x, 2), ((4,),)),
+    Case("add", (AddOp,), lambda m, x, y: x + y, ((3, 4), (3, 4))),
+    Case("add_broadcast", (AddOp,), lambda m, x, y: x + y, ((3, 1), (4,))),
+    Case("add_scalar_left", (AddOp,), lambda m, x: 2.0 + x, ((3,),)),
+    Case("add_alpha", (AddOp, MulOp), lambda m, x, y: m.add(x, y, alpha=2.0), ((2, 3), (2, 3))),
+    Case("sub_broadcast", (SubOp,), lambda m, x, y: x - y, ((2, 3, 4), (3, 1))),
+    Case("sub_scalar_left", (SubOp,), lambda m, x: 1.0 - x, ((4,),)),
+    Case("mul_broadcast", (MulOp,), lambda m, x, y: x * y, ((4, 1, 3), (2, 3))),
+    Case("mul_scalar", (MulOp,), lambda m, x: x * 3.0, ((2, 2),)),
+    Case("mul_same_tensor", (MulOp,), lambda m, x: x * x, ((5,),)),
+    Case("square", (MulOp,), lambda m, x: m.square(x), ((5,),)),
+    Case("div", (DivOp,), lambda m, x, y: x / y, ((3, 4), (4,)), ("real", "nonzero")),
+    Case("div_scalar_left", (ReciprocalOp, MulOp), lambda m, x: 2.0 / x, ((4,),), "nonzero"),
+    Case("div_function", (DivOp,), lambda m, x, y: m.div(x, y), ((2, 3), (2, 1)), ("real", "positive")),
+    Case("neg", (NegOp,), lambda m, x: -x, ((3,),)),
+    Case("pow_int", (PowOp,), lambda m, x: x**3, ((2, 3),)),
+    Case("pow_fractional", (PowOp,), lambda m, x: x.pow(0.5), ((4,),), "positive"),
+    Case("pow_tensor_broadcast", (PowOp,), lambda m, x, p: x**p, ((3,), (2, 3)), ("positive", "real")),
+    Case("pow_scalar_base", (PowOp,), lambda m, x: 2.0**x, ((4,),)),
+    Case("pow_function", (PowOp,), lambda m, x: m.pow(x, 2), ((4,),)),
     # x.float() + x.double() casts in both float32 and float64 runs; float32 rounding needs a larger ε.
-    Case("cast_mixed", (Cast, Add), lambda m, x: x.float() + x.double(), ((2, 3),), gradcheck_eps=1e-3),
-    Case("cast_to", (Cast, Mul), lambda m, x: x.to(dtype=m.float64) * x.to(m.float32), ((3,),),
+    Case("cast_mixed", (CastOp, AddOp), lambda m, x: x.float() + x.double(), ((2, 3),), gradcheck_eps=1e-3),
+    Case("cast_to", (CastOp, MulOp), lambda m, x: x.to(dtype=m.float64) * x.to(m.float32), ((3,),),
          gradcheck_eps=1e-3),
     # ---- unary --------------------------------------------------------------------------------------------
-    Case("abs", (Abs,), lambda m, x: x.abs(), ((3, 4),), "nonzero"),
-    Case("abs_builtin", (Abs,), lambda m, x: abs(x), ((4,),), "nonzero"),
-    Case("clamp", (Clamp,), lambda m, x: x.clamp(-0.5, 0.5), ((3, 4),)),
-    Case("clamp_min_only", (Clamp,), lambda m, x: x.clamp(min=0.1), ((6,),)),
-    Case("clamp_max_function", (Clamp,), lambda m, x: m.clamp(x, max=0.2), ((6,),)),
-    Case("clamp_tensor_bounds", (Clamp,), lambda m, x, lo, hi: x.clamp(lo - 1.0, hi + 1.0),
+    Case("abs", (AbsOp,), lambda m, x: x.abs(), ((3, 4),), "nonzero"),
+    Case("abs_builtin", (AbsOp,), lambda m, x: abs(x), ((4,),), "nonzero"),
+    Case("clamp", (ClampOp,), lambda m, x: x.clamp(-0.5, 0.5), ((3, 4),)),
+    Case("clamp_min_only", (ClampOp,), lambda m, x: x.clamp(min=0.1), ((6,),)),
+    Case("clamp_max_function", (ClampOp,), lambda m, x: m.clamp(x, max=0.2), ((6,),)),
+    Case("clamp_tensor_bounds", (ClampOp,), lambda m, x, lo, hi: x.clamp(lo - 1.0, hi + 1.0),
          ((3, 4), (4,), (3, 1))),
-    Case("cos", (Cos,), lambda m, x: x.cos(), ((3, 4),)),
-    Case("sin", (Sin,), lambda m, x: m.sin(x), ((3, 4),)),
-    Case("exp", (Exp,), lambda m, x: m.exp(x), ((3, 4),)),
-    Case("log", (Log,), lambda m, x: x.log(), ((3, 4),), "positive"),
-    Case("log1p", (Log1p,), lambda m, x: m.log1p(x), ((3, 4),), "positive"),
-    Case("relu", (Relu,), lambda m, x: x.relu(), ((3, 4),), "nonzero"),
-    Case("rsqrt", (Rsqrt,), lambda m, x: m.rsqrt(x), ((3, 4),), "positive"),
-    Case("sigmoid", (Sigmoid,), lambda m, x: x.sigmoid(), ((3, 4),)),
-    Case("sigmoid_function_large", (Sigmoid,), lambda m, x: m.sigmoid(x * 20.0), ((8,),)),
-    Case("sqrt", (Sqrt,), lambda m, x: x.sqrt(), ((3, 4),), "positive"),
-    Case("tanh", (Tanh,), lambda m, x: m.tanh(x), ((3, 4),)),
+    Case("cos", (CosOp,), lambda m, x: x.cos(), ((3, 4),)),
+    Case("sin", (SinOp,), lambda m, x: m.sin(x), ((3, 4),)),
+    Case("exp", (ExpOp,), lambda m, x: m.exp(x), ((3, 4),)),
+    Case("log", (LogOp,), lambda m, x: x.log(), ((3, 4),), "positive"),
+    Case("log1p", (Log1pOp,), lambda m, x: m.log1p(x), ((3, 4),), "positive"),
+    Case("relu", (ReluOp,), lambda m, x: x.relu(), ((3, 4),), "nonzero"),
+    Case("rsqrt", (RsqrtOp,), lambda m, x: m.rsqrt(x), ((3, 4),), "positive"),
+    Case("sigmoid", (SigmoidOp,), lambda m, x: x.sigmoid(), ((3, 4),)),
+    Case("sigmoid_function_large", (SigmoidOp,), lambda m, x: m.sigmoid(x * 20.0), ((8,),)),
+    Case("sqrt", (SqrtOp,), lambda m, x: x.sqrt(), ((3, 4),), "positive"),
+    Case("tanh", (TanhOp,), lambda m, x: m.tanh(x), ((3, 4),)),
     # ---- select -------------------------------------------------------------------------------------------
-    Case("maximum", (Maximum,), lambda m, x, y: m.maximum(x, y), ((3, 4), (4,))),
-    Case("minimum", (Minimum,), lambda m, x, y: m.minimum(x, y), ((2, 1, 3), (4, 3))),
-    Case("max_binary", (Maximum,), lambda m, x, y: x.max(y), ((2, 3), (2, 3))),
-    Case("tril", (Triangle,), lambda m, x: x.tril(), ((4, 4),)),
-    Case("triu_batched_diagonal", (Triangle,), lambda m, x: m.triu(x, 1), ((2, 3, 4),)),
-    Case("tril_negative_diagonal", (Triangle,), lambda m, x: m.tril(x, diagonal=-1), ((3, 3),)),
-    Case("where", (Where,), lambda m, x, y: m.where(const(m, x, MASK_3x4), x, y), ((3, 4), (4,))),
-    Case("where_scalar", (Where,), lambda m, x: m.where(x > 0, x, 0.0), ((3, 4),), "nonzero"),
-    Case("masked_fill", (Where,), lambda m, x: x.masked_fill(const(m, x, MASK_3x4[:1]), -1.0), ((3, 4),)),
+    Case("maximum", (MaximumOp,), lambda m, x, y: m.maximum(x, y), ((3, 4), (4,))),
+    Case("minimum", (MinimumOp,), lambda m, x, y: m.minimum(x, y), ((2, 1, 3), (4, 3))),
+    Case("max_binary", (MaximumOp,), lambda m, x, y: x.max(y), ((2, 3), (2, 3))),
+    Case("tril", (TriangleOp,), lambda m, x: x.tril(), ((4, 4),)),
+    Case("triu_batched_diagonal", (TriangleOp,), lambda m, x: m.triu(x, 1), ((2, 3, 4),)),
+    Case("tril_negative_diagonal", (TriangleOp,), lambda m, x: m.tril(x, diagonal=-1), ((3, 3),)),
+    Case("where", (WhereOp,), lambda m, x, y: m.where(const(m, x, MASK_3x4), x, y), ((3, 4), (4,))),
+    Case("where_scalar", (WhereOp,), lambda m, x: m.where(x > 0, x, 0.0), ((3, 4),), "nonzero"),
+    Case("masked_fill", (WhereOp,), lambda m, x: x.masked_fill(const(m, x, MASK_3x4[:1]), -1.0), ((3, 4),)),
     # ---- reduce -------------------------------------------------------------------------------------------
-    Case("sum_all", (Sum,), lambda m, x: x.sum(), ((3, 4),)),
-    Case("sum_dim", (Sum,), lambda m, x: x.sum(1), ((3, 4),)),
-    Case("sum_negative_keepdim", (Sum,), lambda m, x: x.sum(dim=-1, keepdim=True), ((2, 3, 4),)),
-    Case("sum_tuple_function", (Sum,), lambda m, x: m.sum(x, (0, 2)), ((2, 3, 4),)),
-    Case("sum_numpy_names", (Sum,), lambda m, x: x.sum(axis=(0, 2), keepdims=True), ((2, 3, 4),)),
-    Case("mean_all", (Mean,), lambda m, x: x.mean(), ((3, 4),)),
-    Case("mean_dims_keepdim", (Mean,), lambda m, x: m.mean(x, dim=(0, 2), keepdim=True), ((2, 3, 4),)),
-    Case("prod_all", (Prod,), lambda m, x: x.prod(), ((2, 3),)),
-    Case("prod_dim_keepdim", (Prod,), lambda m, x: m.prod(x, 1, keepdim=True), ((3, 4),)),
-    Case("var_all", (Var,), lambda m, x: x.var(), ((3, 4),)),
-    Case("var_dim_correction0", (Var,), lambda m, x: x.var(1, correction=0), ((3, 4),)),
-    Case("var_unbiased_false", (Var,), lambda m, x: m.var(x, dim=(0, 1), unbiased=False), ((2, 3, 2),)),
-    Case("std_keepdim", (Std,), lambda m, x: x.std(dim=0, keepdim=True), ((4, 3),)),
-    Case("std_dims_correction0", (Std,), lambda m, x: m.std(x, dim=(0, 2), correction=0), ((2, 3, 2),)),
-    Case("amax_dims_keepdim", (AMaxMin,), lambda m, x: x.amax(dim=(0, 2), keepdim=True), ((2, 3, 2),)),
-    Case("amin_all_function", (AMaxMin,), lambda m, x: m.amin(x), ((3, 4),)),
-    Case("max_all", (MaxMinAll,), lambda m, x: x.max(), ((3, 4),)),
-    Case("min_all_function", (MaxMinAll,), lambda m, x: m.min(x), ((3, 4),)),
-    Case("max_dim", (MaxMinAlong,), lambda m, x: tuple(x.max(dim=1)), ((3, 4),)),
-    Case("min_dim_keepdim", (MaxMinAlong,), lambda m, x: tuple(m.min(x, 0, keepdim=True)), ((3, 4),)),
+    Case("sum_all", (SumOp,), lambda m, x: x.sum(), ((3, 4),)),
+    Case("sum_dim", (SumOp,), lambda m, x: x.sum(1), ((3, 4),)),
+    Case("sum_negative_keepdim", (SumOp,), lambda m, x: x.sum(dim=-1, keepdim=True), ((2, 3, 4),)),
+    Case("sum_tuple_function", (SumOp,), lambda m, x: m.sum(x, (0, 2)), ((2, 3, 4),)),
+    Case("sum_numpy_names", (SumOp,), lambda m, x: x.sum(axis=(0, 2), keepdims=True), ((2, 3, 4),)),
+    Case("mean_all", (MeanOp,), lambda m, x: x.mean(), ((3, 4),)),
+    Case("mean_dims_keepdim", (MeanOp,), lambda m, x: m.mean(x, dim=(0, 2), keepdim=True), ((2, 3, 4),)),
+    Case("prod_all", (ProdOp,), lambda m, x: x.prod(), ((2, 3),)),
+    Case("prod_dim_keepdim", (ProdOp,), lambda m, x: m.prod(x, 1, keepdim=True), ((3, 4),)),
+    Case("var_all", (VarOp,), lambda m, x: x.var(), ((3, 4),)),
+    Case("var_dim_correction0", (VarOp,), lambda m, x: x.var(1, correction=0), ((3, 4),)),
+    Case("var_unbiased_false", (VarOp,), lambda m, x: m.var(x, dim=(0, 1), unbiased=False), ((2, 3, 2),)),
+    Case("std_keepdim", (StdOp,), lambda m, x: x.std(dim=0, keepdim=True), ((4, 3),)),
+    Case("std_dims_correction0", (StdOp,), lambda m, x: m.std(x, dim=(0, 2), correction=0), ((2, 3, 2),)),
+    Case("amax_dims_keepdim", (AMaxMinOp,), lambda m, x: x.amax(dim=(0, 2), keepdim=True), ((2, 3, 2),)),
+    Case("amin_all_function", (AMaxMinOp,), lambda m, x: m.amin(x), ((3, 4),)),
+    Case("max_all", (MaxMinAllOp,), lambda m, x: x.max(), ((3, 4),)),
+    Case("min_all_function", (MaxMinAllOp,), lambda m, x: m.min(x), ((3, 4),)),
+    Case("max_dim", (MaxMinAlongOp,), lambda m, x: tuple(x.max(dim=1)), ((3, 4),)),
+    Case("min_dim_keepdim", (MaxMinAlongOp,), lambda m, x: tuple(m.min(x, 0, keepdim=True)), ((3, 4),)),
     # ---- softmax ------------------------------------------------------------------------------------------
-    Case("logsumexp", (LogSumExp,), lambda m, x: x.logsumexp(1), ((3, 4),)),
-    Case("logsumexp_tuple_keepdim", (LogSumExp,), lambda m, x: m.logsumexp(x, (0, 2), keepdim=True),
+    Case("logsumexp", (LogSumExpOp,), lambda m, x: x.logsumexp(1), ((3, 4),)),
+    Case("logsumexp_tuple_keepdim", (LogSumExpOp,), lambda m, x: m.logsumexp(x, (0, 2), keepdim=True),
          ((2, 3, 2),)),
-    Case("softmax", (Softmax,), lambda m, x: x.softmax(-1), ((3, 4),)),
-    Case("softmax_function_dim0", (Softmax,), lambda m, x: m.softmax(x * 10.0, dim=0), ((3, 4),)),
-    Case("log_softmax", (LogSoftmax,), lambda m, x: m.log_softmax(x, 1), ((3, 4),)),
+    Case("softmax", (SoftmaxOp,), lambda m, x: x.softmax(-1), ((3, 4),)),
+    Case("softmax_function_dim0", (SoftmaxOp,), lambda m, x: m.softmax(x * 10.0, dim=0), ((3, 4),)),
+    Case("log_softmax", (LogSoftmaxOp,), lambda m, x: m.log_softmax(x, 1), ((3, 4),)),
     # ---- shape --------------------------------------------------------------------------------------------
-    Case("clone", (Clone,), lambda m, x: x.clone(), ((3, 4),)),
-    Case("contiguous", (Clone, Permute), lambda m, x: x.t().contiguous(), ((3, 4),)),
-    Case("cat", (Concatenate,), lambda m, x, y: m.cat([x, y], dim=1), ((2, 3), (2, 2))),
-    Case("cat_three_negative_dim", (Concatenate,), lambda m, x, y, z: m.cat((x, y, z), -2),
+    Case("clone", (CloneOp,), lambda m, x: x.clone(), ((3, 4),)),
+    Case("contiguous", (CloneOp, PermuteOp), lambda m, x: x.t().contiguous(), ((3, 4),)),
+    Case("cat", (ConcatenateOp,), lambda m, x, y: m.cat([x, y], dim=1), ((2, 3), (2, 2))),
+    Case("cat_three_negative_dim", (ConcatenateOp,), lambda m, x, y, z: m.cat((x, y, z), -2),
          ((1, 3), (2, 3), (1, 3))),
-    Case("expand", (Expand,), lambda m, x: x.expand(2, 3, 4), ((3, 1),)),
-    Case("expand_as_minus_one", (Expand,), lambda m, x: x.expand(-1, 4) * 1.0, ((3, 1),)),
-    Case("permute", (Permute,), lambda m, x: x.permute(2, 0, 1), ((2, 3, 4),)),
-    Case("transpose", (Permute,), lambda m, x: m.transpose(x, 0, -1), ((2, 3, 4),)),
-    Case("T", (Permute,), lambda m, x: x.T, ((2, 3),)),
-    Case("t", (Permute,), lambda m, x: m.t(x), ((2, 3),)),
-    Case("repeat", (Repeat,), lambda m, x: x.repeat(2, 1, 3), ((2, 3),)),
-    Case("reshape", (Reshape,), lambda m, x: x.reshape(6, -1), ((2, 3, 4),)),
-    Case("view_tuple", (Reshape,), lambda m, x: x.view((4, 3)), ((3, 4),)),
-    Case("flatten", (Reshape,), lambda m, x: m.flatten(x, 1), ((2, 3, 2),)),
-    Case("unsqueeze_squeeze", (Reshape,), lambda m, x: x.unsqueeze(0).unsqueeze(-1).squeeze(0), ((3, 4),)),
-    Case("squeeze_dim", (Reshape,), lambda m, x: m.squeeze(x, 1), ((3, 1, 2),)),
-    Case("split_size", (Split,), lambda m, x: x.split(3, dim=1), ((2, 7),)),
-    Case("split_sections_function", (Split,), lambda m, x: m.split(x, [1, 3], 1), ((2, 4),)),
-    Case("chunk", (Split,), lambda m, x: x.chunk(3, 0), ((5, 2),)),
-    Case("unbind", (Split, Reshape), lambda m, x: m.unbind(x, 1), ((2, 3),)),
-    Case("stack", (Stack,), lambda m, x, y: m.stack([x, y], dim=1), ((2, 3), (2, 3))),
-    Case("stack_last", (Stack,), lambda m, x, y, z: m.stack((x, y, z), -1), ((3,), (3,), (3,))),
-    Case("to_device_identity", (ToDevice,), lambda m, x: ToDevice.apply(x, x.device) * 1.0, ((3,),),
+    Case("expand", (ExpandOp,), lambda m, x: x.expand(2, 3, 4), ((3, 1),)),
+    Case("expand_as_minus_one", (ExpandOp,), lambda m, x: x.expand(-1, 4) * 1.0, ((3, 1),)),
+    Case("permute", (PermuteOp,), lambda m, x: x.permute(2, 0, 1), ((2, 3, 4),)),
+    Case("transpose", (PermuteOp,), lambda m, x: m.transpose(x, 0, -1), ((2, 3, 4),)),
+    Case("T", (PermuteOp,), lambda m, x: x.T, ((2, 3),)),
+    Case("t", (PermuteOp,), lambda m, x: m.t(x), ((2, 3),)),
+    Case("repeat", (RepeatOp,), lambda m, x: x.repeat(2, 1, 3), ((2, 3),)),
+    Case("reshape", (ReshapeOp,), lambda m, x: x.reshape(6, -1), ((2, 3, 4),)),
+    Case("view_tuple", (ReshapeOp,), lambda m, x: x.view((4, 3)), ((3, 4),)),
+    Case("flatten", (ReshapeOp,), lambda m, x: m.flatten(x, 1), ((2, 3, 2),)),
+    Case("unsqueeze_squeeze", (ReshapeOp,), lambda m, x: x.unsqueeze(0).unsqueeze(-1).squeeze(0), ((3, 4),)),
+    Case("squeeze_dim", (ReshapeOp,), lambda m, x: m.squeeze(x, 1), ((3, 1, 2),)),
+    Case("split_size", (SplitOp,), lambda m, x: x.split(3, dim=1), ((2, 7),)),
+    Case("split_sections_function", (SplitOp,), lambda m, x: m.split(x, [1, 3], 1), ((2, 4),)),
+    Case("chunk", (SplitOp,), lambda m, x: x.chunk(3, 0), ((5, 2),)),
+    Case("unbind", (SplitOp, ReshapeOp), lambda m, x: m.unbind(x, 1), ((2, 3),)),
+    Case("stack", (StackOp,), lambda m, x, y: m.stack([x, y], dim=1), ((2, 3), (2, 3))),
+    Case("stack_last", (StackOp,), lambda m, x, y, z: m.stack((x, y, z), -1), ((3,), (3,), (3,))),
+    Case("to_device_identity", (ToDeviceOp,), lambda m, x: ToDeviceOp.apply(x, x.device) * 1.0, ((3,),),
          torch_fn=lambda m, x: x.to(x.device) * 1.0),
-    Case("to_device_cuda_roundtrip", (ToDevice,), lambda m, x: (x.to("cuda") * 2.0).to(x.device), ((3,),),
+    Case("to_device_cuda_roundtrip", (ToDeviceOp,), lambda m, x: (x.to("cuda") * 2.0).to(x.device), ((3,),),
          torch_fn=lambda m, x: x * 2.0, cuda_only=True),
     # ---- index --------------------------------------------------------------------------------------------
-    Case("getitem_int", (GetItem,), lambda m, x: x[1], ((3, 4),)),
-    Case("getitem_ints", (GetItem,), lambda m, x: x[0, -1], ((3, 4),)),
-    Case("getitem_slices_none_ellipsis", (GetItem,), lambda m, x: x[1:, None, ..., ::2], ((3, 2, 4),)),
-    Case("getitem_int_tensor_repeated", (GetItem,), lambda m, x: x[const(m, x, [2, 0, 2])], ((3, 4),)),
-    Case("getitem_two_lists", (GetItem,), lambda m, x: x[[0, 1, 1], [2, 0, 2]], ((3, 4),)),
-    Case("getitem_mixed", (GetItem,), lambda m, x: x[:, const(m, x, [[0, 3], [3, 3]])], ((2, 4),)),
-    Case("getitem_mask", (GetItem,), lambda m, x: x[const(m, x, MASK_3x4)], ((3, 4),)),
-    Case("getitem_mask_rows", (GetItem,), lambda m, x: x[x[:, 0] > 0], ((4, 3),), "nonzero"),
-    Case("setitem_row", (SetItem,), _setitem_row, ((3, 4), (4,))),
-    Case("setitem_mask", (SetItem,), _setitem_mask, ((3, 4),)),
-    Case("gather", (Gather,), lambda m, x: x.gather(1, const(m, x, INDEX_3x2)), ((3, 4),)),
-    # IndexAdd is the backward of indexing (so double backward runs it); here applied directly.
-    Case("index_add_repeated", (IndexAdd,), lambda m, x: IndexAdd.apply(x, (np.array([4, 0, 4]),), (5, 4), True),
+    Case("getitem_int", (GetItemOp,), lambda m, x: x[1], ((3, 4),)),
+    Case("getitem_ints", (GetItemOp,), lambda m, x: x[0, -1], ((3, 4),)),
+    Case("getitem_slices_none_ellipsis", (GetItemOp,), lambda m, x: x[1:, None, ..., ::2], ((3, 2, 4),)),
+    Case("getitem_int_tensor_repeated", (GetItemOp,), lambda m, x: x[const(m, x, [2, 0, 2])], ((3, 4),)),
+    Case("getitem_two_lists", (GetItemOp,), lambda m, x: x[[0, 1, 1], [2, 0, 2]], ((3, 4),)),
+    Case("getitem_mixed", (GetItemOp,), lambda m, x: x[:, const(m, x, [[0, 3], [3, 3]])], ((2, 4),)),
+    Case("getitem_mask", (GetItemOp,), lambda m, x: x[const(m, x, MASK_3x4)], ((3, 4),)),
+    Case("getitem_mask_rows", (GetItemOp,), lambda m, x: x[x[:, 0] > 0], ((4, 3),), "nonzero"),
+    Case("setitem_row", (SetItemOp,), _setitem_row, ((3, 4), (4,))),
+    Case("setitem_mask", (SetItemOp,), _setitem_mask, ((3, 4),)),
+    Case("gather", (GatherOp,), lambda m, x: x.gather(1, const(m, x, INDEX_3x2)), ((3, 4),)),
+    # IndexAddOp is the backward of indexing (so double backward runs it); here applied directly.
+    Case("index_add_repeated", (IndexAddOp,), lambda m, x: IndexAddOp.apply(x, (np.array([4, 0, 4]),), (5, 4), True),
          ((3, 4),), torch_fn=lambda m, x: m.zeros(5, 4, dtype=x.dtype).index_put((m.tensor([4, 0, 4]),), x, True)),
-    Case("index_add_slice", (IndexAdd,), lambda m, x: IndexAdd.apply(x, (slice(1, 4),), (5, 4), False),
+    Case("index_add_slice", (IndexAddOp,), lambda m, x: IndexAddOp.apply(x, (slice(1, 4),), (5, 4), False),
          ((3, 4),), torch_fn=lambda m, x: m.cat([m.zeros(1, 4, dtype=x.dtype), x, m.zeros(1, 4, dtype=x.dtype)])),
-    Case("gather_dim0_function", (Gather,), lambda m, x: m.gather(x, 0, const(m, x, INDEX_3x2.T % 3)),
+    Case("gather_dim0_function", (GatherOp,), lambda m, x: m.gather(x, 0, const(m, x, INDEX_3x2.T % 3)),
          ((3, 4),)),
     # ---- matmul -------------------------------------------------------------------------------------------
-    Case("matmul", (MatMul,), lambda m, x, y: x @ y, ((3, 4), (4, 5))),
-    Case("matmul_batched_broadcast", (MatMul,), lambda m, x, y: m.matmul(x, y), ((2, 1, 3, 4), (5, 4, 2))),
-    Case("matmul_vector_matrix", (MatMul,), lambda m, x, y: x @ y, ((4,), (4, 3))),
-    Case("matmul_matrix_vector", (MatMul,), lambda m, x, y: x @ y, ((3, 4), (4,))),
-    Case("matmul_vector_vector", (MatMul,), lambda m, x, y: x @ y, ((4,), (4,))),
-    Case("matmul_batch_vector", (MatMul,), lambda m, x, y: x @ y, ((2, 3, 4), (4,))),
-    Case("matmul_vector_batch", (MatMul,), lambda m, x, y: x @ y, ((3,), (2, 3, 4))),
-    Case("einsum_bmm", (Einsum,), lambda m, x, y: m.einsum("bij,bjk->bik", x, y), ((2, 3, 4), (2, 4, 2))),
-    Case("einsum_implicit", (Einsum,), lambda m, x, y: m.einsum("ij,jk", x, y), ((2, 3), (3, 4))),
-    Case("einsum_ellipsis", (Einsum,), lambda m, x, y: m.einsum("...ij,jk->...ik", x, y),
+    Case("matmul", (MatMulOp,), lambda m, x, y: x @ y, ((3, 4), (4, 5))),
+    Case("matmul_batched_broadcast", (MatMulOp,), lambda m, x, y: m.matmul(x, y), ((2, 1, 3, 4), (5, 4, 2))),
+    Case("matmul_vector_matrix", (MatMulOp,), lambda m, x, y: x @ y, ((4,), (4, 3))),
+    Case("matmul_matrix_vector", (MatMulOp,), lambda m, x, y: x @ y, ((3, 4), (4,))),
+    Case("matmul_vector_vector", (MatMulOp,), lambda m, x, y: x @ y, ((4,), (4,))),
+    Case("matmul_batch_vector", (MatMulOp,), lambda m, x, y: x @ y, ((2, 3, 4), (4,))),
+    Case("matmul_vector_batch", (MatMulOp,), lambda m, x, y: x @ y, ((3,), (2, 3, 4))),
+    Case("einsum_bmm", (EinsumOp,), lambda m, x, y: m.einsum("bij,bjk->bik", x, y), ((2, 3, 4), (2, 4, 2))),
+    Case("einsum_implicit", (EinsumOp,), lambda m, x, y: m.einsum("ij,jk", x, y), ((2, 3), (3, 4))),
+    Case("einsum_ellipsis", (EinsumOp,), lambda m, x, y: m.einsum("...ij,jk->...ik", x, y),
          ((2, 3, 4), (4, 2))),
-    Case("einsum_ellipsis_implicit", (Einsum,), lambda m, x, y: m.einsum("...ij,...jk", x, y),
+    Case("einsum_ellipsis_implicit", (EinsumOp,), lambda m, x, y: m.einsum("...ij,...jk", x, y),
          ((2, 3, 4), (4, 2))),
-    Case("einsum_outer_list", (Einsum,), lambda m, x, y: m.einsum("i,j->ij", [x, y]), ((3,), (2,))),
-    Case("einsum_sum_in_one_operand", (Einsum,), lambda m, x, y: m.einsum("ij,jk->i", x, y),
+    Case("einsum_outer_list", (EinsumOp,), lambda m, x, y: m.einsum("i,j->ij", [x, y]), ((3,), (2,))),
+    Case("einsum_sum_in_one_operand", (EinsumOp,), lambda m, x, y: m.einsum("ij,jk->i", x, y),
          ((2, 3), (3, 4))),
-    Case("einsum_attention", (Einsum,), lambda m, q, k: m.einsum("bhqd,bhkd->bhqk", q, k),
+    Case("einsum_attention", (EinsumOp,), lambda m, q, k: m.einsum("bhqd,bhkd->bhqk", q, k),
          ((1, 2, 3, 4), (1, 2, 2, 4))),
-    Case("einsum_full_sum", (Einsum,), lambda m, x: m.einsum("ijk->", x), ((2, 3, 2),)),
+    Case("einsum_full_sum", (EinsumOp,), lambda m, x: m.einsum("ijk->", x), ((2, 3, 2),)),
 ]
 
 CASES: list[Case] = PRIMITIVE_CASES + FUSED_CASES
@@ -263,13 +286,13 @@ def _names(ops: Any) -> list[str]:
 def test_the_walk_finds_the_ops_of_every_layer() -> None:
     modules = {op.__module__.split(".")[1] for op in all_op_classes()}
     assert {"ops", "functional", "nn", "autograd"} <= modules, f"Op classes found only in {sorted(modules)}"
-    assert Add in all_op_classes() and gg.autograd.Function not in all_op_classes()
+    assert AddOp in all_op_classes() and gg.autograd.Function not in all_op_classes()
 
 
 def test_every_op_is_covered() -> None:
     missing = all_op_classes() - covered_by(tuple(CASES_BY_NAME))
     assert not missing, (
-        f"Op classes without a case in tests/ops/test_table.py or fused_cases.py: {_names(missing)}. Add a "
+        f"Op classes without a case in tests/ops/test_table.py or fused_cases.py: {_names(missing)}. AddOp a "
         "case that calls the public function that runs the op (gradcheck and torch parity then run it)"
     )
 
@@ -279,7 +302,7 @@ def test_every_op_has_a_second_order_case() -> None:
     missing = ops - covered_by(tuple(case.name for case in CASES if case.second_order))
     assert not missing, (
         f"{len(ops) - len(missing)} of {len(ops)} ops have a second-order case; without one: {_names(missing)}. "
-        "Add a case (or set second_order=True on one) so gradgradcheck covers the op's double backward"
+        "AddOp a case (or set second_order=True on one) so gradgradcheck covers the op's double backward"
     )
 
 

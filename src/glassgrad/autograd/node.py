@@ -70,7 +70,7 @@ class Node:
 
     def name(self) -> str:
         """A label for graph drawings and errors, e.g. 'MulBackward'."""
-        return f"{self.op.__name__}Backward"
+        return f"{self.op.__name__.removesuffix('Op')}Backward"  # LinearOp -> LinearBackward, as PyTorch names it
 
     @property
     def next_functions(self) -> tuple:

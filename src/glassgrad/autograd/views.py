@@ -66,7 +66,7 @@ def record_view(output: Any, op: type, args: tuple, kwargs: dict, index: int | N
     if creation == DEFAULT:  # a view of a view keeps how the first one was made, as PyTorch's creation meta
         if index is not None:
             creation = MULTI_OUTPUT
-            creator = op.__name__
+            creator = op.__name__.removesuffix("Op")  # SplitOp -> "Split", for the error message
         elif not recording and base._requires_grad:
             creation = NO_GRAD
     output._view = ViewInfo(base, steps, output._version_counter[0], creation, creator)

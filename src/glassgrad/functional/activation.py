@@ -42,7 +42,7 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _GELU_CUBIC = 0.044715  # the cubic coefficient of GELU's tanh approximation (Hendrycks & Gimpel 2016, §2)
 
 
-class LeakyRelu(Op):
+class LeakyReluOp(Op):
     """y = x for x > 0, a·x otherwise.   dy/dx = 1 for x > 0, else a (PyTorch's choice: a at x = 0, and at NaN)"""
 
     @staticmethod
@@ -71,7 +71,7 @@ class LeakyRelu(Op):
         return select_ops.where(x > 0, x, x * negative_slope)
 
 
-class Gelu(Op):
+class GeluOp(Op):
     """y = x·Φ(x), Φ the standard normal CDF (Hendrycks & Gimpel 2016).
 
     approximate='none':  dy/dx = Φ(x) + x·φ(x),  φ(x) = e^(−x²/2)/√(2π)
@@ -122,10 +122,10 @@ class Gelu(Op):
         if approximate == "tanh":
             u = (x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI
             return x * (u.tanh() + 1) * 0.5
-        return x * NormalCdf.apply(x)
+        return x * NormalCdfOp.apply(x)
 
 
-class NormalCdf(Function):
+class NormalCdfOp(Function):
     """Φ(x), the standard normal CDF, as a tensor-level Function.   dΦ/dx = φ(x) = e^(−x²/2)/√(2π)
 
     The exact GELU's reference needs Φ as a differentiable function, and no primitive computes erf. Its
@@ -171,7 +171,7 @@ def _gelu_slope(x: Any, cdf: Any, grad: Any) -> Any:
     return slope
 
 
-class Silu(Op):
+class SiluOp(Op):
     """y = x·σ(x) (SiLU, also called swish).   dy/dx = σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ)"""
 
     @staticmethod
@@ -200,7 +200,7 @@ class Silu(Op):
         return x * x.sigmoid()
 
 
-class Softplus(Op):
+class SoftplusOp(Op):
     """y = (1/β)·log(1 + e^(βx)), and y = x where βx > threshold.   dy/dx = σ(βx), and 1 where βx > threshold"""
 
     @staticmethod
@@ -235,7 +235,7 @@ class Softplus(Op):
         return select_ops.where(z > threshold, x, soft)
 
 
-class Elu(Op):
+class EluOp(Op):
     """y = x for x > 0, α(eˣ − 1) otherwise.   dy/dx = α·eˣ = y + α for x ≤ 0 (α at x = 0, as PyTorch), else 1
 
     Where x is NaN the gradient is g, as in PyTorch's `elu_backward` formula (`x <= 0 ? g·α·eˣ : g`, NaN ≤ 0 is
@@ -279,7 +279,7 @@ class Elu(Op):
         return select_ops.where(x <= 0, (x.clamp(max=0).exp() - 1) * alpha, x)
 
 
-class Hardtanh(Op):
+class HardtanhOp(Op):
     """y = min(max(x, low), high).   dy/dx = 1 for low < x < high, else 0 (PyTorch: 0 at both bounds)
 
     Where x is NaN the gradient is 0, as clamp's. PyTorch's own answer there depends on the element's position
@@ -303,7 +303,7 @@ class Hardtanh(Op):
         return select_ops.where((x > low) & (x < high), x, x.detach().clamp(low, high))
 
 
-class Threshold(Op):
+class ThresholdOp(Op):
     """y = x where x > threshold, else value.   dy/dx = 1 where x > threshold, else 0 (0 at the threshold)
 
     A NaN x is not ≤ threshold: it passes through with its gradient, as in PyTorch.
@@ -384,7 +384,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, negative_slope·x otherwise: `F.leaky_relu(gg.tensor([-2.0, 3.0]), 0.5)` is [-1.0, 3.0]."""
     _require_float("leaky_relu", input)
-    return _apply("leaky_relu", input, inplace, lambda t: _fused(LeakyRelu, t, float(negative_slope)))
+    return _apply("leaky_relu", input, inplace, lambda t: _fused(LeakyReluOp, t, float(negative_slope)))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -392,13 +392,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     _require_float("gelu", input)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _fused(Gelu, input, approximate)
+    return _fused(GeluOp, input, approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x·σ(x) elementwise (also called swish)."""
     _require_float("silu", input)
-    return _apply("silu", input, inplace, lambda t: _fused(Silu, t))
+    return _apply("silu", input, inplace, lambda t: _fused(SiluOp, t))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
@@ -406,13 +406,13 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     _require_float("softplus", input)
     if beta == 0:
         raise ValueError("softplus: beta must be nonzero (the function divides by it), got 0")
-    return _fused(Softplus, input, float(beta), float(threshold))
+    return _fused(SoftplusOp, input, float(beta), float(threshold))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, α(exp(x) − 1) otherwise."""
     _require_float("elu", input)
-    return _apply("elu", input, inplace, lambda t: _fused(Elu, t, float(alpha)))
+    return _apply("elu", input, inplace, lambda t: _fused(EluOp, t, float(alpha)))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -423,13 +423,13 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         raise TypeError("hardtanh: bool inputs are not supported (as in PyTorch); convert with .float() first")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    return _apply("hardtanh", input, inplace, lambda t: Hardtanh.apply(t, min_val, max_val))
+    return _apply("hardtanh", input, inplace, lambda t: HardtanhOp.apply(t, min_val, max_val))
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > threshold, else value: `F.threshold(gg.tensor([-1.0, 2.0]), 0.5, 9.0)` is [9.0, 2.0]."""
     _require_float("threshold", input)
-    return _apply("threshold", input, inplace, lambda t: Threshold.apply(t, float(threshold), float(value)))
+    return _apply("threshold", input, inplace, lambda t: ThresholdOp.apply(t, float(threshold), float(value)))
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002

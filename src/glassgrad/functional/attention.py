@@ -143,7 +143,7 @@ def _product(a: Any, b: Any, heads_side_by_side: bool = False) -> Any:
     return np.matmul(a, b, out=out)
 
 
-class ScaledDotProductAttention(Op):
+class ScaledDotProductAttentionOp(Op):
     """O = softmax(s Q Kᵀ + M) V, dropout on P.   dA = P ⊙ (dP − Σ dP ⊙ P); dQ = s dA K, dK = s dAᵀ Q"""
 
     @staticmethod
@@ -302,7 +302,7 @@ def scaled_dot_product_attention(
     if attn_mask is not None:
         attn_mask = _check_mask(attn_mask, query, key, value, L, S)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttention.apply(
+    return ScaledDotProductAttentionOp.apply(
         query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, False
     )
 
@@ -329,7 +329,9 @@ def attention_with_weights(
     if attn_mask is not None:
         attn_mask = _check_mask(attn_mask, query, key, value, L, S)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, True)
+    return ScaledDotProductAttentionOp.apply(
+        query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, True
+    )
 
 
 def attention_reference(

@@ -130,7 +130,7 @@ def col2im(grad_cols: Array, input_shape: tuple, stride: tuple, padding: tuple, 
 # ---- the op ----------------------------------------------------------------------------------------------------
 
 
-class Convolution(Op):
+class ConvolutionOp(Op):
     """Y = conv(X, W) + b in G groups (the module docstring has the formula).
 
     dL/dW = G·colsᵀ,  dL/dX = col2im(Wᵀ·G),  dL/db = Σ G over batch and pixels
@@ -269,7 +269,7 @@ def _convolution(
     dilation: Any,
     groups: int,
 ) -> Tensor:
-    """Check the arguments of conv{spatial}d, handle unbatched input, and apply the Convolution op."""
+    """Check the arguments of conv{spatial}d, handle unbatched input, and apply the ConvolutionOp op."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(
             f"{name}: input and weight must be tensors, got {type(input).__name__} and "
@@ -331,7 +331,7 @@ def _convolution(
         )
     if spatial == 1:  # the op computes conv1d as conv2d over a height of 1
         stride, dilation, pads = (1,) + stride, (1,) + dilation, (0, 0) + pads
-    return Convolution.apply(input, weight, bias, stride, pads, dilation, groups)
+    return ConvolutionOp.apply(input, weight, bias, stride, pads, dilation, groups)
 
 
 def conv2d(

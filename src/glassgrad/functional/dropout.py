@@ -10,7 +10,7 @@ from ..backend.random import default_generator
 from ..tensor import Tensor
 
 
-class Dropout(Op):
+class DropoutOp(Op):
     """y = x ⊙ m / (1 − p), with mᵢ ~ Bernoulli(1 − p).   dy/dx = m / (1 − p)
 
     Scaling by 1/(1 − p) at training time keeps E[y] = x, so evaluation needs no rescaling (inverted dropout).
@@ -54,5 +54,5 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input.mul_(0.0) if inplace else input * 0.0
     if inplace:
-        return input._write_in_place("dropout_", lambda current: Dropout.apply(current, float(p)))
-    return Dropout.apply(input, float(p))
+        return input._write_in_place("dropout_", lambda current: DropoutOp.apply(current, float(p)))
+    return DropoutOp.apply(input, float(p))

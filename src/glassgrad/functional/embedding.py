@@ -46,7 +46,7 @@ def embedding_backward(ids: Array, grad: Array, num_embeddings: int, scale_grad_
     return grad_weight
 
 
-class EmbeddingLookup(Op):
+class EmbeddingLookupOp(Op):
     """y = W[idx].   dL/dW[v] = Σ_{p: idx[p]=v} dL/dy[p]  (0 at padding_idx; ÷ count(v) by freq)"""
 
     @staticmethod
@@ -129,7 +129,7 @@ def embedding(
             )
     if max_norm is not None:
         _renorm_rows(weight, indices, float(max_norm), float(norm_type))
-    return EmbeddingLookup.apply(weight, input, padding_idx, bool(scale_grad_by_freq))
+    return EmbeddingLookupOp.apply(weight, input, padding_idx, bool(scale_grad_by_freq))
 
 
 def _normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:

@@ -8,7 +8,7 @@ from ..autograd.node import Op
 from ..tensor import Tensor
 
 
-class Linear(Op):
+class LinearOp(Op):
     """y = x Wᵀ + b over the last dim of x (any leading batch dims).
 
     With G = dL/dy and X, G flattened to 2-D (N, in) and (N, out):
@@ -80,4 +80,4 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{'' if bias is None else ', ' + str(bias.dtype)}; convert them, e.g. input.float() or "
             "model.double()"
         )
-    return Linear.apply(input, weight, bias)
+    return LinearOp.apply(input, weight, bias)

@@ -92,7 +92,7 @@ def layer_norm_backward(
     return grad_x, grad_weight, grad_bias
 
 
-class LayerNorm(Op):
+class LayerNormOp(Op):
     """y = (x − μ)/√(σ² + ε) · w + b over rows.   dL/dx = r (ĝ − mean ĝ − x̂ mean(ĝ x̂)), ĝ = g w"""
 
     @staticmethod
@@ -125,7 +125,7 @@ class LayerNorm(Op):
         return _scale_and_shift(normalized, weight, bias).reshape(x.shape)
 
 
-class RMSNorm(Op):
+class RMSNormOp(Op):
     """y = x/√(mean x² + ε) · w over rows.   dL/dx = r (ĝ − x̂ mean(ĝ x̂)), ĝ = g w (module docstring)"""
 
     @staticmethod
@@ -172,7 +172,7 @@ def _scale_and_shift(normalized: Tensor, weight: Tensor | None, bias: Tensor | N
 # ---- batch norm and group norm: over channels (N, C, L) ------------------------------------------------------
 
 
-class BatchNorm(Op):
+class BatchNormOp(Op):
     """Training: y = γ ⊙ (x − μ_B)/√(σ²_B + ε) + β with batch statistics per channel, running stats updated.
     Evaluation: the same with the running statistics, an affine map per channel.
 
@@ -256,7 +256,7 @@ class BatchNorm(Op):
         return _per_channel_affine(x_hat, weight, bias).reshape(x.shape)
 
 
-class GroupNorm(Op):
+class GroupNormOp(Op):
     """y = γ ⊙ (x − μ_ng)/√(σ²_ng + ε) + β, statistics per sample n and channel group g.
 
     dL/dx = 1/√(σ² + ε) · (h − mean_g(h) − x̂ · mean_g(h ⊙ x̂)) with h = γ ⊙ g, means over each group
@@ -400,7 +400,7 @@ def layer_norm(
     Example: `F.layer_norm(gg.randn(2, 5, 8), (8,))` has mean 0 and (biased) variance 1 along dim −1.
     """
     shape = _check_trailing("layer_norm", input, normalized_shape, {"weight": weight, "bias": bias})
-    return LayerNorm.apply(input, weight, bias, math.prod(shape), float(eps))
+    return LayerNormOp.apply(input, weight, bias, math.prod(shape), float(eps))
 
 
 def rms_norm(
@@ -415,7 +415,7 @@ def rms_norm(
     """
     shape = _check_trailing("rms_norm", input, normalized_shape, {"weight": weight})
     epsilon = float(np.finfo(input.array.dtype).eps) if eps is None else float(eps)
-    return RMSNorm.apply(input, weight, math.prod(shape), epsilon)
+    return RMSNormOp.apply(input, weight, math.prod(shape), epsilon)
 
 
 def batch_norm(
@@ -456,7 +456,7 @@ def batch_norm(
     for tensor in (running_mean, running_var):
         if tensor is not None and training:
             tensor._version_counter[0] += 1  # updated in place below, as PyTorch's version counter records
-    return BatchNorm.apply(input, weight, bias, arrays[0], arrays[1], bool(training), float(momentum), float(eps))
+    return BatchNormOp.apply(input, weight, bias, arrays[0], arrays[1], bool(training), float(momentum), float(eps))
 
 
 def _affine_of_nothing(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:  # noqa: A002
@@ -492,4 +492,4 @@ def group_norm(
             f"num_groups={num_groups!r} groups; choose num_groups dividing {channels}"
         )
     _check_channels(name, input, {"weight": weight, "bias": bias}, channels)
-    return GroupNorm.apply(input, num_groups, weight, bias, float(eps))
+    return GroupNormOp.apply(input, num_groups, weight, bias, float(eps))

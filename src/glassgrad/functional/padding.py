@@ -13,7 +13,7 @@ from ..tensor import Tensor
 _MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-class Pad(Op):
+class PadOp(Op):
     """y = x padded by `widths` ((before, after) per dim).
 
     dy/dx: with a constant, the gradient of the original region (a slice); with reflect, replicate or circular,
@@ -53,7 +53,7 @@ class Pad(Op):
 
 
 def pad(input: Tensor, pad: tuple[int, ...], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
-    """Pad the last len(pad) // 2 dims of `input`, as torch.nn.functional.pad.
+    """PadOp the last len(pad) // 2 dims of `input`, as torch.nn.functional.pad.
 
     `pad` lists (before, after) pairs starting from the LAST dimension: `(1, 1)` pads the last dim by one on each
     side, `(1, 1, 2, 0)` also pads the second-to-last by two at its start. Modes: 'constant' (with `value`,
@@ -82,4 +82,4 @@ def pad(input: Tensor, pad: tuple[int, ...], mode: str = "constant", value: floa
                     f"pad: reflect padding ({before}, {after}) must be smaller than the dim it pads ({size}); "
                     f"input shape {input.shape}"
                 )
-    return Pad.apply(input, widths, mode, 0.0 if value is None else value)
+    return PadOp.apply(input, widths, mode, 0.0 if value is None else value)

@@ -158,7 +158,7 @@ def max_pool_backward(
     return geometry.scatter(share, grad.dtype, namespace_of(grad))
 
 
-class MaxPool(Op):
+class MaxPoolOp(Op):
     """y = max of each window.   dL/dx = g at the first maximal element of each window (row-major), else 0
 
     Ties give the whole gradient to the first maximum, as PyTorch does (after a ReLU, all-zero windows are
@@ -220,7 +220,7 @@ def _point_at_last_nan(windows: Array, offset: Array, index_dtype: Any) -> None:
         xp.maximum(offset, is_nan.astype(index_dtype) * index_dtype(k), out=offset)
 
 
-class AvgPool(Op):
+class AvgPoolOp(Op):
     """y = Σ window / divisor.   dL/dx = Σ over the windows holding x of g / divisor
 
     divisor: the window size clipped to the padded input (count_include_pad=True, as PyTorch), the number of
@@ -278,7 +278,7 @@ def _divisor(
     return cells.astype(dtype)
 
 
-class AdaptiveAvgPool(Op):
+class AdaptiveAvgPoolOp(Op):
     """y = A_h · x · A_wᵀ per (n, c), with A[i, k] = 1/|bin i| for k in bin i = [⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉).
 
     dL/dx = A_hᵀ · g · A_w   (adaptive average pooling is a linear map, separable in H and W)
@@ -419,9 +419,9 @@ def _max_pool(
     _check_output(name, input, geometry)
     if not return_indices:
         return _restore(
-            MaxPool.apply(x, kernel, stride, padding, dilation, bool(ceil_mode), False), unbatched, spatial
+            MaxPoolOp.apply(x, kernel, stride, padding, dilation, bool(ceil_mode), False), unbatched, spatial
         )
-    y, offset = MaxPool.apply(x, kernel, stride, padding, dilation, bool(ceil_mode), True)
+    y, offset = MaxPoolOp.apply(x, kernel, stride, padding, dilation, bool(ceil_mode), True)
     return _restore(y, unbatched, spatial), _restore(
         _flat_indices(geometry, offset.array), unbatched, spatial
     )
@@ -491,7 +491,7 @@ def _avg_pool(
     if spatial == 1:
         kernel, stride, padding = (1,) + kernel, (1,) + stride, (0,) + padding
     _check_output(name, input, _geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode))
-    y = AvgPool.apply(x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override)
+    y = AvgPoolOp.apply(x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override)
     return _restore(y, unbatched, spatial)
 
 
@@ -556,5 +556,5 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | None | tuple[int | Non
         )
     x, unbatched = _batched(input, 2)
     size = tuple(x.shape[2 + k] if s is None else s for k, s in enumerate(sizes))
-    y = AdaptiveAvgPool.apply(x, size)
+    y = AdaptiveAvgPoolOp.apply(x, size)
     return y.squeeze(0) if unbatched else y

@@ -12,7 +12,7 @@ With PyTorch's gate orders and equations (H the hidden size, σ the logistic sig
 Read in this order:
 1. Cells (`lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`; used by `nn.LSTMCell` & co.): one step,
    batch-major (B, ·). The matrix products are ordinary graph ops; the elementwise update of the LSTM and GRU
-   is one Op with a hand-written backward (`LSTMCellUpdate`, `GRUCellUpdate`) instead of a dozen graph nodes.
+   is one Op with a hand-written backward (`LSTMCellUpdateOp`, `GRUCellUpdateOp`) instead of a dozen graph nodes.
 2. Layers (`lstm_layer`, `gru_layer`, `rnn_layer`): one layer and direction over a sequence, the cell at every
    time step. This is the documented path and the reference. For NumPy arrays the same layer runs as one fused
    Op over all steps (`recurrent_fused.py`, registered at the seam of kernels/registry.py): the same numbers,
@@ -41,7 +41,7 @@ def sigmoid(a: Any) -> Any:
     return 0.5 * namespace_of(a).tanh(0.5 * a) + 0.5
 
 
-class LSTMCellUpdate(Op):
+class LSTMCellUpdateOp(Op):
     """(h', c') from the pre-activations a = (a_i, a_f, a_g, a_o) (B, 4H) and c (B, H) (module docstring).
 
     Backward, with dh, dc' the gradients reaching h' and c':
@@ -77,7 +77,7 @@ class LSTMCellUpdate(Op):
         return lstm_update(gates, c)
 
 
-class GRUCellUpdate(Op):
+class GRUCellUpdateOp(Op):
     """h' from the input part gi = x W_ihᵀ + b_ih (B, 3H), the hidden part gh = h W_hhᵀ + b_hh (B, 3H), and h.
 
     Backward, with dh the gradient reaching h' and q = gh_n:
@@ -154,7 +154,7 @@ def lstm_cell(
     """One LSTM step: (h', c') from x (B, I) and hx = (h, c), each (B, H); PyTorch's gate order i, f, g, o."""
     h, c = hx
     gates = _affine(input, w_ih, b_ih) + _affine(h, w_hh, b_hh)  # (B, 4H): one product per operand, all gates
-    return LSTMCellUpdate.apply(gates, c)
+    return LSTMCellUpdateOp.apply(gates, c)
 
 
 def gru_cell(
@@ -166,7 +166,7 @@ def gru_cell(
     b_hh: Tensor | None = None,
 ) -> Tensor:
     """One GRU step: h' from x (B, I) and h (B, H); gates in PyTorch's order r, z, n."""
-    return GRUCellUpdate.apply(_affine(input, w_ih, b_ih), _affine(hx, w_hh, b_hh), hx)
+    return GRUCellUpdateOp.apply(_affine(input, w_ih, b_ih), _affine(hx, w_hh, b_hh), hx)
 
 
 # The cell updates from differentiable primitives: the `reference` of the two Ops above, what create_graph=True
@@ -221,7 +221,7 @@ def _unrolled(x: Tensor, state: tuple, step: Callable[[Tensor, tuple], tuple], r
     return (output.transpose(0, 1) if batch_first else output, *state)
 
 
-@reference("lstm_layer")  # fast path: recurrent_fused.LSTMLayer, the whole layer as one Op (NumPy arrays)
+@reference("lstm_layer")  # fast path: recurrent_fused.LSTMLayerOp, the whole layer as one Op (NumPy arrays)
 def lstm_layer(
     x: Tensor,
     w_ih: Tensor,
@@ -246,7 +246,7 @@ def lstm_layer(
     return _unrolled(x, state, step, reverse, batch_first)
 
 
-@reference("gru_layer")  # fast path: recurrent_fused.GRULayer (NumPy arrays)
+@reference("gru_layer")  # fast path: recurrent_fused.GRULayerOp (NumPy arrays)
 def gru_layer(
     x: Tensor,
     w_ih: Tensor,
@@ -265,7 +265,7 @@ def gru_layer(
     return _unrolled(x, (_initial(h0, x, w_hh, batch_first),), step, reverse, batch_first)
 
 
-@reference("rnn_layer")  # fast path: recurrent_fused.RNNLayer (NumPy arrays)
+@reference("rnn_layer")  # fast path: recurrent_fused.RNNLayerOp (NumPy arrays)
 def rnn_layer(
     x: Tensor,
     w_ih: Tensor,

@@ -133,7 +133,7 @@ def input_grads(ctx: Any, dgates: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any) -
 # ---- LSTM -------------------------------------------------------------------------------------------------------
 
 
-class LSTMLayer(Op):
+class LSTMLayerOp(Op):
     """One LSTM layer over a whole sequence (PyTorch's equations, gates i, f, g, o; see `lstm_layer`):
 
         i, f, g, o = σ(W_ii x + b_ii + W_hi h + b_hi), σ(… f), tanh(… g), σ(… o)
@@ -234,7 +234,7 @@ def lstm_step_forward(a: Any, recurrent: Any, c_prev: Any, c: Any, tanh_c: Any, 
 @reference("lstm_step_backward")  # fast path: kernels/lstm.py
 def lstm_step_backward(dh_out: Any, dh_next: Any, dc: Any, gates: Any, tanh_c: Any, c_prev: Any,
                        dgates: Any) -> tuple:
-    """One reverse step in the fused layout (LSTMLayer's docstring): dh = dh_out + dh_next (from the output
+    """One reverse step in the fused layout (LSTMLayerOp's docstring): dh = dh_out + dh_next (from the output
     and from step t+1), dc (H, B) from step t+1; gates (4H, B) as forward left them (o, i, f, g).
 
     dc ← dc + dh ⊙ o ⊙ (1 − tanh²c);  dgates ← (dh ⊙ tanh c ⊙ o(1−o), dc ⊙ g ⊙ i(1−i), dc ⊙ c_prev ⊙ f(1−f),
@@ -255,7 +255,7 @@ def lstm_step_backward(dh_out: Any, dh_next: Any, dc: Any, gates: Any, tanh_c: A
 # ---- GRU --------------------------------------------------------------------------------------------------------
 
 
-class GRULayer(Op):
+class GRULayerOp(Op):
     """One GRU layer over a whole sequence (PyTorch's equations, gates r, z, n; see `gru_layer`):
 
         r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(… z)
@@ -386,7 +386,7 @@ def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, An
 # ---- Elman RNN --------------------------------------------------------------------------------------------------
 
 
-class RNNLayer(Op):
+class RNNLayerOp(Op):
     """One Elman RNN layer over a whole sequence: h' = act(W_ih x + b_ih + W_hh h + b_hh), tanh or relu.
 
     Backward per step:  da = dh ⊙ act'(a)  (tanh: 1 − h'²; relu: dh where h' > 0, else 0, PyTorch's subgradient
@@ -475,16 +475,16 @@ def _example(gates: int, states: int, batch_first: bool) -> tuple:
 @fast_path("lstm_layer", when=_on_numpy, example=lambda: (*_example(4, 2, True), True, True))
 def fused_lstm_layer(x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first):
     """`lstm_layer` as one Op over all steps."""
-    return LSTMLayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first)
+    return LSTMLayerOp.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first)
 
 
 @fast_path("gru_layer", when=_on_numpy, example=lambda: (*_example(3, 1, False), True, False))
 def fused_gru_layer(x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first):
     """`gru_layer` as one Op over all steps."""
-    return GRULayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first)
+    return GRULayerOp.apply(x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first)
 
 
 @fast_path("rnn_layer", when=_on_numpy, example=lambda: (*_example(1, 1, True), "relu", False, True))
 def fused_rnn_layer(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first):
     """`rnn_layer` as one Op over all steps."""
-    return RNNLayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first)
+    return RNNLayerOp.apply(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first)

@@ -1,4 +1,4 @@
-"""ReLU forward and backward, one parallel pass each (see `ops.unary.Relu`).
+"""ReLU forward and backward, one parallel pass each (see `ops.unary.ReluOp`).
 
     forward:   y = x where x > 0, else 0          (NaN stays NaN, as NumPy's maximum(x, 0))
     backward:  dL/dx = 0 where y ≤ 0, else g      (PyTorch's subgradient 0 at x = 0; g passes where y is NaN)

@@ -1,9 +1,9 @@
 """How `Module.register_full_backward_hook` is done: identity ops around a module call's inputs and outputs.
 
-    inputs ──HookInputs──> forward(...) ──HookOutputs──> outputs
+    inputs ──HookInputsOp──> forward(...) ──HookOutputsOp──> outputs
 
-Backward reaches `HookOutputs` first: its backward records grad_output. The gradient then flows through
-the module's own graph to `HookInputs`, whose backward receives every input gradient at once (the engine
+Backward reaches `HookOutputsOp` first: its backward records grad_output. The gradient then flows through
+the module's own graph to `HookInputsOp`, whose backward receives every input gradient at once (the engine
 runs a node only when all of its output gradients have arrived), calls the hooks with (grad_input,
 grad_output), and passes on their replacement if they return one. Both ops are identities, so the module
 computes exactly what it did.
@@ -24,14 +24,14 @@ class BackwardHookState:
     def __init__(self, module: Any, n_args: int) -> None:
         self.module = module
         self.n_args = n_args
-        self.input_positions: list[int] = []  # positional args routed through HookInputs
+        self.input_positions: list[int] = []  # positional args routed through HookInputsOp
         self.grad_output: tuple | None = None
 
     def wrap_inputs(self, args: tuple) -> tuple:
         self.input_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
         if not self.input_positions:
             return args
-        wrapped = HookInputs.apply(self, *(args[i] for i in self.input_positions))
+        wrapped = HookInputsOp.apply(self, *(args[i] for i in self.input_positions))
         args = list(args)
         for position, tensor in zip(self.input_positions, wrapped):
             args[position] = tensor
@@ -47,7 +47,7 @@ class BackwardHookState:
             )
         if not any(o.requires_grad for o in outputs):
             return output
-        wrapped = HookOutputs.apply(self, *outputs)
+        wrapped = HookOutputsOp.apply(self, *outputs)
         return wrapped[0] if single else type(outputs)(wrapped)
 
     def call_hooks(self, grad_input: tuple) -> tuple | None:
@@ -77,7 +77,7 @@ class BackwardHookState:
                 raise type(error)(f"{self.module._get_name()}: grad_input[{position}]: {error}") from None
 
 
-class HookOutputs(Op):
+class HookOutputsOp(Op):
     """y = x (identity on the module's outputs).   dy/dx = 1; backward records grad_output for the hooks"""
 
     # Its backward runs on Tensors as well, so create_graph=True runs it as it is (no reference): the hooks
@@ -98,10 +98,10 @@ class HookOutputs(Op):
         return (None, *grads)
 
 
-class HookInputs(Op):
+class HookInputsOp(Op):
     """y = x (identity on the module's inputs).   dy/dx = 1; backward calls the hooks, which may replace dx"""
 
-    tensor_backward = True  # as HookOutputs: a hook's replacement stays on the graph under create_graph=True
+    tensor_backward = True  # as HookOutputsOp: a hook's replacement stays on the graph under create_graph=True
 
     @staticmethod
     def forward(ctx, state, *inputs):

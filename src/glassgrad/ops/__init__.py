@@ -8,24 +8,24 @@ names, so that each backward also runs on Tensors (create_graph=True).
 """
 
 from . import arithmetic, index, matmul, reduce, select, shape, softmax, unary
-from .arithmetic import Add, Cast, Div, Mul, Neg, Pow, Reciprocal, Sub
-from .index import Gather, GetItem, IndexAdd, SetItem
-from .matmul import Einsum, MatMul
-from .reduce import AMaxMin, MaxMinAll, MaxMinAlong, Mean, Prod, Std, Sum, Var
-from .select import Maximum, Minimum, Triangle, Where
-from .shape import Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice
-from .softmax import LogSoftmax, LogSumExp, Softmax
-from .unary import Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh
+from .arithmetic import AddOp, CastOp, DivOp, MulOp, NegOp, PowOp, ReciprocalOp, SubOp
+from .index import GatherOp, GetItemOp, IndexAddOp, SetItemOp
+from .matmul import EinsumOp, MatMulOp
+from .reduce import AMaxMinOp, MaxMinAllOp, MaxMinAlongOp, MeanOp, ProdOp, StdOp, SumOp, VarOp
+from .select import MaximumOp, MinimumOp, TriangleOp, WhereOp
+from .shape import CloneOp, ConcatenateOp, ExpandOp, PermuteOp, RepeatOp, ReshapeOp, SplitOp, StackOp, ToDeviceOp
+from .softmax import LogSoftmaxOp, LogSumExpOp, SoftmaxOp
+from .unary import AbsOp, ClampOp, CosOp, ExpOp, Log1pOp, LogOp, ReluOp, RsqrtOp, SigmoidOp, SinOp, SqrtOp, TanhOp
 
 ALL_OPS = (
-    Add, Cast, Div, Mul, Neg, Pow, Reciprocal, Sub,
-    Abs, Clamp, Cos, Exp, Log, Log1p, Relu, Rsqrt, Sigmoid, Sin, Sqrt, Tanh,
-    Maximum, Minimum, Triangle, Where,
-    AMaxMin, MaxMinAll, MaxMinAlong, Mean, Prod, Std, Sum, Var,
-    LogSoftmax, LogSumExp, Softmax,
-    Clone, Concatenate, Expand, Permute, Repeat, Reshape, Split, Stack, ToDevice,
-    Gather, GetItem, IndexAdd, SetItem,
-    Einsum, MatMul,
+    AddOp, CastOp, DivOp, MulOp, NegOp, PowOp, ReciprocalOp, SubOp,
+    AbsOp, ClampOp, CosOp, ExpOp, LogOp, Log1pOp, ReluOp, RsqrtOp, SigmoidOp, SinOp, SqrtOp, TanhOp,
+    MaximumOp, MinimumOp, TriangleOp, WhereOp,
+    AMaxMinOp, MaxMinAllOp, MaxMinAlongOp, MeanOp, ProdOp, StdOp, SumOp, VarOp,
+    LogSoftmaxOp, LogSumExpOp, SoftmaxOp,
+    CloneOp, ConcatenateOp, ExpandOp, PermuteOp, RepeatOp, ReshapeOp, SplitOp, StackOp, ToDeviceOp,
+    GatherOp, GetItemOp, IndexAddOp, SetItemOp,
+    EinsumOp, MatMulOp,
 )
 
 __all__ = ["ALL_OPS", "arithmetic", "index", "matmul", "reduce", "select", "shape", "softmax", "unary"]

@@ -16,7 +16,7 @@ from ..backend import namespace_of
 from .promote import category, result_dtype
 
 
-class Cast(Op):
+class CastOp(Op):
     """y = x converted to another dtype.   dy/dx = 1 (the engine casts the gradient back to x's dtype)"""
 
     @staticmethod
@@ -28,7 +28,7 @@ class Cast(Op):
         return grad, None
 
 
-class Add(Op):
+class AddOp(Op):
     """z = x + y.   dz/dx = 1, dz/dy = 1"""
 
     @staticmethod
@@ -40,7 +40,7 @@ class Add(Op):
         return grad, grad
 
 
-class Sub(Op):
+class SubOp(Op):
     """z = x − y.   dz/dx = 1, dz/dy = −1"""
 
     @staticmethod
@@ -52,7 +52,7 @@ class Sub(Op):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Op):
+class MulOp(Op):
     """z = x · y.   dz/dx = y, dz/dy = x"""
 
     @staticmethod
@@ -67,7 +67,7 @@ class Mul(Op):
         return (grad * y if ctx.needs_input_grad[0] else None), (grad * x if ctx.needs_input_grad[1] else None)
 
 
-class Div(Op):
+class DivOp(Op):
     """z = x / y.   dz/dx = 1/y, dz/dy = −x/y² = −z/y"""
 
     @staticmethod
@@ -84,7 +84,7 @@ class Div(Op):
         return grad_x, grad_y
 
 
-class Reciprocal(Op):
+class ReciprocalOp(Op):
     """y = 1 / x.   dy/dx = −1/x² = −y²
 
     `c / x` for a number c is c · (1 / x), as in PyTorch: backward saves only y (not x), so an in-place write
@@ -105,7 +105,7 @@ class Reciprocal(Op):
         return -grad * (y * y)
 
 
-class Neg(Op):
+class NegOp(Op):
     """y = −x.   dy/dx = −1"""
 
     @staticmethod
@@ -117,7 +117,7 @@ class Neg(Op):
         return -grad
 
 
-class Pow(Op):
+class PowOp(Op):
     """z = x ** p.   dz/dx = p · x^(p−1),  dz/dp = z · ln x
 
     Backward is PyTorch's formulas (derivatives.yaml: pow_backward, pow_backward_self, pow_backward_exponent),
@@ -162,7 +162,7 @@ def cast(x: Any, dtype: np.dtype) -> Any:
     """x as `dtype` (differentiable between float types); returns x itself when it already has that dtype."""
     if x.array.dtype == dtype:
         return x
-    return Cast.apply(x, dtype)
+    return CastOp.apply(x, dtype)
 
 
 def promote_operands(name: str, a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
@@ -214,32 +214,32 @@ def add(a: Any, b: Any, alpha: float = 1) -> Any:
     a, b = promote_operands("add", a, b)
     if alpha != 1:
         b = mul(b, alpha) if is_tensor(b) else b * alpha
-    return Add.apply(a, b)
+    return AddOp.apply(a, b)
 
 
 def sub(a: Any, b: Any, alpha: float = 1) -> Any:
     a, b = promote_operands("sub", a, b)
     if alpha != 1:
         b = mul(b, alpha) if is_tensor(b) else b * alpha
-    return Sub.apply(a, b)
+    return SubOp.apply(a, b)
 
 
 def mul(a: Any, b: Any) -> Any:
     a, b = promote_operands("mul", a, b)
-    return Mul.apply(a, b)
+    return MulOp.apply(a, b)
 
 
 def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
     if rounding_mode is not None:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
     a, b = promote_operands("div", a, b, floating=True)
-    return Div.apply(a, b)
+    return DivOp.apply(a, b)
 
 
 def rdiv(number: Any, b: Any) -> Any:
-    """number / b for a Python number: number · (1 / b), as PyTorch's __rtruediv__ (see Reciprocal)."""
+    """number / b for a Python number: number · (1 / b), as PyTorch's __rtruediv__ (see ReciprocalOp)."""
     if isinstance(number, (int, float)) and not isinstance(number, bool) and b.array.dtype.kind == "f":
-        return mul(Reciprocal.apply(b), number)
+        return mul(ReciprocalOp.apply(b), number)
     return div(number, b)
 
 
@@ -248,7 +248,7 @@ def neg(a: Any) -> Any:
         raise TypeError(f"neg: expected a Tensor, got {type(a).__name__}; wrap the data with gg.tensor(...) first")
     if a.array.dtype.kind == "b":
         raise TypeError("neg: negation of a bool tensor is not supported; use logical_not() or ~ instead")
-    return Neg.apply(a)
+    return NegOp.apply(a)
 
 
 def pow(a: Any, b: Any) -> Any:  # noqa: A001 - torch.pow
@@ -258,7 +258,7 @@ def pow(a: Any, b: Any) -> Any:  # noqa: A001 - torch.pow
             f"pow: integers to negative integer powers are not supported (exponent tensor of dtype {b.array.dtype} "
             "holds negative values); convert the base with .float() first"
         )
-    return Pow.apply(a, b)
+    return PowOp.apply(a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Any:

@@ -19,7 +19,7 @@ from .arithmetic import cast
 from .dims import normalize_dim
 
 
-class GetItem(Op):
+class GetItemOp(Op):
     """y = x[key].   dy/dx: the gradient scattered back to the selected positions (summed where repeated)"""
 
     is_view = True  # basic indexing shares x's memory; advanced indexing copies, and a copy is no view
@@ -40,10 +40,10 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return apply_or_forward(IndexAdd, grad, ctx.key, ctx.shape, not ctx.basic), None, None
+        return apply_or_forward(IndexAddOp, grad, ctx.key, ctx.shape, not ctx.basic), None, None
 
 
-class SetItem(Op):
+class SetItemOp(Op):
     """y = x with y[key] = v.   dy/dx = 1 outside key, 0 inside;  dy/dv = the gradient at key (summed to v's shape)"""
 
     @staticmethod
@@ -58,12 +58,12 @@ class SetItem(Op):
     @staticmethod
     def backward(ctx, grad):
         # The gradient with zeros at key is this very op applied to the gradient (recorded on tensors).
-        grad_x = apply_or_forward(SetItem, grad, ctx.key, 0.0) if ctx.needs_input_grad[0] else None
+        grad_x = apply_or_forward(SetItemOp, grad, ctx.key, 0.0) if ctx.needs_input_grad[0] else None
         grad_value = grad[ctx.key] if ctx.needs_input_grad[2] else None
         return grad_x, None, grad_value
 
 
-class Gather(Op):
+class GatherOp(Op):
     """y[i][j] = x[index[i][j]][j] (for dim 0; likewise along any dim).   dy/dx: scatter-add the gradient back"""
 
     @staticmethod
@@ -76,10 +76,10 @@ class Gather(Op):
         return scatter_along_axis(grad, ctx.index, ctx.axis, ctx.shape, accumulate=True), None, None
 
 
-class IndexAdd(Op):
+class IndexAddOp(Op):
     """y = zeros(shape) with y[key] += v (positions that key repeats add up).   dy/dv = the gradient at key
 
-    The adjoint of indexing: GetItem's and Gather's backward is this op, and its backward is indexing, so a
+    The adjoint of indexing: GetItemOp's and GatherOp's backward is this op, and its backward is indexing, so a
     gradient scattered by it can be differentiated again (create_graph=True).
     """
 
@@ -108,7 +108,7 @@ def scatter_along_axis(values: Any, index: Any, axis: int, shape: tuple, accumul
         index if d == axis else xp.arange(size).reshape([-1 if k == d else 1 for k in range(index.ndim)])
         for d, size in enumerate(index.shape)
     )
-    return apply_or_forward(IndexAdd, values, full_index, shape, accumulate)
+    return apply_or_forward(IndexAddOp, values, full_index, shape, accumulate)
 
 
 def _leading_block(x: Any, index: Any, axis: int) -> tuple:
@@ -171,7 +171,7 @@ def _as_int(name: str, value: Any) -> Any:
 def getitem(x: Any, key: Any) -> Any:
     key, basic = normalize_key("index", key, x.array.shape)
     try:
-        return GetItem.apply(x, key, basic)
+        return GetItemOp.apply(x, key, basic)
     except IndexError as error:
         raise IndexError(f"index: {error} (tensor of shape {tuple(x.array.shape)})") from None
 
@@ -184,7 +184,7 @@ def setitem_result(x: Any, key: Any, value: Any) -> Any:
         if value.array.ndim and value.array.shape[0] == 1:
             # PyTorch drops the value's leading size-1 dims first (x[()] = v of shape (1,) is allowed), NumPy not
             value = value.reshape(_without_leading_ones(value.array.shape))
-    return SetItem.apply(x, key, value)
+    return SetItemOp.apply(x, key, value)
 
 
 def _without_leading_ones(shape: tuple) -> tuple:
@@ -211,7 +211,7 @@ def gather(x: Any, dim: int, index: Any) -> Any:
                 f"(index {tuple(index.array.shape)}, input {tuple(x.array.shape)})"
             )
     _check_gather_range(index.array, x.array.shape[axis], axis)
-    return Gather.apply(x, axis, index)
+    return GatherOp.apply(x, axis, index)
 
 
 def _check_gather_range(index: Any, size: int, axis: int) -> None:

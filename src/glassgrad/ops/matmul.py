@@ -11,7 +11,7 @@ from ..backend import namespace_of
 from .shape import permute
 
 
-class MatMul(Op):
+class MatMulOp(Op):
     """Z = X @ Y (batched, broadcasting leading dims).   dZ/dX · G = G @ Yᵀ,  dZ/dY · G = Xᵀ @ G"""
 
     @staticmethod
@@ -44,7 +44,7 @@ class MatMul(Op):
         return grad_x, grad_y
 
 
-class Einsum(Op):
+class EinsumOp(Op):
     """Z = einsum(equation, X₁, X₂, ...).   dZ/dXᵢ · G = einsum of G with the other operands into Xᵢ's subscripts"""
 
     @staticmethod
@@ -90,7 +90,7 @@ def matmul(a: Any, b: Any) -> Any:
             f"matmul: expected both operands to have the same dtype, got {dtype_a} (shape {a.array.shape}) and "
             f"{dtype_b} (shape {b.array.shape}); convert one, e.g. b.to(a.dtype)"
         )
-    return MatMul.apply(a, b)
+    return MatMulOp.apply(a, b)
 
 
 def _check_matmul_shapes(shape_a: tuple, shape_b: tuple) -> None:
@@ -144,7 +144,7 @@ def einsum(equation: str, *operands: Any) -> Any:
         # Only a reordering of the axes ('ij->ji'): NumPy and PyTorch both return a view of the operand, so it is
         # made as one (a permute), and an in-place write through it reaches the operand and its graph.
         return permute(operands[0], tuple(inputs[0].index(letter) for letter in output))
-    return Einsum.apply(equation, *operands)
+    return EinsumOp.apply(equation, *operands)
 
 
 def _check_subscript_sizes(equation: str, subscripts: list[str], operands: tuple) -> None:

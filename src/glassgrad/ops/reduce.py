@@ -58,7 +58,7 @@ def expand_reduced(grad: Any, shape: tuple, axes: tuple, keepdim: bool) -> Any:
     return namespace_of(grad).broadcast_to(grad, shape)
 
 
-class Sum(Op):
+class SumOp(Op):
     """y = Σ x over the axes.   dy/dx = 1 (the gradient is broadcast back over the summed axes)"""
 
     @staticmethod
@@ -71,14 +71,14 @@ class Sum(Op):
         return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
-class Mean(Op):
+class MeanOp(Op):
     """y = (1/N) Σ x over the axes (N elements each).   dy/dx = 1/N"""
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        if ctx.count == 0:  # the mean of no elements: nan, quietly as PyTorch (NumPy warns "Mean of empty slice")
+        if ctx.count == 0:  # the mean of no elements: nan, quietly as PyTorch (NumPy warns "MeanOp of empty slice")
             return x.sum(axis=axes, keepdims=keepdim) * np.nan
         return x.mean(axis=axes, keepdims=keepdim)
 
@@ -92,7 +92,7 @@ def _deviation(x: Any, axes: tuple, correction: float) -> tuple[Any, float]:
     """x − x̄ over the axes (kept), and the degrees of freedom N − correction (may be ≤ 0: forward then divides
     by 0, as PyTorch's max(0, N − correction), while its backward divides by N − correction itself)."""
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    if not x.size:  # nothing to centre (and no "Mean of empty slice")
+    if not x.size:  # nothing to centre (and no "MeanOp of empty slice")
         return x, count - correction
     # x̄ = x₀ + mean(x − x₀), x₀ each slice's first element (where finite): a slice of equal values then has
     # x − x̄ exactly 0, so var and std are exactly 0, as PyTorch's Welford forward gives. NumPy's mean of equal
@@ -129,7 +129,7 @@ def _var_backward(ctx: Any, grad: Any, deviation: Any) -> Any:
     return grad * (2 / ctx.dof if ctx.dof else np.inf) * deviation
 
 
-class Var(Op):
+class VarOp(Op):
     """v = Σ (x − x̄)² / (N − correction).   dv/dx = 2 (x − x̄) / (N − correction)
 
     `whole` is True for var() without dim (or of a 0-d tensor): PyTorch's backward differs there when
@@ -155,14 +155,14 @@ class Var(Op):
 
     @staticmethod
     def reference(ctx, x, axes, keepdim, correction, whole):
-        """Var from primitives, which create_graph=True differentiates instead of backward: the saved
+        """VarOp from primitives, which create_graph=True differentiates instead of backward: the saved
         deviation x − x̄ depends on x, and as a saved array it would be a constant to the second derivative."""
         deviation = x - x.mean(axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (deviation * deviation).sum(axes, keepdim) / float(max(ctx.dof, 0))
 
 
-class Std(Op):
+class StdOp(Op):
     """s = √v, v = Σ (x − x̄)² / (N − correction).   ds/dx = (x − x̄) / ((N − correction) · s), and 0 where s = 0
 
     Its own op rather than sqrt(var): d√v/dv = 1/(2√v) is inf at v = 0, and inf · 0 would make the gradient of
@@ -201,14 +201,14 @@ class Std(Op):
 
     @staticmethod
     def reference(ctx, x, axes, keepdim, correction, whole):
-        """Std from primitives, which create_graph=True differentiates instead of backward (as Var's: the saved
+        """StdOp from primitives, which create_graph=True differentiates instead of backward (as VarOp's: the saved
         deviation and s depend on x)."""
         deviation = x - x.mean(axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             return ((deviation * deviation).sum(axes, keepdim) / float(max(ctx.dof, 0))).sqrt()
 
 
-class Prod(Op):
+class ProdOp(Op):
     """y = Π x over one axis.   dy/dx_i = Π_{j≠i} x_j
 
     The product of all others is (product of those left of i) × (product of those right of i): exact with zeros.
@@ -248,7 +248,7 @@ class Prod(Op):
         return product.unsqueeze(axis) if keepdim else product
 
 
-class MaxMinAlong(Op):
+class MaxMinAlongOp(Op):
     """(values, indices) of the max (or min) along one axis.   d values/dx = 1 at the chosen index, else 0"""
 
     @staticmethod
@@ -270,7 +270,7 @@ class MaxMinAlong(Op):
         return scatter_along_axis(grad_values, ctx.indices, ctx.axis, ctx.shape, accumulate=False), None, None, None
 
 
-class MaxMinAll(Op):
+class MaxMinAllOp(Op):
     """y = the max (or min) of all elements.   dy/dx = 1/k at each of the k elements equal to y (ties share)
 
     When y is NaN the k elements are the NaNs, as in PyTorch. The share is selected, not multiplied by the mask,
@@ -292,7 +292,7 @@ class MaxMinAll(Op):
         return namespace_of(grad).where(chosen, grad / chosen.sum(), 0), None
 
 
-class AMaxMin(Op):
+class AMaxMinOp(Op):
     """y = the max (or min) over the axes.   dy/dx = 1/k at each of the k elements equal to y in their slice
 
     Ties share the gradient evenly, as PyTorch's amax/amin (x.max(dim) instead gives it all to one index).
@@ -337,7 +337,7 @@ def reduce_sum(
         x = cast(x, np.dtype(np.int64))  # PyTorch sums integers and bools as int64
     axes = reduction_axes("sum", _every_dim_if_empty(dim), x.array.ndim)
     check_keepdim("sum", keepdim)
-    return Sum.apply(x, axes, keepdim)
+    return SumOp.apply(x, axes, keepdim)
 
 
 def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
@@ -350,15 +350,15 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
         )
     axes = reduction_axes("mean", _every_dim_if_empty(dim), x.array.ndim)
     check_keepdim("mean", keepdim)
-    return Mean.apply(x, axes, keepdim)
+    return MeanOp.apply(x, axes, keepdim)
 
 
 def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
-    return _spread(Var, "var", x, dim, correction, keepdim, unbiased)
+    return _spread(VarOp, "var", x, dim, correction, keepdim, unbiased)
 
 
 def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
-    return _spread(Std, "std", x, dim, correction, keepdim, unbiased)
+    return _spread(StdOp, "std", x, dim, correction, keepdim, unbiased)
 
 
 def _spread(op: type, name: str, x: Any, dim: Any, correction: Any, keepdim: bool, unbiased: bool | None) -> Any:
@@ -384,7 +384,7 @@ def amax_amin(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
             f"{name}(): expected reduction dims {axes} of the tensor of shape {tuple(x.array.shape)} to have "
             "non-zero size; an empty slice has no max or min"
         )
-    return AMaxMin.apply(x, axes, keepdim, largest)
+    return AMaxMinOp.apply(x, axes, keepdim, largest)
 
 
 def _every_dim_if_empty(dim: Any) -> Any:
@@ -397,7 +397,7 @@ def prod(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     check_keepdim("prod", keepdim)
     if x.array.ndim == 0:  # a 0-d tensor along its dim 0 (or -1): the product of its one element
         axis = None
-    return Prod.apply(x, axis, keepdim and axis is not None)
+    return ProdOp.apply(x, axis, keepdim and axis is not None)
 
 
 def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
@@ -406,13 +406,13 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:
         check_reducible(name, x.array.shape, None, RuntimeError)
-        return MaxMinAll.apply(x, largest)
+        return MaxMinAllOp.apply(x, largest)
     axis = normalize_dim(name, dim, x.array.ndim)
     check_keepdim(name, keepdim)
     check_reducible(name, x.array.shape, axis)
     if x.array.ndim == 0:  # a 0-d tensor reduced along its dim 0 is itself, index 0 (keepdim has no dim to keep)
         x, keepdim = x.reshape(1), False
-    return MaxMinResult(*MaxMinAlong.apply(x, axis, keepdim, largest))
+    return MaxMinResult(*MaxMinAlongOp.apply(x, axis, keepdim, largest))
 
 
 def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool) -> Any:

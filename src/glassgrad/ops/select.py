@@ -14,10 +14,10 @@ from .arithmetic import cast, check_broadcast, promote_operands
 from .promote import result_dtype
 
 
-class Maximum(Op):
+class MaximumOp(Op):
     """z = max(x, y).   dz/dx = 1 where x > y, ½ where x = y, else 0 (ties split evenly, as PyTorch)
 
-    Where x or y is NaN (z is NaN) both get the whole gradient, as in PyTorch. See `_split`.
+    WhereOp x or y is NaN (z is NaN) both get the whole gradient, as in PyTorch. See `_split`.
     """
 
     @staticmethod
@@ -31,7 +31,7 @@ class Maximum(Op):
         return _split(grad, x < y, x == y, x > y)
 
 
-class Minimum(Op):
+class MinimumOp(Op):
     """z = min(x, y).   dz/dx = 1 where x < y, ½ where x = y, else 0 (both get all of it where one is NaN)"""
 
     @staticmethod
@@ -49,14 +49,14 @@ def _split(grad: Any, x_loses: Any, tie: Any, y_loses: Any) -> tuple[Any, Any]:
     """The gradients of max/min: g to the winner, g/2 to each side of a tie, 0 to the loser.
 
     Selected, not multiplied by a 0/1 share, so an infinite g gives the loser 0 rather than inf·0 = NaN.
-    Where x or y is NaN no comparison holds and both get g, as PyTorch's `where(x == y, g/2, g)` masked where
+    WhereOp x or y is NaN no comparison holds and both get g, as PyTorch's `where(x == y, g/2, g)` masked where
     the side loses.
     """
     half = _where.where(tie, grad / 2, grad)
     return _where.where(x_loses, 0, half), _where.where(y_loses, 0, half)
 
 
-class Where(Op):
+class WhereOp(Op):
     """z = x where condition else y.   dz/dx = condition, dz/dy = ¬condition"""
 
     @staticmethod
@@ -72,7 +72,7 @@ class Where(Op):
         return None, grad_x, grad_y
 
 
-class Triangle(Op):
+class TriangleOp(Op):
     """y = the lower (tril) or upper (triu) triangle of x, zeros elsewhere.   dy/dx = the same mask"""
 
     @staticmethod
@@ -90,12 +90,12 @@ class Triangle(Op):
 
 def maximum(a: Any, b: Any) -> Any:
     a, b = promote_operands("maximum", a, b)
-    return Maximum.apply(a, b)
+    return MaximumOp.apply(a, b)
 
 
 def minimum(a: Any, b: Any) -> Any:
     a, b = promote_operands("minimum", a, b)
-    return Minimum.apply(a, b)
+    return MinimumOp.apply(a, b)
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:
@@ -111,7 +111,7 @@ def where(condition: Any, x: Any, y: Any) -> Any:
         xp = namespace_of(condition.array)
         return make_tensor(xp.where(condition.array, x, y).astype(dtype))
     x, y = promote_operands("where", x, y)
-    return Where.apply(condition, x, y)
+    return WhereOp.apply(condition, x, y)
 
 
 def masked_fill(x: Any, mask: Any, value: Any) -> Any:
@@ -127,7 +127,7 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
         value = cast(value, x.array.dtype)
     elif x.array.dtype.kind in "iub" and isinstance(value, float):
         raise TypeError(f"masked_fill: cannot fill a {x.array.dtype} tensor with the float {value}")
-    return Where.apply(mask, value, x) if is_tensor(value) else Where.apply(mask, _scalar(value, x), x)
+    return WhereOp.apply(mask, value, x) if is_tensor(value) else WhereOp.apply(mask, _scalar(value, x), x)
 
 
 def _scalar(value: Any, like: Any) -> Any:
@@ -140,4 +140,4 @@ def triangle(x: Any, upper: bool, diagonal: int = 0) -> Any:
         raise TypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__} {diagonal!r}")
     if x.array.ndim < 2:
         raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {tuple(x.array.shape)}")
-    return Triangle.apply(x, upper, diagonal)
+    return TriangleOp.apply(x, upper, diagonal)

@@ -3,7 +3,7 @@
 None of these does arithmetic, so each backward only moves the gradient back into the input's layout.
 The view ops (reshape when it needs no copy, permute, expand, split) return results that share the input's
 memory; `is_view` lets in-place writes through them reach the input's graph (autograd/views.py), by way of
-CopySlices below.
+CopySlicesOp below.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from ..autograd.views import replay_on_array
 from ..backend import device_of, move, namespace_of
 from .arithmetic import cast
 from .dims import normalize_dim, normalize_dims
-from .index import IndexAdd
+from .index import IndexAddOp
 from .promote import result_dtype
 from .select import where
 
 
-class Reshape(Op):
+class ReshapeOp(Op):
     """y = x with a new shape (same elements, row-major order).   dy/dx: reshape the gradient back"""
 
     is_view = True  # when NumPy can reshape without a copy; a copy shares no memory and is no view
@@ -40,7 +40,7 @@ class Reshape(Op):
         return grad.reshape(ctx.shape), None
 
 
-class Permute(Op):
+class PermuteOp(Op):
     """y = x with its axes reordered.   dy/dx: apply the inverse permutation to the gradient"""
 
     is_view = True
@@ -55,7 +55,7 @@ class Permute(Op):
         return namespace_of(grad).transpose(grad, tuple(np.argsort(ctx.axes))), None
 
 
-class Expand(Op):
+class ExpandOp(Op):
     """y = x broadcast to a larger shape (a view).   dy/dx: the engine sums the gradient over the new axes"""
 
     is_view = True
@@ -78,7 +78,7 @@ class Expand(Op):
         return grad, None
 
 
-class Repeat(Op):
+class RepeatOp(Op):
     """y = x tiled `repeats` times along each axis.   dy/dx: sum the gradient over the copies"""
 
     @staticmethod
@@ -96,7 +96,7 @@ class Repeat(Op):
         return summed, None
 
 
-class Concatenate(Op):
+class ConcatenateOp(Op):
     """y = [x₁, x₂, ...] joined along an axis.   dy/dxᵢ: the slice of the gradient where xᵢ landed"""
 
     @staticmethod
@@ -113,14 +113,14 @@ class Concatenate(Op):
         return (None, *namespace_of(grad).split(grad, bounds, axis=ctx.axis))
 
 
-class Stack(Op):
+class StackOp(Op):
     """y = x₁, x₂, ... stacked along a new axis.   dy/dxᵢ: the i-th slice of the gradient along that axis"""
 
     @staticmethod
     def forward(ctx, axis, *xs):
         ctx.axis = axis
         xp = namespace_of(xs[0])
-        return xp.ascontiguousarray(xp.stack(xs, axis=axis))  # row-major, as Concatenate's (and PyTorch's)
+        return xp.ascontiguousarray(xp.stack(xs, axis=axis))  # row-major, as ConcatenateOp's (and PyTorch's)
 
     @staticmethod
     def backward(ctx, grad):
@@ -129,7 +129,7 @@ class Stack(Op):
         return (None, *(xp.squeeze(part, axis) for part in xp.split(grad, grad.shape[axis], axis=axis)))
 
 
-class Split(Op):
+class SplitOp(Op):
     """(y₁, y₂, ...) = consecutive pieces of x along an axis.   dy/dx: the pieces' gradients joined again"""
 
     is_view = True  # several views of one input: in-place writes on them are refused (autograd/views.py)
@@ -145,7 +145,7 @@ class Split(Op):
         return namespace_of(grads[0]).concatenate(grads, axis=ctx.axis), None, None
 
 
-class Clone(Op):
+class CloneOp(Op):
     """y = a copy of x in new (C-contiguous) memory.   dy/dx = 1"""
 
     @staticmethod
@@ -157,7 +157,7 @@ class Clone(Op):
         return grad
 
 
-class CopySlices(Op):
+class CopySlicesOp(Op):
     """y = base with the region that a view occupies replaced by v (an in-place write through the view).
 
     dy/dbase = 1 outside the region, 0 inside;  dy/dv = the gradient's region.
@@ -199,12 +199,12 @@ class CopySlices(Op):
         inside[positions.reshape(-1)] = True
         if tuple(v.shape) != positions.shape:
             v = expand(v, positions.shape)
-        scattered = IndexAdd.apply(v, positions, (size,), False)  # (base.size,): v at the region, 0 elsewhere
+        scattered = IndexAddOp.apply(v, positions, (size,), False)  # (base.size,): v at the region, 0 elsewhere
         flat = reshape(base, (size,))
         return reshape(where(make_tensor(inside), scattered, flat), base.array.shape)
 
 
-class Copy(Op):
+class CopyOp(Op):
     """y = source broadcast to x's shape and cast to x's dtype (copy_, fill_, zero_): x's values are dropped.
 
     dy/dx = 0;  dy/dsource = 1 (the engine sums the gradient over broadcast dimensions and casts it to
@@ -225,7 +225,7 @@ class Copy(Op):
         return grad_x, grad
 
 
-class ToDevice(Op):
+class ToDeviceOp(Op):
     """y = x copied to another device.   dy/dx = 1 (the gradient is copied back)"""
 
     @staticmethod
@@ -235,7 +235,7 @@ class ToDevice(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return apply_or_forward(ToDevice, grad, ctx.source), None
+        return apply_or_forward(ToDeviceOp, grad, ctx.source), None
 
 
 def reshape(x: Any, shape: tuple) -> Any:
@@ -243,7 +243,7 @@ def reshape(x: Any, shape: tuple) -> Any:
     shape = _resolve_shape("reshape", x, shape)
     # Even a reshape to the same shape is a new view tensor (one node), as in PyTorch: returning x itself
     # would share x's retain_grad, hooks and grad_fn with the result.
-    return Reshape.apply(x, shape)
+    return ReshapeOp.apply(x, shape)
 
 
 def view(x: Any, shape: tuple) -> Any:
@@ -258,7 +258,7 @@ def view(x: Any, shape: tuple) -> Any:
             f"result could not share the input's memory. Use .reshape({', '.join(map(str, shape))}) instead (it "
             "copies when needed)"
         )
-    result = Reshape.apply(x, shape)
+    result = ReshapeOp.apply(x, shape)
     assert array.size == 0 or result.array.base is not None, "view: NumPy copied a reshape the strides allow"
     return result
 
@@ -311,7 +311,7 @@ def permute(x: Any, dims: tuple) -> Any:
     axes = tuple(int(d) % ndim if -ndim <= d < ndim else d for d in dims) if ndim else tuple(dims)
     if sorted(axes) != list(range(ndim)):
         raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {ndim} dims of shape {x.shape}")
-    return Permute.apply(x, axes)
+    return PermuteOp.apply(x, axes)
 
 
 def transpose(x: Any, dim0: int, dim1: int) -> Any:
@@ -319,10 +319,10 @@ def transpose(x: Any, dim0: int, dim1: int) -> Any:
     # a 0-d tensor accepts dims -1 and 0 only (as one of 1 dim, like PyTorch) and gives a new view of itself
     a, b = normalize_dims("transpose", (dim0, dim1), ndim)
     if ndim == 0:
-        return Permute.apply(x, ())
+        return PermuteOp.apply(x, ())
     axes = list(range(ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(x, tuple(axes))
+    return PermuteOp.apply(x, tuple(axes))
 
 
 def expand(x: Any, sizes: tuple) -> Any:
@@ -341,7 +341,7 @@ def expand(x: Any, sizes: tuple) -> Any:
                 f"expand: the size of dim {i} ({size}) must match the expanded size ({target[i + lead]}) or be 1 "
                 f"(input shape {shape}, target {sizes})"
             )
-    return Expand.apply(x, target)
+    return ExpandOp.apply(x, target)
 
 
 def repeat(x: Any, repeats: tuple) -> Any:
@@ -350,7 +350,7 @@ def repeat(x: Any, repeats: tuple) -> Any:
         raise ValueError(
             f"repeat: the number of repeats ({len(repeats)}) cannot be smaller than the number of dims ({x.array.ndim})"
         )
-    return Repeat.apply(x, repeats)
+    return RepeatOp.apply(x, repeats)
 
 
 def squeeze(x: Any, dim: Any = None) -> Any:
@@ -416,7 +416,7 @@ def cat(tensors: list, dim: int = 0) -> Any:
                 f"cat: sizes of tensors must match except in dimension {dim}: got shapes "
                 f"{[tuple(x.array.shape) for x in tensors]}"
             )
-    return Concatenate.apply(axis, *tensors)
+    return ConcatenateOp.apply(axis, *tensors)
 
 
 def stack(tensors: list, dim: int = 0) -> Any:
@@ -428,7 +428,7 @@ def stack(tensors: list, dim: int = 0) -> Any:
                 f"stack: expects each tensor to be equal size, got shapes {[tuple(x.array.shape) for x in tensors]}"
             )
     axis = normalize_dim("stack", dim, len(reference) + 1)  # the new dim may go anywhere, also last
-    return Stack.apply(axis, *tensors)
+    return StackOp.apply(axis, *tensors)
 
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
@@ -452,7 +452,7 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
             f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}"
         )
     # One piece is still a new view (a multi-output one, so in-place writes on it are refused), as in PyTorch.
-    return Split.apply(x, sizes, axis)
+    return SplitOp.apply(x, sizes, axis)
 
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
@@ -465,7 +465,7 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     axis = normalize_dim("chunk", dim, x.array.ndim)
     length = x.array.shape[axis]
     if length == 0:  # PyTorch gives `chunks` empty pieces of an empty dim
-        return Split.apply(x, [0] * chunks, axis)
+        return SplitOp.apply(x, [0] * chunks, axis)
     return split(x, -(-length // chunks), axis)
 
 

@@ -1,4 +1,4 @@
-"""Softmax, log-softmax and log-sum-exp along one axis, each shifted by the max so exp never overflows."""
+"""SoftmaxOp, log-softmax and log-sum-exp along one axis, each shifted by the max so exp never overflows."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _as_tuple(axes: Any) -> tuple:
     return axes if isinstance(axes, tuple) else (axes,)
 
 
-class LogSumExp(Op):
+class LogSumExpOp(Op):
     """y = log Σ eˣ = m + log Σ e^(x − m), m = max x.   dy/dx = e^(x − y) = softmax(x)"""
 
     @staticmethod
@@ -55,7 +55,7 @@ class LogSumExp(Op):
         return expand_reduced(grad, x.shape, axes, keepdim) * softmax, None, None
 
 
-class Softmax(Op):
+class SoftmaxOp(Op):
     """y = eˣ / Σ eˣ along an axis.   dy/dx · g = y ⊙ (g − Σ g ⊙ y)"""
 
     @staticmethod
@@ -73,7 +73,7 @@ class Softmax(Op):
         return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
 
 
-class LogSoftmax(Op):
+class LogSoftmaxOp(Op):
     """y = x − log Σ eˣ along an axis.   dy/dx · g = g − softmax(x) Σ g = g − e^y Σ g"""
 
     @staticmethod
@@ -100,17 +100,17 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     x = _float("logsumexp", x, None)
     axes = reduction_axes("logsumexp", dim, x.array.ndim)
     check_keepdim("logsumexp", keepdim)
-    return LogSumExp.apply(x, axes, keepdim)
+    return LogSumExpOp.apply(x, axes, keepdim)
 
 
 def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("softmax", x, dtype)
     # (axis,) or, for a 0-d tensor, () (reduction_axes): NumPy's max and sum take either
-    return Softmax.apply(x, reduction_axes("softmax", normalize_dim("softmax", dim, x.array.ndim), x.array.ndim))
+    return SoftmaxOp.apply(x, reduction_axes("softmax", normalize_dim("softmax", dim, x.array.ndim), x.array.ndim))
 
 
 def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     x = _float("log_softmax", x, dtype)
-    return LogSoftmax.apply(
+    return LogSoftmaxOp.apply(
         x, reduction_axes("log_softmax", normalize_dim("log_softmax", dim, x.array.ndim), x.array.ndim)
     )

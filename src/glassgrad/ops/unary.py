@@ -18,7 +18,7 @@ from ._where import where
 from .arithmetic import cast, promote_operands
 
 
-class Exp(Op):
+class ExpOp(Op):
     """y = eˣ.   dy/dx = eˣ = y"""
 
     @staticmethod
@@ -33,7 +33,7 @@ class Exp(Op):
         return grad * y
 
 
-class Log(Op):
+class LogOp(Op):
     """y = ln x.   dy/dx = 1/x"""
 
     @staticmethod
@@ -47,7 +47,7 @@ class Log(Op):
         return grad / x
 
 
-class Log1p(Op):
+class Log1pOp(Op):
     """y = ln(1 + x), accurate for small x.   dy/dx = 1/(1 + x)"""
 
     @staticmethod
@@ -61,7 +61,7 @@ class Log1p(Op):
         return grad / (1 + x)
 
 
-class Sqrt(Op):
+class SqrtOp(Op):
     """y = √x.   dy/dx = 1/(2√x) = 1/(2y)"""
 
     @staticmethod
@@ -76,7 +76,7 @@ class Sqrt(Op):
         return grad / (2 * y)
 
 
-class Rsqrt(Op):
+class RsqrtOp(Op):
     """y = 1/√x.   dy/dx = −½ x^(−3/2) = −½ y³"""
 
     @staticmethod
@@ -91,7 +91,7 @@ class Rsqrt(Op):
         return -0.5 * grad * y * y * y
 
 
-class Sin(Op):
+class SinOp(Op):
     """y = sin x.   dy/dx = cos x"""
 
     @staticmethod
@@ -105,7 +105,7 @@ class Sin(Op):
         return grad * namespace_of(x).cos(x)
 
 
-class Cos(Op):
+class CosOp(Op):
     """y = cos x.   dy/dx = −sin x"""
 
     @staticmethod
@@ -119,7 +119,7 @@ class Cos(Op):
         return -grad * namespace_of(x).sin(x)
 
 
-class Tanh(Op):
+class TanhOp(Op):
     """y = tanh x.   dy/dx = 1 − y²  (backward reuses the saved y; no second tanh)"""
 
     @staticmethod
@@ -134,7 +134,7 @@ class Tanh(Op):
         return grad * (1 - y * y)
 
 
-class Sigmoid(Op):
+class SigmoidOp(Op):
     """y = σ(x) = 1/(1 + e⁻ˣ).   dy/dx = y(1 − y)"""
 
     @staticmethod
@@ -150,7 +150,7 @@ class Sigmoid(Op):
 
 
 def sigmoid_of(x: Any) -> Any:
-    """σ(x) = 1/(1 + e⁻ˣ) of an array: the one sigmoid of the array math (Sigmoid, silu, softplus's slope).
+    """σ(x) = 1/(1 + e⁻ˣ) of an array: the one sigmoid of the array math (SigmoidOp, silu, softplus's slope).
 
     For x < −88.7 (float32) e⁻ˣ overflows to inf and σ is exactly 0, its limit, as in PyTorch's kernel (the same
     formula): four passes, where the overflow-free e^(−|x|) form needs a `where` that runs 5x slower on the
@@ -176,7 +176,7 @@ def relu_backward(y: Any, grad: Any) -> Any:
     return where(y <= 0, 0, grad)
 
 
-class Relu(Op):
+class ReluOp(Op):
     """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (PyTorch's subgradient 0 at x = 0)
 
     Backward selects (0 where y ≤ 0, else g) instead of multiplying by a 0/1 mask, so an infinite upstream
@@ -196,7 +196,7 @@ class Relu(Op):
         return relu_backward(y, grad)
 
 
-class Abs(Op):
+class AbsOp(Op):
     """y = |x|.   dy/dx = sign(x) (0 at x = 0 and at NaN, as PyTorch)
 
     Backward multiplies by sign(x) as PyTorch does, so an infinite gradient at x = 0 gives NaN there in both.
@@ -220,7 +220,7 @@ def sign_of(x: Any) -> Any:
     return xp.where(x == x, xp.sign(x), 0)  # x == x: not NaN
 
 
-class Clamp(Op):
+class ClampOp(Op):
     """y = min(max(x, low), high); either bound may be None, a number or an array.
 
     dy/dx    = 1 where low ≤ x ≤ high, else 0 (inclusive, PyTorch's choice at the bounds; 0 where x is NaN)
@@ -278,51 +278,51 @@ def tensor_input(name: str, x: Any) -> None:
 
 
 def exp(x: Any) -> Any:
-    return Exp.apply(float_input("exp", x))
+    return ExpOp.apply(float_input("exp", x))
 
 
 def log(x: Any) -> Any:
-    return Log.apply(float_input("log", x))
+    return LogOp.apply(float_input("log", x))
 
 
 def log1p(x: Any) -> Any:
-    return Log1p.apply(float_input("log1p", x))
+    return Log1pOp.apply(float_input("log1p", x))
 
 
 def sqrt(x: Any) -> Any:
-    return Sqrt.apply(float_input("sqrt", x))
+    return SqrtOp.apply(float_input("sqrt", x))
 
 
 def rsqrt(x: Any) -> Any:
-    return Rsqrt.apply(float_input("rsqrt", x))
+    return RsqrtOp.apply(float_input("rsqrt", x))
 
 
 def sin(x: Any) -> Any:
-    return Sin.apply(float_input("sin", x))
+    return SinOp.apply(float_input("sin", x))
 
 
 def cos(x: Any) -> Any:
-    return Cos.apply(float_input("cos", x))
+    return CosOp.apply(float_input("cos", x))
 
 
 def tanh(x: Any) -> Any:
-    return Tanh.apply(float_input("tanh", x))
+    return TanhOp.apply(float_input("tanh", x))
 
 
 def sigmoid(x: Any) -> Any:
-    return Sigmoid.apply(float_input("sigmoid", x))
+    return SigmoidOp.apply(float_input("sigmoid", x))
 
 
 def relu(x: Any) -> Any:
     tensor_input("relu", x)
     if x.array.dtype.kind == "b":
         raise TypeError("relu: not defined for bool tensors; convert with .float() first")
-    return Relu.apply(x)
+    return ReluOp.apply(x)
 
 
 def abs(x: Any) -> Any:  # noqa: A001 - torch.abs
     tensor_input("abs", x)
-    return Abs.apply(x)
+    return AbsOp.apply(x)
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - torch's argument names
@@ -341,4 +341,4 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - torc
         x, max = promote_operands("clamp", x, max)
     if is_tensor(min) and min.array.dtype != x.array.dtype:
         min = cast(min, x.array.dtype)  # promoting x with max widened it past min's dtype
-    return Clamp.apply(x, min, max)
+    return ClampOp.apply(x, min, max)

@@ -32,7 +32,7 @@ _LOG_FLOOR = -100.0  # PyTorch clamps each log to this, so p = 0 or 1 costs 100,
 _EPSILON = 1e-12  # PyTorch's floor on p(1 − p) in the gradient
 
 
-class BinaryCrossEntropy(Op):
+class BinaryCrossEntropyOp(Op):
     """loss = −w(t log p + (1 − t) log(1 − p)).   dloss/dp = w(p − t)/max(p(1 − p), 1e-12)"""
 
     @staticmethod
@@ -93,7 +93,7 @@ def _bce_near_the_edges(p: Tensor, target: Tensor) -> Tensor:
     return value + (target - t0) * (log_not_p0 - log_p0) + ((p - t0) ** 2 - (p0 - t0) ** 2) / (2 * _EPSILON)
 
 
-class BinaryCrossEntropyWithLogits(Op):
+class BinaryCrossEntropyWithLogitsOp(Op):
     """loss = w((1 − t)x + L·softplus(−x)),  L = 1 + (p_w − 1)t.   dloss/dx = w(Lσ(x) − p_w·t)"""
 
     @staticmethod
@@ -219,7 +219,7 @@ def binary_cross_entropy(
             f"binary_cross_entropy: all elements of input should be between 0 and 1 (probabilities), found {bad}; "
             "for logits use binary_cross_entropy_with_logits"
         )
-    return BinaryCrossEntropy.apply(p, target, weight, reduction)
+    return BinaryCrossEntropyOp.apply(p, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -241,4 +241,4 @@ def binary_cross_entropy_with_logits(
     x, target = _same_shape(name, input, target)
     _check_broadcasts_to(name, "weight", weight, x.shape)
     _check_broadcasts_to(name, "pos_weight", pos_weight, x.shape)
-    return BinaryCrossEntropyWithLogits.apply(x, target, weight, pos_weight, reduction)
+    return BinaryCrossEntropyWithLogitsOp.apply(x, target, weight, pos_weight, reduction)

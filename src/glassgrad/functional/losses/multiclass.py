@@ -57,7 +57,7 @@ def _on_class_axis(values: Any, axis: int, ndim: int) -> Any:
     return values.reshape(shape)
 
 
-class CrossEntropy(Op):
+class CrossEntropyOp(Op):
     """Cross-entropy of logits against class indices, with weights, ignore_index and label smoothing.
 
     loss_n = −(1 − ε)·w_y·log p_y − (ε/C)·Σ_c w_c log p_c.   dloss_n/dx = p·Σ_c Q_c − Q (module docstring)
@@ -145,7 +145,7 @@ class CrossEntropy(Op):
         return _reduce_classes(loss, reduction, ctx.denominator)
 
 
-class CrossEntropyProbabilities(Op):
+class CrossEntropyProbabilitiesOp(Op):
     """Cross-entropy of logits against class probabilities q (input's shape), with weights and smoothing.
 
     loss_n = −Σ_c w_c q̃_c log p_c,  q̃ = (1 − ε)q + ε/C.   dloss/dx = p·Σ_c w_c q̃_c − w q̃;  dloss/dq = −(1 − ε)·w·log p
@@ -211,7 +211,7 @@ class CrossEntropyProbabilities(Op):
         return _reduction.reduce_loss(-(log_softmax(x, axis) * target).sum(axis), reduction)
 
 
-class NllLoss(Op):
+class NllLossOp(Op):
     """Negative log-likelihood of log-probabilities: loss_n = −w_(y_n)·x_(n, y_n) (0 where ignored).
 
     dloss_n/dx_(n, k) = −w_(y_n) where k = y_n, else 0; mean divides by Σ_n w_(y_n)
@@ -324,9 +324,9 @@ def cross_entropy(
             raise ValueError(
                 f"cross_entropy: ignore_index ({ignore_index}) is not supported for class-probability targets"
             )
-        return CrossEntropyProbabilities.apply(input, target, weight, reduction, label_smoothing)
+        return CrossEntropyProbabilitiesOp.apply(input, target, weight, reduction, label_smoothing)
     _check_class_target("cross_entropy", input, target, ignore_index)
-    return CrossEntropy.apply(input, target, weight, int(ignore_index), reduction, label_smoothing)
+    return CrossEntropyOp.apply(input, target, weight, int(ignore_index), reduction, label_smoothing)
 
 
 def nll_loss(
@@ -345,7 +345,7 @@ def nll_loss(
     reduction = _reduction.resolve("nll_loss", reduction, size_average, reduce)
     _check_input("nll_loss", input, target, weight)
     _check_class_target("nll_loss", input, target, ignore_index)
-    return NllLoss.apply(input, target, weight, int(ignore_index), reduction)
+    return NllLossOp.apply(input, target, weight, int(ignore_index), reduction)
 
 
 def _check_input(name: str, input: Any, target: Any, weight: Any) -> None:  # noqa: A002

@@ -25,7 +25,7 @@ from ...tensor import Tensor
 from . import _reduction
 
 
-class MseLoss(Op):
+class MseLossOp(Op):
     """loss = (x − t)².   dloss/dx = 2(x − t),  dloss/dt = −2(x − t)"""
 
     @staticmethod
@@ -49,7 +49,7 @@ class MseLoss(Op):
         return _reduction.reduce_loss(diff * diff, reduction)
 
 
-class L1Loss(Op):
+class L1LossOp(Op):
     """loss = |x − t|.   dloss/dx = sign(x − t) (0 at x = t, as PyTorch),  dloss/dt = −sign(x − t)"""
 
     @staticmethod
@@ -72,7 +72,7 @@ class L1Loss(Op):
         return _reduction.reduce_loss((x - target).abs(), reduction)
 
 
-class HuberLoss(Op):
+class HuberLossOp(Op):
     """loss = ½d² for |d| < δ, else δ(|d| − ½δ); all divided by `divisor` (1, or β for smooth_l1_loss).
 
     dloss/dd = clip(d, −δ, δ)/divisor  (δ·sign(d) at |d| = δ, as PyTorch)
@@ -115,7 +115,7 @@ class HuberLoss(Op):
         return _reduction.reduce_loss(loss / divisor if divisor != 1 else loss, reduction)
 
 
-class KlDiv(Op):
+class KlDivOp(Op):
     """Pointwise KL divergence of log-probabilities x from target t (probabilities, or log-probabilities).
 
     log_target=False: loss = t(log t − x), 0 where t = 0.   dloss/dx = −t,     dloss/dt = log t + 1 − x
@@ -222,8 +222,8 @@ def mse_loss(
     reduction = _reduction.resolve("mse_loss", reduction, size_average, reduce)
     x, target = _operands("mse_loss", input, target)
     if weight is None:
-        return MseLoss.apply(x, target, reduction)
-    return _weighted("mse_loss", MseLoss.apply(x, target, "none"), weight, input, reduction, True)
+        return MseLossOp.apply(x, target, reduction)
+    return _weighted("mse_loss", MseLossOp.apply(x, target, "none"), weight, input, reduction, True)
 
 
 def l1_loss(
@@ -238,8 +238,8 @@ def l1_loss(
     reduction = _reduction.resolve("l1_loss", reduction, size_average, reduce)
     x, target = _operands("l1_loss", input, target)
     if weight is None:
-        return L1Loss.apply(x, target, reduction)
-    return _weighted("l1_loss", L1Loss.apply(x, target, "none"), weight, input, reduction, True)
+        return L1LossOp.apply(x, target, reduction)
+    return _weighted("l1_loss", L1LossOp.apply(x, target, "none"), weight, input, reduction, True)
 
 
 def huber_loss(
@@ -255,8 +255,8 @@ def huber_loss(
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x, target = _operands("huber_loss", input, target)
     if weight is None:
-        return HuberLoss.apply(x, target, reduction, float(delta), 1.0)
-    unreduced = HuberLoss.apply(x, target, "none", float(delta), 1.0)
+        return HuberLossOp.apply(x, target, reduction, float(delta), 1.0)
+    unreduced = HuberLossOp.apply(x, target, "none", float(delta), 1.0)
     return _weighted("huber_loss", unreduced, weight, input, reduction, False)
 
 
@@ -274,8 +274,8 @@ def smooth_l1_loss(
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     x, target = _operands("smooth_l1_loss", input, target)
     if beta == 0:  # the quadratic zone vanishes: exactly the L1 loss (PyTorch does the same)
-        return L1Loss.apply(x, target, reduction)
-    return HuberLoss.apply(x, target, reduction, float(beta), float(beta))
+        return L1LossOp.apply(x, target, reduction)
+    return HuberLossOp.apply(x, target, reduction, float(beta), float(beta))
 
 
 def kl_div(
@@ -302,4 +302,4 @@ def kl_div(
                 stacklevel=2,
             )
     x, target = _operands("kl_div", input, target)
-    return KlDiv.apply(x, target, resolved, bool(log_target))
+    return KlDivOp.apply(x, target, resolved, bool(log_target))
