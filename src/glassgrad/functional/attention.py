@@ -241,13 +241,8 @@ def scaled_dot_product_attention(
 
 
 def attention_with_weights(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    attn_mask: Tensor | None = None,
-    dropout_p: float = 0.0,
-    is_causal: bool = False,
-    scale: float | None = None,
+    query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+    is_causal: bool = False, scale: float | None = None,
 ) -> tuple[Tensor, Tensor]:
     """`scaled_dot_product_attention` that also returns the attention weights P' (..., L, S), after dropout.
 
@@ -259,13 +254,8 @@ def attention_with_weights(
 
 
 def attention_reference(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    attn_mask: Tensor | None = None,
-    dropout_p: float = 0.0,
-    is_causal: bool = False,
-    scale: float | None = None,
+    query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+    is_causal: bool = False, scale: float | None = None,
 ) -> Tensor:
     """The same attention written with tensor ops, nanoGPT's readable path, to test the fused op.
 
