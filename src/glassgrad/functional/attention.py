@@ -26,6 +26,11 @@ with tensor ops in `attention_reference` below (the tests check that both give t
 
 A row whose every key is masked has no softmax; like PyTorch 2.13 the fused op returns zeros for it (and zero
 gradients), where the readable path would give nan.
+
+The op's body is this math on arrays: its products are `heads_matmul` and its softmax is F.softmax's own
+(`ops.softmax.softmax_forward` / `softmax_backward`). Each is a readable NumPy reference whose fast path
+(kernels/blas.py: one BLAS task per head; kernels/softmax.py: one pass per row, the causal mask fused) is
+chosen at the seam, kernels/registry.py.
 """
 
 from __future__ import annotations
