@@ -16,7 +16,7 @@ Three things keep these loops in SIMD code (all measured on 64-key rows, one thr
   min and max beside the max: 5% on the forward), since fastmath lets the compiler assume that no float is
   infinite or nan, so a float test for them may be compiled away;
 - the result goes to a fresh array: written in place, where the loops also read the input's bits, the
-  forward ran scalar (6x slower).
+  forward ran scalar (about 5x slower, 3072 rows of 64 keys, 2 threads).
 """
 
 from __future__ import annotations
