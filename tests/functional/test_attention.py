@@ -41,7 +41,7 @@ def _both(q, k, v, mask, grad_mask=False, **kwargs):
     tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
     tm = None if mask is None else torch.tensor(mask, requires_grad=grad_mask)
     out_t = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=tm, **kwargs)
-    g = RNG.standard_normal(out_t.shape)
+    g = RNG.standard_normal(out_t.shape).astype(q.dtype)  # the cotangent in the output's dtype, as backward() gives
     inputs_t = [tq, tk, tv] + ([tm] if grad_mask else [])
     grads_t = torch.autograd.grad(out_t, inputs_t, torch.tensor(g))
 
@@ -95,6 +95,54 @@ def test_fully_masked_row_gives_zeros_like_torch():
     np.testing.assert_allclose(out, out_t, atol=1e-12)
     for ours, theirs in zip(grads, grads_t):
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+@pytest.mark.parametrize("mask_kind", ["none", "bool", "bool_batched", "float", "float_neg_inf", "fully_masked"])
+def test_float32_masks_take_the_fast_paths_and_match_torch(monkeypatch, mask_kind):
+    """Masked float32 attention runs the softmax kernels too (they take −inf keys and give nan for a row with
+    none left, which the op turns into zeros), and the heads' products run as BLAS tasks."""
+    from glassgrad.kernels import ENABLED, blas
+    from tests.kernels.test_fused_paths import spy_on_fast_paths
+
+    q, k, v = (a.astype(np.float32) for a in _qkv())
+    masks = _masks()
+    masks["fully_masked"] = np.ones((5, 6), dtype=bool)
+    masks["fully_masked"][2] = False
+    mask = masks[mask_kind]
+    mask = mask.astype(np.float32) if mask is not None and mask.dtype != bool else mask
+    called: set = set()
+    if ENABLED:
+        spy_on_fast_paths(monkeypatch, ["softmax", "softmax_backward", "heads_matmul"], called)
+    (out, grads), (out_t, grads_t) = _both(q, k, v, mask, grad_mask=mask_kind == "float")
+    np.testing.assert_allclose(out, out_t, atol=1e-5)
+    for ours, theirs in zip(grads, grads_t):
+        np.testing.assert_allclose(ours, theirs, atol=1e-4)
+    if mask_kind == "fully_masked":
+        assert np.all(out[..., 2, :] == 0) and np.all(grads[0][..., 2, :] == 0)
+    if ENABLED:
+        expected = {"softmax", "softmax_backward"} | ({"heads_matmul"} if blas.available() else set())
+        expected -= {"heads_matmul"} if mask_kind == "bool_batched" else set()  # (2, 3) scores, (2, 1) mask:
+        assert called >= expected  # the broadcast scores go through NumPy's matmul until the mask widens them
+
+
+def test_each_head_product_checks_its_fit_once(monkeypatch):
+    from glassgrad.kernels import blas, registry
+
+    if not blas.available():
+        pytest.skip("Numba or NumPy's OpenBLAS not found")
+    entry = registry.entry("heads_matmul")
+    counts = {"when": 0, "kernel": 0}
+
+    def counted(key, function):
+        return lambda *args: counts.__setitem__(key, counts[key] + 1) or function(*args)
+
+    monkeypatch.setattr(blas, "fits_batched", counted("when", blas.fits_batched))  # a second check would count
+    monkeypatch.setattr(entry, "when", counted("when", entry.when))
+    monkeypatch.setattr(entry, "kernel", counted("kernel", entry.kernel))
+    q, k, v = (gg.tensor(a.astype(np.float32), requires_grad=True) for a in _qkv())
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    out.backward(gg.tensor(RNG.standard_normal(out.shape).astype(np.float32)))
+    assert counts == {"when": 6, "kernel": 6}  # Q Kᵀ and P V; then P'ᵀ G, G Vᵀ, dA K and dAᵀ Q
 
 
 def test_leading_batch_dims_any_number():

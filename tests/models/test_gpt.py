@@ -197,3 +197,14 @@ def test_bad_input_errors():
         model(gg.zeros(2, 3))
     with pytest.raises(ValueError, match="temperature"):
         model.generate(gg.tensor([[1]]), 2, temperature=0.0)
+
+
+def test_attn_dropout_is_the_dropout_on_the_attention_weights():
+    """attn_dropout's p is what the fused attention drops (the module itself is never called, as in nanoGPT's
+    flash path): with p > 0 a training forward differs from an eval one, with p = 0 it does not."""
+    attn = GPT(GPTConfig(**SMALL)).transformer.h[0].attn
+    x = gg.randn(2, 16, 32)
+    with gg.no_grad():
+        assert np.array_equal(attn(x).numpy(), attn.eval()(x).numpy())
+        attn.attn_dropout.p = 0.5
+        assert not np.allclose(attn.train()(x).numpy(), attn.eval()(x).numpy())

@@ -26,11 +26,15 @@ with tensor ops in `attention_reference` below (the tests check that both give t
 
 A row whose every key is masked has no softmax; like PyTorch 2.13 the fused op returns zeros for it (and zero
 gradients), where the readable path would give nan.
+
+The op's body is this math on arrays: its products are `heads_matmul` and its softmax is F.softmax's own
+(`ops.softmax.softmax_forward` / `softmax_backward`). Each is a readable NumPy reference whose fast path
+(kernels/blas.py: one BLAS task per head; kernels/softmax.py: one pass per row, the causal mask fused) is
+chosen at the seam, kernels/registry.py.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -39,72 +43,34 @@ import numpy as np
 from ..autograd.node import Op
 from ..backend import device_of, move, namespace_of
 from ..backend.random import default_generator
-from ..kernels import blas, fits
-from ..kernels import softmax as softmax_kernel
+from ..kernels.registry import reference
 from ..ops.arithmetic import cast
 from ..ops.select import where
-from ..ops.softmax import softmax
+from ..ops.softmax import future_keys, softmax, softmax_backward, softmax_forward
 from ..tensor import Tensor
+from .dropout import dropout
 
 
-@functools.lru_cache(maxsize=32)
-def _future_positions(L: int, S: int) -> np.ndarray:
-    """Bool (L, S), True above the diagonal: the keys a causal query may not see (not tril(ones(L, S))).
+@reference("heads_matmul")  # fast path: kernels/blas.py (each head's product as its own BLAS task, on every core)
+def heads_matmul(a: Any, b: Any, out: Any) -> Any:
+    """out = a @ b for attention's (..., L, E) @ (..., E, S) products, written into `out` (its layout)."""
+    return namespace_of(a).matmul(a, b, out=out)
 
-    Cached because a model asks for the same (T, T) mask in every layer and every step.
+
+def _empty_product(a: Any, b: Any, heads_side_by_side: bool = False) -> Any:
+    """An empty array for a @ b (batch dims broadcast), for `heads_matmul` to write into.
+
+    With `heads_side_by_side` a (B, H, L, D) result is a view of a (B, L, H, D) array: a model puts the heads
+    back side by side with `y.transpose(1, 2).reshape(B, L, H·D)`, which is then a view, not a copy, and the
+    same holds for the gradients on their way back to the Q, K, V projection.
     """
-    return np.triu(np.ones((L, S), dtype=bool), k=1)
-
-
-def _row_max(x: Any) -> Any:
-    """max over the last axis, keepdims, by halving: max(x[..., :h], x[..., h:2h]) until one column is left.
-
-    NumPy's max-reduction along a short contiguous axis (64 keys) runs element by element, about 5x slower
-    than these log₂(S) vectorised elementwise maxima over shrinking halves (all views, no gathers).
-    """
-    xp = namespace_of(x)
-    if xp is not np:
-        return x.max(axis=-1, keepdims=True)
-    size = x.shape[-1]
-    while size > 1:
-        half = size // 2
-        folded = np.maximum(x[..., :half], x[..., half : 2 * half])
-        if size % 2:  # an odd column out: fold it into the first
-            np.maximum(folded[..., :1], x[..., -1:], out=folded[..., :1])
-        x = folded
-        size = half
-    return x
-
-
-def _row_sum(x: Any) -> Any:
-    """Σ over the last axis of a contiguous array, keepdims, as one matrix-vector product with a ones vector
-    (BLAS sums a 64-wide row about 6x faster than NumPy's add-reduction along that axis)."""
-    xp = namespace_of(x)
-    if xp is not np or not x.flags.c_contiguous:
-        return x.sum(axis=-1, keepdims=True)
-    ones = np.ones(x.shape[-1], dtype=x.dtype)
-    return (x.reshape(-1, x.shape[-1]) @ ones).reshape(x.shape[:-1] + (1,))
-
-
-def _softmax_rows_(scores: Any) -> Any:
-    """softmax along the last axis, computed in place in `scores` (a fresh array); all-masked rows give 0.
-
-    The row max is subtracted first so exp never overflows. A row that is −inf everywhere has max −inf; it is
-    shifted by 0 instead, its exps are all 0 and its sum 0, and dividing by max(sum, tiny) leaves zeros.
-    Any row with a finite entry has sum ≥ 1 (its max contributes e⁰), so the floor changes nothing there.
-    """
-    xp = namespace_of(scores)
-    peak = _row_max(scores)
-    infinite = xp.isinf(peak)
-    if infinite.any():
-        peak = xp.where(infinite, 0.0, peak).astype(scores.dtype)
-    scores -= peak
-    xp.exp(scores, out=scores)
-    total = _row_sum(scores)
-    xp.maximum(total, 1e-30, out=total)
-    xp.reciprocal(total, out=total)
-    scores *= total
-    return scores
+    xp = namespace_of(a)
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    dtype = np.result_type(a.dtype, b.dtype)
+    if heads_side_by_side and len(shape) == 4 and xp is np:
+        batch, heads, rows, width = shape
+        return np.empty((batch, rows, heads, width), dtype=dtype).transpose(0, 2, 1, 3)
+    return xp.empty(shape, dtype=dtype)
 
 
 def _transposed(x: Any, factor: float = 1.0) -> Any:
@@ -120,27 +86,28 @@ def _transposed(x: Any, factor: float = 1.0) -> Any:
     return out
 
 
-def _product(a: Any, b: Any, heads_side_by_side: bool = False) -> Any:
-    """a @ b for the (B, H, ·, ·) operands of attention.
-
-    On NumPy, every head's product runs as its own task on the kernels' threads (kernels/blas.py:
-    NumPy would run the small products one after another on one core). With `heads_side_by_side` the result
-    is a (B, H, L, D) view of a (B, L, H, D) array: a model puts the heads back side by side with
-    `y.transpose(1, 2).reshape(B, L, H·D)`, which is then a view, not a copy, and the same holds for the
-    gradients on their way back to the Q, K, V projection. Other shapes, and CuPy arrays, get the plain product.
-    """
-    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    if len(shape) != 4 or namespace_of(a) is not np:
-        return a @ b
-    batch, heads, rows, width = shape
-    dtype = np.result_type(a, b)
-    if heads_side_by_side:
-        out = np.empty((batch, rows, heads, width), dtype=dtype).transpose(0, 2, 1, 3)
+def _masked(scores: Any, mask: Any) -> Any:
+    """s·Q Kᵀ + M, in place where the shapes allow: a bool mask sets −inf where it is False (True = attend, as
+    PyTorch), a float mask is added. A mask with more batch dims than Q, K, V gives the scores those too."""
+    xp = namespace_of(scores)
+    full = np.broadcast_shapes(scores.shape, mask.shape)
+    if full != scores.shape:
+        scores = xp.broadcast_to(scores, full).copy()
+    if mask.dtype == bool:
+        xp.copyto(scores, -math.inf, where=~mask)
     else:
-        out = np.empty(shape, dtype=dtype)
-    if blas.fits_batched(a, b, out):
-        return blas.batched_matmul(a, b, out)
-    return np.matmul(a, b, out=out)
+        scores += mask
+    return scores
+
+
+def _rows_without_keys(scores: Any, is_causal: bool) -> Any:
+    """Bool (..., L, 1): the queries whose every key is masked (−inf, or in the future when causal)."""
+    xp = namespace_of(scores)
+    blocked = xp.isneginf(scores)
+    if is_causal:
+        future = future_keys(*scores.shape[-2:])
+        blocked |= future if xp is np else move(future, device_of(scores))
+    return blocked.all(axis=-1, keepdims=True)
 
 
 class ScaledDotProductAttentionOp(Op):
@@ -149,23 +116,13 @@ class ScaledDotProductAttentionOp(Op):
     @staticmethod
     def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_weights=False):
         xp = namespace_of(q)
-        scores = _product(q, _transposed(k, scale))  # (..., L, E) @ (..., E, S) -> (..., L, S), s·Q Kᵀ
-        if mask is None and fits(scores):  # causal mask and softmax in one pass (kernels/softmax.py)
-            weights = softmax_kernel.softmax_rows_(scores, causal=is_causal)
-        else:
-            if mask is not None:
-                full = np.broadcast_shapes(scores.shape, mask.shape)
-                if full != scores.shape:  # a mask with more batch dims than Q, K, V: the output takes them too
-                    scores = xp.broadcast_to(scores, full).copy()
-                if mask.dtype == bool:
-                    xp.copyto(scores, -math.inf, where=~mask)  # True = attend, as PyTorch
-                else:
-                    scores += mask
-            if is_causal:
-                L, S = scores.shape[-2:]
-                future = _future_positions(L, S) if xp is np else move(_future_positions(L, S), device_of(q))
-                xp.copyto(scores, -math.inf, where=future)
-            weights = _softmax_rows_(scores)  # P, (..., L, S)
+        k_t = _transposed(k, scale)  # s·Kᵀ, (..., E, S)
+        scores = heads_matmul(q, k_t, _empty_product(q, k_t))  # (..., L, E) @ (..., E, S) -> (..., L, S)
+        if mask is not None:
+            scores = _masked(scores, mask)
+        weights = softmax_forward(scores, -1, is_causal)  # P, (..., L, S)
+        if mask is not None:  # a query that may see no key has no softmax (nan): it attends to nothing, P = 0
+            xp.copyto(weights, 0.0, where=_rows_without_keys(scores, is_causal))
         keep = None
         if dropout_p > 0.0:
             # The mask is drawn on the host in float32 from the seeded generator, as F.dropout does.
@@ -176,7 +133,8 @@ class ScaledDotProductAttentionOp(Op):
         else:
             dropped = weights
         ctx.save_for_backward(q, k, v, weights, keep)
-        output = _product(dropped, v, heads_side_by_side=True)  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+        ctx.scale = scale
+        output = heads_matmul(dropped, v, _empty_product(dropped, v, heads_side_by_side=True))  # (..., L, Ev)
         # MultiheadAttention(need_weights=True) also returns P' (after dropout, as PyTorch), a second output.
         return (output, dropped) if return_weights else output
 
@@ -184,39 +142,30 @@ class ScaledDotProductAttentionOp(Op):
     def backward(ctx, grad, grad_weights=None):
         q, k, v, weights, keep = ctx.saved_tensors
         needs_q, needs_k, needs_v, needs_mask = ctx.needs_input_grad[:4]
-        scale = ctx.inputs[6]
         xp = namespace_of(grad)
         grad_q = grad_k = grad_v = grad_mask = None
         if needs_v:
-            dropped = weights if keep is None else weights * keep
-            # P'ᵀ G: (..., S, L) @ (..., L, Ev)
-            grad_v = _product(xp.swapaxes(dropped, -1, -2), grad, heads_side_by_side=True)
+            dropped_t = xp.swapaxes(weights if keep is None else weights * keep, -1, -2)  # P'ᵀ, (..., S, L)
+            grad_v = heads_matmul(dropped_t, grad, _empty_product(dropped_t, grad, heads_side_by_side=True))
         if not (needs_q or needs_k or needs_mask):
             return grad_q, grad_k, grad_v, None, None, None, None, None
-        grad_scores = _product(grad, _transposed(v))  # dL/dP' = G Vᵀ, (..., L, S), a fresh array
+        v_t = _transposed(v)
+        grad_scores = heads_matmul(grad, v_t, _empty_product(grad, v_t))  # dL/dP' = G Vᵀ, (..., L, S)
         if grad_weights is not None:
             grad_scores += grad_weights  # P' is also an output: its own gradient adds in
         if keep is not None:
             grad_scores *= keep  # dL/dP
-        # dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P), in place in grad_scores. dQ and dK both carry the factor s: it is
-        # folded in here (s · dL/dA), unless dL/dA itself is wanted, as the gradient of a float mask.
-        factor = 1.0 if needs_mask else scale
-        if fits(grad_scores, weights):
-            softmax_kernel.softmax_backward_(grad_scores, weights, factor)  # the lines below, one pass
-        else:
-            row_dot = xp.einsum("...ij,...ij->...i", grad_scores, weights)[..., None]  # no (L, S) temporary
-            grad_scores -= row_dot
-            grad_scores *= weights
-            if factor != 1.0:
-                grad_scores *= factor
+        # dL/dA = P ⊙ (dL/dP − Σ_S dL/dP ⊙ P). dQ and dK both carry the factor s: it is folded in here
+        # (s · dL/dA), unless dL/dA itself is wanted, as the gradient of a float mask.
+        grad_scores = softmax_backward(weights, grad_scores, -1, 1.0 if needs_mask else ctx.scale)
         if needs_mask:
             grad_mask = grad_scores.copy()  # the engine sums it to the mask's shape
-            grad_scores *= scale
-        if needs_q:
-            grad_q = _product(grad_scores, k, heads_side_by_side=True)  # s·dL/dA K: (..., L, S) @ (..., S, E)
-        if needs_k:
-            # s·(dL/dA)ᵀ Q: (..., S, L) @ (..., L, E)
-            grad_k = _product(xp.swapaxes(grad_scores, -1, -2), q, heads_side_by_side=True)
+            grad_scores *= ctx.scale
+        if needs_q:  # s·dL/dA K: (..., L, S) @ (..., S, E)
+            grad_q = heads_matmul(grad_scores, k, _empty_product(grad_scores, k, heads_side_by_side=True))
+        if needs_k:  # s·(dL/dA)ᵀ Q: (..., S, L) @ (..., L, E)
+            grad_t = xp.swapaxes(grad_scores, -1, -2)
+            grad_k = heads_matmul(grad_t, q, _empty_product(grad_t, q, heads_side_by_side=True))
         return grad_q, grad_k, grad_v, grad_mask, None, None, None, None
 
     @staticmethod
@@ -230,7 +179,7 @@ class ScaledDotProductAttentionOp(Op):
         elif mask is not None:
             scores = scores + mask
         if is_causal:
-            past = ~_future_positions(L, S)
+            past = ~future_keys(L, S)
             attend = past if attend is None else attend & past
         if attend is not None:
             scores = where(Tensor(attend), scores, -math.inf)
@@ -249,7 +198,7 @@ def _softmax_or_zeros(scores: Tensor) -> Tensor:
     Such a row's scores are replaced by 0 before the softmax, so no nan enters the graph, and its weights by 0
     after it, so it gets no gradient.
     """
-    dead = np.isneginf(scores.array).all(axis=-1, keepdims=True)  # (..., L, 1)
+    dead = _rows_without_keys(scores.array, False)  # (..., L, 1)
     if not dead.any():
         return softmax(scores, -1)
     dead = Tensor(dead)
@@ -287,69 +236,36 @@ def scaled_dot_product_attention(
         >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
         (2, 4, 16, 8)
     """
-    _check_qkv(query, key, value)
-    if not 0.0 <= dropout_p < 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p should be in [0, 1), got {dropout_p}")
-    if enable_gqa:
-        key, value = _repeat_kv_heads(query, key, value)
-    _check_batch_dims(query, key, value)
-    L, S = query.shape[-2], key.shape[-2]
     if attn_mask is not None and is_causal:
         raise ValueError(
             "scaled_dot_product_attention: explicit attn_mask should not be set when is_causal=True (as "
             "PyTorch); combine them into one bool mask, e.g. attn_mask & gg.ones(L, S, dtype=gg.bool).tril()"
         )
-    if attn_mask is not None:
-        attn_mask = _check_mask(attn_mask, query, key, value, L, S)
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttentionOp.apply(
-        query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, False
-    )
+    key, value, attn_mask, dropout_p, scale = _checked(query, key, value, attn_mask, dropout_p, scale, enable_gqa)
+    return ScaledDotProductAttentionOp.apply(query, key, value, attn_mask, dropout_p, bool(is_causal), scale, False)
 
 
 def attention_with_weights(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    attn_mask: Tensor | None = None,
-    dropout_p: float = 0.0,
-    is_causal: bool = False,
-    scale: float | None = None,
+    query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+    is_causal: bool = False, scale: float | None = None,
 ) -> tuple[Tensor, Tensor]:
     """`scaled_dot_product_attention` that also returns the attention weights P' (..., L, S), after dropout.
 
     The same fused op with P' as a second, differentiable output (what MultiheadAttention returns with
     need_weights=True). Unlike the public function, attn_mask and is_causal may be combined.
     """
-    _check_qkv(query, key, value)
-    _check_batch_dims(query, key, value)
-    if not 0.0 <= dropout_p < 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p should be in [0, 1), got {dropout_p}")
-    L, S = query.shape[-2], key.shape[-2]
-    if attn_mask is not None:
-        attn_mask = _check_mask(attn_mask, query, key, value, L, S)
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttentionOp.apply(
-        query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale, True
-    )
+    key, value, attn_mask, dropout_p, scale = _checked(query, key, value, attn_mask, dropout_p, scale)
+    return ScaledDotProductAttentionOp.apply(query, key, value, attn_mask, dropout_p, bool(is_causal), scale, True)
 
 
 def attention_reference(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    attn_mask: Tensor | None = None,
-    dropout_p: float = 0.0,
-    is_causal: bool = False,
-    scale: float | None = None,
+    query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+    is_causal: bool = False, scale: float | None = None,
 ) -> Tensor:
     """The same attention written with tensor ops, nanoGPT's readable path, to test the fused op.
 
     Unlike the fused op, a row whose every key is masked comes out nan (softmax of all −inf).
     """
-    from ..ops.softmax import softmax
-    from .dropout import dropout
-
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     att = (query @ key.transpose(-2, -1)) * scale  # (..., L, E) @ (..., E, S) -> (..., L, S)
@@ -364,6 +280,23 @@ def attention_reference(
     att = softmax(att, -1)
     att = dropout(att, dropout_p) if dropout_p > 0.0 else att
     return att @ value  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+
+
+def _checked(
+    query: Any, key: Any, value: Any, attn_mask: Any, dropout_p: float, scale: float | None, enable_gqa: bool = False
+) -> tuple[Tensor, Tensor, Tensor | None, float, float]:
+    """The arguments as the op takes them, after the checks both entry points make: key and value (with each
+    head repeated for its group of query heads under enable_gqa), the mask, dropout_p, and the scale."""
+    _check_qkv(query, key, value)
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p should be in [0, 1), got {dropout_p}")
+    if enable_gqa:
+        key, value = _repeat_kv_heads(query, key, value)
+    _check_batch_dims(query, key, value)
+    if attn_mask is not None:
+        attn_mask = _check_mask(attn_mask, query, key, value, query.shape[-2], key.shape[-2])
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    return key, value, attn_mask, float(dropout_p), scale
 
 
 def _check_qkv(query: Any, key: Any, value: Any) -> None:

@@ -34,4 +34,5 @@ from . import lstm  # noqa: E402, F401
 from . import pooling  # noqa: E402, F401
 from . import relu  # noqa: E402, F401
 from . import select  # noqa: E402, F401
+from . import softmax  # noqa: E402, F401
 from ._numba import ENABLED, fits, set_threads, threads

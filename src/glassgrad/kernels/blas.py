@@ -138,7 +138,7 @@ def _refusal(kernel: str, check: str, *operands: np.ndarray) -> str:
     )
 
 
-# ---- many small products: attention's heads ---------------------------------------------------------------
+# ---- many small products: attention's heads (the fast path of functional.attention.heads_matmul) ----------
 def fits_batched(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
     """True when `batched_matmul(a, b, out)` can run here: float32 NumPy 4-D arrays with the same two leading
     dims, small products, each matrix readable by BLAS in place, and `out`'s rows contiguous."""
@@ -160,6 +160,20 @@ def batched_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out[i, j] = a[i, j] @ b[i, j] for every i, j, one task each; `fits_batched(a, b, out)` must hold."""
     if not fits_batched(a, b, out):  # BLAS reads and writes through raw addresses: check it all first
         raise ValueError(_refusal("batched_matmul", "fits_batched", a, b, out))
+    return _heads_matmul(a, b, out)
+
+
+def _small_heads() -> tuple:
+    """(2, 3, 7, 5) @ (2, 3, 5, 6) into a (2, 3, 7, 6) view of a (2, 7, 3, 6) array, b read transposed."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 3, 7, 5)).astype(np.float32)
+    b = rng.standard_normal((2, 3, 6, 5)).astype(np.float32).transpose(0, 1, 3, 2)
+    return a, b, np.zeros((2, 7, 3, 6), np.float32).transpose(0, 2, 1, 3)
+
+
+@fast_path("heads_matmul", when=fits_batched, example=_small_heads)
+def _heads_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """`batched_matmul` once `fits_batched(a, b, out)` holds (the seam checked it: registry.py runs `when`)."""
     (trans_a, lda), (trans_b, ldb) = _layout(a), _layout(b)
     outer, heads, m, k = a.shape
     count = outer * heads

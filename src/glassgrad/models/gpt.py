@@ -56,12 +56,12 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         # output projection
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
-        # regularization
+        # regularization: attn_dropout on the attention weights, which the fused op applies itself (its
+        # dropout_p, as nanoGPT's flash path), and resid_dropout on the output projection
         self.attn_dropout = nn.Dropout(config.dropout)
         self.resid_dropout = nn.Dropout(config.dropout)
         self.n_head = config.n_head
         self.n_embd = config.n_embd
-        self.dropout = config.dropout
 
     def forward(self, x: Tensor) -> Tensor:
         B, T, C = x.shape  # batch size, sequence length, embedding dimensionality (n_embd)
@@ -74,7 +74,8 @@ class CausalSelfAttention(nn.Module):
         v = v.view(B, T, H, C // H).transpose(1, 2)  # (B, H, T, D)
 
         # causal self-attention: (B, H, T, D) x (B, H, D, T) -> (B, H, T, T) -> (B, H, T, D), in one fused op
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0, is_causal=True)
+        p = self.attn_dropout.p if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
         y = y.transpose(1, 2).reshape(B, T, C)  # (B, H, T, D) -> (B, T, H, D) -> (B, T, C): heads side by side
 
         # output projection
