@@ -24,3 +24,9 @@ def test_sums_match_numpy_reductions(layout: str) -> None:
 def test_row_sum_of_a_batch_keeps_its_leading_dims() -> None:
     a = np.arange(24.0).reshape(2, 3, 4)
     np.testing.assert_array_equal(sums.row_sum(a), a.sum(axis=-1, keepdims=True))
+
+
+def test_sums_of_empty_rows_are_zeros() -> None:
+    a = np.zeros((3, 0), dtype=np.float32)
+    np.testing.assert_array_equal(sums.row_sum(a), np.zeros((3, 1), dtype=np.float32))
+    np.testing.assert_array_equal(sums.row_sum(np.zeros((0, 4))), np.zeros((0, 1)))

@@ -14,7 +14,7 @@ import numpy as np
 
 
 def _blas_ready(a: Any) -> bool:
-    return type(a) is np.ndarray and a.flags.c_contiguous
+    return type(a) is np.ndarray and a.flags.c_contiguous and a.size > 0  # reshape(-1, 0) has no answer
 
 
 def row_sum(a: Any) -> Any:

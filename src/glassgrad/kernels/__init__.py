@@ -9,7 +9,7 @@ tests check both against PyTorch. See `_numba.py` for why a fused loop beats a c
     fastmath   exp and tanh for float32 that vectorise inside a kernel loop
     gelu       exact GELU forward and backward
     layer_norm layer norm forward and input gradient, one pass per row
-    softmax    attention's row softmax (with the causal mask) and its backward
+    softmax    the row softmax of F.softmax and attention (masked keys as −inf) and its backward
     blas       attention's per-head matrix products, one OpenBLAS call per task on the kernels' threads
     lstm       one LSTM time step, forward and backward
     embedding  the embedding's scatter-add backward
