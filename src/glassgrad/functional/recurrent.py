@@ -24,21 +24,17 @@ Read in this order:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from ..autograd.node import Op
 from ..backend import namespace_of
 from ..kernels.registry import reference
 from ..ops import shape as shape_ops
+from ..ops.unary import sigmoid_of
 from ..tensor import Tensor
 from .dropout import dropout as dropout_fn
 
 # ---- 1. cells: one time step -------------------------------------------------------------------------------
-
-
-def sigmoid(a: Any) -> Any:
-    """σ(a) = 1/(1 + e^(−a)) computed as ½ + ½ tanh(a/2): the same value, and no overflow for a ≪ 0."""
-    return 0.5 * namespace_of(a).tanh(0.5 * a) + 0.5
 
 
 class LSTMCellUpdateOp(Op):
@@ -53,7 +49,7 @@ class LSTMCellUpdateOp(Op):
     def forward(ctx, gates, c):
         xp = namespace_of(gates)
         hidden = c.shape[-1]
-        i, f, o = (sigmoid(gates[..., k * hidden : (k + 1) * hidden]) for k in (0, 1, 3))
+        i, f, o = (sigmoid_of(gates[..., k * hidden : (k + 1) * hidden]) for k in (0, 1, 3))
         g = xp.tanh(gates[..., 2 * hidden : 3 * hidden])
         c_next = f * c + i * g
         tanh_c = xp.tanh(c_next)
@@ -89,8 +85,8 @@ class GRUCellUpdateOp(Op):
     def forward(ctx, gi, gh, h):
         xp = namespace_of(gi)
         hidden = h.shape[-1]
-        r = sigmoid(gi[..., :hidden] + gh[..., :hidden])
-        z = sigmoid(gi[..., hidden : 2 * hidden] + gh[..., hidden : 2 * hidden])
+        r = sigmoid_of(gi[..., :hidden] + gh[..., :hidden])
+        z = sigmoid_of(gi[..., hidden : 2 * hidden] + gh[..., hidden : 2 * hidden])
         q = gh[..., 2 * hidden :]
         n = xp.tanh(gi[..., 2 * hidden :] + r * q)
         ctx.save_for_backward(r, z, n, q, h)
