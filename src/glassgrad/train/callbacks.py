@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any, TextIO
+
+from tqdm import tqdm
 
 
 class Callback:
@@ -43,14 +46,17 @@ class MetricsFile(Callback):
 
 
 class Progress(Callback):
-    """A live progress bar on a terminal; plain periodic lines anywhere else (CI logs, files)."""
+    """Training progress: a live tqdm bar on a terminal (elapsed time, ETA, steps/s and the latest metrics), and a
+    plain line per log interval anywhere else (CI logs, files), with the same elapsed time, ETA and rate."""
 
-    def __init__(self, total_steps: int, stream: TextIO | None = None, width: int = 24) -> None:
+    def __init__(self, total_steps: int, stream: TextIO | None = None) -> None:
         self.total = total_steps
         self.stream = stream or sys.stdout
-        self.width = width
         self.interactive = self.stream.isatty()
         self.last_eval: dict = {}
+        self.bar: tqdm | None = None
+        self.started = time.perf_counter()
+        self.first_step: int | None = None  # a resumed run starts past 0: its rate counts from there
 
     def _describe(self, logs: dict) -> str:
         parts = [f"loss {logs['loss']:.4f}"]
@@ -62,25 +68,42 @@ class Progress(Callback):
         parts.append(f"{logs['samples_per_s']:.0f} samples/s")
         return "  ".join(parts)
 
-    def on_step(self, loop: Any, step: int, logs: dict) -> None:
+    def on_train_start(self, loop: Any) -> None:
+        self.started = time.perf_counter()
         if self.interactive:
-            done = int(self.width * step / max(self.total, 1))
-            bar = "█" * done + "·" * (self.width - done)
-            self.stream.write(f"\r{bar} {step}/{self.total}  {self._describe(logs)}\033[K")
-        else:
-            self.stream.write(f"step {step}/{self.total}  {self._describe(logs)}\n")
+            self.bar = tqdm(total=self.total, file=self.stream, unit="step", dynamic_ncols=True, leave=True)
+
+    def _timing(self, step: int) -> str:
+        """elapsed, ETA and rate, in tqdm's own format, for the plain lines."""
+        if self.first_step is None:
+            self.first_step = step
+            self.started = time.perf_counter()
+            return "elapsed 00:00"
+        elapsed = time.perf_counter() - self.started
+        rate = (step - self.first_step) / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - step) / rate if rate > 0 else 0.0
+        return f"elapsed {tqdm.format_interval(elapsed)}  eta {tqdm.format_interval(eta)}  {rate:.1f} steps/s"
+
+    def on_step(self, loop: Any, step: int, logs: dict) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(self._describe(logs), refresh=False)
+            self.bar.update(step - self.bar.n)
+            return
+        self.stream.write(f"step {step}/{self.total}  {self._describe(logs)}  {self._timing(step)}\n")
         self.stream.flush()
 
     def on_evaluate(self, loop: Any, step: int, metrics: dict) -> None:
         self.last_eval = metrics
-        if not self.interactive:
+        if self.bar is None:
             shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
             self.stream.write(f"eval at step {step}: {shown}\n")
             self.stream.flush()
 
     def on_train_end(self, loop: Any, step: int) -> None:
-        if self.interactive:
-            self.stream.write("\n")
+        if self.bar is not None:
+            self.bar.update(step - self.bar.n)
+            self.bar.close()
+            self.bar = None
         self.stream.flush()
 
 
