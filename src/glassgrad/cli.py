@@ -8,6 +8,7 @@ glassgrad eval RUN
 glassgrad report RUN
 glassgrad bench [WORKLOAD] [--smoke]
 glassgrad doctor [--json]
+glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -93,6 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[debug],
     )  # fmt: skip
     doctor.add_argument("--json", action="store_true", help="the same report as JSON")
+
+    lr_find = commands.add_parser(
+        "lr-find", help="the learning-rate range test on a recipe: a suggested rate and the loss-vs-rate plot",
+        parents=[debug],
+    )  # fmt: skip
+    lr_find.add_argument("recipe", nargs="?", default="cnn-digits", choices=sorted(RECIPES), metavar="RECIPE",
+                         help=f"one of: {', '.join(sorted(RECIPES))}")
+    lr_find.add_argument("--start-lr", type=float, default=1e-7)
+    lr_find.add_argument("--end-lr", type=float, default=10.0)
+    lr_find.add_argument("--num-iter", type=int, default=100, help="steps of the sweep (default 100)")
+    lr_find.add_argument("--batch-size", type=int, help="examples per step (default: the recipe's)")
+    lr_find.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    lr_find.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    lr_find.add_argument("--out", dest="out_dir", default="runs", help="folder for the plot (default runs/)")
     return parser
 
 
@@ -214,6 +229,48 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lr_find(args: argparse.Namespace) -> int:
+    """Build the recipe as `glassgrad train` does, sweep its own optimizer over its own batches, and write
+    `<out>/lr-find-<recipe>.png`. The recipe's loss function computes the model's output itself (the GPT takes
+    the targets too), so the sweep trains a thin module that wraps the model and returns the loss."""
+    from . import nn
+    from .backend import random as random_state
+    from .diagnostics import lr_find
+    from .train.config import TrainConfig
+    from .train.recipes import get_recipe
+
+    if args.num_iter < 2:
+        raise SettingError(f"--num-iter must be at least 2, got {args.num_iter}")
+    if not 0 < args.start_lr < args.end_lr:
+        raise SettingError(f"--start-lr must be positive and below --end-lr, got {args.start_lr} and {args.end_lr}")
+    recipe = get_recipe(args.recipe)
+    config = TrainConfig(recipe=args.recipe, steps=args.num_iter, batch_size=args.batch_size, seed=args.seed,
+                         device=args.device, out_dir=args.out_dir)
+    settings = recipe.resolve(config)
+    random_state.manual_seed(args.seed)
+    experiment = recipe.build(settings)
+
+    class RecipeLoss(nn.Module):
+        def __init__(self, model: nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, pair: tuple) -> object:
+            return experiment.loss_fn(self.model, *pair)[0]
+
+    batches = [(experiment.batches.batch(step), None) for step in range(args.num_iter)]
+    result = lr_find(RecipeLoss(experiment.model), lambda loss, _: loss, batches, optimizer=experiment.optimizer,
+                     start_lr=args.start_lr, end_lr=args.end_lr, num_iter=args.num_iter)
+    path = result.plot(Path(args.out_dir) / f"lr-find-{args.recipe}.png")
+    suggestion = "none (the loss did not fall)" if result.suggestion is None else f"{result.suggestion:.3g}"
+    print(f"{args.recipe}: suggested lr {suggestion} (steepest descent); min-loss/10 {result.lr_min:.3g}; "
+          f"the recipe trains at {settings.lr:g}")
+    ended = "stopped early on divergence" if result.stopped_early else "ran every step"
+    print(f"swept {len(result.lrs)} steps from {result.lrs[0]:.2g} to {result.lrs[-1]:.2g} ({ended})")
+    print(f"plot: {path}")
+    return 0
+
+
 _COMMANDS = {
     "train": _train,
     "recipes": _recipes,
@@ -222,6 +279,7 @@ _COMMANDS = {
     "report": _report,
     "bench": _bench,
     "doctor": _doctor,
+    "lr-find": _lr_find,
 }
 
 if __name__ == "__main__":

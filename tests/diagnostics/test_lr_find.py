@@ -206,3 +206,25 @@ def test_empty_batches():
     model = _mlp()
     with pytest.raises(ValueError, match="batches is empty"):
         lr_find(model, nn.CrossEntropyLoss(), [])
+
+
+def test_cli_lr_find_on_a_recipe(tmp_path, capsys):
+    from glassgrad.cli import main
+
+    assert main(["lr-find", "mlp-digits", "--num-iter", "40", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "mlp-digits: suggested lr" in out and "plot:" in out
+    suggested = float(out.split("suggested lr ")[1].split()[0])
+    assert 1e-4 <= suggested <= 1  # the recipe itself trains at 1e-3
+    data = (tmp_path / "lr-find-mlp-digits.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "lr-find-mlp-digits.png").stat().st_mode & 0o777 == 0o644
+
+
+def test_cli_lr_find_bad_input(tmp_path, capsys):
+    from glassgrad.cli import main
+
+    assert main(["lr-find", "mlp-digits", "--num-iter", "1", "--out", str(tmp_path)]) == 2
+    assert "--num-iter must be at least 2" in capsys.readouterr().err
+    assert main(["lr-find", "mlp-digits", "--start-lr", "1", "--end-lr", "0.5", "--out", str(tmp_path)]) == 2
+    assert "--start-lr must be positive and below --end-lr" in capsys.readouterr().err

@@ -84,6 +84,7 @@ class LRFinderResult:
         try:
             with os.fdopen(handle, "wb") as file:
                 figure.savefig(file, format="png")
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; the picture is an ordinary file
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
