@@ -104,8 +104,15 @@ def test_everything_restored_bit_exactly():
         opt.step()
     loss_fn(model(batches[0][0]), batches[0][1]).backward()
     before = _snapshot(model, opt)
-    result = lr_find(model, loss_fn, batches, optimizer=opt, num_iter=50)
-    assert len(result.lrs) > 10  # it did train
+    seen = []  # the weights as the sweep sees them: they do move, so the restore below is a real one
+
+    def watching(out, y):
+        seen.append(model[0].weight.detach().numpy().copy())
+        return loss_fn(out, y)
+
+    result = lr_find(model, watching, batches, optimizer=opt, num_iter=50)
+    assert len(result.lrs) > 10
+    assert np.abs(seen[-1] - before[0]["0.weight"]).max() > 1e-3
     _assert_same(before, _snapshot(model, opt))
     assert opt.param_groups[0]["lr"] == 0.05
     # the optimizer still works and continues from the restored momentum exactly as an untouched twin would
@@ -228,3 +235,33 @@ def test_cli_lr_find_bad_input(tmp_path, capsys):
     assert "--num-iter must be at least 2" in capsys.readouterr().err
     assert main(["lr-find", "mlp-digits", "--start-lr", "1", "--end-lr", "0.5", "--out", str(tmp_path)]) == 2
     assert "--start-lr must be positive and below --end-lr" in capsys.readouterr().err
+
+
+def test_suggestions_on_a_known_curve():
+    from glassgrad.diagnostics.lr_find import _suggest
+
+    lrs = list(np.logspace(-6, 1, 100))
+    x = np.log10(lrs)
+    # falls fastest at 1e-2 (a logistic step), bottoms out at 1e-0.5, then rises
+    curve = 2 - 1 / (1 + np.exp(-4 * (x + 2))) + np.where(x > -0.5, (x + 0.5) ** 2, 0)
+    steep, lowest = _suggest(lrs, list(curve))
+    assert steep == pytest.approx(1e-2, rel=0.25)
+    assert lowest == pytest.approx(10**-0.5 / 10, rel=0.25)
+    # a curve that only rises after the warm-up tenth: nothing to suggest as steepest
+    assert _suggest(lrs, list(np.linspace(1, 5, 100)))[0] is None
+    assert _suggest(lrs[:3], [1.0, float("nan"), float("inf")]) == (None, pytest.approx(1e-7))
+
+
+def test_batchnorm_buffers_restored_and_adam_state_too():
+    gg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
+    batches = _classification()
+    opt = optim.AdamW(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    opt.zero_grad()
+    loss_fn(model(batches[0][0]), batches[0][1]).backward()
+    opt.step()
+    before = _snapshot(model, opt)
+    assert any("running_mean" in k for k in before[0])
+    lr_find(model, loss_fn, batches, optimizer=opt, num_iter=40)
+    _assert_same(before, _snapshot(model, opt))
