@@ -265,3 +265,12 @@ def test_batchnorm_buffers_restored_and_adam_state_too():
     assert any("running_mean" in k for k in before[0])
     lr_find(model, loss_fn, batches, optimizer=opt, num_iter=40)
     _assert_same(before, _snapshot(model, opt))
+
+
+def test_the_global_random_state_is_restored():
+    model = _mlp(dropout=0.5)  # dropout draws from the global generator during the sweep
+    gg.manual_seed(123)
+    expected = gg.rand(4).numpy()
+    gg.manual_seed(123)
+    lr_find(model, nn.CrossEntropyLoss(), _classification(), num_iter=20)
+    np.testing.assert_array_equal(gg.rand(4).numpy(), expected)

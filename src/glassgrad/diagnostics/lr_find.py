@@ -10,11 +10,13 @@ The sweep stops early once smoothed_i > diverge · min(smoothed) or a loss is no
 the steepest descent of the smoothed loss against log10(lr) (`lr_steep`, which is `suggestion`), and the rate of
 the minimum smoothed loss divided by ten (`lr_min`, fastai's older rule). The test trains the model for real, so
 the model's parameters and buffers, their gradients, the optimizer's state and learning rates, and every
-submodule's train/eval mode are saved before and restored afterwards, bit for bit, even if the sweep raises.
+submodule's train/eval mode, and glassgrad's global random generator (dropout draws from it) are saved before
+and restored afterwards, bit for bit, even if the sweep raises.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import tempfile
@@ -24,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from ..backend import random as random_state
 from ..tensor import Tensor
 
 
@@ -229,6 +232,7 @@ def _save(model: Any, optimizer: Any) -> dict[str, Any]:
     """Copies (not views) of everything the sweep changes."""
     optimizer_state = optimizer.state_dict()
     return {
+        "rng": copy.deepcopy(random_state.get_rng_state()),  # dropout draws during the sweep
         "model": {name: value.detach().clone() for name, value in model.state_dict().items()},
         "grads": [(p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()],
         "modes": [(module, module.training) for module in model.modules()],
@@ -249,6 +253,7 @@ def _copy(value: Any) -> Any:
 
 
 def _restore(model: Any, optimizer: Any, saved: dict[str, Any]) -> None:
+    random_state.set_rng_state(saved["rng"])
     model.load_state_dict(saved["model"])
     for param, grad in saved["grads"]:
         param.grad = grad
