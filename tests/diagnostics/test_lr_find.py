@@ -274,3 +274,17 @@ def test_the_global_random_state_is_restored():
     gg.manual_seed(123)
     lr_find(model, nn.CrossEntropyLoss(), _classification(), num_iter=20)
     np.testing.assert_array_equal(gg.rand(4).numpy(), expected)
+
+
+def test_a_non_finite_loss_stops_the_sweep_at_once():
+    calls = []
+
+    def blows_up(out, y):
+        calls.append(1)
+        loss = nn.functional.cross_entropy(out, y)
+        return loss * float("nan") if len(calls) == 3 else loss
+
+    result = lr_find(_mlp(), blows_up, _classification(), num_iter=50)
+    assert result.stopped_early and len(result.lrs) == 3 and len(calls) == 3
+    assert math.isnan(result.losses[-1]) and math.isnan(result.smoothed[-1])
+    assert result.suggestion is None  # two finite points: no curve to read
