@@ -125,12 +125,11 @@ def test_no_renderer_is_a_clear_error(monkeypatch):
 
 def test_drawing_leaves_graph_and_model_unchanged():
     model, loss = mlp_loss()
-    before = {n: p.numpy().copy() for n, p in model.named_parameters()}
+    before = {n: p.detach().numpy().copy() for n, p in model.named_parameters()}
     draw_graph(loss, params=dict(model.named_parameters()))
     loss.backward()  # the graph is still whole after drawing
-    _, fresh = mlp_loss()  # same seed: the same model and data
-    fresh_model = _
+    fresh_model, fresh = mlp_loss()  # same seed: the same model and data
     fresh.backward()
     for (name, p), (_, q) in zip(model.named_parameters(), fresh_model.named_parameters()):
-        assert np.array_equal(p.numpy(), before[name])
+        assert np.array_equal(p.detach().numpy(), before[name])
         assert np.allclose(p.grad.numpy(), q.grad.numpy())

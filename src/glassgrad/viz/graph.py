@@ -163,4 +163,5 @@ def draw_graph(tensor: Any, params: dict | None = None, path: str | os.PathLike 
 def grad_norm(leaf: Any) -> float:
     """The L2 norm of a leaf's gradient, as drawn on its edge."""
     grad = leaf.grad
-    return float(np.linalg.norm(np.asarray(grad.numpy() if is_tensor(grad) else grad, dtype=np.float64).ravel()))
+    array = grad.detach().numpy() if is_tensor(grad) else grad
+    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
