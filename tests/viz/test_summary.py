@@ -58,6 +58,17 @@ def test_lstm_counts_against_hand():
     assert row.output_shape == [2, 7, 5]
 
 
+def test_multihead_attention_counts_against_hand():
+    model = nn.MultiheadAttention(8, 2, batch_first=True)
+    x = gg.randn(2, 5, 8)
+    result = summary(model, input=(x, x, x))
+    rows = rows_by_name(result)
+    tokens = 2 * 5
+    assert rows[""].mult_adds == 3 * 64 * tokens + 2 * tokens * 5 * 8  # Q, K, V projections; Q Kᵀ and A V
+    assert rows["out_proj"].mult_adds == 64 * tokens
+    assert result.total_params == 4 * (64 + 8)
+
+
 def test_char_rnn_gets_int_ids():
     model = CharRNN(vocab_size=11, embedding_dim=6, hidden_size=8)
     result = summary(model, input_size=(2, 5))

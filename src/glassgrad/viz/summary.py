@@ -51,8 +51,8 @@ class ModelSummary:
         head = f"{'Layer (type:depth-idx)':<40} {'Output Shape':<24} {'Param #':>12} {'Mult-Adds':>14} Trainable"
         rule = "=" * len(head)
         lines = [rule, head, rule]
-        for row in self.rows[1:]:
-            label = "  " * (row.depth - 1) + f"{row.class_name}: {row.index}"
+        for row in self.rows:
+            label = "  " * row.depth + (f"{row.class_name}: {row.index}" if row.depth else row.class_name)
             shape = "--" if row.output_shape is None else str(row.output_shape)
             params = f"{row.num_params:,}" if row.num_params else "--"
             mult_adds = f"{row.mult_adds:,}" if row.mult_adds else "--"
@@ -176,7 +176,19 @@ def _mult_adds(module: nn.Module, args: tuple, output: Any) -> int:
         steps = args[0].numel() // module.input_size  # batch × time
         weights = sum(p.numel() for name, p in module.named_parameters() if name.startswith("weight"))
         return weights * steps
+    if isinstance(module, nn.MultiheadAttention) and len(args) >= 2:
+        return _attention_mult_adds(module, args[0], args[1])
     return 0
+
+
+def _attention_mult_adds(module: nn.MultiheadAttention, query: Any, key: Any) -> int:
+    """The Q, K and V projections, plus Q Kᵀ and the weights times V: 2·B·Tq·Tk·E (out_proj is its own row)."""
+    E = module.embed_dim
+    batch = 1 if query.ndim == 2 else query.shape[0 if module.batch_first else 1]
+    query_tokens = query.numel() // E  # B·Tq
+    key_tokens = key.numel() // key.shape[-1]  # B·Tk
+    projections = E * E * query_tokens + (E * module.kdim + E * module.vdim) * key_tokens  # Q; K and V
+    return projections + 2 * query_tokens * (key_tokens // batch) * E
 
 
 def _tensors(value: Any) -> list:
