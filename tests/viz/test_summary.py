@@ -107,6 +107,16 @@ def test_model_left_unchanged():
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
 
 
+def test_batch_norm_statistics_and_training_mode_untouched():
+    model = ConvNet(1, 10, channels=(4,), hidden=8, image_size=4, batch_norm=True, dropout=0.5)
+    before = {k: np.array(v.numpy()) for k, v in model.state_dict().items()}
+    summary(model, input_size=(3, 1, 4, 4))
+    after = model.state_dict()
+    assert any("running_mean" in k for k in before)
+    assert all(np.array_equal(before[k], after[k].numpy()) for k in before)
+    assert all(m.training for m in model.modules())
+
+
 def test_input_that_does_not_fit_names_the_layer():
     model = MLP(8, [16], 4)
     with pytest.raises(ValueError, match=r"layers\.0 \(Linear\).*\(2, 5\)") as caught:

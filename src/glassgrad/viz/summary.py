@@ -1,7 +1,8 @@
 """A model summary like torchinfo's: the module tree with output shapes, parameter counts and mult-adds.
 
-One forward pass runs under no_grad with a forward hook on every module; the hooks are removed and the
-train/eval mode restored afterwards, so the model is left as it was.
+One forward pass runs in eval mode under no_grad with a forward hook on every module; the hooks are removed and
+each module's train/eval mode restored afterwards, so the model is left as it was (batch norm's running
+statistics included).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def summary(
         handles.append(module.register_forward_pre_hook(pre_hook))
         handles.append(module.register_forward_hook(hook))
     modes = [(module, module.training) for module in model.modules()]
+    model.eval()  # in training mode batch norm would update its running statistics and dropout draw random numbers
     try:
         with gg.no_grad():
             model(*inputs)
