@@ -128,6 +128,20 @@ def test_input_that_does_not_fit_names_the_layer():
         summary(model, input_size=(2, 8))
 
 
+class ReshapesAfterItsChild(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(4, 6)
+
+    def forward(self, x):
+        return self.inner(x).reshape(5, 5)  # fails in the parent, after its child returned
+
+
+def test_error_after_a_child_returned_names_the_parent():
+    with pytest.raises(ValueError, match=r"the model \(ReshapesAfterItsChild\).*\(2, 4\)"):
+        summary(ReshapesAfterItsChild(), input_size=(2, 4))
+
+
 def test_no_input_is_an_error():
     with pytest.raises(ValueError, match="input_size"):
         summary(MLP(2, [2], 2))

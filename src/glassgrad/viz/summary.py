@@ -89,14 +89,14 @@ def summary(
     """
     inputs = _make_inputs(model, input_size, input, dtype)
     rows, by_module = _tree_rows(model)
-    entered: list[str] = []
+    running: list[tuple[str, str]] = []  # (path, input shapes) of the modules entered and not yet returned
     handles = []
 
     def pre_hook(module: nn.Module, args: tuple) -> None:
-        entered.append(by_module[id(module)].name)
-        entered.append(_shapes(args))
+        running.append((by_module[id(module)].name, _shapes(args)))
 
     def hook(module: nn.Module, args: tuple, output: Any) -> None:
+        running.pop()  # forward hooks do not run when forward raises: the failing module stays on top
         _fill_row(by_module[id(module)], module, args, output)
 
     for module in model.modules():
@@ -108,7 +108,7 @@ def summary(
         with gg.no_grad():
             model(*inputs)
     except Exception as error:
-        where, got = (entered[-2], entered[-1]) if entered else ("", _shapes(inputs))
+        where, got = running[-1] if running else ("", _shapes(inputs))
         module = dict(model.named_modules())[where]
         label = f"{where or 'the model'} ({type(module).__name__})"
         raise ValueError(
