@@ -76,6 +76,10 @@ def train(config: TrainConfig, resume: str | Path | None = None, stream: TextIO 
 def _train_and_report(
     run_dir: Path, recipe: Any, settings: TrainConfig, experiment: Any, start_step: int, stream: TextIO
 ) -> RunResult:
+    from ..viz.summary import summary
+
+    example_inputs, _ = experiment.batches.batch(start_step)  # a pure function of (seed, step): nothing moves
+    stream.write(f"{summary(experiment.model, input=example_inputs)}\n")
     callbacks = [Progress(settings.steps, stream), MetricsFile(run_dir / METRICS_NAME)]
     if settings.patience:
         callbacks.append(EarlyStopping(settings.patience))

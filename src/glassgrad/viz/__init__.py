@@ -2,5 +2,6 @@
 
 from .graph import GraphDrawing, draw_graph
 from .report import write_report
+from .summary import ModelSummary, SummaryRow, summary
 
-__all__ = ["GraphDrawing", "draw_graph", "write_report"]
+__all__ = ["GraphDrawing", "ModelSummary", "SummaryRow", "draw_graph", "summary", "write_report"]
