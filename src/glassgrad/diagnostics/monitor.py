@@ -1,0 +1,157 @@
+"""Monitor: per-layer activation and per-parameter gradient/update statistics, read through forward hooks.
+
+The model is never changed: hooks only read outputs, parameters are copied (on recording steps only) to
+measure the update, and `remove()` takes every hook away.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+
+_SATURATING = {"Tanh": "tanh", "Sigmoid": "sigmoid"}
+_RECTIFIERS = {"ReLU", "GELU", "LeakyReLU", "ReLU6"}
+
+
+def _array(t) -> np.ndarray:
+    """A float64 NumPy copy of a tensor's values (detached; works for any object with .numpy())."""
+    return np.asarray(t.detach().numpy(), dtype=np.float64)
+
+
+class Monitor:
+    """Watch a model train: `monitor.step(loss)` after `optimizer.step()`; every `every` steps it records
+    activation mean/std/histogram, saturated and dead fractions per layer, and per parameter the gradient
+    norm and log10 gradient-to-data and update-to-data ratios. `monitor.history` holds the records."""
+
+    def __init__(self, model, optimizer=None, every: int = 10, run_dir: str | None = None, bins: int = 20):
+        params = list(model.named_parameters())
+        if not params:
+            raise ValueError(f"Monitor: the model {type(model).__name__} has no parameters to watch; "
+                             "pass the model whose parameters the optimizer trains")
+        if every < 1:
+            raise ValueError(f"Monitor: every must be >= 1, got {every}")
+        self.model = model
+        self.optimizer = optimizer
+        self.every = every
+        self.bins = bins
+        self.run_dir = run_dir
+        self.history: list[dict] = []
+        self.losses: list[float] = []
+        self.steps_taken = 0
+        self._params = params
+        self._before: dict[str, np.ndarray] | None = None
+        self._window: dict[str, dict] = {}
+        self._handles = []
+        for name, module in model.named_modules():
+            if next(iter(module.children()), None) is None:  # leaf modules only
+                self._handles.append(module.register_forward_hook(self._make_hook(name or type(module).__name__)))
+        self._snapshot_if_next_records()
+
+    # ---- hooks ---------------------------------------------------------------------------------------
+    def _make_hook(self, name: str):
+        def hook(module, args, output):
+            if not hasattr(output, "numpy"):
+                return None
+            kind = type(module).__name__
+            if kind in _RECTIFIERS and output.ndim >= 1:
+                # dead = never positive over the whole window, so every forward counts, not only recorded ones
+                raw = output.detach().numpy()
+                units = raw.reshape(-1, raw.shape[-1]) if raw.ndim > 1 else raw[None]
+                alive = (units > 0).any(axis=0)
+                entry = self._window.setdefault(name, {})
+                entry["alive"] = alive if "alive" not in entry else (entry["alive"] | alive)
+            if not self._recording_next():
+                return None
+            y = _array(output)
+            stats = {"kind": kind, "mean": float(y.mean()), "std": float(y.std())}
+            counts, edges = np.histogram(y[np.isfinite(y)], bins=self.bins)
+            stats["hist"] = {"counts": counts.tolist(), "edges": [float(e) for e in edges]}
+            if _SATURATING.get(kind) == "tanh":
+                stats["saturated"] = float((np.abs(y) > 0.97).mean())
+            elif _SATURATING.get(kind) == "sigmoid":
+                stats["saturated"] = float(((y < 0.03) | (y > 0.97)).mean())
+            elif kind == "Softmax":
+                p = np.clip(y, 1e-12, 1.0)
+                stats["entropy"] = float(-(p * np.log(p)).sum(axis=-1).mean())
+            self._window.setdefault(name, {})["stats"] = stats
+            return None
+
+        return hook
+
+    def _recording_next(self) -> bool:
+        return (self.steps_taken + 1) % self.every == 0 or self.steps_taken == 0
+
+    def _snapshot_if_next_records(self) -> None:
+        self._before = {n: _array(p) for n, p in self._params} if self._recording_next() else None
+
+    # ---- the step ------------------------------------------------------------------------------------
+    def step(self, loss) -> dict | None:
+        """Call after optimizer.step(); returns the record when this step was recorded."""
+        value = float(loss.item() if hasattr(loss, "item") else loss)
+        self.losses.append(value)
+        recording = self._recording_next()
+        self.steps_taken += 1
+        record = None
+        if recording or not math.isfinite(value):
+            record = self._record(value)
+        self._snapshot_if_next_records()
+        return record
+
+    def _record(self, loss: float) -> dict:
+        record: dict = {"step": self.steps_taken, "loss": loss, "loss_finite": math.isfinite(loss),
+                        "layers": {}, "params": {}}
+        for name, entry in self._window.items():
+            stats = dict(entry.get("stats", {}))
+            if "alive" in entry:
+                stats["dead_fraction"] = float(1.0 - entry["alive"].mean())
+            record["layers"][name] = stats
+        self._window = {}
+        for name, p in self._params:
+            data = _array(p)
+            data_norm = float(np.linalg.norm(data)) + 1e-12
+            stats = {"data_norm": data_norm}
+            if p.grad is not None:
+                g = _array(p.grad)
+                grad_norm = float(np.linalg.norm(g))
+                stats["grad_norm"] = grad_norm
+                stats["log10_grad_to_data"] = _log10(float(g.std()) / (float(data.std()) + 1e-12))
+            if self._before is not None and name in self._before:
+                update = data - self._before[name]
+                stats["log10_update_to_data"] = _log10(float(update.std()) / (float(data.std()) + 1e-12))
+            record["params"][name] = stats
+        self.history.append(record)
+        if self.run_dir is not None:
+            self.save(os.path.join(self.run_dir, "health.jsonl"), [record], append=True)
+        return record
+
+    # ---- output --------------------------------------------------------------------------------------
+    def save(self, path: str, records: list[dict] | None = None, append: bool = False) -> None:
+        """Write the records as JSON lines (one write per call, so a reader never sees half a record)."""
+        text = "".join(json.dumps(r, allow_nan=True) + "\n" for r in (self.history if records is None else records))
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "a" if append else "w") as f:
+            f.write(text)
+
+    def diagnose(self):
+        from .findings import diagnose
+
+        return diagnose(self)
+
+    def remove(self) -> None:
+        """Take away every hook this Monitor added."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _log10(ratio: float) -> float:
+    return math.log10(ratio) if ratio > 0 and math.isfinite(ratio) else (-math.inf if ratio == 0 else math.inf)
