@@ -9,6 +9,7 @@ images), the label a Python int. `transform` and `target_transform` are applied 
 
 from __future__ import annotations
 
+import abc
 import operator
 import os
 from collections.abc import Callable
@@ -101,7 +102,7 @@ class ImageClassificationDataset(Dataset):
         )
 
 
-class ImageFilesDataset(ImageClassificationDataset):
+class ImageFilesDataset(ImageClassificationDataset, abc.ABC):
     """A dataset read from its standard files under `root`, with torchvision's arguments.
 
     Args:
@@ -129,8 +130,10 @@ class ImageFilesDataset(ImageClassificationDataset):
             self.download()
         self._set_arrays(*self._read_split())
 
+    @abc.abstractmethod
     def download(self) -> None:
-        raise NotImplementedError(f"{type(self).__name__} does not say how to download its files")
+        """Fetch the files into `self.root` (each data set says from where)."""
 
+    @abc.abstractmethod
     def _read_split(self) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError(f"{type(self).__name__} does not say how to read its files")
+        """(images, labels) of the split chosen by `self.train`, read from `self.root`."""

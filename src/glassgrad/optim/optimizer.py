@@ -184,7 +184,7 @@ class Optimizer:
             state = self.init_state(param, group)
             if state:  # an optimizer with nothing to keep (plain SGD) stores nothing, as PyTorch's
                 self.state[param] = state
-        check_update_fits(type(self).__name__, param, state)
+        check_update_matches(type(self).__name__, param, state)
         if "step" in state:
             state["step"].array += 1  # counted before the update, as PyTorch does: the first step is t = 1
         self.update_param(param, state, group)
@@ -307,7 +307,7 @@ def zeros_like_param(param: Tensor) -> Tensor:
     return Tensor(namespace_of(param.array).zeros_like(param.array))
 
 
-def check_update_fits(owner: str, param: Tensor, state: dict[str, Any]) -> None:
+def check_update_matches(owner: str, param: Tensor, state: dict[str, Any]) -> None:
     """Raise unless `param.grad` and every state buffer have the parameter's shape, dtype and device.
 
     They stop fitting when the parameter is resized or cast after they were made (`p.data = ...` changes the
