@@ -71,26 +71,28 @@ def _divergence(monitor, history) -> list[Finding]:
     return []
 
 
+# Per-layer conditions: (kind, the record's key, the fraction above which it counts, the message's template).
+_LAYER_CONDITIONS = (
+    ("dead_units", "dead_fraction", DEAD_FRACTION,
+     "{frac:.0%} of the units of {name} never output a positive value: they are dead and pass no gradient. Likely "
+     "cause: a large negative bias or a learning rate that pushed them off. Try a smaller learning rate, zero or "
+     "small positive bias init, Kaiming init, or LeakyReLU/GELU."),
+    ("saturation", "saturated", SATURATED_FRACTION,
+     "{frac:.0%} of the outputs of {name} sit at the activation's bounds, where its slope is near zero, so little "
+     "gradient flows back. Likely cause: weights initialised too large. Try a smaller init (Xavier/Kaiming, scale "
+     "by 1/sqrt(fan_in)) or a normalisation layer before the activation."),
+)
+
+
 def _layer_findings(history, steps) -> list[Finding]:
     findings = []
     names = {n for r in history for n in r["layers"]}
     for name in sorted(names):
-        dead = [r["step"] for r in history if r["layers"].get(name, {}).get("dead_fraction", 0.0) > DEAD_FRACTION]
-        if _persistent(dead, steps):
-            frac = history[-1]["layers"][name]["dead_fraction"]
-            findings.append(Finding("dead_units", name, dead, "warning",
-                                    f"{frac:.0%} of the units of {name} never output a positive value: they are "
-                                    "dead and pass no gradient. Likely cause: a large negative bias or a learning "
-                                    "rate that pushed them off. Try a smaller learning rate, zero or small positive "
-                                    "bias init, Kaiming init, or LeakyReLU/GELU."))
-        sat = [r["step"] for r in history if r["layers"].get(name, {}).get("saturated", 0.0) > SATURATED_FRACTION]
-        if _persistent(sat, steps):
-            frac = history[-1]["layers"][name]["saturated"]
-            findings.append(Finding("saturation", name, sat, "warning",
-                                    f"{frac:.0%} of the outputs of {name} sit at the activation's bounds, where its "
-                                    "slope is near zero, so little gradient flows back. Likely cause: weights "
-                                    "initialised too large. Try a smaller init (Xavier/Kaiming, scale by "
-                                    "1/sqrt(fan_in)) or a normalisation layer before the activation."))
+        for kind, key, threshold, message in _LAYER_CONDITIONS:
+            hits = [r["step"] for r in history if r["layers"].get(name, {}).get(key, 0.0) > threshold]
+            if _persistent(hits, steps):
+                frac = history[-1]["layers"][name][key]
+                findings.append(Finding(kind, name, hits, "warning", message.format(frac=frac, name=name)))
     return findings
 
 
