@@ -52,7 +52,7 @@ class Claim:
 
 @dataclass
 class Figure:
-    name: str  # file stem: <name>.png in the experiment's folder
+    name: str  # file stem: <name>.png (or .svg) in the experiment's folder
     caption: str
     path: Path
 
@@ -96,8 +96,7 @@ class Result:
             for c in self.claims
         )
         images = "".join(
-            f'<figure><img src="data:image/png;base64,{base64.b64encode(f.path.read_bytes()).decode()}" '
-            f'style="max-width:640px"><figcaption>{html.escape(f.caption)}</figcaption></figure>'
+            f"<figure>{_inline(f.path)}<figcaption>{html.escape(f.caption)}</figcaption></figure>"
             for f in self.figures
             if f.path.is_file()
         )
@@ -133,6 +132,12 @@ class Bench:
         self.result.figures.append(Figure(name, caption, path))
         return path
 
+    def drawing(self, svg: str, name: str, caption: str) -> Path:
+        """Save an SVG drawing (for example `glassgrad.viz.draw_graph(...).svg()`) as <name>.svg."""
+        path = write_text_atomically(self.folder / f"{name}.svg", svg)
+        self.result.figures.append(Figure(name, caption, path))
+        return path
+
     def claim(self, name: str, measured: float, expected: str, holds: bool, unit: str = "") -> Claim:
         """Record a measured claim; `holds` is the test of `measured` against `expected`, computed by the caller."""
         claim = Claim(name, _plain(measured), expected, bool(holds), unit)
@@ -142,6 +147,13 @@ class Bench:
     def number(self, name: str, value: Any) -> None:
         """Keep another measurement in results.json (a curve, a table)."""
         self.result.numbers[name] = _plain(value)
+
+
+def _inline(path: Path) -> str:
+    """A picture as HTML that needs no other file: SVG as is, PNG as a data URI."""
+    if path.suffix == ".svg":
+        return path.read_text(encoding="utf-8")
+    return f'<img src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" style="max-width:640px">'
 
 
 def write_text_atomically(path: Path, text: str) -> Path:
