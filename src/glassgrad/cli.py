@@ -9,6 +9,7 @@ glassgrad report RUN
 glassgrad bench [WORKLOAD] [--smoke]
 glassgrad doctor [--json]
 glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
+glassgrad playground [--host H] [--port P] [--no-browser] [--digits-run RUN] [--runs DIR] [--no-digits]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -108,6 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     lr_find.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     lr_find.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     lr_find.add_argument("--out", dest="out_dir", default="runs", help="folder for the plot (default runs/)")
+
+    playground = commands.add_parser(
+        "playground", help="a local web page: build a network, train it live, watch every neuron and gradient",
+        parents=[debug],
+    )  # fmt: skip
+    playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    playground.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    playground.add_argument("--digits-run", metavar="RUN", help="the digits tab's run (default: the newest)")
+    playground.add_argument("--runs", default="runs", help="folder of run directories (default runs/)")
+    playground.add_argument("--no-digits", action="store_true", help="no digits tab model (nothing loaded or trained)")
     return parser
 
 
@@ -271,6 +283,20 @@ def _lr_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def _playground(args: argparse.Namespace) -> int:
+    from .playground import missing_web_stack
+
+    missing = missing_web_stack()
+    if missing:
+        raise SettingError(f"the playground needs {', '.join(missing)}, which this Python lacks: "
+                           "pip install glassgrad[playground]")
+    if not 1 <= args.port <= 65535:
+        raise SettingError(f"--port must be from 1 to 65535, got {args.port}")
+    from .playground.server import launch
+
+    return launch(args.host, args.port, not args.no_browser, args.digits_run, args.runs, not args.no_digits)
+
+
 _COMMANDS = {
     "train": _train,
     "recipes": _recipes,
@@ -280,6 +306,7 @@ _COMMANDS = {
     "bench": _bench,
     "doctor": _doctor,
     "lr-find": _lr_find,
+    "playground": _playground,
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,3 @@
+// The digits tab (filled in by the digits layer).
+"use strict";
+window.Digits = { status() {}, show() {} };
