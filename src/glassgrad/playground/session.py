@@ -116,7 +116,10 @@ class Session:
             self.net.scheduler.step()
         self.monitor.step(loss)
         del self.monitor.history[:-HISTORY_KEPT]
-        del self.monitor.losses[:-10 * HISTORY_KEPT * MONITOR_EVERY]
+        # keep the first loss: diagnose() measures spikes against the untrained model's loss
+        kept = 10 * HISTORY_KEPT * MONITOR_EVERY
+        if len(self.monitor.losses) > kept + 1:
+            del self.monitor.losses[1:-kept]
         self.step_count += 1
 
     def inspect(self, layer: int, neuron: int) -> dict:

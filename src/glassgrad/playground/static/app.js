@@ -94,7 +94,7 @@ function onFrame(frame) {
   loss.textContent = `train ${fmt(frame.train_loss)} · test ${fmt(frame.test_loss)}`;
   loss.dataset.train = frame.train_loss === null ? "NaN" : frame.train_loss;
   loss.dataset.test = frame.test_loss === null ? "NaN" : frame.test_loss;
-  $("play").textContent = frame.running ? "⏸ pause" : "▶ play";
+  $("play").textContent = frame.running ? "❚❚ pause" : "▶ play";
   $("play").dataset.running = frame.running;
   redraw();
   showFindings(frame.findings);
@@ -174,7 +174,10 @@ function onMessage(event) {
     playground.lastStep = null;
     $("inspector").hidden = true;
     showError("");
-    showSettings(message.config);
+    // Only the first settings fill the inputs: later ones answer what the inputs already say, and writing an
+    // older answer back would undo a click made while it was on its way.
+    if (!playground.shown) showSettings(message.config);
+    playground.shown = true;
   } else if (message.type === "frame") {
     onFrame(message);
   } else if (message.type === "stepped") {
