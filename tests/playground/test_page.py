@@ -99,3 +99,19 @@ def test_two_tabs_train_independently(server, browser) -> None:
         page.page.wait_for_function("window.playground.lastFrame.running === false", timeout=5000)
         page.close()
         assert page.errors == []
+
+
+def test_the_monitors_findings_show_live(server, browser) -> None:
+    page = Page(browser, server.url)
+    page.testid("activation").select_option("relu")
+    page.testid("learning_rate").fill("3")
+    page.testid("learning_rate").dispatch_event("change")
+    page.page.wait_for_function("window.playground.config.learning_rate === 3", timeout=5000)
+    page.testid("play").click()
+    page.page.wait_for_function("document.querySelectorAll('[data-testid=findings] li.warning, "
+                                "[data-testid=findings] li.error').length > 0", timeout=15000)
+    page.testid("play").click()
+    text = page.testid("findings").inner_text()
+    assert "Likely cause" in text
+    page.close()
+    assert page.errors == []

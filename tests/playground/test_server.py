@@ -86,3 +86,8 @@ def test_the_session_limit_and_the_step_cap(small_server) -> None:
             steps = _receive_until(first, "frame")["step"]
         rate = steps / (time.monotonic() - start)
         assert 20 < rate <= 100 * 1.15, rate  # capped at 100 steps a second (a tick's rounding allowed)
+        assert len(small_server.playground.sessions) == 2
+    deadline = time.monotonic() + 5
+    while small_server.playground.sessions and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert small_server.playground.sessions == {}  # closing the tabs ended their sessions
