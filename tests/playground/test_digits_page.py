@@ -24,6 +24,9 @@ def digits_server(tmp_path_factory):
 def test_a_drawn_one_is_named_with_probabilities_that_sum_to_one(digits_server, browser) -> None:
     page = Page(browser, digits_server.url)
     page.testid("tab-digits").click()
+    page.page.wait_for_function("document.querySelector('[data-testid=digits-status]').innerText.includes('ready') "
+                                "|| document.querySelector('[data-testid=digits-status]').innerText.includes('from')")
+    assert "cnn-digits from" in page.testid("digits-status").inner_text()
     box = page.testid("digit-canvas").bounding_box()
     x = box["x"] + box["width"] / 2
     page.page.mouse.move(x, box["y"] + 40)

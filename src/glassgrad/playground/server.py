@@ -2,6 +2,7 @@
 
     GET /            the page (static/index.html); /static/* its script and style, served from the package
     GET /stats       {"sessions": n, "steps_streamed": total, "limits": {...}} (the throughput measurement reads it)
+    GET /digits      the digits model's status (loading, training on the spot, ready, failed)
     WS  /ws          the page's messages in, frames out (the protocol is below)
 
 Protocol (JSON text messages). The page sends {"type": ...}:
@@ -69,6 +70,7 @@ class Playground:
         self.app = Starlette(routes=[
             Route("/", self._index),
             Route("/stats", self._stats),
+            Route("/digits", self._digits_status),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
             WebSocketRoute("/ws", self._socket),
         ])  # fmt: skip
@@ -79,6 +81,9 @@ class Playground:
     async def _stats(self, request) -> JSONResponse:
         return JSONResponse({"sessions": len(self.sessions), "steps_streamed": self.steps_streamed,
                              "limits": asdict(self.limits)})  # fmt: skip
+
+    async def _digits_status(self, request) -> JSONResponse:
+        return JSONResponse(self.digits.status() if self.digits else _NO_DIGITS)
 
     # ---- one socket -------------------------------------------------------------------------------------------
     async def _socket(self, ws: WebSocket) -> None:

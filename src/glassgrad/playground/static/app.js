@@ -245,6 +245,8 @@ function showTab(name) {
   $("digits-view").hidden = name !== "digits";
   $("tab-network").classList.toggle("active", name === "network");
   $("tab-digits").classList.toggle("active", name === "digits");
+  // the model may have finished loading (or training on the spot) since the page opened
+  if (name === "digits") fetch("/digits").then((r) => r.json()).then((s) => window.Digits.status(s));
 }
 
 function start() {
