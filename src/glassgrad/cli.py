@@ -9,6 +9,7 @@ glassgrad report RUN
 glassgrad bench [WORKLOAD] [--smoke]
 glassgrad doctor [--json]
 glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
+glassgrad lab [NAME | all] [--full] [--out DIR] [--seed S]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -108,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     lr_find.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     lr_find.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     lr_find.add_argument("--out", dest="out_dir", default="runs", help="folder for the plot (default runs/)")
+
+    # The lab: `glassgrad lab` lists the experiments, `lab NAME` runs one, `lab all` runs them and builds the book.
+    lab = commands.add_parser("lab", help="the lab's experiments: list them, run one, or run all into the lab book",
+                              parents=[debug])
+    lab.add_argument("name", nargs="?", default=None, metavar="NAME", help="an experiment, or all (none: list them)")
+    lab.add_argument("--full", action="store_true", help="the longer, better version of each experiment")
+    lab.add_argument("--out", dest="out_dir", default="lab", help="folder for pictures and the book (default lab/)")
+    lab.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
@@ -271,6 +280,66 @@ def _lr_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    """List, run one, or run all and build the book (rebuilt after each experiment, so Ctrl-C keeps the finished)."""
+    from . import lab
+
+    if args.name is None:
+        width = max(len(name) for name in lab.EXPERIMENTS)
+        for name in lab.EXPERIMENTS:
+            try:
+                line = f"{lab.module(name).TITLE}: {_shortened(lab.summary(name), 100)}"
+            except lab.MissingExperiment:
+                line = "(not written yet)"
+            print(f"{name:<{width}}  {line}")
+        print(f"run one: glassgrad lab NAME [--full]; all, into the lab book: glassgrad lab all --out {args.out_dir}")
+        return 0
+    if args.name != "all":
+        lab.module(args.name)  # an unknown or missing experiment: its error before any folder is made
+        lab.check_output_folder(args.out_dir)
+        result = lab.run(args.name, args.out_dir, full=args.full, seed=args.seed)
+        _print_lab_result(result)
+        print(f"files: {Path(args.out_dir) / args.name}/ (results.json and {len(result.figures)} pictures)")
+        return 0  # a claim that does not hold is a finding, printed as such, not a failure of the command
+    lab.check_output_folder(args.out_dir)
+    finished, failed = [], []
+    try:
+        for name in lab.EXPERIMENTS:
+            try:
+                lab.module(name)
+                print(f"{name}: running", flush=True)
+                result = lab.run(name, args.out_dir, full=args.full, seed=args.seed)
+            except lab.MissingExperiment:
+                print(f"{name}: skipped, not written yet", file=sys.stderr)
+                continue
+            except Exception:  # a bug in one experiment: report it and keep the others' pages
+                traceback.print_exc()
+                failed.append(name)
+                continue
+            _print_lab_result(result)
+            finished.append(name)
+            lab.build_book(args.out_dir)
+    except KeyboardInterrupt:
+        done = ", ".join(finished) or "none"
+        print(f"\nglassgrad lab: stopped; finished: {done}; the book {Path(args.out_dir) / 'index.html'} has them",
+              file=sys.stderr)
+        return 130
+    book = lab.build_book(args.out_dir)
+    print(f"lab book: {book} ({len(finished)} experiments" + (f"; failed: {', '.join(failed)})" if failed else ")"))
+    return 1 if failed else 0
+
+
+def _print_lab_result(result: object) -> None:
+    print(f"{result.name}: {result.title} ({result.seconds:.1f} s)")
+    for claim in result.claims:
+        verdict = "holds" if claim.holds else "DOES NOT HOLD"
+        print(f"  {claim.name}: measured {claim.shown()}, expected {claim.expected}: {verdict}")
+
+
+def _shortened(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: text.rfind(" ", 0, width)] + " ..."
+
+
 _COMMANDS = {
     "train": _train,
     "recipes": _recipes,
@@ -280,6 +349,7 @@ _COMMANDS = {
     "bench": _bench,
     "doctor": _doctor,
     "lr-find": _lr_find,
+    "lab": _lab,
 }
 
 if __name__ == "__main__":
