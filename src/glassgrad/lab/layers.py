@@ -6,9 +6,9 @@ These intermediate answers are called features; the network finds them itself wh
 The task here is two interleaved spirals: no line, and no simple curve, separates them. The picture shows what each
 hidden unit (each neuron inside the network) responds to over the whole plane, layer by layer: bright where the
 unit is strongly active, dark where it is silent. The first layer's units are simple half-planes cut by a line; the
-second layer's are curved regions made from them. The last panel is the network's final answer (its decision
-regions) with the data on top. The numbers compare the same training with two hidden layers and with none (a single
-neuron, which can only draw one line and so gets right only the points that line happens to cut off).
+second layer's are curved regions made from them. The second picture is the network's final answer (its decision
+regions) with the data on top, beside the same training with no hidden layer at all (a single neuron, which can
+only draw one line and so gets right only the points that line happens to cut off).
 """
 
 import matplotlib
