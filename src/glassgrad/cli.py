@@ -297,7 +297,11 @@ def _lab(args: argparse.Namespace) -> int:
     if args.name != "all":
         lab.module(args.name)  # an unknown or missing experiment: its error before any folder is made
         lab.check_output_folder(args.out_dir)
-        result = lab.run(args.name, args.out_dir, full=args.full, seed=args.seed)
+        try:
+            result = lab.run(args.name, args.out_dir, full=args.full, seed=args.seed)
+        except KeyboardInterrupt:
+            print(f"\nglassgrad lab: stopped; {args.name} did not finish", file=sys.stderr)
+            return 130
         _print_lab_result(result)
         print(f"files: {Path(args.out_dir) / args.name}/ (results.json and {len(result.figures)} pictures)")
         return 0  # a claim that does not hold is a finding, printed as such, not a failure of the command
