@@ -35,7 +35,10 @@ def test_heatmap_regrids_different_edges_keeping_every_count():
                record(2, {"t": {"hist": {"counts": [7, 3], "edges": [0.0, 1.0, 2.0]}}})]
     counts, grid, _ = heatmap_data(history, "t", bins=3)
     np.testing.assert_allclose(grid, [-1, 0, 1, 2])
-    np.testing.assert_array_equal(counts, [[4, 0], [6, 7], [0, 3]])  # each bin's centre picks its new bin
+    np.testing.assert_array_equal(counts, [[4, 0], [6, 7], [0, 3]])
+    half = heatmap_data(history, "t", bins=6)[0]  # a bin split in two gives each half its share
+    np.testing.assert_allclose(half[:, 0], [2, 2, 3, 3, 0, 0])
+    np.testing.assert_allclose(half.sum(axis=0), [10, 10])
     section = activation_section(history)
     assert section.html.startswith('<img src="data:image/png;base64,')
 

@@ -17,8 +17,9 @@ def heatmap_data(history: list[dict], layer: str, bins: int | None = None) -> tu
     """(counts (bins, steps), value edges (bins + 1), steps) of one layer's activation histograms over training.
 
     Each record has its own histogram edges (the range of that step's values), so the counts are moved onto one
-    grid spanning every record: each original bin's count goes to the grid bin holding its centre. When every
-    record shares its edges and `bins` is None the grid is those edges and the columns are the records' counts.
+    grid spanning every record, each bin's count spread evenly over the grid bins it overlaps (the cumulative
+    count, linear inside a bin, read at the grid's edges). Every count is kept, and when every record shares its
+    edges and `bins` is None the grid is those edges and the columns are exactly the records' counts.
     """
     records = [(r["step"], r["layers"][layer]["hist"]) for r in history if "hist" in r["layers"].get(layer, {})]
     if not records:
@@ -31,12 +32,14 @@ def heatmap_data(history: list[dict], layer: str, bins: int | None = None) -> tu
         low = min(float(e[0]) for e in all_edges)
         high = max(float(e[-1]) for e in all_edges)
         high = high if high > low else low + 1.0
-        grid = np.linspace(low, high, (bins or len(all_edges[0]) * 2) + 1)
+        grid = np.linspace(low, high, (bins or len(all_edges[0]) - 1) + 1)
     counts = np.zeros((len(grid) - 1, len(records)))
     for column, ((_, hist), edges) in enumerate(zip(records, all_edges)):
-        centres = (edges[:-1] + edges[1:]) / 2
-        rows = np.clip(np.searchsorted(grid, centres, side="right") - 1, 0, len(grid) - 2)
-        np.add.at(counts[:, column], rows, np.asarray(hist["counts"], dtype=float))
+        cumulative = np.concatenate([[0.0], np.cumsum(np.asarray(hist["counts"], dtype=float))])
+        if edges[-1] <= edges[0]:  # every value equal: np.histogram's edges are still increasing, but be safe
+            edges = np.array([edges[0] - 0.5, edges[0] + 0.5])
+            cumulative = cumulative[[0, -1]]
+        counts[:, column] = np.diff(np.interp(grid, edges, cumulative, left=0.0, right=cumulative[-1]))
     return counts, grid, [s for s, _ in records]
 
 
@@ -65,7 +68,7 @@ def activation_section(history: list[dict]) -> Section:
     rows = math.ceil(len(shown) / columns)
     figure = new_figure(3.2 * columns, 2.2 * rows)
     for index, name in enumerate(shown):
-        counts, grid, steps = heatmap_data(history, name, bins=40)
+        counts, grid, steps = heatmap_data(history, name, bins=30)
         axes = figure.add_subplot(rows, columns, index + 1)
         left, right = (steps[0], steps[-1]) if len(steps) > 1 else (steps[0] - 0.5, steps[0] + 0.5)
         axes.imshow(np.log1p(counts), origin="lower", aspect="auto", cmap="inferno",
