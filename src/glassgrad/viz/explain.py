@@ -92,7 +92,7 @@ def _model_left_as_it_was(model: Any) -> Iterator[None]:
         for module, training in modes:
             module.training = training
         for parameter, grad in grads:
-            parameter._grad = grad  # the same tensor as before; the graph's backward wrote only fresh ones
+            parameter.grad = grad  # the same tensor as before; the graph's backward wrote only fresh ones
 
 
 def _summary_section(model: Any, inputs: Any) -> Section:
@@ -113,7 +113,7 @@ def _loss_graph(model: Any, loss_fn: Callable, batch: tuple) -> Any:
     from .graph import draw_graph
 
     for parameter in model.parameters():
-        parameter._grad = None  # the old gradients are put back on exit: this backward must not add to them
+        parameter.grad = None  # the old gradients are put back on exit: this backward must not add to them
     loss = _first(loss_fn(model, *batch))
     loss.backward()
     # One call site for draw_graph: folding by module (depth=) can be passed here once draw_graph has it.
