@@ -6,6 +6,7 @@ glassgrad recipes
 glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
 glassgrad eval RUN
 glassgrad report RUN
+glassgrad explain RUN
 glassgrad bench [WORKLOAD] [--smoke]
 glassgrad doctor [--json]
 glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
@@ -85,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run")
     report = commands.add_parser("report", help="rebuild a run's plots and report.html", parents=[debug])
     report.add_argument("run")
+    explain = commands.add_parser(
+        "explain", help="write RUN/explain.html: one page on what the model is, computes and learned",
+        parents=[debug],
+    )  # fmt: skip
+    explain.add_argument("run")
 
     bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager", parents=[debug])
     bench.add_argument("workload", nargs="?", default=None)
@@ -214,6 +220,13 @@ def _report(args: argparse.Namespace) -> int:
 
     settings, experiment, _ = load_run(args.run)
     print(f"report: {build_report(Path(args.run), experiment, settings)}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from .viz.explain_run import explain_run
+
+    print(f"explain: {explain_run(args.run)}")
     return 0
 
 
@@ -350,6 +363,7 @@ _COMMANDS = {
     "sample": _sample,
     "eval": _eval,
     "report": _report,
+    "explain": _explain,
     "bench": _bench,
     "doctor": _doctor,
     "lr-find": _lr_find,
