@@ -52,9 +52,12 @@ def test_folded_gpt_page_renders_and_opens_a_block_on_click(tmp_path: Path) -> N
     opened.open_modules.add("transformer.h.0")
     from glassgrad.viz.graph_build import to_dot
 
-    _, after_labels = to_dot(opened.description, opened.open_modules)
+    after_dot, after_labels = to_dot(opened.description, opened.open_modules)
     playwright, browser, page, errors = open_page(sync_api, path)
     try:
+        # the page's JavaScript builds exactly the DOT that Python builds, before and after opening a block
+        js_dot = page.evaluate("() => toDot(DESC, new Set(OPEN))")
+        js_opened = page.evaluate("() => toDot(DESC, new Set([...OPEN, 'transformer.h.0']))")
         before = svg_state(page)
         page.click('g.node[id="block:transformer.h.0"]')
         page.wait_for_function(f"document.querySelectorAll('#graph svg g.node').length > {before['nodes']}")
@@ -67,6 +70,7 @@ def test_folded_gpt_page_renders_and_opens_a_block_on_click(tmp_path: Path) -> N
     assert before["nodes"] == len(drawing.nodes)
     assert after["nodes"] == len(after_labels) > before["nodes"]  # the block's ln_1, attn, ln_2, mlp, add...
     assert after["w"] > 0 and after["h"] > 0
+    assert js_dot == drawing.dot and js_opened == after_dot
     assert errors == []
 
 

@@ -91,7 +91,8 @@ def describe(roots: list, names: dict, owners: dict | None = None, modules: dict
                                   "fill": PARAM_FILL, "owner": owners.get(id(value), "")})
                 grad = f"|g|={grad_norm(value):.4g}" if value.grad is not None else None
                 edges.append([lid, nid, grad])
-    return {"nodes": nodes, "edges": edges, "modules": modules or {}}
+    # "order" keeps the modules' order in JSON: JavaScript lists integer-like keys ("0", "1") first.
+    return {"nodes": nodes, "edges": edges, "modules": modules or {}, "order": list(modules or {})}
 
 
 def lonely(tensor: Any) -> dict:
@@ -99,7 +100,7 @@ def lonely(tensor: Any) -> dict:
     shape = meta(tensor.shape, getattr(tensor, "dtype", None)) if is_tensor(tensor) else type(tensor).__name__
     label = f"tensor {shape}\n(no graph: not the result of ops on tensors that require grad)"
     return {"nodes": [{"id": "t0", "label": label, "shape": "note", "fill": None, "owner": ""}], "edges": [],
-            "modules": {}}
+            "modules": {}, "order": []}
 
 
 def _prefixes(path: str) -> list[str]:
@@ -155,7 +156,7 @@ def to_dot(description: dict, open_modules: set) -> tuple[str, list[str]]:
                     f'{bid} [shape=box3d, style=filled, fillcolor="{BLOCK_FILL}", id={quote("block:" + block)}, '
                     f"label={quote(label)}];")
                 labels.append(label)
-    lines = ["digraph glassgrad {", '  rankdir=BT; node [fontname="Helvetica", fontsize=10];']
+    lines = ["digraph glassgrad {", '  rankdir=BT; fontname="Helvetica"; node [fontname="Helvetica", fontsize=10];']
 
     def emit(node: dict, indent: str) -> None:
         lines.extend(indent + text for text in node["items"])

@@ -30,7 +30,7 @@ function placement(owner, modules, open) {
 }
 function toDot(desc, open) {
   const modules = desc.modules, ids = {}, display = {}, drawn = new Set(), tree = {items: [], children: new Map()};
-  Object.keys(modules).forEach((p, i) => ids[p] = "m" + i);
+  desc.order.forEach((p, i) => ids[p] = "m" + i);
   const sub = chain => { let n = tree; for (const p of chain) { if (!n.children.has(p))
     n.children.set(p, {items: [], children: new Map()}); n = n.children.get(p); } return n; };
   for (const it of desc.nodes) {
@@ -48,7 +48,8 @@ function toDot(desc, open) {
       }
     }
   }
-  const lines = ["digraph glassgrad {", '  rankdir=BT; node [fontname="Helvetica", fontsize=10];'];
+  const lines = ["digraph glassgrad {",
+    '  rankdir=BT; fontname="Helvetica"; node [fontname="Helvetica", fontsize=10];'];
   const emit = (n, ind) => {
     for (const t of n.items) lines.push(ind + t);
     for (const [p, c] of n.children) {
