@@ -14,6 +14,8 @@ changed) that record which module made each node (graph_modules.py). `depth=k` d
 (or the first called module below it, where that one is a never-called container such as a ModuleList) as ONE
 green 3-D box labelled with its path, class, output shape and parameter count; `depth=None` draws every op with a
 cluster box around each module. `drawing.output` is what the forward returned, so you can still call backward.
+Folding needs this model form: a tensor alone does not say which module made which op (`model=` only names its
+parameters there).
 
 `zoom=(node, index)` draws one output element of one op as its scalar graph (graph_zoom.py): for a Linear, each
 weight times each input, the sum, the bias and the activation after it, with values and local derivatives.

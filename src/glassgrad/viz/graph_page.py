@@ -78,8 +78,9 @@ function draw() {
     g.style.cursor = "pointer";
     g.addEventListener("click", () => { open.add(g.id.slice(6)); draw(); });
   }
-  document.getElementById("state").textContent =
-    host.querySelectorAll("g.node").length + " nodes drawn; click a green 3-D box to open that module.";
+  const blocks = host.querySelectorAll('g.node[id^="block:"]').length;
+  document.getElementById("state").textContent = host.querySelectorAll("g.node").length + " nodes drawn" +
+    (blocks ? "; click a green 3-D box to open that module one level." : ".");
 }
 Viz.instance().then(v => { viz = v; draw(); });
 """

@@ -183,7 +183,8 @@ def zoom_drawing(roots: list, zoom: tuple, owners: dict, module_paths: dict, max
     what = "a weighted sum plus a bias" if kind == "LinearOp" else "an activation"
     title = f"{node.name()} output {index}: {what}"
     caption = "\\n".join([title] + notes + ["edge labels: local derivatives; dL/d...: gradients after backward"])
-    dot = ("digraph glassgrad_zoom {\n  rankdir=LR; node [fontname=\"Helvetica\", fontsize=10];\n"
+    dot = ("digraph glassgrad_zoom {\n  rankdir=LR; fontname=\"Helvetica\"; node [fontname=\"Helvetica\", "
+           "fontsize=10]; edge [fontname=\"Helvetica\", fontsize=9];\n"
            f"  labelloc=t; label=\"{caption}\";\n" + "\n".join(s.lines) + "\n}\n")
     return GraphDrawing(dot, s.labels, scalars=s.scalars)
 
