@@ -54,7 +54,8 @@ class Monitor:
         if clip_norm is not None and not clip_norm > 0:
             raise ValueError(f"Monitor: clip_norm is the clipping threshold and must be > 0, got {clip_norm}")
         self.clip_norm = clip_norm
-        self._clip_window = [0, 0]  # [steps whose grad_norm exceeded clip_norm, steps with a grad_norm] since the last record
+        # since the last record: [steps whose grad_norm exceeded clip_norm, steps that passed a grad_norm]
+        self._clip_window = [0, 0]
         self._last_grad_norm: float | None = None
         self.history: list[dict] = []
         self.losses: list[float] = []
