@@ -39,7 +39,7 @@ class Monitor:
     norm and log10 gradient-to-data and update-to-data ratios. `monitor.history` holds the records."""
 
     def __init__(self, model, optimizer=None, every: int = 10, run_dir: str | None = None, bins: int = 20,
-                 clip_norm: float | None = None):
+                 clip_norm: float | None = None, start_step: int = 0):
         params = list(model.named_parameters())
         if not params:
             raise ValueError(f"Monitor: the model {type(model).__name__} has no parameters to watch; "
@@ -59,7 +59,7 @@ class Monitor:
         self._last_grad_norm: float | None = None
         self.history: list[dict] = []
         self.losses: list[float] = []
-        self.steps_taken = 0
+        self.steps_taken = start_step  # a resumed training passes its checkpoint's step: records keep run steps
         self._params = params
         self._before: dict[str, np.ndarray] | None = None
         self._window: dict[str, dict] = {}
