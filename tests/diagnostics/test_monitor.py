@@ -123,3 +123,15 @@ def test_evaluation_forwards_are_not_watched():
         model(gg.randn(4, 16))
         record = monitor.step(1.0)
     assert record["layers"] == {}
+
+
+def test_histogram_matches_numpy():
+    from glassgrad.diagnostics.monitor import _histogram
+
+    rng = np.random.default_rng(0)
+    for y in (rng.standard_normal(5000), rng.exponential(size=777), np.full(10, 3.0),
+              np.array([1.0, np.nan, 2.0, np.inf, 3.0])):
+        counts, edges = _histogram(y, 20)
+        want_counts, want_edges = np.histogram(y[np.isfinite(y)], bins=20)
+        np.testing.assert_allclose(edges, want_edges)
+        assert np.abs(counts - want_counts).sum() <= 2 and counts.sum() == want_counts.sum()

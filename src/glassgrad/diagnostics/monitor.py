@@ -91,7 +91,7 @@ class Monitor:
                 return None
             y = _sample(_values(output)).astype(np.float64)  # sample first, then widen only the sample
             stats = {"kind": kind, "mean": float(y.mean()), "std": float(y.std())}
-            counts, edges = np.histogram(y[np.isfinite(y)], bins=self.bins)
+            counts, edges = _histogram(y, self.bins)
             stats["hist"] = {"counts": counts.tolist(), "edges": [float(e) for e in edges]}
             if _SATURATING.get(kind) == "tanh":
                 stats["saturated"] = float((np.abs(y) > 0.97).mean())
@@ -217,3 +217,18 @@ def _sample(y: np.ndarray) -> np.ndarray:
     while stride > 1 and math.gcd(stride, units) != 1:
         stride += 1
     return flat[::stride]
+
+
+def _histogram(y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.histogram(y[finite], bins) with equal-width bins over [min, max] (the last bin closed), by one bincount:
+    np.histogram's general path took 4x as long, over forty layers of a GPT on every recording step. A value on a
+    bin edge may land one bin over from np.histogram's choice (float rounding); counts are otherwise the same."""
+    finite = y if np.isfinite(y).all() else y[np.isfinite(y)]
+    if finite.size == 0:
+        return np.zeros(bins, dtype=np.int64), np.linspace(0.0, 1.0, bins + 1)
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:  # as np.histogram does: a unit-wide range around the single value
+        lo, hi = lo - 0.5, hi + 0.5
+    index = ((finite - lo) * (bins / (hi - lo))).astype(np.intp)
+    np.minimum(index, bins - 1, out=index)  # the maximum belongs to the last bin
+    return np.bincount(index, minlength=bins), np.linspace(lo, hi, bins + 1)
