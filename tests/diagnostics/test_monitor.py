@@ -135,3 +135,15 @@ def test_histogram_matches_numpy():
         want_counts, want_edges = np.histogram(y[np.isfinite(y)], bins=20)
         np.testing.assert_allclose(edges, want_edges)
         assert np.abs(counts - want_counts).sum() <= 2 and counts.sum() == want_counts.sum()
+
+
+@pytest.mark.parametrize("mean, spread", [(0.0, 0.03), (0.01, 1.0), (1.0, 1e-3), (-5.0, 1e-4)])
+def test_norm_and_std_match_float64(mean, spread):
+    # weights near 0, and LayerNorm-like weights near 1 with a tiny spread (the two-pass path)
+    from glassgrad.diagnostics.monitor import _norm_std
+
+    a = (mean + spread * np.random.default_rng(0).standard_normal((300, 700))).astype(np.float32)
+    norm, std = _norm_std(a)
+    a64 = a.astype(np.float64)
+    assert norm == pytest.approx(np.linalg.norm(a64), rel=1e-5)
+    assert std == pytest.approx(a64.std(), rel=1e-4)
