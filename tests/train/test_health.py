@@ -58,17 +58,19 @@ def test_a_broken_run_reports_its_findings(tmp_path: Path) -> None:
 
 def test_resume_appends_to_health_jsonl(tmp_path: Path) -> None:
     run = run_recipe(tmp_path, "mlp-digits", 40, checkpoint_every=20, eval_every=20)
-    lines = (run / "health.jsonl").read_text().splitlines()
-    assert [json.loads(line)["step"] for line in lines] == [1, 10, 20, 30, 40]
-    # as if killed after step 20's checkpoint with records 30 and 40 written: they are dropped, then rewritten
-    checkpoint_20 = run / "checkpoint.safetensors"
-    assert checkpoint_20.is_file()
+    health = run / "health.jsonl"
+    assert [json.loads(line)["step"] for line in health.read_text().splitlines()] == [1, 10, 20, 30, 40]
+    # as if killed after step 50's record but before its checkpoint: that record must go, the step runs again
+    with open(health, "a") as file:
+        file.write(json.dumps({"step": 50, "loss": -1.0, "loss_finite": True, "layers": {}, "params": {}}) + "\n")
     config = json.loads((run / "config.json").read_text())
     config["steps"] = 60
     (run / "config.json").write_text(json.dumps(config))
-    train(TrainConfig(), resume=run, stream=open(os.devnull, "w"))
-    steps = [json.loads(line)["step"] for line in (run / "health.jsonl").read_text().splitlines()]
-    assert steps == [1, 10, 20, 30, 40, 50, 60]  # the kept records, then the resumed run's, no step twice
+    train(TrainConfig(), resume=run, stream=open(os.devnull, "w"))  # resumes at the checkpoint of step 40
+    records = [json.loads(line) for line in health.read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 10, 20, 30, 40, 50, 60]  # kept, then the resumed run's, none twice
+    assert records[5]["loss"] > 0 and records[5]["params"]  # step 50 is the resumed run's own record
+    assert json.loads((run / "findings.json").read_text()) == []
 
 
 class _Loop:
