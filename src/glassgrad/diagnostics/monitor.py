@@ -90,7 +90,11 @@ class Monitor:
             if not self._recording_next():
                 return None
             y = _sample(_values(output)).astype(np.float64)  # sample first, then widen only the sample
-            stats = {"kind": kind, "mean": float(y.mean()), "std": float(y.std())}
+            if y.size and np.isfinite(y).all():
+                _, std = _norm_std(y)
+                stats = {"kind": kind, "mean": float(y.sum()) / y.size, "std": std}
+            else:
+                stats = {"kind": kind, "mean": float(y.mean()), "std": float(y.std())}
             counts, edges = _histogram(y, self.bins)
             stats["hist"] = {"counts": counts.tolist(), "edges": [float(e) for e in edges]}
             if _SATURATING.get(kind) == "tanh":
