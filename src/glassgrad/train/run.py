@@ -5,6 +5,7 @@ runs/<recipe>-<time>/
     metrics.jsonl      one JSON object per logged step and per evaluation
     checkpoint.safetensors   model, optimizer, scheduler, random state and step (written atomically)
     train.lock         the pid, host and start time of the training using the directory (empty when none)
+    health.jsonl, findings.json   the training-health Monitor's records and findings (health.py)
     *.png, report.html the plots and the page that shows them
 """
 
@@ -25,6 +26,7 @@ from .callbacks import EarlyStopping, MetricsFile, Progress
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint
 from .config import TrainConfig
 from .errors import BadFileError, MissingFileError
+from .health import FINDINGS_NAME, HealthCallback, read_findings
 from .lock import RunLock
 from .loop import fit
 from .recipes import get_recipe
@@ -80,7 +82,8 @@ def _train_and_report(
 
     example_inputs, _ = experiment.batches.batch(start_step)  # a pure function of (seed, step): nothing moves
     stream.write(f"{summary(experiment.model, input=example_inputs)}\n")
-    callbacks = [Progress(settings.steps, stream), MetricsFile(run_dir / METRICS_NAME)]
+    health = HealthCallback(run_dir, every=10, clip_norm=recipe.grad_clip)
+    callbacks = [health, Progress(settings.steps, stream, health=health.headline), MetricsFile(run_dir / METRICS_NAME)]
     if settings.patience:
         callbacks.append(EarlyStopping(settings.patience))
     loop = fit(
@@ -162,7 +165,10 @@ def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
     elif experiment.kind == "text":
         sample = experiment.extras["sample"](experiment.model, "\n", 300)
         images.append(plots.text_sample(sample, run_dir / "sample.png"))
-    return write_report(run_dir, f"glassgrad run: {settings.recipe}", settings.to_dict(), final, images, sample)
+    findings = read_findings(run_dir / FINDINGS_NAME)
+    return write_report(
+        run_dir, f"glassgrad run: {settings.recipe}", settings.to_dict(), final, images, sample, findings=findings
+    )
 
 
 def new_run_dir(out_dir: Path, recipe: str) -> Path:
