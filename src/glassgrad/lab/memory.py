@@ -54,7 +54,9 @@ def gradient_by_distance(model, inputs, labels):
 
 
 def run(bench):
-    steps = 1500 if bench.full else 600  # with more steps the RNN sometimes gets there too, late
+    # Measured: given 1500 steps (--full) the RNN found half the answer (2 of the 4 classes) after ~1200 of them,
+    # so the RNN's claim does not hold there. At distance 100 the LSTM failed too, so both versions use 50.
+    steps = 1500 if bench.full else 600
     test_inputs, test_labels = sequences.recall_batch(bench.rng, 512, DISTANCE, CLASSES, NOISE_TOKENS)
     curves, gradients, final = {}, {}, {}
     for name, layer in (("RNN", nn.RNN), ("LSTM", nn.LSTM)):
@@ -99,6 +101,6 @@ def run(bench):
     bench.claim(f"RNN accuracy on the same task (chance {chance:.2f})", final["RNN"], "within 0.10 of chance",
                 abs(final["RNN"] - chance) <= 0.10)
     # Before training is when the signal matters: it is what the first updates learn from.
-    ratio = gradients["LSTM untrained"][DISTANCE - 1] / gradients["RNN untrained"][DISTANCE - 1]
+    ratio = gradients["LSTM untrained"][DISTANCE - 1] / max(gradients["RNN untrained"][DISTANCE - 1], 1e-45)
     bench.claim(f"untrained LSTM / RNN gradient size at the first token ({DISTANCE - 1} steps back)", ratio, ">= 100",
                 ratio >= 100)
