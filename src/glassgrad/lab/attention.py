@@ -124,8 +124,8 @@ def run(bench):
             ax.set_title(f"layer {layer}, head {head}", fontsize=9)
             ax.set_xticks(range(len(LINE)), labels, fontsize=5)
             ax.set_yticks(range(len(LINE)), labels, fontsize=5)
-    bench.figure(figure, "gpt_heads", f"Each head's attention on one line after {loss:.2f} nats of training loss: "
-                 "row = the character reading, column = the character read, dark = a large share")
+    bench.figure(figure, "gpt_heads", f"Each head's attention on one line (last training batch's loss: {loss:.2f} "
+                 "nats per character); row = the character reading, column = the character read, dark = a large share")
 
     gg.manual_seed(0)
     reverser = Reverser()
