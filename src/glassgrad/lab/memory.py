@@ -10,7 +10,8 @@ earlier step (the gradient's size), against how many steps back that input was. 
 constant factor per step, so after 50 steps nothing of the first token reaches the learning signal; for the LSTM
 it stays large. (Once the LSTM has solved the task its loss is nearly zero, so its whole curve drops.) The right
 picture shows accuracy during training: the LSTM learns to recall the first token; the RNN, in the same number
-of steps, stays at chance (one in four, a guess). Given many more steps it sometimes finds a way too, late.
+of steps, stays at chance (one in four, a guess). Given many more steps, or other random draws, it sometimes learns
+half of it (two classes of the four), late.
 """
 
 import matplotlib
@@ -27,7 +28,7 @@ from glassgrad.lab import sequences
 
 TITLE = "Memory: an LSTM remembers where an RNN forgets"
 
-CLASSES, NOISE_TOKENS, DISTANCE, HIDDEN = 4, 16, 50, 32
+CLASSES, NOISE_TOKENS, DISTANCE, HIDDEN, BATCH = 4, 16, 50, 32, 128
 
 
 class Reader(nn.Module):
@@ -56,6 +57,7 @@ def gradient_by_distance(model, inputs, labels):
 def run(bench):
     # Measured: given 1500 steps (--full) the RNN found half the answer (2 of the 4 classes) after ~1200 of them,
     # so the RNN's claim does not hold there. At distance 100 the LSTM failed too, so both versions use 50.
+    # Quick, over seeds 0-4: the LSTM reached 1.0 in all five; the RNN stayed near chance in four, 0.50 in one.
     steps = 1500 if bench.full else 600
     test_inputs, test_labels = sequences.recall_batch(bench.rng, 512, DISTANCE, CLASSES, NOISE_TOKENS)
     curves, gradients, final = {}, {}, {}
@@ -68,7 +70,7 @@ def run(bench):
         gradients[name + " untrained"] = gradient_by_distance(model, test_inputs, test_labels)
         history = sequences.train(
             model, optim.Adam(model.parameters(), lr=0.003),
-            lambda: sequences.recall_batch(bench.rng, 64, DISTANCE, CLASSES, NOISE_TOKENS),
+            lambda: sequences.recall_batch(bench.rng, BATCH, DISTANCE, CLASSES, NOISE_TOKENS),
             steps, lambda m: sequences.accuracy(m, test_inputs, test_labels), every=25,
         )  # fmt: skip
         gradients[name + " trained"] = gradient_by_distance(model, test_inputs, test_labels)
