@@ -108,3 +108,15 @@ def test_progress_shows_the_health_words() -> None:
     progress.on_train_start(None)
     progress.on_step(None, 2, {"loss": 1.0, "lr": 1e-3, "samples_per_s": 10.0})
     assert "samples/s  layer 1: 8 of 8 units dead  elapsed" in stream.getvalue()
+
+
+def test_a_run_stopped_by_a_nan_loss_says_divergence_in_findings_json(tmp_path: Path) -> None:
+    from glassgrad.train.loop import TrainingDiverged
+
+    config = TrainConfig(recipe="mlp-digits", steps=40, lr=1e6, warmup=0, eval_limit=64, out_dir=str(tmp_path))
+    with pytest.raises(TrainingDiverged):
+        train(config, stream=quiet())
+    (run,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    findings = json.loads((run / "findings.json").read_text())
+    assert findings[0]["kind"] == "divergence" and findings[0]["severity"] == "error"
+    assert "non-finite" in findings[0]["message"]

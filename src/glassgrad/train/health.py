@@ -18,6 +18,7 @@ from typing import Any
 
 from ..diagnostics import Finding, Monitor, diagnose
 from .callbacks import Callback
+from .jsonl import keep_records_until
 
 HEALTH_NAME = "health.jsonl"
 FINDINGS_NAME = "findings.json"
@@ -38,7 +39,7 @@ class HealthCallback(Callback):
 
     def on_train_start(self, loop: Any) -> None:
         start = loop.step
-        previous = _keep_records_until(self.run_dir / HEALTH_NAME, start)
+        previous = keep_records_until(self.run_dir / HEALTH_NAME, start)
         experiment = loop.experiment
         self.monitor = Monitor(experiment.model, experiment.optimizer, every=self.every, run_dir=str(self.run_dir),
                                clip_norm=self.clip_norm, start_step=start)
@@ -79,22 +80,3 @@ def read_findings(path: Path) -> list[dict] | None:
     except (OSError, ValueError):
         return None
     return values if isinstance(values, list) else None
-
-
-def _keep_records_until(path: Path, step: int) -> list[dict]:
-    """The records of health.jsonl up to `step`, with the file cut back to them (atomically); [] for a new run."""
-    if not path.is_file():
-        return []
-    kept = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:  # a line cut short by a kill
-            continue
-        if record.get("step", 0) <= step:
-            kept.append(record)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.writelines(json.dumps(r, allow_nan=True) + "\n" for r in kept)
-    os.replace(temporary, path)
-    return kept

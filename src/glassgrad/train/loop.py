@@ -107,6 +107,8 @@ def _train_step(
     loss, correct = experiment.loss_fn(experiment.model, inputs, targets)
     loss_value = loss.item()
     if not math.isfinite(loss_value):
+        for callback in callbacks:  # the health Monitor records the non-finite loss, so findings.json says why
+            callback.on_after_step(loop, step + 1, loss_value, math.nan)
         raise TrainingDiverged(_diverged_message(loop, step, loss_value))
     experiment.optimizer.zero_grad()
     loss.backward()

@@ -7,35 +7,13 @@ checkpoint). The training history comes from RUN/health.jsonl and the findings f
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
-HEALTH_NAME = "health.jsonl"
-FINDINGS_NAME = "findings.json"
+from ..train.health import FINDINGS_NAME, HEALTH_NAME, read_findings
+from ..train.jsonl import read_records
+
 PAGE_NAME = "explain.html"
-
-
-def read_health(path: Path) -> list[dict] | None:
-    """The Monitor records of health.jsonl (None when the file is absent); a line cut short by a kill is skipped."""
-    if not path.is_file():
-        return None
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
-
-
-def read_findings(path: Path) -> list[dict] | None:
-    if not path.is_file():
-        return None
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, list) else None
 
 
 def _why_missing(run_dir: Path, name: str, what: str) -> str:
@@ -46,11 +24,17 @@ def _why_missing(run_dir: Path, name: str, what: str) -> str:
 def explain_run(run_dir: str | Path) -> Path:
     """Write RUN/explain.html for the run in `run_dir` and return its path."""
     from ..train.run import load_run
+
+    settings, experiment, state = load_run(Path(run_dir))
+    return explain_experiment(Path(run_dir), settings, experiment, int(state["step"]))
+
+
+def explain_experiment(run_dir: Path, settings: Any, experiment: Any, step: int) -> Path:
+    """The explain page of a run whose experiment is already built and trained (what `glassgrad train` calls at
+    the end, so the report can link to the page without loading the checkpoint again)."""
     from .explain import explain
 
-    run_dir = Path(run_dir)
-    settings, experiment, state = load_run(run_dir)
-    history = read_health(run_dir / HEALTH_NAME)
+    history = read_records(run_dir / HEALTH_NAME) or None
     findings = read_findings(run_dir / FINDINGS_NAME)
     missing = {}
     if not history:
@@ -71,6 +55,6 @@ def explain_run(run_dir: str | Path) -> Path:
     def loss(model, inputs, targets):
         return experiment.loss_fn(model, inputs, targets)[0]
 
-    title = f"glassgrad explain: {settings.recipe} at step {int(state['step'])}"
+    title = f"glassgrad explain: {settings.recipe} at step {step}"
     return explain(experiment.model, batch, run_dir / PAGE_NAME, history=history, findings=findings,
                    loss_fn=loss, title=title, missing=missing, **extra)

@@ -17,9 +17,11 @@ def write_report(
     images: list[Path],
     sample: str | None = None,
     findings: list[dict] | None = None,
+    explain: str | None = None,
 ) -> Path:
     """Write `run_dir/report.html` atomically; image paths are made relative so the folder can be moved.
-    `findings`: the training-health findings (dicts as in findings.json); None leaves the section out."""
+    `findings`: the training-health findings (dicts as in findings.json); None leaves the section out.
+    `explain`: the explain page's file name in run_dir, linked at the top."""
     run_dir = Path(run_dir)
     rows = "\n".join(
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v))}</td></tr>" for k, v in config.items()
@@ -35,6 +37,12 @@ def write_report(
     )
     sample_block = f"<h2>Generated sample</h2>\n<pre>{html.escape(sample)}</pre>" if sample else ""
     health_block = _health_section(findings) if findings is not None else ""
+    explain_link = (
+        f'<p id="explain-link">What the model computes and how it learned, layer by layer: '
+        f'<a href="{html.escape(explain)}">the explain page</a>.</p>'
+        if explain
+        else ""
+    )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
@@ -51,6 +59,7 @@ pre {{ background: #f6f6f6; padding: 1rem; white-space: pre-wrap; }}
 </style></head>
 <body>
 <h1>{html.escape(title)}</h1>
+{explain_link}
 <h2>Final metrics</h2>
 <table id="metrics">{metric_rows}</table>
 <h2>Plots</h2>
