@@ -147,3 +147,13 @@ def test_norm_and_std_match_float64(mean, spread):
     a64 = a.astype(np.float64)
     assert norm == pytest.approx(np.linalg.norm(a64), rel=1e-5)
     assert std == pytest.approx(a64.std(), rel=1e-4)
+
+
+def test_seconds_counts_the_time_spent_watching():
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
+    with Monitor(model, every=1) as monitor:
+        assert monitor.seconds == 0.0
+        model(gg.randn(8, 16))
+        after_forward = monitor.seconds
+        monitor.step(1.0)
+    assert 0.0 < after_forward < monitor.seconds < 1.0
