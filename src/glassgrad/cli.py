@@ -6,9 +6,11 @@ glassgrad recipes
 glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
 glassgrad eval RUN
 glassgrad report RUN
+glassgrad explain RUN
 glassgrad bench [WORKLOAD] [--smoke]
 glassgrad doctor [--json]
 glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
+glassgrad lab [NAME | all] [--full] [--out DIR] [--seed S]
 glassgrad playground [--host H] [--port P] [--no-browser] [--digits-run RUN] [--runs DIR] [--no-digits]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
@@ -85,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run")
     report = commands.add_parser("report", help="rebuild a run's plots and report.html", parents=[debug])
     report.add_argument("run")
+    explain = commands.add_parser(
+        "explain", help="write RUN/explain.html: one page on what the model is, computes and learned",
+        parents=[debug],
+    )  # fmt: skip
+    explain.add_argument("run")
 
     bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager", parents=[debug])
     bench.add_argument("workload", nargs="?", default=None)
@@ -109,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     lr_find.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     lr_find.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     lr_find.add_argument("--out", dest="out_dir", default="runs", help="folder for the plot (default runs/)")
+
+    # The lab: `glassgrad lab` lists the experiments, `lab NAME` runs one, `lab all` runs them and builds the book.
+    lab = commands.add_parser("lab", help="the lab's experiments: list them, run one, or run all into the lab book",
+                              parents=[debug])
+    lab.add_argument("name", nargs="?", default=None, metavar="NAME", help="an experiment, or all (none: list them)")
+    lab.add_argument("--full", action="store_true", help="the longer, better version of each experiment")
+    lab.add_argument("--out", dest="out_dir", default="lab", help="folder for pictures and the book (default lab/)")
+    lab.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
     playground = commands.add_parser(
         "playground", help="a local web page: build a network, train it live, watch every neuron and gradient",
@@ -220,6 +235,13 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from .viz.explain_run import explain_run
+
+    print(f"explain: {explain_run(args.run)}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench.harness import END_TO_END, WORKLOADS
     from .bench.harness import main as bench_main
@@ -283,6 +305,70 @@ def _lr_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    """List, run one, or run all and build the book (rebuilt after each experiment, so Ctrl-C keeps the finished)."""
+    from . import lab
+
+    if args.name is None:
+        width = max(len(name) for name in lab.EXPERIMENTS)
+        for name in lab.EXPERIMENTS:
+            try:
+                line = f"{lab.module(name).TITLE}: {_shortened(lab.summary(name), 100)}"
+            except lab.MissingExperiment:
+                line = "(not written yet)"
+            print(f"{name:<{width}}  {line}")
+        print(f"run one: glassgrad lab NAME [--full]; all, into the lab book: glassgrad lab all --out {args.out_dir}")
+        return 0
+    if args.name != "all":
+        lab.module(args.name)  # an unknown or missing experiment: its error before any folder is made
+        lab.check_output_folder(args.out_dir)
+        try:
+            result = lab.run(args.name, args.out_dir, full=args.full, seed=args.seed)
+        except KeyboardInterrupt:
+            print(f"\nglassgrad lab: stopped; {args.name} did not finish", file=sys.stderr)
+            return 130
+        _print_lab_result(result)
+        print(f"files: {Path(args.out_dir) / args.name}/ (results.json and {len(result.figures)} pictures)")
+        return 0  # a claim that does not hold is a finding, printed as such, not a failure of the command
+    lab.check_output_folder(args.out_dir)
+    finished, failed = [], []
+    try:
+        for name in lab.EXPERIMENTS:
+            try:
+                lab.module(name)
+                print(f"{name}: running", flush=True)
+                result = lab.run(name, args.out_dir, full=args.full, seed=args.seed)
+            except lab.MissingExperiment:
+                print(f"{name}: skipped, not written yet", file=sys.stderr)
+                continue
+            except Exception:  # a bug in one experiment: report it and keep the others' pages
+                traceback.print_exc()
+                failed.append(name)
+                continue
+            _print_lab_result(result)
+            finished.append(name)
+            lab.build_book(args.out_dir)
+    except KeyboardInterrupt:
+        done = ", ".join(finished) or "none"
+        print(f"\nglassgrad lab: stopped; finished: {done}; the book {Path(args.out_dir) / 'index.html'} has them",
+              file=sys.stderr)
+        return 130
+    book = lab.build_book(args.out_dir)
+    print(f"lab book: {book} ({len(finished)} experiments" + (f"; failed: {', '.join(failed)})" if failed else ")"))
+    return 1 if failed else 0
+
+
+def _print_lab_result(result: object) -> None:
+    print(f"{result.name}: {result.title} ({result.seconds:.1f} s)")
+    for claim in result.claims:
+        verdict = "holds" if claim.holds else "DOES NOT HOLD"
+        print(f"  {claim.name}: measured {claim.shown()}, expected {claim.expected}: {verdict}")
+
+
+def _shortened(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: text.rfind(" ", 0, width)] + " ..."
+
+
 def _playground(args: argparse.Namespace) -> int:
     from .playground import missing_web_stack
 
@@ -303,9 +389,11 @@ _COMMANDS = {
     "sample": _sample,
     "eval": _eval,
     "report": _report,
+    "explain": _explain,
     "bench": _bench,
     "doctor": _doctor,
     "lr-find": _lr_find,
+    "lab": _lab,
     "playground": _playground,
 }
 

@@ -56,3 +56,104 @@ def test_run_dir_writes_health_jsonl(tmp_path):
 def test_no_parameters_names_the_model():
     with pytest.raises(ValueError, match="ReLU has no parameters"):
         Monitor(nn.ReLU())
+
+
+def test_clip_fraction_counts_the_pre_clip_norms_over_the_threshold():
+    model = mlp()
+    norms = [0.5, 2.0, 3.0, 0.9, 1.5, 0.2, 0.3, 0.4, 5.0, 0.1]  # steps 2-5: 3 of 4 over 1.0; 6-10: 1 of 5
+    with Monitor(model, every=5, clip_norm=1.0) as monitor:
+        for norm in norms:
+            model(gg.randn(4, 16))
+            monitor.step(1.0, grad_norm=norm)
+    assert [r["step"] for r in monitor.history] == [1, 5, 10]
+    assert [r["clip_fraction"] for r in monitor.history] == [0.0, 0.75, 0.2]
+    assert [r["total_grad_norm"] for r in monitor.history] == [0.5, 1.5, 0.1]
+
+
+def test_clip_fraction_from_a_real_clipped_training():
+    gg.manual_seed(0)
+    monitor = train(mlp(), lr=0.1, clip=0.5)
+    fractions = [r["clip_fraction"] for r in monitor.history]
+    assert all(0.0 <= f <= 1.0 for f in fractions) and max(fractions) > 0.5  # 0.5 is tight for this model
+
+
+def test_clip_norm_must_be_positive():
+    with pytest.raises(ValueError, match="clip_norm .* got 0"):
+        Monitor(mlp(), clip_norm=0)
+
+
+def test_sampled_statistics_match_the_full_output():
+    # a layer bigger than SAMPLE is read through a strided sample: its estimates must match the full values
+    from glassgrad.diagnostics.monitor import SAMPLE
+
+    gg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 1024), nn.Tanh())
+    with gg.no_grad():
+        model[0].weight.mul_(4.0)
+    x = gg.randn(256, 16)
+    full = model(x).detach().numpy().astype(np.float64)
+    assert full.size > 10 * SAMPLE
+    with Monitor(model, every=1) as monitor:
+        model(x)
+        stats = monitor.step(1.0)["layers"]["1"]
+    assert sum(stats["hist"]["counts"]) <= SAMPLE
+    assert abs(stats["mean"] - full.mean()) < 0.02 * full.std()
+    assert abs(stats["std"] - full.std()) < 0.02 * full.std()
+    assert abs(stats["saturated"] - (np.abs(full) > 0.97).mean()) < 0.02
+
+
+def test_dead_fraction_is_exact_over_every_forward_of_the_window():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    with gg.no_grad():
+        model[0].weight.copy_(gg.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+        model[0].bias.fill_(0.0)
+    with Monitor(model, every=3) as monitor:
+        monitor.step(1.0)  # step 1 recorded, with no forward
+        model(gg.tensor([[1.0, -1.0]]))  # unit 0 fires
+        monitor.step(1.0)
+        model(gg.tensor([[-1.0, 1.0]]))  # unit 1 fires; unit 2 never does
+        record = monitor.step(1.0)
+    assert record["layers"]["1"]["dead_fraction"] == 1 / 3 and record["layers"]["1"]["units"] == 3
+
+
+def test_evaluation_forwards_are_not_watched():
+    model = mlp()
+    with Monitor(model, every=1) as monitor:
+        model.eval()
+        model(gg.randn(4, 16))
+        record = monitor.step(1.0)
+    assert record["layers"] == {}
+
+
+def test_histogram_matches_numpy():
+    from glassgrad.diagnostics.monitor import _histogram
+
+    rng = np.random.default_rng(0)
+    for y in (rng.standard_normal(5000), rng.exponential(size=777), np.full(10, 3.0),
+              np.array([1.0, np.nan, 2.0, np.inf, 3.0])):
+        counts, edges = _histogram(y, 20)
+        want_counts, want_edges = np.histogram(y[np.isfinite(y)], bins=20)
+        np.testing.assert_allclose(edges, want_edges)
+        assert np.abs(counts - want_counts).sum() <= 2 and counts.sum() == want_counts.sum()
+
+
+@pytest.mark.parametrize("mean, spread", [(0.0, 0.03), (0.01, 1.0), (1.0, 1e-3), (-5.0, 1e-4)])
+def test_norm_and_std_match_float64(mean, spread):
+    # weights near 0, and LayerNorm-like weights near 1 with a tiny spread (the two-pass path)
+    from glassgrad.diagnostics.monitor import _norm_std
+
+    a = (mean + spread * np.random.default_rng(0).standard_normal((300, 700))).astype(np.float32)
+    norm, std = _norm_std(a)
+    a64 = a.astype(np.float64)
+    assert norm == pytest.approx(np.linalg.norm(a64), rel=1e-5)
+    assert std == pytest.approx(a64.std(), rel=1e-4)
+
+
+def test_seconds_counts_the_time_spent_watching():
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4))
+    with Monitor(model, every=1) as monitor:
+        assert monitor.seconds == 0.0
+        model(gg.randn(8, 16))
+        after_forward = monitor.seconds
+        monitor.step(1.0)
+    assert 0.0 < after_forward < monitor.seconds < 1.0

@@ -37,8 +37,12 @@ def test_report_renders_with_every_image_and_the_final_metrics(tmp_path: Path) -
         widths = page.eval_on_selector_all("img", "images => images.map(i => i.complete ? i.naturalWidth : 0)")
         accuracy = page.inner_text("#metric-val_accuracy")
         title = page.inner_text("h1")
+        page.click("#explain-link a")  # the report links to the explain page, which train wrote beside it
+        page.wait_for_load_state()
+        explain_title = page.title()
         page.screenshot(path=str(run / "report_screenshot.png"), full_page=True)
         browser.close()
     assert len(widths) >= 5 and all(w > 0 for w in widths), widths
     assert 0.0 <= float(accuracy) <= 1.0
     assert "mlp-digits" in title
+    assert (run / "explain.html").is_file() and "explain" in explain_title

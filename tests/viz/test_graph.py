@@ -133,3 +133,21 @@ def test_drawing_leaves_graph_and_model_unchanged():
     for (name, p), (_, q) in zip(model.named_parameters(), fresh_model.named_parameters()):
         assert np.array_equal(p.detach().numpy(), before[name])
         assert np.allclose(p.grad.numpy(), q.grad.numpy())
+
+
+def test_png_without_dot_is_a_clear_error_and_leaves_no_file(monkeypatch, tmp_path):
+    import glassgrad.viz.graph as graph
+
+    which = shutil.which
+    monkeypatch.setattr(graph.shutil, "which", lambda name: None if name == "dot" else which(name))
+    _, loss = mlp_loss()
+    with pytest.raises(RuntimeError, match=r"PNG needs Graphviz's `dot`.*\.svg or \.html"):
+        draw_graph(loss).save(tmp_path / "g.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_png_by_dot(tmp_path):
+    _, loss = mlp_loss()
+    data = draw_graph(loss).save(tmp_path / "g.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000

@@ -7,7 +7,7 @@ of the recorded steps (and on the last one), so one noisy record does not raise 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 DEAD_FRACTION = 0.5            # over half the units of a ReLU/GELU never fire in a window
 SATURATED_FRACTION = 0.5       # over half of a tanh/sigmoid's outputs sit near its bounds
@@ -26,6 +26,15 @@ class Finding:
     steps: list[int]
     severity: str   # "warning" or "error"
     message: str
+    headline: str = ""  # a few words for a progress bar: "layer 2: 6 of 8 units dead", "loss diverging"
+
+    def __post_init__(self) -> None:
+        if not self.headline:
+            self.headline = f"{self.kind.replace('_', ' ')} at {self.where}"
+
+    def to_dict(self) -> dict:
+        """The finding as JSON-ready values (what findings.json holds)."""
+        return asdict(self)
 
 
 def _persistent(steps_flagged: list[int], steps_all: list[int]) -> bool:
@@ -52,7 +61,7 @@ def _divergence(monitor, history) -> list[Finding]:
         return [Finding("divergence", "loss", bad, "error",
                         f"The loss became non-finite (NaN or inf) at step {bad[0]}. Likely cause: the learning rate "
                         "is too high, so the weights blew up. Try a learning rate 3-10x lower, gradient clipping "
-                        "(clip_grad_norm_), or a learning-rate warmup.")]
+                        "(clip_grad_norm_), or a learning-rate warmup.", f"loss non-finite at step {bad[0]}")]
     start = sum(losses[: max(1, len(losses) // 10)]) / max(1, len(losses) // 10)
     tail = losses[-max(1, len(losses) // 10):]
     end = sum(tail) / len(tail)
@@ -63,11 +72,12 @@ def _divergence(monitor, history) -> list[Finding]:
                         f"The loss spiked to {max(losses):.3g}, over {SPIKE_MAX_FACTOR:g}x its first value "
                         f"({first:.3g}). "
                         "Likely cause: the learning rate is too high. Try a learning rate 3-10x lower, gradient "
-                        "clipping, or a warmup.")]
+                        "clipping, or a warmup.", "loss spiking")]
     if len(losses) >= 10 and end > SPIKE_FACTOR * start:
         return [Finding("divergence", "loss", [r["step"] for r in history[-3:]], "error",
                         f"The loss rose from {start:.3g} to {end:.3g} instead of falling. Likely cause: the "
-                        "learning rate is too high. Try a learning rate 3-10x lower or gradient clipping.")]
+                        "learning rate is too high. Try a learning rate 3-10x lower or gradient clipping.",
+                        "loss diverging")]
     return []
 
 
@@ -91,9 +101,20 @@ def _layer_findings(history, steps) -> list[Finding]:
         for kind, key, threshold, message in _LAYER_CONDITIONS:
             hits = [r["step"] for r in history if r["layers"].get(name, {}).get(key, 0.0) > threshold]
             if _persistent(hits, steps):
-                frac = history[-1]["layers"][name][key]
-                findings.append(Finding(kind, name, hits, "warning", message.format(frac=frac, name=name)))
+                last = history[-1]["layers"][name]
+                frac = last[key]
+                findings.append(Finding(kind, name, hits, "warning", message.format(frac=frac, name=name),
+                                        _layer_headline(kind, name, last)))
     return findings
+
+
+def _layer_headline(kind: str, name: str, stats: dict) -> str:
+    if kind == "dead_units" and "units" in stats:
+        units = stats["units"]
+        return f"layer {name}: {round(stats['dead_fraction'] * units)} of {units} units dead"
+    if kind == "dead_units":
+        return f"layer {name}: {stats['dead_fraction']:.0%} of units dead"
+    return f"layer {name}: {stats['saturated']:.0%} saturated"
 
 
 def _weights(record) -> list[tuple[str, dict]]:
@@ -122,12 +143,13 @@ def _gradient_findings(history, steps) -> list[Finding]:
                                 f"The gradient reaching {name} is {ratio:.1e} times the last layer's: the early "
                                 "layers barely learn. Likely cause: a deep stack of saturating activations "
                                 "(sigmoid/tanh) or a poor init. Try ReLU/GELU, residual connections, a "
-                                "normalisation layer, or Kaiming/Xavier init."))
+                                "normalisation layer, or Kaiming/Xavier init.", f"vanishing gradients at {name}"))
     if _persistent(exploding, steps):
         name, value = worst["exploding"]
         findings.append(Finding("exploding_gradients", name, exploding, "warning",
                                 f"The gradient of {name} is 10^{value:.1f} times its weights: gradients are "
-                                "exploding. Try gradient clipping, a lower learning rate, or a smaller init."))
+                                "exploding. Try gradient clipping, a lower learning rate, or a smaller init.",
+                                f"exploding gradients at {name}"))
     return findings
 
 
@@ -148,10 +170,11 @@ def _update_findings(history, steps) -> list[Finding]:
         findings.append(Finding("update_ratio_high", "weights", [s for s, _ in high], "warning",
                                 f"Each step changes the weights by 10^{high[-1][1]:.1f} of their size (a healthy "
                                 "value is near 10^-3). Likely cause: the learning rate is too high. Try a "
-                                "learning rate 3-10x lower."))
+                                "learning rate 3-10x lower.", f"updates too large (10^{high[-1][1]:.1f})"))
     if _persistent([s for s, _ in low], steps):
         findings.append(Finding("update_ratio_low", "weights", [s for s, _ in low], "warning",
                                 f"Each step changes the weights by only 10^{low[-1][1]:.1f} of their size (a "
                                 "healthy value is near 10^-3), so training crawls. Likely cause: the learning "
-                                "rate is too low. Try a learning rate 10-100x higher."))
+                                "rate is too low. Try a learning rate 10-100x higher.",
+                                f"updates too small (10^{low[-1][1]:.1f})"))
     return findings

@@ -1,6 +1,8 @@
 """Callbacks: what happens around the training loop without changing it — progress, logs, early stopping.
 
-The loop calls, in order: `on_train_start(loop)`, then per step `on_step(loop, step, logs)` (logs at the log
+The loop calls, in order: `on_train_start(loop)`, then per step `on_after_step(loop, step, loss_value, grad_norm)`
+right after every optimizer and scheduler step (`step` counts completed steps; `grad_norm` is the total gradient
+norm before clipping; keep it cheap: it runs inside the timed step), `on_step(loop, step, logs)` (logs at the log
 interval only), `on_evaluate(loop, step, metrics)` after each evaluation, and `on_train_end(loop, step)`.
 Setting `loop.stop_reason` ends training after the current step.
 """
@@ -12,13 +14,15 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from tqdm import tqdm
 
 
 class Callback:
     def on_train_start(self, loop: Any) -> None: ...
+
+    def on_after_step(self, loop: Any, step: int, loss_value: float, grad_norm: float) -> None: ...
 
     def on_step(self, loop: Any, step: int, logs: dict) -> None: ...
 
@@ -47,9 +51,12 @@ class MetricsFile(Callback):
 
 class Progress(Callback):
     """Training progress: a live tqdm bar on a terminal (elapsed time, ETA, steps/s and the latest metrics), and a
-    plain line per log interval anywhere else (CI logs, files), with the same elapsed time, ETA and rate."""
+    plain line per log interval anywhere else (CI logs, files), with the same elapsed time, ETA and rate.
+    `health`: a function returning a few words on the training's health ("health ok" or the top finding's
+    headline, see health.py), shown at the end of the bar's postfix and of each plain line."""
 
-    def __init__(self, total_steps: int, stream: TextIO | None = None) -> None:
+    def __init__(self, total_steps: int, stream: TextIO | None = None, health: Callable[[], str] | None = None) -> None:
+        self.health = health
         self.total = total_steps
         self.stream = stream or sys.stdout
         self.interactive = self.stream.isatty()
@@ -66,6 +73,8 @@ class Progress(Callback):
             parts.append(f"{name} {value:.4f}")
         parts.append(f"lr {logs['lr']:.2e}")
         parts.append(f"{logs['samples_per_s']:.0f} samples/s")
+        if self.health is not None:
+            parts.append(self.health())
         return "  ".join(parts)
 
     def on_train_start(self, loop: Any) -> None:

@@ -4,7 +4,7 @@ for each step:
     1. take the step's batch                      (batches.batch(step): a function of seed and step)
     2. forward, loss, backward                    (experiment.loss_fn)
     3. stop on a non-finite loss, keeping the last good checkpoint
-    4. optimizer step, then scheduler step
+    4. optimizer step, then scheduler step; callbacks' on_after_step (the training-health Monitor reads here)
     5. at intervals: log, evaluate, checkpoint    (callbacks see each; checkpoints only with a run_dir)
 Ctrl-C at any point: with a run directory, write a checkpoint of the last completed step and say how to resume;
 without one, there is nothing to keep, so it interrupts at once as in any Python loop.
@@ -75,7 +75,7 @@ def fit(
     with _DeferredInterrupt(enabled=loop.run_dir is not None) as interrupt:
         try:
             for step in range(start_step, total_steps):
-                _train_step(loop, step, parameters, window, grad_clip)
+                _train_step(loop, step, parameters, window, grad_clip, callbacks)
                 if loop.step % log_every == 0 or loop.step == total_steps:
                     logs = window.summary(optimizer.param_groups[0]["lr"])
                     for callback in callbacks:
@@ -97,7 +97,9 @@ def fit(
     return loop
 
 
-def _train_step(loop: LoopState, step: int, parameters: list, window: _Window, grad_clip: float) -> None:
+def _train_step(
+    loop: LoopState, step: int, parameters: list, window: _Window, grad_clip: float, callbacks: list[Callback] = ()
+) -> None:
     """One optimizer step on the batch of `step`."""
     experiment = loop.experiment
     started = time.perf_counter()
@@ -105,6 +107,8 @@ def _train_step(loop: LoopState, step: int, parameters: list, window: _Window, g
     loss, correct = experiment.loss_fn(experiment.model, inputs, targets)
     loss_value = loss.item()
     if not math.isfinite(loss_value):
+        for callback in callbacks:  # the health Monitor records the non-finite loss, so findings.json says why
+            callback.on_after_step(loop, step + 1, loss_value, math.nan)
         raise TrainingDiverged(_diverged_message(loop, step, loss_value))
     experiment.optimizer.zero_grad()
     loss.backward()
@@ -113,6 +117,8 @@ def _train_step(loop: LoopState, step: int, parameters: list, window: _Window, g
     if experiment.scheduler is not None:
         experiment.scheduler.step()
     loop.step = step + 1
+    for callback in callbacks:  # inside the timed step: what watching costs shows in the training time
+        callback.on_after_step(loop, loop.step, loss_value, grad_norm)
     seconds = time.perf_counter() - started
     loop.train_seconds += seconds
     window.add(loss_value, correct, len(targets), grad_norm, seconds)

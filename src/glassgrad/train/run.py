@@ -5,7 +5,9 @@ runs/<recipe>-<time>/
     metrics.jsonl      one JSON object per logged step and per evaluation
     checkpoint.safetensors   model, optimizer, scheduler, random state and step (written atomically)
     train.lock         the pid, host and start time of the training using the directory (empty when none)
+    health.jsonl, findings.json   the training-health Monitor's records and findings (health.py)
     *.png, report.html the plots and the page that shows them
+    explain.html       the explain page (viz/explain.py): the model, its graph and its training health
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from .callbacks import EarlyStopping, MetricsFile, Progress
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint
 from .config import TrainConfig
 from .errors import BadFileError, MissingFileError
+from .health import FINDINGS_NAME, HealthCallback, read_findings
+from .jsonl import keep_records_until, read_records
 from .lock import RunLock
 from .loop import fit
 from .recipes import get_recipe
@@ -63,7 +67,7 @@ def train(config: TrainConfig, resume: str | Path | None = None, stream: TextIO 
         start_step = 0
         if resume is not None:
             start_step = int(load_checkpoint(run_dir, experiment)["step"])
-            _drop_records_after(run_dir / METRICS_NAME, start_step)
+            keep_records_until(run_dir / METRICS_NAME, start_step)
             stream.write(f"resuming {run_dir} at step {start_step}/{settings.steps}\n")
         else:
             run_dir = new_run_dir(Path(config.out_dir), config.recipe)
@@ -80,7 +84,8 @@ def _train_and_report(
 
     example_inputs, _ = experiment.batches.batch(start_step)  # a pure function of (seed, step): nothing moves
     stream.write(f"{summary(experiment.model, input=example_inputs)}\n")
-    callbacks = [Progress(settings.steps, stream), MetricsFile(run_dir / METRICS_NAME)]
+    health = HealthCallback(run_dir, every=10, clip_norm=recipe.grad_clip)
+    callbacks = [health, Progress(settings.steps, stream, health=health.headline), MetricsFile(run_dir / METRICS_NAME)]
     if settings.patience:
         callbacks.append(EarlyStopping(settings.patience))
     loop = fit(
@@ -139,11 +144,12 @@ def read_config(run_dir: Path) -> TrainConfig:
 
 
 def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
-    """Plots from metrics.jsonl and the trained model, then report.html."""
+    """Plots from metrics.jsonl and the trained model, the explain page (explain.html), then report.html."""
     from ..viz import plots
+    from ..viz.explain_run import explain_experiment
     from ..viz.report import write_report
 
-    records = read_metrics(run_dir / METRICS_NAME)
+    records = read_records(run_dir / METRICS_NAME)
     images = plots.learning_curves(records, run_dir)
     evaluations = [r["eval"] for r in records if "eval" in r]
     final = dict(evaluations[-1]) if evaluations else {}
@@ -162,7 +168,12 @@ def build_report(run_dir: Path, experiment: Any, settings: TrainConfig) -> Path:
     elif experiment.kind == "text":
         sample = experiment.extras["sample"](experiment.model, "\n", 300)
         images.append(plots.text_sample(sample, run_dir / "sample.png"))
-    return write_report(run_dir, f"glassgrad run: {settings.recipe}", settings.to_dict(), final, images, sample)
+    findings = read_findings(run_dir / FINDINGS_NAME)
+    explain_page = explain_experiment(run_dir, settings, experiment, final["steps"])
+    return write_report(
+        run_dir, f"glassgrad run: {settings.recipe}", settings.to_dict(), final, images, sample, findings=findings,
+        explain=explain_page.name,
+    )
 
 
 def new_run_dir(out_dir: Path, recipe: str) -> Path:
@@ -184,26 +195,4 @@ def write_json(path: Path, value: dict) -> None:
         json.dump(value, file, indent=2)
         file.flush()
         os.fsync(file.fileno())
-    os.replace(temporary, path)
-
-
-def read_metrics(path: Path) -> list[dict]:
-    """Records of metrics.jsonl; a line cut short by a kill is skipped."""
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
-
-
-def _drop_records_after(path: Path, step: int) -> None:
-    """On resume, forget what was logged after the checkpoint: those steps will run again."""
-    kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".metrics-", suffix=".tmp")
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.writelines(json.dumps(r) + "\n" for r in kept)
     os.replace(temporary, path)
