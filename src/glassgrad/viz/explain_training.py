@@ -5,6 +5,7 @@ ratios, and dead and saturated fractions."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -116,11 +117,16 @@ def gradient_section(history: list[dict]) -> Section:
     bars.set_xscale("log")
     bars.set(xlabel="gradient norm (log scale)", title=f"gradient norm at step {history[-1]['step']}")
     lines = figure.add_subplot(1, 2, 2)
-    for colour, name in zip(depth_colours(len(names)), names):
-        lines.plot(*series[name], color=colour, marker="." if len(series[name][0]) < 20 else None)
+    _plot_by_depth(lines, names, series)
     lines.set(xlabel="step", ylabel="log10(grad std / weight std)", title="gradient-to-data ratio")
     depth_colourbar(figure, lines, len(names))
     return Section("gradients", "Gradient flow", text, img(data_uri(figure), "gradient norm and ratio per parameter"))
+
+
+def _plot_by_depth(axes: Any, names: list[str], series: dict) -> None:
+    """One line per parameter, coloured by its depth (dark = early layers); dots when there are few points."""
+    for colour, name in zip(depth_colours(len(names)), names):
+        axes.plot(*series[name], color=colour, marker="." if len(series[name][0]) < 20 else None)
 
 
 def update_section(history: list[dict]) -> Section:
@@ -133,8 +139,7 @@ def update_section(history: list[dict]) -> Section:
         return Section("updates", "Update-to-data ratio", text, note("No updates recorded."))
     figure = new_figure(8, 4)
     axes = figure.add_subplot(1, 1, 1)
-    for colour, name in zip(depth_colours(len(names)), names):
-        axes.plot(*series[name], color=colour, marker="." if len(series[name][0]) < 20 else None)
+    _plot_by_depth(axes, names, series)
     axes.axhline(-3, color="black", linestyle="--", label="-3: rule of thumb")
     axes.legend(loc="upper right")
     axes.set(xlabel="step", ylabel="log10(update std / weight std)", title="update-to-data ratio")
