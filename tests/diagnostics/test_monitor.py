@@ -13,6 +13,7 @@ from helpers import mlp, train  # noqa: E402
 
 import glassgrad as gg  # noqa: E402
 import glassgrad.nn as nn  # noqa: E402
+import glassgrad.nn.functional as F  # noqa: E402
 from glassgrad.diagnostics import Monitor  # noqa: E402
 
 
@@ -157,3 +158,28 @@ def test_seconds_counts_the_time_spent_watching():
         after_forward = monitor.seconds
         monitor.step(1.0)
     assert 0.0 < after_forward < monitor.seconds < 1.0
+
+
+def test_parameter_ratios_from_samples_match_the_full_parameters():
+    # the update and gradient spreads are read at SAMPLE positions: on a parameter far bigger than SAMPLE the log10
+    # ratios must agree with the ones computed from every element
+    from glassgrad.diagnostics.monitor import SAMPLE
+
+    gg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 4))
+    assert model[0].weight.numel() > 50 * SAMPLE
+    optimizer = gg.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = gg.randn(64, 512), gg.randint(0, 4, (64,))
+    with Monitor(model, optimizer, every=1) as monitor:
+        before = model[0].weight.detach().numpy().astype(np.float64).copy()
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        stats = monitor.step(loss)["params"]["0.weight"]
+    after = model[0].weight.detach().numpy().astype(np.float64)
+    grad = model[0].weight.grad.numpy().astype(np.float64)
+    assert stats["data_norm"] == pytest.approx(np.linalg.norm(after), rel=1e-5)
+    assert stats["grad_norm"] == pytest.approx(np.linalg.norm(grad), rel=1e-5)
+    assert abs(stats["log10_grad_to_data"] - np.log10(grad.std() / after.std())) < 0.02
+    assert abs(stats["log10_update_to_data"] - np.log10((after - before).std() / after.std())) < 0.02
