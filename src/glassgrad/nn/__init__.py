@@ -22,7 +22,7 @@ from .activation import (
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .layer_norm import LayerNorm, RMSNorm
@@ -85,6 +85,8 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
     "Embedding",
     "GRU",
     "GRUCell",
