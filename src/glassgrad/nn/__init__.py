@@ -113,3 +113,7 @@ __all__ = [
     "init",
     "utils",
 ]
+
+from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above
+
+__all__ += ["modules"]
