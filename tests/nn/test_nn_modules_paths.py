@@ -8,7 +8,7 @@ import glassgrad.nn as nn
 
 PATHS = {
     "loss": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"],
-    "conv": ["Conv1d", "Conv2d"],
+    "conv": ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"],
     "linear": ["Linear", "Identity"],
     "activation": ["ReLU", "GELU", "Softmax", "MultiheadAttention"],
     "module": ["Module"],

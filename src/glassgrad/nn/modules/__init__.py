@@ -19,6 +19,8 @@ from .. import (  # noqa: F401 - every layer, as `torch.nn.modules` exports them
     BCEWithLogitsLoss,
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
     CrossEntropyLoss,
     Dropout,
     Dropout1d,
