@@ -116,3 +116,13 @@ def test_transformer_bad_shapes_name_the_shapes():
         model(gg.randn(5, 2, 6), gg.randn(4, 2, 6))
     with pytest.raises(ValueError, match="activation"):
         nn.TransformerDecoderLayer(8, 2, activation="tanh")
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for name in ["nn.transformer_decoder", "nn.conv_transpose", "optim.adam"]:
+        module = importlib.import_module("glassgrad." + name)
+        failures, _ = doctest.testmod(module, extraglobs={"gg": gg}, optionflags=doctest.ELLIPSIS)
+        assert failures == 0, name
