@@ -32,11 +32,13 @@ def _run(lib, opt_class, steps, dtype=np.float32, **kwargs):
 # In float64 the trajectories agree to 1e-15. In float32 the parameters of the unconverged run drift apart by
 # ~3e-5 (L-BFGS divides by yᵀs, which round-off dominates on a flat loss), so float32 compares the losses.
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("kwargs", [{}, {"lr": 0.5, "max_iter": 5, "history_size": 3}])
+@pytest.mark.parametrize("kwargs", [{}, {"lr": 0.5, "max_iter": 5, "history_size": 3},
+                                    {"line_search_fn": "strong_wolfe"},
+                                    {"line_search_fn": "strong_wolfe", "max_iter": 4, "history_size": 2}])
 def test_lbfgs_matches_torch_on_least_squares(kwargs, dtype):
     ours, our_losses, opt = _run(gg, optim.LBFGS, 4, dtype, **kwargs)
     theirs, their_losses, torch_opt = _run(torch, torch.optim.LBFGS, 4, dtype, **kwargs)
-    if dtype == np.float64 or not kwargs:
+    if dtype == np.float64 or kwargs.get("max_iter", 20) == 20:  # the runs that converge agree in float32 too
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-6 if dtype == np.float32 else 1e-12)
     np.testing.assert_allclose(our_losses, their_losses, rtol=1e-5 if dtype == np.float32 else 1e-12)
     if dtype == np.float32:
@@ -76,9 +78,31 @@ def test_lbfgs_state_dict_round_trip_continues_identically():
     np.testing.assert_array_equal(x.detach().numpy(), after_original)
 
 
+def test_lbfgs_strong_wolfe_matches_torch_on_rosenbrock():
+    def run(lib, opt_class):
+        x = lib.tensor(np.array([-1.2, 1.0]), requires_grad=True)
+        opt = opt_class([x], max_iter=20, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+            loss.backward()
+            return loss
+
+        losses = [float(opt.step(closure).detach()) for _ in range(4)]
+        return x.detach().numpy(), losses, opt.state[x]["func_evals"]
+
+    ours, our_losses, our_evals = run(gg, optim.LBFGS)
+    theirs, their_losses, their_evals = run(torch, torch.optim.LBFGS)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+    np.testing.assert_allclose(our_losses, their_losses, rtol=1e-8, atol=1e-15)
+    assert our_evals == their_evals
+    assert our_losses[-1] < 1e-3 < our_losses[0]  # the line search carries it down Rosenbrock's valley
+
+
 def test_lbfgs_unsupported_line_search_says_what_is_supported():
     w = gg.tensor([1.0], requires_grad=True)
-    with pytest.raises(ValueError, match="line_search_fn=None"):
-        optim.LBFGS([w], line_search_fn="strong_wolfe")
+    with pytest.raises(ValueError, match="line_search_fn=None .* and 'strong_wolfe'"):
+        optim.LBFGS([w], line_search_fn="backtracking")
     with pytest.raises(ValueError, match="closure"):
         optim.LBFGS([w]).step(None)

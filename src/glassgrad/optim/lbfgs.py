@@ -1,4 +1,4 @@
-"""L-BFGS, as PyTorch computes it (Nocedal 1980; Liu & Nocedal 1989), without a line search."""
+"""L-BFGS, as PyTorch computes it (Nocedal 1980; Liu & Nocedal 1989), with a fixed step or a strong-Wolfe search."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
+from .line_search import strong_wolfe
 from .optimizer import Optimizer, ParamsT, check_hyperparameter
 
-LINE_SEARCHES = (None,)  # PyTorch's "strong_wolfe" is not implemented here yet
+LINE_SEARCHES = (None, "strong_wolfe")
 
 
 class LBFGS(Optimizer):
@@ -34,7 +35,8 @@ class LBFGS(Optimizer):
         max_eval: closure calls per `step` (default: max_iter · 5 // 4).
         tolerance_grad, tolerance_change: the stopping thresholds above (defaults: 1e-7, 1e-9).
         history_size: how many (s, y) pairs H remembers (default: 100).
-        line_search_fn: only None (a fixed step t) is supported; "strong_wolfe" raises a ValueError.
+        line_search_fn: None (a fixed step t) or "strong_wolfe" (t from a line search satisfying the strong
+            Wolfe conditions, `line_search.py`; up to max_eval closure calls per step in all).
 
     `step(closure)` needs the closure (it zeroes the grads, computes the loss, calls backward and returns the
     loss) and returns the loss of its first call. State (on the first parameter, PyTorch's names): func_evals,
@@ -48,7 +50,7 @@ class LBFGS(Optimizer):
         if line_search_fn not in LINE_SEARCHES:
             raise ValueError(
                 f"LBFGS: line_search_fn={line_search_fn!r} is not supported; glassgrad supports "
-                "line_search_fn=None (a fixed step of length lr). Use None, with a smaller lr if steps overshoot."
+                "line_search_fn=None (a fixed step of length lr) and 'strong_wolfe'"
             )
         if max_eval is None:
             max_eval = max_iter * 5 // 4
@@ -73,6 +75,21 @@ class LBFGS(Optimizer):
             p.array[...] += (t * d[offset:offset + n]).reshape(p.array.shape).astype(p.array.dtype, copy=False)
             p._version_counter[0] += 1
             offset += n
+
+    def _directional(self, closure: Callable[[], Any], d: np.ndarray) -> Callable[[float], tuple]:
+        """t ↦ (loss, flat gradient) at x + t d, the parameters put back at x after each evaluation."""
+        start = [np.array(p.array) for p in self._params]
+
+        def evaluate(t: float) -> tuple[float, np.ndarray]:
+            self._add_step(t, d)
+            with enable_grad():
+                loss = float(closure())
+            g = self._flat_grad()
+            for p, x in zip(self._params, start):
+                p.array[...] = x
+            return loss, g
+
+        return evaluate
 
     def step(self, closure: Callable[[], Any]) -> Any:  # type: ignore[override]
         """Up to `max_iter` L-BFGS iterations; returns the loss of the closure's first call."""
@@ -117,13 +134,18 @@ class LBFGS(Optimizer):
             t = min(1.0, 1.0 / np.abs(g).sum()) * lr if state["n_iter"] == 1 else lr
             if g.dot(d) > -tol_change:  # not a descent direction: stop
                 break
-            self._add_step(t, d)
             evals = 0
-            if n_iter != max_iter:
-                with enable_grad():
-                    loss = float(closure())
-                g = self._flat_grad()
-                evals = 1
+            if group["line_search_fn"] == "strong_wolfe":
+                loss, g, t, evals = strong_wolfe(self._directional(closure, d), t, d, loss, g, float(g.dot(d)),
+                                                 max_ls=max_eval - current_evals)
+                self._add_step(t, d)
+            else:
+                self._add_step(t, d)
+                if n_iter != max_iter:
+                    with enable_grad():
+                        loss = float(closure())
+                    g = self._flat_grad()
+                    evals = 1
             current_evals += evals
             state["func_evals"] += evals
             if n_iter == max_iter or current_evals >= max_eval or np.abs(g).max() <= tol_grad:
