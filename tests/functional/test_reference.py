@@ -35,9 +35,9 @@ activation, attention, conv, dropout, embedding, linear, normalization, padding 
     importlib.import_module(f"glassgrad.functional.{name}")
     for name in ("activation", "attention", "conv", "dropout", "embedding", "linear", "normalization", "padding")
 )
-pooling, recurrent, recurrent_fused = (
+pooling, recurrent, recurrent_fused, conv_transpose = (
     importlib.import_module(f"glassgrad.functional.{name}")
-    for name in ("pooling", "recurrent", "recurrent_fused")
+    for name in ("pooling", "recurrent", "recurrent_fused", "conv_transpose")
 )
 
 
@@ -232,6 +232,10 @@ def _conv_and_pool_cases() -> list[Case]:
         Case(conv.ConvolutionOp, "same", lambda x, w: F.conv2d(x, w, padding="same"), image, _randn(3, 4, 2, 2)),
         Case(conv.ConvolutionOp, "conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2), _randn(2, 3, 9),
              _randn(4, 3, 3), _randn(4)),
+        Case(conv_transpose.ConvTransposeOp, "stride_output_padding", lambda x, w, b: F.conv_transpose2d(
+            x, w, b, stride=2, padding=1, output_padding=1), _randn(2, 4, 3, 4), _randn(4, 3, 3, 3), _randn(3)),
+        Case(conv_transpose.ConvTransposeOp, "groups_dilation_1d", lambda x, w: F.conv_transpose1d(
+            x, w, stride=2, groups=2, dilation=2), _randn(2, 4, 5), _randn(4, 1, 3)),
         Case(pooling.MaxPoolOp, "2x2", lambda x: F.max_pool2d(x, 2), image),
         Case(pooling.MaxPoolOp, "ties_padding_ceil",
              lambda x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, return_indices=True), ties),

@@ -176,6 +176,12 @@ FUSED_CASES: list[Case] = [
     fused("conv2d_groups_dilation", lambda m, x, w: F(m).conv2d(x, w, groups=2, dilation=2),
           ((1, 4, 5, 5), (2, 2, 2, 2))),
     fused("conv1d", lambda m, x, w, b: F(m).conv1d(x, w, b, padding=2, stride=2), ((2, 3, 6), (2, 3, 3), (2,))),
+    fused("conv_transpose2d", lambda m, x, w, b: F(m).conv_transpose2d(x, w, b, stride=2, padding=1,
+          output_padding=1), ((2, 2, 3, 4), (2, 3, 3, 3), (3,))),
+    fused("conv_transpose2d_groups_dilation", lambda m, x, w: F(m).conv_transpose2d(
+        x, w, stride=(1, 2), groups=2, dilation=2), ((1, 4, 3, 3), (4, 1, 2, 2))),
+    fused("conv_transpose1d", lambda m, x, w, b: F(m).conv_transpose1d(x, w, b, stride=3, padding=1,
+          output_padding=2), ((2, 3, 4), (3, 2, 3), (2,))),
     fused("max_pool2d", lambda m, x: F(m).max_pool2d(x, 2, stride=1, padding=1), ((1, 2, 4, 3),)),
     fused("max_pool1d", lambda m, x: F(m).max_pool1d(x, 3, stride=2), ((2, 2, 7),)),
     fused("avg_pool2d", lambda m, x: F(m).avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),

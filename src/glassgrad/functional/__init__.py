@@ -17,7 +17,9 @@ from .activation import (
     threshold,
 )
 from .attention import scaled_dot_product_attention
+from .channel_dropout import dropout1d, dropout2d
 from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .dropout import dropout
 from .embedding import embedding
 from .encoding import one_hot
@@ -45,4 +47,4 @@ __all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_p
 __all__ += ["relu", "relu6", "leaky_relu", "gelu", "silu", "softplus", "elu", "hardtanh", "sigmoid", "tanh",
             "threshold", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
             "smooth_l1_loss", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
-__all__ += ["pad"]
+__all__ += ["pad", "dropout1d", "dropout2d", "conv_transpose1d", "conv_transpose2d"]

@@ -22,7 +22,8 @@ from .activation import (
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
-from .dropout import Dropout
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .layer_norm import LayerNorm, RMSNorm
@@ -45,6 +46,7 @@ from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool
 from .recurrent import GRU, LSTM, RNN, RNNBase
 from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 
 __all__ = [
     "ELU",
@@ -76,15 +78,22 @@ __all__ = [
     "BatchNorm2d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "GroupNorm",
     "MaxPool1d",
     "MaxPool2d",
     "LayerNorm",
     "MultiheadAttention",
     "RMSNorm",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
     "Embedding",
     "GRU",
     "GRUCell",
@@ -107,3 +116,7 @@ __all__ = [
     "init",
     "utils",
 ]
+
+from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above
+
+__all__ += ["modules"]

@@ -37,3 +37,26 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """During training, zeroes each whole channel of a (N, C, L) or (C, L) input with probability `p` and scales
+    the others by 1/(1 − p); in eval mode it is the identity. Neighbouring positions of a channel are strongly
+    correlated, so dropping single elements would barely regularize: dropping the channel does.
+
+    Args: p (default: 0.5), inplace (default: False), as `Dropout`.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """During training, zeroes each whole channel (feature map) of a (N, C, H, W) or (C, H, W) input with
+    probability `p` and scales the others by 1/(1 − p); in eval mode it is the identity.
+
+    Args: p (default: 0.5), inplace (default: False), as `Dropout`.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return F.dropout2d(input, self.p, self.training, self.inplace)

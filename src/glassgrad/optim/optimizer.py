@@ -297,9 +297,13 @@ def _cast_state(param: Tensor, name: str, value: Any) -> Any:
         return value
     array = move(value.array, device_of(param.array))
     # `step` keeps its own dtype (float32): PyTorch does the same (pytorch/pytorch#74424).
-    if name != "step" and param.dtype.is_floating_point:
+    if name not in SCALAR_STATE and param.dtype.is_floating_point:
         return Tensor(array.astype(param.dtype.np))  # astype copies, so the loaded dict is not aliased
     return Tensor(array.copy())
+
+
+# State entries that are 0-d float32 counters rather than buffers shaped like the parameter (NAdam's Πₜ too).
+SCALAR_STATE = frozenset({"step", "mu_product"})
 
 
 def zeros_like_param(param: Tensor) -> Tensor:
@@ -323,7 +327,7 @@ def check_update_matches(owner: str, param: Tensor, state: dict[str, Any]) -> No
             "run backward again."
         )
     for name, buffer in state.items():
-        if name == "step" or not isinstance(buffer, Tensor):
+        if name in SCALAR_STATE or not isinstance(buffer, Tensor):
             continue
         if buffer.array.shape != array.shape or buffer.array.dtype != array.dtype:
             raise RuntimeError(

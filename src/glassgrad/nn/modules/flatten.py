@@ -1,0 +1,3 @@
+"""`torch.nn.modules.flatten` as a path: re-exports of glassgrad.nn (no logic here)."""
+
+from ..flatten import Flatten, Unflatten  # noqa: F401
