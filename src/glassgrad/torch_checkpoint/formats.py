@@ -32,7 +32,6 @@ from .restricted_unpickler import CheckpointProblem, RefusedGlobalError, Restric
 ZIP_MAGIC = b"PK\x03\x04"
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
-_LOCAL_HEADER_SIZE = 30  # a zip entry's fixed header; its name and extra-field lengths sit at bytes 26..29
 
 Contents = tuple[Any, Callable[[StorageRef], np.ndarray], str]  # (tree, read_storage, byteorder)
 
@@ -73,31 +72,11 @@ def read_zip(file: IO[bytes], source: str, pickle_load_args: dict[str, Any]) -> 
                 f"gg.load: {source} is corrupted: {name} holds {info.file_size} bytes, its storage needs {nbytes}"
             )
         array = np.empty(nbytes, dtype=np.uint8)
-        if info.compress_type == zipfile.ZIP_STORED:  # what torch writes: read straight from the file
-            file.seek(_stored_data_offset(file, info, source))
-            crc = safetensors_file.read_exactly(file, array, name, source, checksum=True)
-            if crc != info.CRC:
-                raise ValueError(f"gg.load: {source} is corrupted: the bytes of {name} do not match their CRC-32")
-            return array
-        with _zip_errors(source, name), archive.open(info) as entry:  # compressed by some other zip tool
+        with _zip_errors(source, name), archive.open(info) as entry:  # zipfile checks the entry's CRC-32 at its end
             safetensors_file.read_exactly(entry, array, name, source)
         return array
 
     return tree, read_storage, byteorder
-
-
-def _stored_data_offset(file: IO[bytes], info: zipfile.ZipInfo, source: str) -> int:
-    """Where an uncompressed entry's bytes start: after its 30-byte local header, name and extra field.
-
-    Reading them straight into the array (and checking the CRC-32 here) is 2.5x faster than through
-    zipfile's reader, which copies every piece twice.
-    """
-    file.seek(info.header_offset)
-    header = safetensors_file.read_bytes(file, _LOCAL_HEADER_SIZE)
-    if len(header) < _LOCAL_HEADER_SIZE or not header.startswith(ZIP_MAGIC):
-        raise ValueError(f"gg.load: {source} is truncated or corrupted: the local header of {info.filename} is bad")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return info.header_offset + _LOCAL_HEADER_SIZE + name_length + extra_length
 
 
 def _zip_text(archive: zipfile.ZipFile, name: str, source: str) -> str | None:
