@@ -1,4 +1,5 @@
-"""gg.save / gg.load: nested dicts and lists of tensors and plain values in one safetensors file, no pickle.
+"""gg.save / gg.load: nested dicts and lists of tensors and plain values in one safetensors file, no pickle;
+gg.load also reads PyTorch's `torch.save` files, without running their pickle code.
 
 File layout
 -----------
@@ -69,7 +70,17 @@ What it cannot detect:
   file then reads as one without a header checksum, and every other byte is still checked;
 - bytes after the last tensor of a file object that cannot seek (a pipe), which are left unread.
 
-Nothing in a file is ever executed (no pickle).
+PyTorch checkpoints
+-------------------
+`load` tells the format by the first bytes: a zip archive (`PK\x03\x04`, torch.save since 1.6) or a pickle
+(`\x80`, the legacy torch.save stream) goes to `glassgrad.torch_checkpoint`, anything else to the safetensors
+reader above, and a file that is neither (its first 8 bytes are not a plausible header length and no JSON
+header follows) is reported as such, with what it starts with. The torch reader builds tensors and plain
+containers only: every other Python global the pickle names is refused before anything is called (see that
+package's docstring for what loads and what it checks). `map_location`, `weights_only`, `mmap` and
+`pickle_module` are accepted as in torch.load; weights_only=False does not enable arbitrary unpickling.
+
+Nothing in a file is ever executed.
 """
 
 from __future__ import annotations

@@ -128,6 +128,13 @@ def test_records_that_would_read_outside_their_storage_are_refused(tmp_path, off
         gg.load(tmp_path / "bad.pt")
 
 
+def test_an_integer_tensor_that_requires_grad_is_refused(tmp_path):
+    storage = Storage("0", np.arange(3, dtype=np.int64), storage_class="LongStorage")
+    craft_zip(tmp_path / "grad.pt", {"t": rebuild(storage, 0, (3,), (1,), requires_grad=True)}, storages=[storage])
+    with pytest.raises(ValueError, match="grad.pt' is corrupted: a tensor of dtype int64 requires grad"):
+        gg.load(tmp_path / "grad.pt")
+
+
 @pytest.mark.parametrize(
     "pid, match",
     [

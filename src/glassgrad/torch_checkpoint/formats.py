@@ -138,7 +138,11 @@ def _legacy_storage(file: IO[bytes], ref: StorageRef, little_endian: bool, sourc
     (numel,) = struct.unpack("<q" if little_endian else ">q", count)
     if numel != ref.numel:
         raise ValueError(f"gg.load: {source} is corrupted: {ref!r} holds {numel} elements, its tensors say {ref.numel}")
-    array = np.empty(storage_nbytes(ref), dtype=np.uint8)
+    nbytes = storage_nbytes(ref)
+    remaining = safetensors_file.remaining_bytes(file)
+    if remaining is not None and nbytes > remaining:  # checked before allocating what a corrupt count claims
+        raise ValueError(f"gg.load: {source} is truncated: {ref!r} needs {nbytes} bytes, the file has {remaining}")
+    array = np.empty(nbytes, dtype=np.uint8)
     safetensors_file.read_exactly(file, array, repr(ref), source)
     return array
 

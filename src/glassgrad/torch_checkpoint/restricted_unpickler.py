@@ -172,9 +172,10 @@ def _tensor_record(
         and isinstance(requires_grad, bool)
     ):
         raise CheckpointProblem(
-            f"is corrupted: a tensor has offset {offset!r}, size {size!r}, stride {stride!r} and "
-            f"requires_grad {requires_grad!r} (expected non-negative ints, equally many sizes and strides, a bool)"
+            f"is corrupted: a tensor has offset {offset!r:.40}, size {size!r:.80}, stride {stride!r:.80} and "
+            f"requires_grad {requires_grad!r:.20} (expected non-negative ints, equally many sizes and strides, a bool)"
         )
+    _check_requires_grad(element, requires_grad)
     if math.prod(size) > 0:
         last = offset + sum((length - 1) * step for length, step in zip(size, stride))
         if last >= numel:
@@ -188,6 +189,11 @@ def _tensor_record(
         storage=storage, element=element, offset=offset, size=size, stride=stride,
         requires_grad=requires_grad, parameter=False,
     )
+
+
+def _check_requires_grad(element: str, requires_grad: bool) -> None:
+    if requires_grad and ELEMENTS[element].kind != "f" and element != "bfloat16":
+        raise CheckpointProblem(f"is corrupted: a tensor of dtype {element} requires grad (only float ones can)")
 
 
 def _is_marker(value: Any, kind: str) -> bool:
@@ -210,7 +216,10 @@ def _rebuild_parameter(data: Any, requires_grad: Any, hooks: Any, state: Any = N
     """torch._utils._rebuild_parameter(_with_state): `data` as an nn.Parameter. A Parameter subclass's extra
     Python attributes (`state`) are not kept: glassgrad rebuilds a plain gg.nn.Parameter."""
     if not isinstance(data, TensorRecord) or not isinstance(requires_grad, bool):
-        raise CheckpointProblem(f"is corrupted: _rebuild_parameter got {data!r} and requires_grad {requires_grad!r}")
+        raise CheckpointProblem(
+            f"is corrupted: _rebuild_parameter got {data!r:.80} and requires_grad {requires_grad!r:.20}"
+        )
+    _check_requires_grad(data.element, requires_grad)
     fields = {name: getattr(data, name) for name in TensorRecord.__slots__}
     return TensorRecord(**{**fields, "requires_grad": requires_grad, "parameter": True})
 
