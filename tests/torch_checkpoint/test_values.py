@@ -158,6 +158,12 @@ def test_plain_values_and_containers_load_as_python(tmp_path, file_format):
     assert loaded["nested"]["deeper"][0]["t"].tolist() == [1.0, 1.0]
 
 
+def test_a_device_glassgrad_lacks_is_named_in_the_error(tmp_path):
+    torch.save({"config": {"device": torch.device("mps")}}, tmp_path / "mps.pt")
+    with pytest.raises(ValueError, match=r"mps.pt' holds device 'mps' at obj\['config'\]\['device'\]: unknown"):
+        gg.load(tmp_path / "mps.pt")
+
+
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_a_bare_tensor_and_file_objects_pipes_and_offsets(tmp_path, file_format):
     tensor = torch.randn(3, 2, dtype=torch.float64)

@@ -51,8 +51,8 @@ class TreeBuilder:
         self.max_depth = max_depth
         self.storage_bytes: dict[str, np.ndarray] = {}
         self.given_away: set[str] = set()  # storages whose buffer a tensor now owns (later users copy from it)
-        self.built: dict[int, Any] = {}  # id(record or container) -> what it became
-        self.keep_alive: list[Any] = []  # the records behind `built`'s ids, so no id is reused meanwhile
+        # id(record or container) -> what it became; the ids stay unique since the caller holds the whole tree
+        self.built: dict[int, Any] = {}
 
     def build(self, obj: Any, path: tuple = ()) -> Any:
         """The glassgrad object for `obj`; `path` (keys and indices from the top) names it in errors."""
@@ -66,7 +66,6 @@ class TreeBuilder:
             )
         result = self._build_new(obj, path)
         self.built[id(obj)] = result
-        self.keep_alive.append(obj)
         return result
 
     def _build_new(self, obj: Any, path: tuple) -> Any:
@@ -77,7 +76,10 @@ class TreeBuilder:
         if type(obj) in (list, tuple, set, frozenset):
             return type(obj)(self.build(value, (*path, index)) for index, value in enumerate(obj))
         if isinstance(obj, DeviceRecord):
-            return Device(obj.spec)
+            try:
+                return Device(obj.spec)
+            except ValueError as error:  # a device glassgrad does not have, such as "mps"
+                raise CheckpointProblem(f"holds {obj!r} at {_describe(path)}: {error}") from None
         if isinstance(obj, Marker) and obj.kind == "dtype" and obj.element in ELEMENTS and obj.element != "bfloat16":
             return from_numpy_dtype(ELEMENTS[obj.element])  # a dtype in a config: gg.float32, ...
         raise CheckpointProblem(
