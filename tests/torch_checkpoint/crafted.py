@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import io
+import os
 import pickle
 import zipfile
 
@@ -82,3 +83,16 @@ class _GlobalPickler(pickle._Pickler):
             self.write(pickle.REDUCE)
             return
         super().save(obj, save_persistent_id)
+
+
+class Exploit:
+    """Unpickling this runs `touch <marker>` through os.system (what torch.load with weights_only=False does)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+REFUSAL = r"asks to call or build the Python global {}, which glassgrad refuses: it loads only tensors"
