@@ -224,11 +224,11 @@ def test_missing_names_say_so_in_every_namespace():
 
 def test_suggestions_are_public_names_only():
     with pytest.raises(AttributeError) as caught:
-        gg.backendz
+        _ = gg.backendz
     assert "torch.backends" in str(caught.value)
     with pytest.raises(AttributeError) as caught:
-        gg.kernelz
+        _ = gg.kernelz
     assert "kernels" not in str(caught.value)
     with pytest.raises(AttributeError) as caught:
-        gg.optim.lr_scheduler.OneCycleLRR
+        _ = gg.optim.lr_scheduler.OneCycleLRR
     assert "closest glassgrad name is torch.optim.lr_scheduler.OneCycleLR" in str(caught.value)
