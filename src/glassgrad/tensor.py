@@ -26,6 +26,12 @@ from .ops.dims import normalize_dim
 from .tensor_format import format_tensor
 
 
+def _address(array: Any) -> int:
+    """The address of an array's first element, NumPy's or CuPy's."""
+    interface = getattr(array, "__array_interface__", None)
+    return int(interface["data"][0]) if interface is not None else int(array.data.ptr)
+
+
 class Tensor:
     """An array with autograd. Make one with `gg.tensor(data)` or a factory (`gg.zeros`, `gg.randn`, ...)."""
 
@@ -718,6 +724,127 @@ class Tensor:
     def _fill_from_numpy(self, name: str, values: np.ndarray) -> Tensor:
         values = backend.move(values.astype(self.array.dtype, copy=False), self.device)
         return self._write_in_place(name, lambda t: shape_ops.CopyOp.apply(t, values))
+
+    # In-place math, PyTorch's `x.exp_()` family: the out-of-place op recorded and written back through
+    # `_write_in_place`, so autograd, version counters and the write checks are those of add_ and mul_.
+    def exp_(self) -> Tensor:
+        return self._write_in_place("exp_", unary.exp)
+
+    def log_(self) -> Tensor:
+        return self._write_in_place("log_", unary.log)
+
+    def log1p_(self) -> Tensor:
+        return self._write_in_place("log1p_", unary.log1p)
+
+    def sqrt_(self) -> Tensor:
+        return self._write_in_place("sqrt_", unary.sqrt)
+
+    def rsqrt_(self) -> Tensor:
+        return self._write_in_place("rsqrt_", unary.rsqrt)
+
+    def sin_(self) -> Tensor:
+        return self._write_in_place("sin_", unary.sin)
+
+    def cos_(self) -> Tensor:
+        return self._write_in_place("cos_", unary.cos)
+
+    def tanh_(self) -> Tensor:
+        return self._write_in_place("tanh_", unary.tanh)
+
+    def sigmoid_(self) -> Tensor:
+        return self._write_in_place("sigmoid_", unary.sigmoid)
+
+    def relu_(self) -> Tensor:
+        return self._write_in_place("relu_", unary.relu)
+
+    def abs_(self) -> Tensor:
+        return self._write_in_place("abs_", unary.abs)
+
+    def neg_(self) -> Tensor:
+        return self._write_in_place("neg_", arithmetic.neg)
+
+    def square_(self) -> Tensor:
+        return self._write_in_place("square_", lambda t: arithmetic.mul(t, t))
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._write_in_place("pow_", lambda t: arithmetic.pow(t, exponent), exponent)
+
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, value: builtins.float = 1) -> Tensor:
+        """self += value · tensor1 · tensor2 (Adam's second moment in hand-written optimizers)."""
+        return self._write_in_place(
+            "addcmul_", lambda t: arithmetic.add(t, arithmetic.mul(tensor1, tensor2), alpha=value), tensor1)
+
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, value: builtins.float = 1) -> Tensor:
+        """self += value · tensor1 / tensor2."""
+        return self._write_in_place(
+            "addcdiv_", lambda t: arithmetic.add(t, arithmetic.div(tensor1, tensor2), alpha=value), tensor1)
+
+    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
+        """self += weight · (end − self): the exponential moving average of an EMA model's weights."""
+        return self._write_in_place(
+            "lerp_", lambda t: arithmetic.add(t, arithmetic.mul(arithmetic.sub(end, t), weight)), end)
+
+    def where(self, condition: Tensor, other: Any) -> Tensor:
+        """`x.where(c, y)` is `gg.where(c, x, y)`."""
+        return select.where(condition, self, other)
+
+    # In-place random fills (under the one seedable generator, as uniform_ and normal_).
+    def bernoulli_(self, p: Any = 0.5, generator: Any = None) -> Tensor:
+        probability = p.detach().cpu().numpy() if isinstance(p, Tensor) else p
+        draw = backend.random.generator_for(generator).random(self.shape) < probability
+        return self._fill_from_numpy("bernoulli_", draw)
+
+    def exponential_(self, lambd: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        draw = backend.random.generator_for(generator).exponential(1.0 / lambd, self.shape)
+        return self._fill_from_numpy("exponential_", draw)
+
+    def random_(self, from_: builtins.int = 0, to: builtins.int | None = None, generator: Any = None) -> Tensor:
+        """Integers uniform on [from_, to), or [0, to) with one argument; to=None: [0, 2**mantissa] for floats."""
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if to is None:
+            kind = self.array.dtype
+            to = 2 ** (np.finfo(kind).nmant + 1) + 1 if kind.kind == "f" else int(np.iinfo(kind).max) + 1
+        draw = backend.random.generator_for(generator).integers(from_, to, self.shape)
+        return self._fill_from_numpy("random_", draw)
+
+    # ---- memory facts: strides, offsets, pinning ---------------------------------------------------------------
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dim (NumPy counts bytes; PyTorch elements)."""
+        steps = tuple(step // self.array.itemsize for step in self.array.strides)
+        return steps if dim is None else steps[normalize_dim("stride", dim, self.ndim)]
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return _address(self.array)
+
+    def storage_offset(self) -> int:
+        """How many elements into its base memory this tensor starts (0 for a tensor that owns its memory)."""
+        base = self.array
+        while hasattr(getattr(base, "base", None), "shape"):  # up the chain of views to the array owning memory
+            base = base.base
+        return (_address(self.array) - _address(base)) // self.array.itemsize
+
+    def ndimension(self) -> int:
+        return self.array.ndim
+
+    def is_pinned(self, device: Any = None) -> builtins.bool:
+        return False
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """Page-locked host memory speeds copies to a GPU; there is none to lock for without one (as PyTorch:
+        it refuses on a machine without an accelerator)."""
+        if not backend.cuda_is_available():
+            raise RuntimeError("pin_memory: no GPU is available, so there is no page-locked memory to copy "
+                               "into (PyTorch refuses too); pin memory only when the device is cuda")
+        return self.clone()
+
+    def share_memory_(self) -> Tensor:
+        """A no-op: glassgrad's DataLoader workers do not share tensors across processes."""
+        return self
+
+    def is_shared(self) -> builtins.bool:
+        return False
 
     # ---- autograd --------------------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,
