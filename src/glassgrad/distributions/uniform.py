@@ -13,6 +13,8 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from ..creation import rand
 from ..tensor import Tensor
 from . import constraints
@@ -77,7 +79,9 @@ class Uniform(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         inside = ((self.low <= value) & (self.high > value)).type_as(self.low)
-        return inside.log() - (self.high - self.low).log()
+        with np.errstate(divide="ignore"):  # log 0 = −inf outside the interval is the answer, not an accident
+            log_inside = inside.log()
+        return log_inside - (self.high - self.low).log()
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
