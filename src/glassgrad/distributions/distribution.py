@@ -71,8 +71,10 @@ class Distribution:
         return self._sample_shape(sample_shape) + self._batch_shape + self._event_shape
 
     def _sample_shape(self, sample_shape: Any) -> tuple[int, ...]:
-        if isinstance(sample_shape, (numbers.Integral, Tensor)) or not all(
-            isinstance(size, numbers.Integral) and size >= 0 for size in sample_shape
+        """sample_shape as a tuple, refusing a bare int as torch.Size does (n draws are (n,), not n)."""
+        sizes = sample_shape if isinstance(sample_shape, (tuple, list)) else None
+        if sizes is None or not all(
+            isinstance(size, numbers.Integral) and not isinstance(size, bool) and size >= 0 for size in sizes
         ):
             raise TypeError(
                 f"{type(self).__name__}.sample: sample_shape must be a tuple of non-negative ints (as "
