@@ -6,7 +6,7 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import autograd, backend, data, datasets, functional, nn, optim
+from . import autograd, backend, data, datasets, functional, nn, optim, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     DType,
