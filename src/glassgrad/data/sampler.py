@@ -97,6 +97,7 @@ class RandomSampler(Sampler[int]):
         self.replacement = check_bool("RandomSampler", "replacement", replacement, error=TypeError)
         self._num_samples = num_samples
         self.generator = generator
+        # Checked once here, through the property: num_samples=None with an empty dataset is refused too.
         check_positive_int("RandomSampler", "num_samples", self.num_samples)
         if generator is not None:
             numpy_generator(generator, "RandomSampler")  # fail now on a wrong type, not at the first epoch
@@ -104,7 +105,7 @@ class RandomSampler(Sampler[int]):
     @property
     def num_samples(self) -> int:
         # The dataset may grow or shrink between epochs, so the default is looked up each time.
-        return len(self.data_source) if self._num_samples is None else int(self._num_samples)
+        return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
