@@ -149,6 +149,7 @@ class DataLoader:
         drop_last = check_bool("DataLoader", "drop_last", drop_last)
         is_iterable = isinstance(dataset, IterableDataset)
         if is_iterable:
+            # shuffle=False is allowed: it was the default before PyTorch made it None.
             for name, value in (("shuffle", shuffle or None), ("sampler", sampler), ("batch_sampler", batch_sampler)):
                 if value is not None:
                     raise ValueError(
