@@ -108,18 +108,22 @@ class RandomSampler(Sampler[int]):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        # The whole epoch is drawn when iteration starts and handed out by a list iterator: a BatchSampler
+        # slices that at C speed, where a generator would cost a Python frame switch per index.
+        return iter(self._draw_epoch().tolist())
+
+    def _draw_epoch(self) -> np.ndarray:
         n = len(self.data_source)
         if n == 0:
             raise ValueError("RandomSampler: data_source is empty, so there is no index to draw")
         rng = numpy_generator(self.generator, "RandomSampler")
         if self.replacement:
-            yield from rng.integers(0, n, size=self.num_samples, dtype=np.int64).tolist()
-            return
+            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
         whole, rest = divmod(self.num_samples, n)
-        for _ in range(whole):
-            yield from rng.permutation(n).tolist()
+        orders = [rng.permutation(n) for _ in range(whole)]
         if rest:  # no draw for an empty tail, so num_samples=n costs exactly one permutation per epoch
-            yield from rng.permutation(n)[:rest].tolist()
+            orders.append(rng.permutation(n)[:rest])
+        return np.concatenate(orders)
 
     def __len__(self) -> int:
         return self.num_samples
@@ -136,8 +140,7 @@ class SubsetRandomSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         order = numpy_generator(self.generator, "SubsetRandomSampler").permutation(len(self.indices))
-        for position in order.tolist():
-            yield self.indices[position]
+        return iter([self.indices[position] for position in order.tolist()])
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -180,7 +183,8 @@ class WeightedRandomSampler(Sampler[int]):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        yield from multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
+        draws = multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        return iter(draws.tolist())
 
     def __len__(self) -> int:
         return self.num_samples
