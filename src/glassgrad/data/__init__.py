@@ -47,3 +47,7 @@ __all__ = [
     "get_worker_info",
     "random_split",
 ]
+
+from .. import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.utils.data")  # "glassgrad does not implement torch.utils.data.X"

@@ -20,3 +20,7 @@ sys.modules[__name__ + ".data.dataset"] = _dataset
 sys.modules[__name__ + ".data.sampler"] = _sampler
 
 __all__ = ["data"]
+
+from .. import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.utils")  # "glassgrad does not implement torch.utils.X"
