@@ -6,7 +6,8 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, distributions, functional, nn, optim
+from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, distributions, functional, nn
+from . import optim, utils
 from . import _missing
 from .amp import autocast, is_autocast_enabled
 from .autograd import (

@@ -126,7 +126,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
     if replacement:
         cdf = np.cumsum(rows / totals, axis=1)
         draws = rng.random((rows.shape[0], num_samples))
-        samples = (draws[:, :, None] >= cdf[:, None, :]).sum(axis=2)
+        # The category is the number of cdf entries <= the draw: a binary search per draw, so memory stays
+        # O(rows * num_samples) rather than O(rows * num_samples * categories).
+        samples = np.stack([np.searchsorted(row, row_draws, side="right") for row, row_draws in zip(cdf, draws)])
         samples = np.minimum(samples, rows.shape[1] - 1)  # guards a draw above cdf[-1] ≈ 1 − rounding
     else:
         with np.errstate(divide="ignore"):
