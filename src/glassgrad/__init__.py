@@ -10,11 +10,14 @@ from . import autograd, backend, data, datasets, functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     DType,
+    bfloat16,
     bool_,
     device,
+    finfo,
     float16,
     float32,
     float64,
+    iinfo,
     int8,
     int16,
     int32,
@@ -47,6 +50,7 @@ from .creation import (
 from .doctor_report import doctor
 from .serialization import load, save
 from .tensor import Tensor
+from .tensor_types import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .torch_functions import (
     abs,
     add,
@@ -57,6 +61,7 @@ from .torch_functions import (
     any,
     argmax,
     argmin,
+    argsort,
     cat,
     chunk,
     clamp,
@@ -85,10 +90,12 @@ from .torch_functions import (
     matmul,
     max,
     maximum,
+    meshgrid,
     mean,
     min,
     minimum,
     mul,
+    narrow,
     multinomial,
     ne,
     neg,
@@ -98,10 +105,12 @@ from .torch_functions import (
     prod,
     relu,
     reshape,
+    roll,
     rsqrt,
     sigmoid,
     sin,
     softmax,
+    sort,
     split,
     sqrt,
     square,
@@ -111,6 +120,7 @@ from .torch_functions import (
     sub,
     sum,
     t,
+    topk,
     tanh,
     transpose,
     tril,
