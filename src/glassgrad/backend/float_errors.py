@@ -29,12 +29,10 @@ if _extobj_contextvar is not None:
     with np.errstate(**_IGNORED):
         _QUIET_STATE = _extobj_contextvar.get()
 
-    def silence() -> Any:
-        """Ignore divide-by-zero, invalid and overflow until `restore(token)`; returns the token."""
-        return _extobj_contextvar.set(_QUIET_STATE)
-
-    def restore(token: Any) -> None:
-        _extobj_contextvar.reset(token)
+    # silence() ignores divide-by-zero, invalid and overflow until restore(token); it returns the token. Both
+    # are the context variable's own (C) methods, with no Python frame: this runs around every op.
+    silence: Callable[[], Any] = functools.partial(_extobj_contextvar.set, _QUIET_STATE)
+    restore: Callable[[Any], None] = _extobj_contextvar.reset
 
 else:
 
