@@ -95,3 +95,26 @@ def test_an_error_in_a_forward_restores_the_state() -> None:
     with pytest.raises(ValueError, match="forward failed"):
         Failing.apply(gg.zeros(2))
     assert np.geterr() == before
+
+
+def test_the_numpy_1_fallback_quiets_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
+    # NumPy 1.x has no error-state context variable: float_errors then enters np.errstate. Loaded afresh with the
+    # import of that variable failing (a None in sys.modules makes the import raise ImportError).
+    import importlib.util
+    import sys
+
+    from glassgrad.backend import float_errors
+
+    monkeypatch.setitem(sys.modules, "numpy._core._ufunc_config", None)
+    spec = importlib.util.spec_from_file_location("float_errors_numpy1", float_errors.__file__)
+    fallback = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fallback)
+    assert fallback._extobj_contextvar is None
+    before = np.geterr()
+    token = fallback.silence()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.log(np.zeros(1))[0] == -INF
+    fallback.restore(token)
+    assert np.geterr() == before
+    assert fallback.quietly(lambda: np.geterr()["invalid"])() == "ignore"
