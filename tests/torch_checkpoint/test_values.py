@@ -142,7 +142,7 @@ def test_plain_values_and_containers_load_as_python(tmp_path, file_format):
         [
             ("z", 1), ("a", [1.5, -2, None, True, "text", b"\x00\xff", b"", (1, (2, 3))]),
             ("floats", [math.inf, -math.inf, 1e-308]), ("sets", ({1, 2}, frozenset({"x"}))),
-            ("complex", 1 + 2j), ("size", torch.Size([2, 3])), ("dtypes", [torch.float32, torch.int64]),
+            ("complex", 1 + 2j), ("size", torch.Size([2, 3])), ("dtypes", [torch.float32, torch.int64, torch.bfloat16]),
             ("devices", [torch.device("cpu"), torch.device("cuda", 1)]), ("int_keys", {0: "a", -5: "b"}),
             ("empty", {}), ("nested", {"deeper": [{"t": torch.ones(2)}]}),
         ]
@@ -153,7 +153,7 @@ def test_plain_values_and_containers_load_as_python(tmp_path, file_format):
     assert loaded["sets"] == saved["sets"] and type(loaded["sets"][1]) is frozenset
     assert loaded["complex"] == 1 + 2j and loaded["int_keys"] == {0: "a", -5: "b"} and loaded["empty"] == {}
     assert loaded["size"] == (2, 3) and type(loaded["size"]) is tuple
-    assert loaded["dtypes"] == [gg.float32, gg.int64]
+    assert loaded["dtypes"] == [gg.float32, gg.int64, gg.bfloat16]  # bfloat16: a dtype glassgrad names
     assert loaded["devices"] == [gg.device("cpu"), gg.device("cuda:1")]
     assert loaded["nested"]["deeper"][0]["t"].tolist() == [1.0, 1.0]
 

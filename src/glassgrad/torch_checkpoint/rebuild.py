@@ -16,7 +16,7 @@ import numpy as np
 from .. import _safetensors_file as safetensors_file
 from ..backend import device as Device
 from ..backend import move
-from ..backend.dtype import from_numpy_dtype
+from ..backend.dtype import bfloat16, from_numpy_dtype
 from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from .restricted_unpickler import (
@@ -80,8 +80,8 @@ class TreeBuilder:
                 return Device(obj.spec)
             except ValueError as error:  # a device glassgrad does not have, such as "mps"
                 raise CheckpointProblem(f"holds {obj!r} at {_describe(path)}: {error}") from None
-        if isinstance(obj, Marker) and obj.kind == "dtype" and obj.element in ELEMENTS and obj.element != "bfloat16":
-            return from_numpy_dtype(ELEMENTS[obj.element])  # a dtype in a config: gg.float32, ...
+        if isinstance(obj, Marker) and obj.kind == "dtype" and obj.element in ELEMENTS:  # a dtype in a config
+            return bfloat16 if obj.element == "bfloat16" else from_numpy_dtype(ELEMENTS[obj.element])
         raise CheckpointProblem(
             f"holds {obj!r} at {_describe(path)}, which glassgrad does not load (it loads tensors, dicts, lists, "
             "tuples, sets, numbers, strings, bytes, None, and the dtypes and devices it has)"
