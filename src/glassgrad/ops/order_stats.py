@@ -20,9 +20,12 @@ from .reduce import MaxMinResult, check_keepdim, reduction_axes
 from .unary import tensor_input
 
 
-def _ranked(name: str, input: Any, rank_of_length: Any, dim: int, keepdim: bool) -> MaxMinResult:
+def _ranked(
+    name: str, input: Any, rank_of_length: Any, dim: int, keepdim: bool, nan_wins: bool = False
+) -> MaxMinResult:
     """The entry of rank `rank_of_length(n)` (0 = smallest) along dim and its index; a NaN in the slice is
-    ranked last by NumPy's sort, as by PyTorch's. Equal values keep their order (a stable sort)."""
+    ranked last by NumPy's sort, as by PyTorch's. Equal values keep their order (a stable sort). `nan_wins`
+    (median): a slice holding a NaN answers its first NaN."""
     tensor_input(name, input)
     check_keepdim(name, keepdim)
     x = input.array
@@ -37,6 +40,9 @@ def _ranked(name: str, input: Any, rank_of_length: Any, dim: int, keepdim: bool)
     xp = namespace_of(x)
     order = xp.argsort(x, axis=axis, kind="stable")
     index = xp.take(order, [rank], axis=axis).astype(np.int64)
+    if nan_wins and x.dtype.kind == "f":
+        nan = xp.isnan(x)
+        index = xp.where(nan.any(axis=axis, keepdims=True), nan.argmax(axis=axis, keepdims=True), index)
     values = index_ops.gather(input, axis, make_tensor(index))
     if not keepdim:
         values, index = values.squeeze(axis), index.squeeze(axis)
@@ -47,24 +53,26 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median ((n−1)//2-th smallest); NaN if the slice holds one. No dim: a 0-d tensor of all entries,
     whose gradient PyTorch spreads evenly over the entries equal to it; with dim: (values, indices)."""
     if dim is not None:
-        return _ranked("median", input, lambda n: (n - 1) // 2 if n else -1, dim, keepdim)
+        return _ranked("median", input, lambda n: (n - 1) // 2 if n else -1, dim, keepdim, nan_wins=True)
     tensor_input("median", input)
     x = input.array
     xp = namespace_of(x)
     if x.size == 0:
         return make_tensor(xp.asarray(np.nan, dtype=x.dtype))
     flat = x.reshape(-1)
-    value = xp.sort(flat)[(flat.size - 1) // 2]  # NaN sorts last, and is the answer when there is one
+    value = xp.sort(flat)[(flat.size - 1) // 2]
     if x.dtype.kind != "f":
         return make_tensor(xp.asarray(value))
-    nan = xp.isnan(value)
-    if nan:
-        value = xp.asarray(np.nan, dtype=x.dtype)
+    nan = bool(xp.isnan(flat).any())  # a NaN anywhere is the answer
     chosen = make_tensor(xp.isnan(x) if nan else x == value)
-    # The value itself plus a term that is exactly 0 but has gradient chosen / count: PyTorch's even split.
-    zero = arithmetic.sub(input, make_tensor(x))
-    spread = select.where(chosen, zero, 0.0).sum() / float(chosen.array.sum())
-    return arithmetic.add(spread, make_tensor(xp.asarray(value, dtype=x.dtype)))
+    count = float(chosen.array.sum())
+    picked = select.where(chosen, input, 0.0)
+    if nan or not np.isfinite(value):  # k copies of ±inf (or NaN) sum and divide back exactly
+        return picked.sum() / count
+    # The value itself plus a term that is exactly 0 but has gradient chosen / count: PyTorch's even split
+    # (the mean of the k equal entries could round away from the value).
+    zero = arithmetic.sub(picked, make_tensor(picked.array)).sum() / count
+    return arithmetic.add(zero, make_tensor(xp.asarray(value, dtype=x.dtype)))
 
 
 def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> MaxMinResult:
