@@ -76,6 +76,8 @@ MORE_TORCH_FUNCTION_CASES: list[Case] = [
     Case("cumsum", (CumsumOp,), lambda m, x: x.cumsum(1), ((3, 4),)),
     Case("cumsum_negative_dim", (CumsumOp,), lambda m, x: m.cumsum(x, dim=-1), ((2, 3, 4),)),
     Case("cumprod", (CumprodOp,), lambda m, x: m.cumprod(x, 0), ((4, 3),), "nonzero"),
+    Case("cumprod_through_a_zero", (CumprodOp,), lambda m, x: m.cumprod(m.cat([x[:2], x[2:3] * 0.0, x[3:]]), 0),
+         ((5, 2),), "nonzero"),
     Case("cummax_values", (), lambda m, x: m.cummax(x, 1).values, ((3, 5),)),
     Case("cummin_values", (), lambda m, x: x.cummin(0).values, ((4, 3),)),
     Case("diff", (), lambda m, x: m.diff(x), ((3, 5),)),

@@ -174,6 +174,10 @@ def _grads(lib: Any, fn: Callable[..., Any], array: np.ndarray) -> np.ndarray:
     return x.grad.numpy()
 
 
+# One zero (inside, first, last), two zeros, none: the gradient at and after the first zero has its own formula.
+CUMPROD_ZEROS = np.array([[2.0, 0.0, 3.0, -1.5], [0.0, 2.0, 0.5, 3.0], [1.5, 2.0, -1.0, 0.0], [2.0, 0.0, 4.0, 0.0],
+                          [1.5, -2.0, 0.5, 3.0]])
+
 GRAD_CASES: dict[str, tuple] = {
     "norm_of_zero_vector": (lambda m, x: m.norm(x) + x.norm(1) + m.norm(x, float("inf")) + x.norm(3), np.zeros(3)),
     "norm_inf_ties_share": (lambda m, x: m.norm(x, float("inf"), dim=1),
@@ -184,6 +188,7 @@ GRAD_CASES: dict[str, tuple] = {
     "steps_are_flat": (lambda m, x: m.floor(x) + m.round(x, decimals=1) + m.sign(x) + x.frac(),
                        np.array([-1.5, 0.25, 2.0])),
     "cumprod_no_zero": (lambda m, x: m.cumprod(x, 0), np.array([2.0, -0.5, 3.0, 1.5])),
+    "cumprod_with_zeros": (lambda m, x: m.cumprod(x, 1) * m.arange(1.0, 5.0, dtype=m.float64), CUMPROD_ZEROS),
     "cummax_ties": (lambda m, x: m.cummax(x, 0).values, np.array([1.0, 3.0, 3.0, 2.0, 3.0])),
     "scatter_duplicate_src": (lambda m, x: m.scatter(m.zeros(3, dtype=m.float64), 0, m.tensor([1, 1]), x) * m.tensor(
         [1.0, 2.0, 3.0], dtype=m.float64), np.array([5.0, 7.0])),
@@ -195,6 +200,17 @@ GRAD_CASES: dict[str, tuple] = {
 def test_gradient_matches_torch(name: str) -> None:
     fn, array = GRAD_CASES[name]
     np.testing.assert_allclose(_grads(gg, fn, array), _grads(torch, fn, array), rtol=1e-7, atol=1e-12)
+
+
+def test_cumprod_second_derivative_with_zeros_matches_torch() -> None:
+    def second(lib: Any) -> np.ndarray:
+        x = lib.tensor(CUMPROD_ZEROS, dtype=lib.float64, requires_grad=True)
+        weights = lib.tensor(np.arange(20.0).reshape(5, 4) / 7, dtype=lib.float64)
+        (grad,) = lib.autograd.grad((lib.cumprod(x, 1) * weights).sum(), x, create_graph=True)
+        (grad * grad).sum().backward()
+        return x.grad.numpy()
+
+    np.testing.assert_allclose(second(gg), second(torch), rtol=1e-10, atol=1e-12)
 
 
 # ---- errors name the op and the shapes ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
-from ..autograd.tensor_factory import make_tensor
+from ..autograd.tensor_factory import is_tensor, make_tensor
 from ..backend import namespace_of, to_dtype
 from . import arithmetic
 from . import index as index_ops
@@ -47,8 +47,10 @@ def reverse_cumsum(values: Any, axis: int) -> Any:
 class CumprodOp(Op):
     """y_i = Π_{j≤i} x_j along `axis`.   dL/dx_j = Σ_{i≥j} g_i · y_i / x_j
 
-    The backward divides by x: correct wherever x has no zero; where some x_j = 0 the gradient is NaN or inf
-    at and before that zero (PyTorch's own backward handles zeros exactly; glassgrad's does not yet).
+    Exact with zeros, without dividing by one: with z the first zero of a slice,
+      j < z:  Σ_{i≥j} g_i · y_i / x_j        (x_j ≠ 0 there)
+      j = z:  Σ_{i≥z} g_i · y'_i,  y' = cumprod of x with x_z replaced by 1 (the product of all others)
+      j > z:  0                               (every y_i with i ≥ j holds the factor x_z = 0)
     """
 
     tensor_backward = True
@@ -63,7 +65,18 @@ class CumprodOp(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        return reverse_cumsum(grad * y, ctx.axis) / x, None
+        axis = ctx.axis
+        raw = x.array if is_tensor(x) else x
+        if raw.all():  # no zero: the plain formula
+            return reverse_cumsum(grad * y, axis) / x, None
+        xp = namespace_of(raw)
+        zeros_so_far = xp.cumsum(raw == 0, axis=axis)
+        before, first = zeros_so_far == 0, (zeros_so_far == 1) & (raw == 0)  # constants: masks of positions
+        xq = namespace_of(x)
+        left = reverse_cumsum(grad * y, axis) / xq.where(before, x, 1.0)
+        others = apply_or_forward(CumprodOp, xq.where(first, 1.0, x), axis)
+        at_zero = reverse_cumsum(grad * others, axis)
+        return xq.where(before, left, xq.where(first, at_zero, 0.0)), None
 
 
 def _cumulative_input(name: str, input: Any, dim: int, dtype: Any) -> tuple[Any, int]:
