@@ -187,6 +187,7 @@ from .torch_functions import (  # more torch functions: ops/elementwise, roundin
     masked_select,
     median,
     mm,
+    mode,
     moveaxis,
     movedim,
     mv,

@@ -661,6 +661,7 @@ class Tensor:
     masked_select = scatter_ops.masked_select
     median = order_stats.median
     kthvalue = order_stats.kthvalue
+    mode = order_stats.mode
     nansum = order_stats.nansum
     nanmean = order_stats.nanmean
     count_nonzero = order_stats.count_nonzero

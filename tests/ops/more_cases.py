@@ -129,6 +129,7 @@ MORE_TORCH_FUNCTION_CASES: list[Case] = [
     Case("median_dim", (), lambda m, x: m.median(x, 1).values, ((3, 5),)),
     Case("median_all", (), lambda m, x: x.median(), ((3, 4),)),
     Case("kthvalue", (), lambda m, x: x.kthvalue(2, dim=0, keepdim=True).values, ((4, 3),)),
+    Case("mode_values", (), lambda m, x: m.mode(x.round(decimals=0), 1).values + x.mode(0).values.sum(), ((3, 5),)),
     Case("nansum", (), lambda m, x: m.nansum(x + float_const(m, x, [0.0, np.nan, 0.0]), dim=1), ((2, 3),)),
     Case("nanmean", (), lambda m, x: x.nanmean() + m.nanmean(x + float_const(m, x, [[np.nan, 0.0, 0.0], [0.0] * 3]), 0),
          ((2, 3),)),

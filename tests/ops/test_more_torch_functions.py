@@ -127,6 +127,8 @@ VALUE_CASES: dict[str, tuple] = {
                              np.array([3.0, 1.0, 3.0, 2.0]), np.array([4, 1, 1, 2, 2, 7]), WITH_NAN),
     "median_dim_nan": (lambda m, x: m.median(x.unsqueeze(0), 1), WITH_NAN),
     "median_dim_keepdim": (lambda m, x: (x.median(dim=1, keepdim=True), m.median(x, -2)), F32),
+    "mode": (lambda m, x, y: (m.mode(x), x.mode(0, keepdim=True), m.mode(y, 0), y.mode()),
+             np.array([[3.0, 1.0, 3.0, 1.0, 2.0], [5.0, 5.0, 0.0, 0.0, 5.0]]), np.array([2, 2, 1, 1, 1, 2])),
     "kthvalue": (lambda m, x: (m.kthvalue(x, 1), x.kthvalue(2, 0, True), m.kthvalue(x, 4)), F32),
     "nansum_nanmean": (lambda m, x: (m.nansum(x), x.nanmean(), m.nansum(x[:1]), m.nanmean(x[1:2])), WITH_NAN),
     "nansum_nanmean_dims": (lambda m, x: (m.nansum(x, 1), m.nanmean(x, 0, keepdim=True)),
@@ -182,6 +184,7 @@ GRAD_CASES: dict[str, tuple] = {
     "norm_of_zero_vector": (lambda m, x: m.norm(x) + x.norm(1) + m.norm(x, float("inf")) + x.norm(3), np.zeros(3)),
     "norm_inf_ties_share": (lambda m, x: m.norm(x, float("inf"), dim=1),
                             np.array([[2.0, -2.0, 1.0], [0.5, 3.0, -3.0]])),
+    "mode_last_index": (lambda m, x: m.mode(x, 0).values, np.array([2.0, 1.0, 2.0, 1.0])),
     "median_ties_share": (lambda m, x: m.median(x), np.array([2.0, 1.0, 2.0, 3.0, 2.0])),
     "nan_to_num_blocks_nonfinite": (lambda m, x: m.nan_to_num(x * 2.0), np.array([1.0, NAN, INF, -INF])),
     "nansum_nanmean_skip_nan": (lambda m, x: m.nansum(x) + m.nanmean(x), np.array([1.0, NAN, 2.0])),
@@ -262,7 +265,7 @@ reciprocal clamp_min clamp_max lerp nan_to_num round floor ceil trunc fix frac s
 floor_divide isnan isinf isfinite isclose logical_and logical_or logical_xor logical_not bitwise_and
 bitwise_or bitwise_xor bitwise_not cumsum cumprod cummax cummin diff flip fliplr flipud diagonal diag tile
 broadcast_to movedim moveaxis swapaxes swapdims unflatten index_select repeat_interleave take_along_dim mm bmm
-mv dot outer ger addmm tensordot norm scatter scatter_add index_add masked_select median kthvalue nansum
+mv dot outer ger addmm tensordot norm scatter scatter_add index_add masked_select median kthvalue mode nansum
 nanmean std_mean var_mean count_nonzero nonzero argwhere bincount unique searchsorted bucketize
 is_floating_point is_complex is_nonzero detach
 """.split()

@@ -1,7 +1,7 @@
-"""Statistics of order and counting, as in torch: median, kthvalue, nansum, nanmean, std_mean, var_mean,
+"""Statistics of order and counting, as in torch: median, kthvalue, mode, nansum, nanmean, std_mean, var_mean,
 count_nonzero, nonzero/argwhere, bincount, unique, searchsorted, bucketize.
 
-median and kthvalue pick an entry (their values are a gather, differentiable through it); nansum and nanmean are
+median, kthvalue and mode pick an entry (their values are a gather, differentiable through it); nansum and nanmean are
 sums of `where`; the rest answer integers or positions, outside the graph.
 """
 
@@ -80,6 +80,31 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> MaxMin
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"kthvalue: k must be an int, got {type(k).__name__} {k!r}")
     return _ranked("kthvalue", input, lambda n: int(k) - 1, dim, keepdim)
+
+
+def mode(input: Any, dim: int = -1, keepdim: bool = False) -> MaxMinResult:
+    """The most frequent value along dim (the smallest of those tied) and the last index where it occurs,
+    as PyTorch on cpu. Its gradient goes to that index."""
+    tensor_input("mode", input)
+    check_keepdim("mode", keepdim)
+    x = input.array
+    axis = normalize_dim("mode", dim, x.ndim)
+    if x.ndim == 0:
+        return MaxMinResult(input * 1, make_tensor(np.zeros((), dtype=np.int64)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"mode: dim {axis} of input {tuple(x.shape)} is empty; a mode needs one value")
+    rows = np.moveaxis(np.asarray(x), axis, -1).reshape(-1, x.shape[axis])
+    last = np.empty(rows.shape[0], dtype=np.int64)
+    for r, row in enumerate(rows):  # one np.unique per slice: modes are asked of few, short slices
+        values, counts = np.unique(row, return_counts=True)
+        value = values[np.argmax(counts)]  # argmax takes the first, so the smallest, of the tied counts
+        last[r] = row.size - 1 - int(np.argmax(row[::-1] == value))
+    index = np.moveaxis(last.reshape(np.moveaxis(np.asarray(x), axis, -1).shape[:-1] + (1,)), -1, axis)
+    index = namespace_of(x).asarray(index)
+    values = index_ops.gather(input, axis, make_tensor(index))
+    if not keepdim:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return MaxMinResult(values, make_tensor(index))
 
 
 def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
