@@ -679,6 +679,20 @@ class Tensor:
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
         return linalg_products.norm(self, p, dim, keepdim, dtype=dtype)
 
+    def scatter_(self, dim: builtins.int, index: Tensor, src: Any = None, value: Any = None, *,
+                 reduce: Any = None) -> Tensor:
+        return self._write_in_place(
+            "scatter_", lambda t: scatter_ops.scatter(t, dim, index, src, value, reduce=reduce), src
+        )
+
+    def scatter_add_(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        return self._write_in_place("scatter_add_", lambda t: scatter_ops.scatter_add(t, dim, index, src), src)
+
+    def index_add_(self, dim: builtins.int, index: Tensor, source: Tensor, *, alpha: builtins.float = 1) -> Tensor:
+        return self._write_in_place(
+            "index_add_", lambda t: scatter_ops.index_add(t, dim, index, source, alpha=alpha), source
+        )
+
     def is_complex(self) -> builtins.bool:
         return False  # glassgrad has no complex dtypes
 

@@ -216,6 +216,22 @@ def test_cumprod_second_derivative_with_zeros_matches_torch() -> None:
     np.testing.assert_allclose(second(gg), second(torch), rtol=1e-10, atol=1e-12)
 
 
+def test_in_place_scatter_and_index_add_match_torch() -> None:
+    def run(lib: Any) -> list:
+        base = lib.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        src = lib.tensor(np.linspace(-1.0, 1.0, 8).reshape(2, 4), requires_grad=True)
+        y = base * 1.0
+        y.scatter_(0, lib.tensor([[2, 0, 1, 0], [0, 1, 2, 2]]), src)
+        y.scatter_add_(1, lib.tensor([[3], [3], [0]]), src[:1, :1].expand(3, 1) * 1.0)
+        y.index_add_(0, lib.tensor([1, 1]), src, alpha=0.5)
+        one_hot = lib.zeros(2, 3).scatter_(1, lib.tensor([[2], [0]]), 1.0)
+        (y * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        return [y.detach().numpy(), one_hot.numpy(), base.grad.numpy(), src.grad.numpy()]
+
+    for ours, theirs in zip(run(gg), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
 # ---- errors name the op and the shapes ---------------------------------------------------------------------
 
 ERROR_CASES: dict[str, tuple] = {
