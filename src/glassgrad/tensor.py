@@ -26,8 +26,8 @@ from .ops import (
     logical,
     matmul,
     order_stats,
-    rearrange,
     reduce,
+    reorder,
     rounding,
     select,
     unary,
@@ -591,7 +591,7 @@ class Tensor:
             return format(self.item(), spec)
         return repr(self)
 
-    # ---- more torch functions as methods (ops/elementwise, rounding, logical, cumulative, rearrange,
+    # ---- more torch functions as methods (ops/elementwise, rounding, logical, cumulative, reorder,
     # linalg_products, scatter, order_stats) --------------------------------------------------------------------
     erf = elementwise.erf
     erfc = elementwise.erfc
@@ -637,18 +637,18 @@ class Tensor:
     cummax = cumulative.cummax
     cummin = cumulative.cummin
     diff = cumulative.diff
-    fliplr = rearrange.fliplr
-    flipud = rearrange.flipud
-    diagonal = rearrange.diagonal
-    diag = rearrange.diag
-    broadcast_to = rearrange.broadcast_to
-    movedim = moveaxis = rearrange.movedim
-    swapaxes = rearrange.swapaxes
-    swapdims = rearrange.swapdims
-    unflatten = rearrange.unflatten
-    index_select = rearrange.index_select
-    repeat_interleave = rearrange.repeat_interleave
-    take_along_dim = rearrange.take_along_dim
+    fliplr = reorder.fliplr
+    flipud = reorder.flipud
+    diagonal = reorder.diagonal
+    diag = reorder.diag
+    broadcast_to = reorder.broadcast_to
+    movedim = moveaxis = reorder.movedim
+    swapaxes = reorder.swapaxes
+    swapdims = reorder.swapdims
+    unflatten = reorder.unflatten
+    index_select = reorder.index_select
+    repeat_interleave = reorder.repeat_interleave
+    take_along_dim = reorder.take_along_dim
     mm = linalg_products.mm
     bmm = linalg_products.bmm
     mv = linalg_products.mv
@@ -671,10 +671,10 @@ class Tensor:
     unique = order_stats.unique
 
     def flip(self, *dims: Any) -> Tensor:
-        return rearrange.flip(self, _sizes(dims))
+        return reorder.flip(self, _sizes(dims))
 
     def tile(self, *dims: Any) -> Tensor:
-        return rearrange.tile(self, _sizes(dims))
+        return reorder.tile(self, _sizes(dims))
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
         return linalg_products.norm(self, p, dim, keepdim, dtype=dtype)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .autograd import tensor_factory
 from .backend import random as random_state
-from .ops import cumulative, elementwise, linalg_products, logical, order_stats, rearrange, rounding, select
+from .ops import cumulative, elementwise, linalg_products, logical, order_stats, reorder, rounding, select
 from .ops import matmul as matmul_ops
 from .ops import scatter as scatter_ops
 from .ops import shape as shape_ops
@@ -137,7 +137,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
     return Tensor(samples).to(input.device)
 
 
-# ---- more torch functions (ops/elementwise, rounding, logical, cumulative, rearrange, linalg_products, scatter,
+# ---- more torch functions (ops/elementwise, rounding, logical, cumulative, reorder, linalg_products, scatter,
 # order_stats): the functions themselves, whose first argument is `input` as in torch ------------------------------
 erf = elementwise.erf
 erfc = elementwise.erfc
@@ -188,21 +188,21 @@ cumprod = cumulative.cumprod
 cummax = cumulative.cummax
 cummin = cumulative.cummin
 diff = cumulative.diff
-flip = rearrange.flip
-fliplr = rearrange.fliplr
-flipud = rearrange.flipud
-diagonal = rearrange.diagonal
-diag = rearrange.diag
-tile = rearrange.tile
-broadcast_to = rearrange.broadcast_to
-movedim = rearrange.movedim
-moveaxis = rearrange.moveaxis
-swapaxes = rearrange.swapaxes
-swapdims = rearrange.swapdims
-unflatten = rearrange.unflatten
-index_select = rearrange.index_select
-repeat_interleave = rearrange.repeat_interleave
-take_along_dim = rearrange.take_along_dim
+flip = reorder.flip
+fliplr = reorder.fliplr
+flipud = reorder.flipud
+diagonal = reorder.diagonal
+diag = reorder.diag
+tile = reorder.tile
+broadcast_to = reorder.broadcast_to
+movedim = reorder.movedim
+moveaxis = reorder.moveaxis
+swapaxes = reorder.swapaxes
+swapdims = reorder.swapdims
+unflatten = reorder.unflatten
+index_select = reorder.index_select
+repeat_interleave = reorder.repeat_interleave
+take_along_dim = reorder.take_along_dim
 mm = linalg_products.mm
 bmm = linalg_products.bmm
 mv = linalg_products.mv

@@ -1,4 +1,4 @@
-"""Cases of the op table for the torch functions of ops/elementwise, rounding, cumulative, rearrange,
+"""Cases of the op table for the torch functions of ops/elementwise, rounding, cumulative, reorder,
 linalg_products, scatter and order_stats (issue 18): each line gets a float64 gradcheck, parity of values and
 gradients with PyTorch (float32 and float64), gradgradcheck and double-backward parity, from test_table.py.
 
@@ -27,7 +27,7 @@ from glassgrad.ops.elementwise import (
     TanOp,
 )
 from glassgrad.ops.linalg_products import VectorNormOp
-from glassgrad.ops.rearrange import FlipOp
+from glassgrad.ops.reorder import FlipOp
 from glassgrad.ops.rounding import FmodOp, StepOp
 
 from .table import Case, const, float_const
@@ -82,7 +82,7 @@ MORE_TORCH_FUNCTION_CASES: list[Case] = [
     Case("cummin_values", (), lambda m, x: x.cummin(0).values, ((4, 3),)),
     Case("diff", (), lambda m, x: m.diff(x), ((3, 5),)),
     Case("diff_n2_prepend", (), lambda m, x, p: x.diff(n=2, dim=0, prepend=p), ((4, 3), (1, 3))),
-    # ---- rearrange ----------------------------------------------------------------------------------------
+    # ---- reorder ----------------------------------------------------------------------------------------
     Case("flip", (FlipOp,), lambda m, x: m.flip(x, (0, 2)), ((2, 3, 4),)),
     Case("flip_method_varargs", (FlipOp,), lambda m, x: x.flip(-1) * x.flipud(), ((3, 3),)),
     Case("diagonal", (), lambda m, x: m.diagonal(x, 1, 0, 2), ((3, 2, 4),)),

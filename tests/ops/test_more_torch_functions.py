@@ -95,7 +95,7 @@ VALUE_CASES: dict[str, tuple] = {
     "cummax_ints_2d": (lambda m, x: (x.cummax(1), m.cummin(x, 0)), np.array([[2, 2, 1, 5], [0, 3, 3, 3]])),
     "diff_orders": (lambda m, x: (m.diff(x), x.diff(n=2, dim=0), m.diff(x, n=0), m.diff(x, 3, 0)), INTS),
     "diff_bool_append": (lambda m, x: (m.diff(x), x.diff(append=x[:1])), BOOLS),
-    # rearrange
+    # reorder
     "flip_empty_ints": (lambda m, x, y: (m.flip(x, (0, 1)), y.flip(1), m.fliplr(y), m.flipud(y)), EMPTY, INTS),
     "diagonal_offsets": (lambda m, x: (m.diagonal(x, 5), x.diagonal(-1), m.diag(x, 2), m.diag(x[0], -2)), INTS),
     "diagonal_3d": (lambda m, x: (m.diagonal(x, 0, -1, 0), x.diagonal(1, 2, 1)), np.arange(24).reshape(2, 3, 4)),

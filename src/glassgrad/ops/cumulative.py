@@ -18,8 +18,8 @@ from . import arithmetic
 from . import index as index_ops
 from . import shape as shape_ops
 from .dims import normalize_dim
-from .rearrange import FlipOp
 from .reduce import MaxMinResult
+from .reorder import FlipOp
 from .unary import tensor_input
 
 

@@ -1,5 +1,5 @@
-"""Rearranging elements, as in torch: flip, diagonal, diag, tile, broadcast_to, movedim/moveaxis, swapaxes/swapdims,
-unflatten, index_select, repeat_interleave, take_along_dim.
+"""Reordering and picking elements, as in torch: flip, diagonal, diag, tile, broadcast_to, movedim/moveaxis,
+swapaxes/swapdims, unflatten, index_select, repeat_interleave, take_along_dim.
 
 Only flip is an Op of its own (it is its own adjoint); the others are compositions of the ops of shape.py and
 index.py (permute, reshape, expand, repeat, indexing, gather), so their gradients, of every order, are those.
