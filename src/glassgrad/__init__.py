@@ -6,22 +6,35 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import autograd, backend, data, datasets, functional, nn, optim
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, distributions, functional, nn
+from . import optim, utils
+from . import _missing
+from .amp import autocast, is_autocast_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import (
     DType,
+    bfloat16,
     bool_,
     device,
+    finfo,
     float16,
     float32,
     float64,
+    iinfo,
     int8,
     int16,
     int32,
     int64,
     uint8,
 )
-from .backend.random import Generator, get_rng_state, manual_seed, set_rng_state
+from .backend.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from .creation import (
     arange,
     as_tensor,
@@ -47,6 +60,7 @@ from .creation import (
 from .doctor_report import doctor
 from .serialization import load, save
 from .tensor import Tensor
+from .tensor_types import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .torch_functions import (
     abs,
     add,
@@ -57,6 +71,7 @@ from .torch_functions import (
     any,
     argmax,
     argmin,
+    argsort,
     cat,
     chunk,
     clamp,
@@ -85,10 +100,12 @@ from .torch_functions import (
     matmul,
     max,
     maximum,
+    meshgrid,
     mean,
     min,
     minimum,
     mul,
+    narrow,
     multinomial,
     ne,
     neg,
@@ -98,10 +115,12 @@ from .torch_functions import (
     prod,
     relu,
     reshape,
+    roll,
     rsqrt,
     sigmoid,
     sin,
     softmax,
+    sort,
     split,
     sqrt,
     square,
@@ -111,6 +130,7 @@ from .torch_functions import (
     sub,
     sum,
     t,
+    topk,
     tanh,
     transpose,
     tril,
@@ -228,8 +248,20 @@ long = int64
 int = int32  # noqa: A001
 
 
-class cuda:  # noqa: N801 - mirrors the `torch.cuda` namespace for the one question scripts ask of it
-    is_available = staticmethod(backend.cuda_is_available)
-
+from .torch_settings import (  # noqa: E402 - after the dtype names above, which it does not shadow
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_default_dtype,
+    get_float32_matmul_precision,
+    get_num_threads,
+    seed,
+    set_default_dtype,
+    set_float32_matmul_precision,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0"
+
+# `torch.X` for an X glassgrad lacks: "glassgrad does not implement torch.X (used at script.py:12)".
+_missing.install(globals(), "torch")

@@ -18,7 +18,7 @@ from . import arithmetic
 from . import index as index_ops
 from . import shape as shape_ops
 from .dims import normalize_dim
-from .reduce import MaxMinResult
+from .reduce import ValuesIndices
 from .reorder import FlipOp
 from .unary import tensor_input
 
@@ -102,14 +102,14 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Any:
     return shape_ops.reshape(CumprodOp.apply(x, axis), input.array.shape)
 
 
-def _cumulative_extreme(name: str, input: Any, dim: int, largest: bool) -> MaxMinResult:
+def _cumulative_extreme(name: str, input: Any, dim: int, largest: bool) -> ValuesIndices:
     """Running max (min) and the position where it was reached: the last such position on ties, and the latest
     NaN once one was met (which the values then keep), as PyTorch's kernel (x ≥ best, or x is NaN)."""
     tensor_input(name, input)
     x = input.array
     axis = normalize_dim(name, dim, x.ndim)
     if x.ndim == 0:
-        return MaxMinResult(shape_ops.CloneOp.apply(input), make_tensor(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(shape_ops.CloneOp.apply(input), make_tensor(np.zeros((), dtype=np.int64)))
     xp = namespace_of(x)
     running = (xp.maximum if largest else xp.minimum).accumulate(x, axis=axis)  # NaN propagates
     reached = x == running
@@ -118,14 +118,14 @@ def _cumulative_extreme(name: str, input: Any, dim: int, largest: bool) -> MaxMi
     positions = xp.arange(x.shape[axis]).reshape([-1 if d == axis else 1 for d in range(x.ndim)])
     indices = xp.maximum.accumulate(xp.where(reached, positions, -1), axis=axis).astype(np.int64)
     values = index_ops.gather(input, axis, make_tensor(indices))
-    return MaxMinResult(values, make_tensor(indices))
+    return ValuesIndices(values, make_tensor(indices))
 
 
-def cummax(input: Any, dim: int) -> MaxMinResult:
+def cummax(input: Any, dim: int) -> ValuesIndices:
     return _cumulative_extreme("cummax", input, dim, largest=True)
 
 
-def cummin(input: Any, dim: int) -> MaxMinResult:
+def cummin(input: Any, dim: int) -> ValuesIndices:
     return _cumulative_extreme("cummin", input, dim, largest=False)
 
 

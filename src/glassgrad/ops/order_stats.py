@@ -16,13 +16,13 @@ from ..backend import namespace_of
 from . import arithmetic, reduce, select
 from . import index as index_ops
 from .dims import normalize_dim
-from .reduce import MaxMinResult, check_keepdim, reduction_axes
+from .reduce import ValuesIndices, check_keepdim, reduction_axes
 from .unary import tensor_input
 
 
 def _ranked(
     name: str, input: Any, rank_of_length: Any, dim: int, keepdim: bool, nan_wins: bool = False
-) -> MaxMinResult:
+) -> ValuesIndices:
     """The entry of rank `rank_of_length(n)` (0 = smallest) along dim and its index; a NaN in the slice is
     ranked last by NumPy's sort, as by PyTorch's. Equal values keep their order (a stable sort). `nan_wins`
     (median): a slice holding a NaN answers its first NaN."""
@@ -31,7 +31,7 @@ def _ranked(
     x = input.array
     axis = normalize_dim(name, dim, x.ndim)
     if x.ndim == 0:
-        return MaxMinResult(input * 1, make_tensor(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(input * 1, make_tensor(np.zeros((), dtype=np.int64)))
     length = x.shape[axis]
     rank = rank_of_length(length)
     if not 0 <= rank < length:
@@ -46,7 +46,7 @@ def _ranked(
     values = index_ops.gather(input, axis, make_tensor(index))
     if not keepdim:
         values, index = values.squeeze(axis), index.squeeze(axis)
-    return MaxMinResult(values, make_tensor(index))
+    return ValuesIndices(values, make_tensor(index))
 
 
 def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -75,14 +75,14 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     return arithmetic.add(zero, make_tensor(xp.asarray(value, dtype=x.dtype)))
 
 
-def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> MaxMinResult:
+def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """The k-th smallest entry (k from 1) along dim and its index."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"kthvalue: k must be an int, got {type(k).__name__} {k!r}")
     return _ranked("kthvalue", input, lambda n: int(k) - 1, dim, keepdim)
 
 
-def mode(input: Any, dim: int = -1, keepdim: bool = False) -> MaxMinResult:
+def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """The most frequent value along dim (the smallest of those tied) and the last index where it occurs,
     as PyTorch on cpu. Its gradient goes to that index."""
     tensor_input("mode", input)
@@ -90,7 +90,7 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> MaxMinResult:
     x = input.array
     axis = normalize_dim("mode", dim, x.ndim)
     if x.ndim == 0:
-        return MaxMinResult(input * 1, make_tensor(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(input * 1, make_tensor(np.zeros((), dtype=np.int64)))
     if x.shape[axis] == 0:
         raise IndexError(f"mode: dim {axis} of input {tuple(x.shape)} is empty; a mode needs one value")
     rows = np.moveaxis(np.asarray(x), axis, -1).reshape(-1, x.shape[axis])
@@ -104,7 +104,7 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> MaxMinResult:
     values = index_ops.gather(input, axis, make_tensor(index))
     if not keepdim:
         values, index = values.squeeze(axis), index.squeeze(axis)
-    return MaxMinResult(values, make_tensor(index))
+    return ValuesIndices(values, make_tensor(index))
 
 
 def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
