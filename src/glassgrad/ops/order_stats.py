@@ -12,12 +12,22 @@ from typing import Any
 import numpy as np
 
 from ..autograd.tensor_factory import is_tensor, make_tensor
-from ..backend import namespace_of
+from ..backend import CPU, device_of, move, namespace_of
 from . import arithmetic, reduce, select
 from . import index as index_ops
 from .dims import normalize_dim
 from .reduce import ValuesIndices, check_keepdim, reduction_axes
 from .unary import tensor_input
+
+
+def _host(array: Any) -> np.ndarray:
+    """The array on the cpu: mode, unique and searchsorted are NumPy's (a copy back from a GPU)."""
+    return move(array, CPU)
+
+
+def _like(result: np.ndarray, array: Any) -> Any:
+    """A constant tensor of a NumPy result, on the device of `array`."""
+    return make_tensor(move(np.asarray(result), device_of(array)))
 
 
 def _ranked(
@@ -93,18 +103,18 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         return ValuesIndices(input * 1, make_tensor(np.zeros((), dtype=np.int64)))
     if x.shape[axis] == 0:
         raise IndexError(f"mode: dim {axis} of input {tuple(x.shape)} is empty; a mode needs one value")
-    rows = np.moveaxis(np.asarray(x), axis, -1).reshape(-1, x.shape[axis])
+    moved = np.moveaxis(_host(x), axis, -1)
+    rows = moved.reshape(-1, x.shape[axis])
     last = np.empty(rows.shape[0], dtype=np.int64)
     for r, row in enumerate(rows):  # one np.unique per slice: modes are asked of few, short slices
         values, counts = np.unique(row, return_counts=True)
         value = values[np.argmax(counts)]  # argmax takes the first, so the smallest, of the tied counts
         last[r] = row.size - 1 - int(np.argmax(row[::-1] == value))
-    index = np.moveaxis(last.reshape(np.moveaxis(np.asarray(x), axis, -1).shape[:-1] + (1,)), -1, axis)
-    index = namespace_of(x).asarray(index)
-    values = index_ops.gather(input, axis, make_tensor(index))
+    index = _like(np.moveaxis(last.reshape(moved.shape[:-1] + (1,)), -1, axis), x)
+    values = index_ops.gather(input, axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), index.squeeze(axis)
-    return ValuesIndices(values, make_tensor(index))
+    return ValuesIndices(values, index)
 
 
 def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
@@ -174,7 +184,7 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Any:
     xp = namespace_of(x)
     if weights is None:
         return make_tensor(xp.bincount(x, minlength=minlength).astype(np.int64))
-    w = weights.array if is_tensor(weights) else np.asarray(weights)
+    w = weights.array if is_tensor(weights) else xp.asarray(weights)
     if w.shape != x.shape:
         raise RuntimeError(f"bincount: weights {w.shape} must have input's shape {x.shape}")
     dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
@@ -187,13 +197,13 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False, return
     tensor_input("unique", input)
     x = input.array
     axis = None if dim is None else normalize_dim("unique", dim, x.ndim)
-    values, inverse, counts = np.unique(np.asarray(x), return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = np.unique(_host(x), return_inverse=True, return_counts=True, axis=axis)
     inverse = inverse.reshape(x.shape if axis is None else (-1,)).astype(np.int64)
-    result = [make_tensor(values)]
+    result = [_like(values, x)]
     if return_inverse:
-        result.append(make_tensor(inverse))
+        result.append(_like(inverse, x))
     if return_counts:
-        result.append(make_tensor(counts.astype(np.int64)))
+        result.append(_like(counts.astype(np.int64), x))
     return result[0] if len(result) == 1 else tuple(result)
 
 
@@ -208,11 +218,10 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False, r
         if right and side == "left":
             raise RuntimeError("searchsorted: side='left' contradicts right=True")
         right = side == "right"
-    sequence = np.asarray(sorted_sequence.array)
+    sequence = _host(sorted_sequence.array)
     if sorter is not None:
-        sequence = np.take_along_axis(sequence, np.asarray(sorter.array), axis=-1)
-    scalar = not is_tensor(input)
-    values = np.asarray(input if scalar else input.array)
+        sequence = np.take_along_axis(sequence, _host(sorter.array), axis=-1)
+    values = _host(input.array) if is_tensor(input) else np.asarray(input)
     which = "right" if right else "left"
     dtype = np.int32 if out_int32 else np.int64
     if sequence.ndim == 1:
@@ -226,7 +235,7 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False, r
         rows = sequence.reshape(-1, sequence.shape[-1])
         queries = values.reshape(rows.shape[0], -1)
         found = np.stack([np.searchsorted(r, q, side=which) for r, q in zip(rows, queries)]).reshape(values.shape)
-    return make_tensor(np.asarray(found, dtype=dtype))
+    return _like(np.asarray(found, dtype=dtype), sorted_sequence.array)
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Any:

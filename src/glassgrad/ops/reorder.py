@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd.engine import apply_or_forward
 from ..autograd.node import Op
 from ..autograd.tensor_factory import is_tensor, make_tensor
-from ..backend import namespace_of
+from ..backend import CPU, device_of, move, namespace_of
 from . import index as index_ops
 from . import shape as shape_ops
 from .dims import normalize_dim, normalize_dims
@@ -195,13 +195,13 @@ def repeat_interleave(
         positions = np.arange(counts.shape[0]) if counts.ndim == 1 else None
         if positions is None or counts.dtype.kind not in "iu":
             raise TypeError(f"repeat_interleave: counts must be a 1-D integer tensor, got shape {tuple(input.shape)}")
-        return make_tensor(np.repeat(positions, np.asarray(counts)).astype(np.int64))
+        return make_tensor(move(np.repeat(positions, move(counts, CPU)).astype(np.int64), device_of(counts)))
     if dim is None:
         input, axis = shape_ops.reshape(input, (-1,)), 0
     else:
         axis = normalize_dim("repeat_interleave", dim, input.array.ndim)
     length = input.array.shape[axis]
-    counts = np.asarray(repeats.array if is_tensor(repeats) else repeats)
+    counts = move(repeats.array, CPU) if is_tensor(repeats) else np.asarray(repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, length)):
         raise RuntimeError(
             f"repeat_interleave: repeats must be an int or a 1-D integer tensor of {length} counts (the size of "

@@ -66,8 +66,9 @@ def scatter(input: Any, dim: int, index: Any, src: Any = None, value: Any = None
         raise TypeError("scatter: give exactly one of src (a tensor or number) and value")
     axis, src = _scatter_arguments("scatter", input, dim, index, src if value is None else value)
     shape = input.array.shape
-    written = index_ops.scatter_along_axis(np.ones(index.array.shape, dtype=bool), index.array, axis, shape, False)
-    written = make_tensor(namespace_of(input.array).asarray(written))
+    xp = namespace_of(index.array)
+    written = make_tensor(index_ops.scatter_along_axis(xp.ones(index.array.shape, dtype=bool), index.array, axis,
+                                                       shape, False))
     placed = index_ops.scatter_along_axis(src, index.array, axis, shape, False)
     return select.where(written, placed, input)
 
