@@ -6,7 +6,7 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, functional, nn, optim
+from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, functional, nn, onnx, optim
 from . import _missing
 from .amp import autocast, is_autocast_enabled
 from .autograd import (
