@@ -15,6 +15,8 @@ from onnx import helper, numpy_helper
 
 from glassgrad.autograd.tensor_factory import is_tensor
 
+from .errors import UnsupportedOperatorError
+
 INT64_MAX = np.iinfo(np.int64).max  # "to the end" for an ONNX Slice
 
 
@@ -23,14 +25,18 @@ class GraphBuilder:
 
     `inputs`: id(traced input tensor) -> ONNX input name. `state_names`: id(tensor or its array) -> state_dict
     name for the model's parameters and buffers. `batch`: (input name, axis, traced size) of the dynamic batch
-    axis, or None when every shape is static. `export_params=False` makes parameters graph inputs instead.
+    axis, or None when every shape is static. `twins`: id(node) -> the node in the twin trace, whose shape
+    arguments tell which sizes follow the batch. `export_params=False` makes parameters graph inputs instead.
     """
 
-    def __init__(self, inputs: dict[int, str], state_names: dict[int, str], batch: tuple | None,
-                 export_params: bool = True) -> None:
+    def __init__(self, inputs: dict[int, str], state_names: dict[int, str], batch: tuple | None, twins: dict,
+                 opset: int, export_params: bool = True) -> None:
         self.inputs = inputs
+        self.input_tensors: list = []  # (traced input tensor, name), set by the exporter
+        self.opset = opset
         self.state_names = state_names
         self.batch = batch
+        self.twins = twins  # id(node) -> the same node in the twin trace (trace.py)
         self.export_params = export_params
         self.nodes: list = []
         self.initializers: list = []
@@ -52,12 +58,32 @@ class GraphBuilder:
                 return self.produced[key]
             if id(value) in self.inputs:
                 return self.inputs[id(value)]
+            viewed = self.input_viewed_by(value)
+            if viewed is not None:
+                return self._reshaped_input(viewed, value)
             value = value.array
         state_name = self.state_names.get(id(value))
         if state_name is not None:
             return self._state(state_name, value)
         array = np.asarray(value) if dtype is None or isinstance(value, np.ndarray) else np.asarray(value, dtype)
         return self.constant(array)
+
+    def input_viewed_by(self, value: Any) -> str | None:
+        """The name of the graph input that `value` is a reshaped view of (targets.view(-1) of integer targets:
+        an op glassgrad does not record, as nothing requires grad), or None."""
+        array = value.array
+        for tensor, name in self.input_tensors:
+            source = tensor.array
+            if array.size == source.size and array.flags.c_contiguous and source.flags.c_contiguous \
+                    and np.shares_memory(array, source):  # fmt: skip
+                return name
+        return None
+
+    def _reshaped_input(self, input_name: str, value: Any) -> str:
+        shape = list(value.shape)
+        if self.batch is not None and shape:
+            shape[0] = -1  # the batch merged into the first axis, the rest as traced
+        return self.add("Reshape", [input_name, self.ints(shape)])
 
     def _state(self, state_name: str, array: Any) -> str:
         if state_name not in self._named_state:
@@ -102,35 +128,52 @@ class GraphBuilder:
         shape = self.add("Shape", [input_name])
         return self.add("Gather", [shape, self.ints([axis])], axis=0)
 
-    def reshape_target(self, in_shape: tuple, out_shape: tuple) -> list[int]:
-        """The `shape` input of an ONNX Reshape from `in_shape` to `out_shape` (the traced shapes).
+    def reshape_target(self, node: Any) -> list[int]:
+        """The `shape` input of an ONNX Reshape for a recorded ReshapeOp (or ExpandOp) node.
 
-        With a static batch: the shape itself. With a dynamic one the leading dims that keep their size are
-        copied at run time (ONNX's 0), and when the first dim changes (the batch merged into or split out of
-        it: (B, T, V) -> (B·T, V)) it becomes -1, inferred from the element count; the rest stay as traced.
+        A size the twin trace (trace.py) agrees on is static. One that changed with the batch is copied from
+        the input at run time (ONNX's 0) where it sits at the same place with the same size in both traces, else
+        it is the one -1 that ONNX infers from the element count ((B, T, V) -> (B·T, V): [-1, V]).
         """
-        if self.batch is None:
-            return list(out_shape)
-        kept = 0
-        while kept < min(len(in_shape), len(out_shape)) and in_shape[kept] == out_shape[kept]:
-            kept += 1
-        target = [0] * kept + list(out_shape[kept:])
-        if kept == 0 and target:
-            target[0] = -1
+        in_shape, out_shape = tuple(node.inputs[0].shape), tuple(node.inputs[1])
+        twin = self.twins[id(node)]
+        in_twin, out_twin = tuple(twin.inputs[0].shape), tuple(twin.inputs[1])
+        target = []
+        for k, (size, size_twin) in enumerate(zip(out_shape, out_twin)):
+            if size == size_twin:
+                target.append(size)
+            elif k < len(in_shape) and (in_shape[k], in_twin[k]) == (size, size_twin):
+                target.append(0)
+            else:
+                target.append(-1)
+        if target.count(-1) > 1:
+            raise UnsupportedOperatorError(
+                f"onnx.export: a reshape from {in_shape} to {out_shape} changes {target.count(-1)} sizes with the "
+                "batch size in a way one ONNX Reshape cannot express; keep the batch axis first and whole"
+            )
         return target
 
-    def broadcast_target(self, in_shape: tuple, out_shape: tuple) -> str:
-        """The `shape` input of an ONNX Expand from `in_shape` to `out_shape`: with a dynamic batch, a size-1
-        dim stretched to the traced batch size stretches to the run-time batch size instead."""
-        padded = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
-        batch_dims = [
-            k for k, (size_in, size_out) in enumerate(zip(padded, out_shape))
-            if self.batch is not None and size_in == 1 and size_out == self.batch[2] and size_out != 1
-        ]
-        if not batch_dims:
-            return self.ints(out_shape)
-        pieces = [self.batch_size() if k in batch_dims else self.ints([size]) for k, size in enumerate(out_shape)]
-        return self.add("Concat", pieces, axis=0)
+    def broadcast_target(self, node: Any) -> str:
+        """The `shape` input of an ONNX Expand for a recorded ExpandOp node. ONNX's Expand broadcasts both ways,
+        so a size the input already has is written 1; a size-1 dim stretched to the batch size stretches to the
+        run-time batch size (read off the input with the dynamic axis)."""
+        in_shape, out_shape = tuple(node.inputs[0].shape), tuple(node.inputs[1])
+        out_twin = tuple(self.twins[id(node)].inputs[1])
+        padded = (1,) * (len(out_shape) - len(in_shape)) + in_shape
+        pieces = []
+        for size_in, size, size_twin in zip(padded, out_shape, out_twin):
+            if size == size_twin or size_in == size:
+                pieces.append(1 if size_in == size else size)
+            elif self.batch is not None and size == self.batch[2] and size_twin == self.batch[2] + 1:
+                pieces.append(None)  # the batch size, at run time
+            else:
+                raise UnsupportedOperatorError(
+                    f"onnx.export: expand from {in_shape} to {out_shape} stretches a dim to a size that changes "
+                    "with the batch size but is not the batch size"
+                )
+        if None not in pieces:
+            return self.ints(pieces)
+        return self.add("Concat", [self.batch_size() if p is None else self.ints([p]) for p in pieces], axis=0)
 
 
 def onnx_dtype(dtype: Any) -> int:

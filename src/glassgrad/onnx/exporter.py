@@ -1,6 +1,7 @@
 """`export(model, args, f, ...)`: the model's traced graph as an ONNX file, as torch.onnx.export writes one.
 
-1. Trace one forward (trace.py).
+1. Trace the forward, and again on twin inputs (trace.py); pair the two traces' nodes, and refuse a value that
+   the trace would bake in as a constant although it follows the inputs.
 2. Convert each recorded node, producers first, with its converter from the op table (table.py); an Op without
    one is refused, naming it, the module that ran it and its input shapes.
 3. Name the graph's inputs and outputs, mark the dynamic axes, build the model with onnx.helper and check it with
@@ -20,7 +21,8 @@ from glassgrad.autograd.tensor_factory import is_tensor
 from .builder import GraphBuilder, onnx_dtype
 from .errors import UnsupportedOperatorError
 from .table import CONVERTERS
-from .trace import Trace, trace
+from .trace import Trace, trace, twin_inputs
+from .twins import check_fixed_arguments, pair_nodes
 
 MIN_OPSET = 17  # LayerNormalization, which every transformer here needs, is in ONNX from opset 17
 
@@ -53,8 +55,8 @@ def export(
             f"{onnx.defs.onnx_opset_version()} (LayerNormalization needs {MIN_OPSET})"
         )
     args = args if isinstance(args, tuple) else (args,)
-    traced = trace(model, args)
     names_in = _input_names(model, args, input_names)
+    traced = trace(model, args)
     names_out = list(output_names) if output_names else [f"output_{k}" for k in range(len(traced.outputs))]
     if len(names_out) != len(traced.outputs):
         raise ValueError(
@@ -62,8 +64,12 @@ def export(
         )
     dims = _dynamic_dims(dynamic_axes or {}, names_in, names_out)
     batch = _batch_axis(traced, names_in, dims)
-    builder = GraphBuilder({id(t): name for t, name in zip(traced.inputs, names_in)}, traced.state_names, batch,
-                           export_params)  # fmt: skip
+    tensor_positions = [k for k, value in enumerate(args) if is_tensor(value)]
+    grow = {k for k, name in zip(tensor_positions, names_in) if 0 in dims.get(name, {})}
+    twins = pair_nodes(traced, trace(model, twin_inputs(args, grow)))
+    inputs = {id(t): name for t, name in zip(traced.inputs, names_in)}
+    builder = GraphBuilder(inputs, traced.state_names, batch, twins, opset_version, export_params)
+    builder.input_tensors = list(zip(traced.inputs, names_in))
     _convert(builder, traced)
     for tensor, name in zip(traced.outputs, names_out):
         builder.nodes.append(helper.make_node("Identity", [builder.name(tensor)], [name], name=f"/output/{name}"))
@@ -88,6 +94,7 @@ def _convert(builder: GraphBuilder, traced: Trace) -> None:
         if converter is None:
             raise UnsupportedOperatorError(_unsupported(node, owner, traced))
         builder.scope = owner or "model"
+        check_fixed_arguments(node, builder, traced)
         outputs = converter(builder, node)
         for index, name in enumerate(outputs if isinstance(outputs, list) else [outputs]):
             builder.produced[(id(node), index)] = name

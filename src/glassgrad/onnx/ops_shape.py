@@ -1,7 +1,7 @@
 """ONNX for glassgrad's shape ops: reshape, permute, expand, repeat, cat, stack, split, clone, basic indexing.
 
-Shapes are the traced ones, except where a dynamic batch axis asks for run-time sizes (GraphBuilder's
-reshape_target and broadcast_target say how).
+Shapes are the traced ones, except the sizes that follow a dynamic batch axis (GraphBuilder's reshape_target
+and broadcast_target say how).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ INT64_MIN = -INT64_MAX - 1
 
 
 def reshape(g: GraphBuilder, node: Node) -> str:
-    x, new_shape = node.inputs[0], tuple(node.inputs[1])
-    target = g.reshape_target(tuple(x.shape), new_shape)
-    return g.add("Reshape", [g.name(x), g.ints(target)])
+    return g.add("Reshape", [g.name(node.inputs[0]), g.ints(g.reshape_target(node))])
 
 
 def permute(g: GraphBuilder, node: Node) -> str:
@@ -26,8 +24,7 @@ def permute(g: GraphBuilder, node: Node) -> str:
 
 
 def expand(g: GraphBuilder, node: Node) -> str:
-    x, new_shape = node.inputs[0], tuple(node.inputs[1])
-    return g.add("Expand", [g.name(x), g.broadcast_target(tuple(x.shape), new_shape)])
+    return g.add("Expand", [g.name(node.inputs[0]), g.broadcast_target(node)])
 
 
 def repeat(g: GraphBuilder, node: Node) -> str:

@@ -3,7 +3,7 @@ in the ops_*.py files). An Op missing here is refused by name (exporter.py)."""
 
 from __future__ import annotations
 
-from . import ops_elementwise, ops_fused, ops_layers, ops_recurrent, ops_shape
+from . import ops_elementwise, ops_fused, ops_layers, ops_recurrent, ops_reduce, ops_shape
 
 CONVERTERS: dict[type, object] = {
     **ops_elementwise.CONVERTERS,
@@ -11,4 +11,5 @@ CONVERTERS: dict[type, object] = {
     **ops_layers.CONVERTERS,
     **ops_fused.CONVERTERS,
     **ops_recurrent.CONVERTERS,
+    **ops_reduce.CONVERTERS,
 }

@@ -16,10 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from glassgrad.autograd.engine import topological_order
 from glassgrad.autograd.grad_mode import enable_grad
 from glassgrad.autograd.node import Node
-from glassgrad.autograd.tensor_factory import is_tensor
+from glassgrad.autograd.tensor_factory import is_tensor, make_tensor
 from glassgrad.viz.graph_modules import run_tagged, tensors_in
 
 
@@ -72,3 +74,24 @@ def _state_names(model: Any) -> dict[int, str]:
         names.setdefault(id(tensor), name)
         names.setdefault(id(tensor.array), name)
     return names
+
+
+def twin_inputs(args: tuple, grow: set[int]) -> tuple:
+    """Inputs of the same kind with other random values, one row longer at the positions in `grow` (those with a
+    dynamic batch axis). Drawn from a private generator: exporting leaves glassgrad's random state alone."""
+    rng = np.random.default_rng(20)
+    twins = []
+    for position, value in enumerate(args):
+        if not is_tensor(value):
+            twins.append(value)
+            continue
+        array = value.array
+        shape = ((array.shape[0] + 1,) + array.shape[1:]) if position in grow else array.shape
+        if array.dtype.kind == "f":
+            twin = rng.standard_normal(shape).astype(array.dtype)
+        elif array.dtype.kind in "iu" and array.size:
+            twin = rng.integers(array.min(), array.max() + 1, shape).astype(array.dtype)
+        else:
+            twin = np.resize(array, shape)
+        twins.append(make_tensor(twin))
+    return tuple(twins)
