@@ -53,6 +53,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dlpack import from_dlpack
 from .doctor_report import doctor
 from .serialization import load, save
 from .tensor import Tensor
