@@ -7,7 +7,7 @@ import pytest
 import glassgrad as gg
 from glassgrad.models import GPT, MLP, CharRNN, ConvNet, GPTConfig, ViT
 
-from .helpers import TOLERANCE, export_to_bytes, max_difference, onnx, session
+from .helpers import TOLERANCE, export_to_bytes, glassgrad_outputs, max_difference, onnx, ort_outputs, session
 
 
 def small_gpt() -> GPT:
@@ -136,3 +136,20 @@ def test_export_params_false_makes_the_parameters_graph_inputs():
     assert [i.name for i in proto.graph.input] == ["x", "layers.0.weight", "layers.0.bias", "layers.2.weight",
                                                    "layers.2.bias"]  # fmt: skip
     assert not [init for init in proto.graph.initializer if not init.name.startswith("/")]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_recurrent_state_passed_in_becomes_graph_inputs(cell):
+    gg.manual_seed(0)
+    model = CharRNN(13, 8, 12, num_layers=2, cell=cell).eval()
+    idx = gg.randint(0, 13, (3, 6))
+    with gg.no_grad():
+        _, state = model(idx)  # the state after one chunk, to continue the sequence from
+    args = (gg.randint(0, 13, (3, 6)), state)
+    data = export_to_bytes(model, args)
+    sess = session(data)
+    names = [i.name for i in sess.get_inputs()]
+    assert names == (["idx", "state.0", "state.1"] if cell == "lstm" else ["idx", "state"])
+    expected = glassgrad_outputs(model, args)  # logits and the new state, flattened
+    got = ort_outputs(sess, [args[0], *(state if cell == "lstm" else (state,))])
+    assert max(float(abs(a - b).max()) for a, b in zip(expected, got)) <= TOLERANCE

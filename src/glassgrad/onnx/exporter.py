@@ -17,6 +17,7 @@ import onnx
 from onnx import helper
 
 from glassgrad.autograd.tensor_factory import is_tensor
+from glassgrad.viz.graph_modules import tensors_in
 
 from .builder import GraphBuilder, onnx_dtype
 from .errors import UnsupportedOperatorError
@@ -64,8 +65,7 @@ def export(
         )
     dims = _dynamic_dims(dynamic_axes or {}, names_in, names_out)
     batch = _batch_axis(traced, names_in, dims)
-    tensor_positions = [k for k, value in enumerate(args) if is_tensor(value)]
-    grow = {k for k, name in zip(tensor_positions, names_in) if 0 in dims.get(name, {})}
+    grow = {k for k, name in enumerate(names_in) if 0 in dims.get(name, {})}
     twins = pair_nodes(traced, trace(model, twin_inputs(args, grow)))
     inputs = {id(t): name for t, name in zip(traced.inputs, names_in)}
     builder = GraphBuilder(inputs, traced.state_names, batch, twins, opset_version, export_params)
@@ -112,14 +112,20 @@ def _unsupported(node: Any, owner: str, traced: Trace) -> str:
 
 
 def _input_names(model: Any, args: tuple, given: list[str] | None) -> list[str]:
-    """The given names, else the forward's parameter names of the tensor arguments (idx, x, images)."""
-    positions = [k for k, value in enumerate(args) if is_tensor(value)]
+    """The given names, else the forward's parameter names of the tensor arguments (idx, x, images); the tensors
+    of a tuple argument (CharRNN's state) are `state.0`, `state.1`, ... as torch.onnx flattens them."""
+    count = len(tensors_in(args))
     if given:
-        if len(given) != len(positions):
-            raise ValueError(f"onnx.export: {len(given)} input_names given for {len(positions)} tensor arguments")
+        if len(given) != count:
+            raise ValueError(f"onnx.export: {len(given)} input_names given for {count} input tensors")
         return list(given)
     parameters = list(inspect.signature(model.forward).parameters)
-    return [parameters[k] if k < len(parameters) else f"input_{k}" for k in positions]
+    names = []
+    for position, value in enumerate(args):
+        base = parameters[position] if position < len(parameters) else f"input_{position}"
+        inside = tensors_in(value)
+        names += [base] if is_tensor(value) else [f"{base}.{k}" for k in range(len(inside))]
+    return names
 
 
 def _dynamic_dims(dynamic_axes: dict, names_in: list[str], names_out: list[str]) -> dict[str, dict[int, str]]:

@@ -29,7 +29,7 @@ from glassgrad.viz.graph_modules import run_tagged, tensors_in
 class Trace:
     """What one traced forward left: its inputs and outputs, the nodes (producers first), and names."""
 
-    inputs: list  # the tensors the forward saw, in the order of `args` (float ones: the requires-grad copies)
+    inputs: list  # the tensors the forward saw, flattened in the order of `args` (float ones: requires-grad twins)
     outputs: list  # the tensors of what forward returned, flattened (tuples, lists, dict values; None skipped)
     nodes: list[Node]
     owners: dict[int, str]  # id(node) -> path of the innermost module that ran it ('' for the model itself)
@@ -39,7 +39,7 @@ class Trace:
 
 def trace(model: Any, args: tuple) -> Trace:
     """Run `model(*args)` once in eval mode with every op recorded; the model is left as it was."""
-    traced = tuple(_recordable(value) for value in args)
+    traced = map_tensors(_recordable, args)
     frozen = [p for p in model.parameters() if not p.requires_grad]
     was_training = model.training
     try:
@@ -55,15 +55,25 @@ def trace(model: Any, args: tuple) -> Trace:
     outputs = tensors_in(output)
     roots = [t.grad_fn for t in outputs if t.grad_fn is not None]
     nodes = list(reversed(topological_order(roots)))  # producers before the nodes that read them
-    return Trace(inputs=[v for v in traced if is_tensor(v)], outputs=outputs, nodes=nodes, owners=owners,
+    return Trace(inputs=tensors_in(traced), outputs=outputs, nodes=nodes, owners=owners,
                  state_names=_state_names(model), modules=dict(model.named_modules()))  # fmt: skip
 
 
-def _recordable(value: Any) -> Any:
-    """A float tensor's twin that requires grad (so the ops on it are recorded); anything else as it is."""
-    if is_tensor(value) and value.dtype.is_floating_point:
-        return value.detach().requires_grad_(True)
+def map_tensors(function: Any, value: Any) -> Any:
+    """`value` with `function` applied to every tensor inside it (tuples, lists, dict values; nested), in the
+    order tensors_in lists them."""
+    if is_tensor(value):
+        return function(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(map_tensors(function, item) for item in value)
+    if isinstance(value, dict):
+        return {key: map_tensors(function, item) for key, item in value.items()}
     return value
+
+
+def _recordable(value: Any) -> Any:
+    """A float tensor's twin that requires grad (so the ops on it are recorded); an integer one as it is."""
+    return value.detach().requires_grad_(True) if value.dtype.is_floating_point else value
 
 
 def _state_names(model: Any) -> dict[int, str]:
@@ -77,21 +87,19 @@ def _state_names(model: Any) -> dict[int, str]:
 
 
 def twin_inputs(args: tuple, grow: set[int]) -> tuple:
-    """Inputs of the same kind with other random values, one row longer at the positions in `grow` (those with a
-    dynamic batch axis). Drawn from a private generator: exporting leaves glassgrad's random state alone."""
+    """Inputs of the same kind with other random values, one row longer for the tensors (numbered as tensors_in
+    lists them) in `grow`: those with a dynamic batch axis. Drawn from a private generator: exporting leaves
+    glassgrad's random state alone."""
     rng = np.random.default_rng(20)
-    twins = []
-    for position, value in enumerate(args):
-        if not is_tensor(value):
-            twins.append(value)
-            continue
+    counter = iter(range(len(tensors_in(args))))
+
+    def twin(value: Any) -> Any:
         array = value.array
-        shape = ((array.shape[0] + 1,) + array.shape[1:]) if position in grow else array.shape
+        shape = ((array.shape[0] + 1,) + array.shape[1:]) if next(counter) in grow else array.shape
         if array.dtype.kind == "f":
-            twin = rng.standard_normal(shape).astype(array.dtype)
-        elif array.dtype.kind in "iu" and array.size:
-            twin = rng.integers(array.min(), array.max() + 1, shape).astype(array.dtype)
-        else:
-            twin = np.resize(array, shape)
-        twins.append(make_tensor(twin))
-    return tuple(twins)
+            return make_tensor(rng.standard_normal(shape).astype(array.dtype))
+        if array.dtype.kind in "iu" and array.size:
+            return make_tensor(rng.integers(array.min(), array.max() + 1, shape).astype(array.dtype))
+        return make_tensor(np.resize(array, shape))
+
+    return map_tensors(twin, args)
