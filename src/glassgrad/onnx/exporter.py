@@ -64,27 +64,35 @@ def export(
             f"onnx.export: {len(names_out)} output_names given, but the model returns {len(traced.outputs)} tensors"
         )
     dims = _dynamic_dims(dynamic_axes or {}, names_in, names_out)
-    batch = _batch_axis(traced, names_in, dims)
     grow = {k for k, name in enumerate(names_in) if 0 in dims.get(name, {})}
     twins = pair_nodes(traced, trace(model, twin_inputs(args, grow)))
-    inputs = {id(t): name for t, name in zip(traced.inputs, names_in)}
-    builder = GraphBuilder(inputs, traced.state_names, batch, twins, opset_version, export_params)
+    builder = GraphBuilder({id(t): name for t, name in zip(traced.inputs, names_in)}, traced.state_names,
+                           _batch_axis(traced, names_in, dims), twins, opset_version, export_params)  # fmt: skip
     builder.input_tensors = list(zip(traced.inputs, names_in))
     _convert(builder, traced)
-    for tensor, name in zip(traced.outputs, names_out):
-        builder.nodes.append(helper.make_node("Identity", [builder.name(tensor)], [name], name=f"/output/{name}"))
+    proto = _model(type(model).__name__, builder, traced, names_in, names_out, dims, opset_version)
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, f)
+
+
+def _model(name: str, builder: GraphBuilder, traced: Trace, names_in: list[str], names_out: list[str], dims: dict,
+           opset_version: int) -> Any:
+    """The ModelProto: the converted nodes, an Identity per output (so outputs carry their names), the inputs
+    and outputs with their symbolic dims, and the initializers."""
+    for tensor, output_name in zip(traced.outputs, names_out):
+        builder.nodes.append(helper.make_node("Identity", [builder.name(tensor)], [output_name],
+                                              name=f"/output/{output_name}"))  # fmt: skip
     graph = helper.make_graph(
         builder.nodes,
-        type(model).__name__,
-        [_value_info(name, t, dims) for t, name in zip(traced.inputs, names_in)] + builder.parameter_inputs,
-        [_value_info(name, t, dims) for t, name in zip(traced.outputs, names_out)],
+        name,
+        [_value_info(n, t, dims) for t, n in zip(traced.inputs, names_in)] + builder.parameter_inputs,
+        [_value_info(n, t, dims) for t, n in zip(traced.outputs, names_out)],
         initializer=builder.initializers,
     )
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset_version)],
                               producer_name="glassgrad")  # fmt: skip
     proto.ir_version = helper.find_min_ir_version_for(proto.opset_import)  # readable by older runtimes too
-    onnx.checker.check_model(proto, full_check=True)
-    onnx.save(proto, f)
+    return proto
 
 
 def _convert(builder: GraphBuilder, traced: Trace) -> None:

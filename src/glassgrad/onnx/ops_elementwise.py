@@ -46,10 +46,6 @@ def cast(g: GraphBuilder, node: Node) -> str:
     return g.add("Cast", [g.name(node.inputs[0])], to=onnx_dtype(node.inputs[1]))
 
 
-def reciprocal(g: GraphBuilder, node: Node) -> str:
-    return g.add("Reciprocal", [g.name(node.inputs[0])])
-
-
 def rsqrt(g: GraphBuilder, node: Node) -> str:
     return g.add("Reciprocal", [g.add("Sqrt", [g.name(node.inputs[0])])])
 
@@ -125,7 +121,7 @@ CONVERTERS = {
     select.MinimumOp: _binary("Min"),
     select.WhereOp: where,
     arithmetic.CastOp: cast,
-    arithmetic.ReciprocalOp: reciprocal,
+    arithmetic.ReciprocalOp: _unary("Reciprocal"),
     arithmetic.NegOp: _unary("Neg"),
     unary.ExpOp: _unary("Exp"),
     unary.LogOp: _unary("Log"),

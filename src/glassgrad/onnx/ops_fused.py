@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from onnx import TensorProto
 
 from glassgrad.autograd.node import Node
 from glassgrad.functional.attention import ScaledDotProductAttentionOp
@@ -58,7 +59,7 @@ def cross_entropy(g: GraphBuilder, node: Node) -> str:
             "targets that are not class indices has no ONNX SoftmaxCrossEntropyLoss form; export the model's "
             "logits and compute the loss outside"
         )
-    labels = g.add("Cast", [g.name(target)], to=7)  # int64, what the op takes
+    labels = g.add("Cast", [g.name(target)], to=TensorProto.INT64)  # the labels type the op takes
     inputs = [g.name(x), labels] + ([g.name(weight)] if weight is not None else [])
     return g.add("SoftmaxCrossEntropyLoss", inputs, reduction=reduction, ignore_index=int(ignore_index))
 

@@ -41,8 +41,7 @@ def check_fixed_arguments(node: Node, builder: Any, traced: Any) -> None:
     """Refuse a plain argument or an unrecorded tensor of `node` that differs in the twin trace."""
     twin = builder.twins[id(node)]
     for position, (value, other) in enumerate(zip(node.inputs, twin.inputs)):
-        if _recorded(value, builder) or (isinstance(node.op, type) and issubclass(node.op, BATCH_SHAPED)
-                                         and position == 1):  # fmt: skip
+        if _recorded(value, builder) or (node.op in BATCH_SHAPED and position == 1):
             continue
         if not _same(value, other):
             owner = traced.owners.get(id(node), "")
