@@ -95,3 +95,59 @@ def test_opset_18_writes_the_axes_of_a_mean_as_an_input():
     x = gg.randn(3, 4)
     data = export_to_bytes(model, (x,), opset_version=18)
     assert max_difference(model, session(data), (x,)) <= TOLERANCE
+
+
+LAYERS = [
+    ("conv_stride_dilation_groups", lambda: nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2),
+     (2, 4, 9, 9)),
+    ("conv_same_even_kernel", lambda: nn.Conv2d(3, 2, 4, padding="same", bias=False), (2, 3, 7, 7)),
+    ("conv1d", lambda: nn.Conv1d(3, 5, 3, padding=1), (2, 3, 8)),
+    ("batchnorm1d_2d_input", lambda: nn.BatchNorm1d(6), (4, 6)),
+    ("batchnorm1d_3d_input", lambda: nn.BatchNorm1d(6, affine=False), (4, 6, 5)),
+    ("layernorm_2d_no_affine", lambda: nn.LayerNorm((4, 5), elementwise_affine=False), (3, 4, 5)),
+    ("post_norm_encoder_layer", lambda: nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True), (3, 5, 8)),
+    ("gru_time_major_reverse_layers", lambda: nn.GRU(4, 6, num_layers=2, bidirectional=True), (5, 3, 4)),
+    ("lstm_no_bias", lambda: nn.LSTM(4, 6, bias=False, batch_first=True), (3, 5, 4)),
+]
+
+
+def _with_running_statistics(module):
+    """Batch norm with running statistics away from 0 and 1, so the export must read the buffers."""
+    for name, buffer in module.named_buffers():
+        if name.endswith("running_mean"):
+            buffer.array[...] = np.linspace(-1, 1, buffer.shape[0])
+        elif name.endswith("running_var"):
+            buffer.array[...] = np.linspace(0.5, 2, buffer.shape[0])
+    return module
+
+
+@pytest.mark.parametrize("name, make, shape", LAYERS, ids=[case[0] for case in LAYERS])
+def test_a_layer_runs_the_same_in_onnx_runtime(name, make, shape):
+    gg.manual_seed(0)
+    model = _with_running_statistics(make()).eval()
+    x = gg.randn(*shape)
+    batch_axis = 1 if name.startswith("gru_time_major") else 0  # a time-major RNN: the batch is axis 1
+    dynamic = {"x": [0]} if batch_axis == 0 else {}
+    sess = session(export_to_bytes(model, (x,), input_names=["x"], dynamic_axes=dynamic))
+    assert max_difference(model, sess, (x,)) <= TOLERANCE
+    if dynamic:
+        assert max_difference(model, sess, (gg.randn(shape[0] + 3, *shape[1:]),)) <= TOLERANCE
+
+
+def test_multihead_attention_with_its_averaged_weights():
+    gg.manual_seed(0)
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=True)  # (output, weights averaged over the heads)
+
+    model = SelfAttention().eval()
+    x = gg.randn(2, 5, 8)
+    sess = session(export_to_bytes(model, (x,), dynamic_axes={"x": [0]}))
+    assert len(sess.get_outputs()) == 2
+    assert max_difference(model, sess, (x,)) <= TOLERANCE
+    assert max_difference(model, sess, (gg.randn(4, 5, 8),)) <= TOLERANCE
