@@ -1,11 +1,12 @@
 """ONNX Runtime against glassgrad on the exported models: the largest output difference, and the forward time.
 
     python benchmarks/onnx_runtime.py            # every model in glassgrad.models, at the recipes' sizes
-    python benchmarks/onnx_runtime.py --repeat 5 # fewer timed runs
+    python benchmarks/onnx_runtime.py --repeat 5 --threads 2
 
 Each model is exported with a dynamic batch axis (traced at batch 2, run at the batch below), ONNX Runtime
-(CPUExecutionProvider, default threads) and glassgrad (no_grad, eval) run the same random input, and the table
-gives max |ORT − glassgrad| over every output, and the median of `--repeat` timed runs of each after one warm-up.
+(CPUExecutionProvider) and glassgrad (no_grad, eval) run the same random input with the same thread count, and
+the table gives max |ORT − glassgrad| over every output and the median of `--repeat` timed runs of each, after
+one warm-up, in alternating rounds (ORT, glassgrad, ORT, ...) so that a busy moment of the machine hits both.
 """
 
 from __future__ import annotations
@@ -43,17 +44,21 @@ MODELS = {
 }
 
 
-def median_seconds(function, repeat: int) -> float:
-    function()  # warm-up: ORT's first run plans memory, glassgrad's compiles kernels
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def median_seconds(functions: list, repeat: int) -> list[float]:
+    """The median time of each function over `repeat` alternating rounds, after one warm-up call each (ORT's
+    first run plans its memory, glassgrad's compiles its kernels)."""
+    times: list[list[float]] = [[] for _ in functions]
+    for function in functions:
         function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    for _ in range(repeat):
+        for function, spent in zip(functions, times):
+            start = time.perf_counter()
+            function()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
-def measure(name: str, repeat: int) -> tuple[float, float, float]:
+def measure(name: str, repeat: int, threads: int) -> tuple[float, float, float]:
     make, inputs, batch = MODELS[name]
     gg.manual_seed(0)
     model = make().eval()
@@ -61,6 +66,8 @@ def measure(name: str, repeat: int) -> tuple[float, float, float]:
     gg.onnx.export(model, (inputs(2),), buffer, input_names=["input"], dynamic_axes={"input": [0]})
     options = ort.SessionOptions()
     options.log_severity_level = 3  # the state outputs' batch axis is left static: no shape warnings
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
     session = ort.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
     x = inputs(batch)
     feed = {"input": x.numpy()}
@@ -71,17 +78,19 @@ def measure(name: str, repeat: int) -> tuple[float, float, float]:
 
     expected, got = glassgrad_forward(), session.run(None, feed)
     difference = max(float(np.abs(a.astype(np.float64) - b).max()) for a, b in zip(expected, got))
-    return difference, median_seconds(lambda: session.run(None, feed), repeat), median_seconds(glassgrad_forward,
-                                                                                                  repeat)
+    ort_time, gg_time = median_seconds([lambda: session.run(None, feed), glassgrad_forward], repeat)
+    return difference, ort_time, gg_time
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1, help="threads for each (default 1)")
     args = parser.parse_args()
+    gg.set_num_threads(args.threads)
     print(f"{'model':28} {'batch':>5} {'max |diff|':>11} {'ORT ms':>8} {'glassgrad ms':>13} {'ratio':>6}")
     for name, (_, _, batch) in MODELS.items():
-        difference, ort_time, gg_time = measure(name, args.repeat)
+        difference, ort_time, gg_time = measure(name, args.repeat, args.threads)
         print(f"{name:28} {batch:>5} {difference:>11.2e} {ort_time * 1e3:>8.2f} {gg_time * 1e3:>13.2f} "
               f"{gg_time / ort_time:>5.1f}x")
 
