@@ -107,3 +107,13 @@ def test_a_forward_that_branches_on_its_input_is_refused():
     # the twin trace's standard-normal values (a sum far below 50) take the other branch
     with pytest.raises(gg.onnx.UnsupportedOperatorError, match="runs other ops"):
         export_to_bytes(Branch(), (gg.full((2, 3), 10.0),))
+
+
+def test_without_the_onnx_package_the_error_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if onnx were not installed
+    for name in [n for n in sys.modules if n.startswith("glassgrad.onnx.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ImportError, match=r"needs the onnx package .*pip install 'glassgrad\[onnx\]'"):
+        gg.onnx.export(MLP(4, [3], 2), gg.randn(2, 4), "unused.onnx")
