@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from onnx import helper, numpy_helper
 
+from glassgrad import backend
 from glassgrad.autograd.tensor_factory import is_tensor
 
 from .errors import UnsupportedOperatorError
@@ -65,6 +66,7 @@ class GraphBuilder:
         state_name = self.state_names.get(id(value))
         if state_name is not None:
             return self._state(state_name, value)
+        value = on_host(value)
         array = np.asarray(value) if dtype is None or isinstance(value, np.ndarray) else np.asarray(value, dtype)
         return self.constant(array)
 
@@ -74,8 +76,12 @@ class GraphBuilder:
         array = value.array
         for tensor, name in self.input_tensors:
             source = tensor.array
-            if array.size == source.size and array.flags.c_contiguous and source.flags.c_contiguous \
-                    and np.shares_memory(array, source):  # fmt: skip
+            same_memory = (
+                type(array) is np.ndarray and type(source) is np.ndarray  # host arrays (CuPy's are not looked at)
+                and array.size == source.size and array.flags.c_contiguous and source.flags.c_contiguous
+                and np.shares_memory(array, source)
+            )
+            if same_memory:
                 return name
         return None
 
@@ -88,7 +94,7 @@ class GraphBuilder:
     def _state(self, state_name: str, array: Any) -> str:
         if state_name not in self._named_state:
             self._named_state.add(state_name)
-            array = np.asarray(array)
+            array = np.asarray(on_host(array))
             if self.export_params:
                 self.initializers.append(numpy_helper.from_array(array, state_name))
             else:
@@ -174,6 +180,11 @@ class GraphBuilder:
         if None not in pieces:
             return self.ints(pieces)
         return self.add("Concat", [self.batch_size() if p is None else self.ints([p]) for p in pieces], axis=0)
+
+
+def on_host(value: Any) -> Any:
+    """A CuPy array (a model on the GPU) copied to host memory, where the ONNX file is written; others as given."""
+    return backend.move(value, backend.CPU) if hasattr(value, "__cuda_array_interface__") else value
 
 
 def onnx_dtype(dtype: Any) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from glassgrad import backend
 from glassgrad.autograd.engine import topological_order
 from glassgrad.autograd.grad_mode import enable_grad
 from glassgrad.autograd.node import Node
@@ -94,12 +95,14 @@ def twin_inputs(args: tuple, grow: set[int]) -> tuple:
     counter = iter(range(len(tensors_in(args))))
 
     def twin(value: Any) -> Any:
-        array = value.array
+        array = backend.move(value.array, backend.CPU)
         shape = ((array.shape[0] + 1,) + array.shape[1:]) if next(counter) in grow else array.shape
         if array.dtype.kind == "f":
-            return make_tensor(rng.standard_normal(shape).astype(array.dtype))
-        if array.dtype.kind in "iu" and array.size:
-            return make_tensor(rng.integers(array.min(), array.max() + 1, shape).astype(array.dtype))
-        return make_tensor(np.resize(array, shape))
+            other = rng.standard_normal(shape).astype(array.dtype)
+        elif array.dtype.kind in "iu" and array.size:
+            other = rng.integers(array.min(), array.max() + 1, shape).astype(array.dtype)
+        else:
+            other = np.resize(array, shape)
+        return make_tensor(backend.move(other, backend.device_of(value.array)))  # on the input's device
 
     return map_tensors(twin, args)

@@ -18,6 +18,7 @@ from glassgrad.autograd.node import Node
 from glassgrad.autograd.tensor_factory import is_tensor
 from glassgrad.ops.shape import ExpandOp, ReshapeOp
 
+from .builder import on_host
 from .errors import UnsupportedOperatorError
 
 BATCH_SHAPED = (ReshapeOp, ExpandOp)  # converters that take a changing shape argument themselves
@@ -71,7 +72,7 @@ def _same(a: Any, b: Any) -> bool:
     if _is_array(a) or _is_array(b):
         if not (_is_array(a) and _is_array(b)):
             return False
-        a, b = (np.asarray(v.array if is_tensor(v) else v) for v in (a, b))
+        a, b = (np.asarray(on_host(v.array if is_tensor(v) else v)) for v in (a, b))
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
