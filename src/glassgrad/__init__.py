@@ -6,8 +6,8 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, distributions, functional, nn
-from . import optim, utils
+from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, distributions, functional
+from . import nn, onnx, optim, utils
 from . import _missing
 from .amp import autocast, is_autocast_enabled
 from .autograd import (
@@ -57,6 +57,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dlpack import from_dlpack
 from .doctor_report import doctor
 from .serialization import load, save
 from .tensor import Tensor

@@ -7,6 +7,7 @@ glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
 glassgrad eval RUN
 glassgrad report RUN
 glassgrad explain RUN
+glassgrad export RUN [--format onnx] [--out FILE]
 glassgrad bench [WORKLOAD] [--smoke]
 glassgrad doctor [--json]
 glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
@@ -93,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[debug],
     )  # fmt: skip
     explain.add_argument("run")
+    export = commands.add_parser("export", help="write a run's model as ONNX (RUN/model.onnx, or --out FILE)",
+                                 parents=[debug])  # fmt: skip
+    export.add_argument("run")
+    export.add_argument("--format", choices=["onnx"], default="onnx")
+    export.add_argument("--out", default=None, help="the file to write (default: RUN/model.onnx)")
 
     bench = commands.add_parser("bench", help="benchmark glassgrad against PyTorch eager", parents=[debug])
     bench.add_argument("workload", nargs="?", default=None)
@@ -240,6 +246,32 @@ def _report(args: argparse.Namespace) -> int:
 
     settings, experiment, _ = load_run(args.run)
     print(f"report: {build_report(Path(args.run), experiment, settings)}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """The run's model traced on two examples of its training data, with a dynamic batch axis."""
+    from .autograd.grad_mode import no_grad
+    from .train.run import load_run
+    from .viz.graph_modules import tensors_in
+
+    try:
+        from .onnx.exporter import export
+    except ModuleNotFoundError as error:
+        raise SettingError(f"--format onnx needs the onnx package ({error}): pip install 'glassgrad[onnx]'") from error
+    settings, experiment, state = load_run(args.run)
+    inputs, _ = experiment.batches.batch(0)
+    example = inputs[:2]  # (2, ...): the recipe's data shape; the export makes the batch axis dynamic
+    experiment.model.eval()
+    with no_grad():
+        count = len(tensors_in(experiment.model(example)))
+    names = ["logits"] + [f"state_{k}" for k in range(1, count)]
+    out = Path(args.out) if args.out else Path(args.run) / "model.onnx"
+    export(experiment.model, (example,), str(out), input_names=["input"], output_names=names,
+           dynamic_axes={"input": [0], "logits": [0]})  # fmt: skip
+    shape = ", ".join(["batch", *map(str, example.shape[1:])])
+    print(f"export: {out} ({settings.recipe} at step {int(state['step'])}, input ({shape}) "
+          f"{str(example.dtype).removeprefix('glassgrad.')}); open it in Netron: https://netron.app")
     return 0
 
 
@@ -398,6 +430,7 @@ _COMMANDS = {
     "eval": _eval,
     "report": _report,
     "explain": _explain,
+    "export": _export,
     "bench": _bench,
     "doctor": _doctor,
     "lr-find": _lr_find,

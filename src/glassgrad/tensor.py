@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import backend
+from . import backend, dlpack
 from . import tensor_writes as writes
 from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_factory, views
 from .autograd import node as node_module
@@ -240,6 +240,14 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         array = backend.move(self.array, backend.CPU)
         return array if dtype is None else array.astype(dtype)
+
+    def __dlpack__(self, stream: Any = None, *, max_version: Any = None, dl_device: Any = None,
+                   copy: Any = None) -> Any:
+        """The DLPack capsule of this tensor's memory (torch.from_dlpack(t), np.from_dlpack(t)); see dlpack.py."""
+        return dlpack.to_dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple:
+        return dlpack.device_of(self)
 
     def item(self) -> builtins.float | builtins.int | builtins.bool:
         if self.array.size != 1:

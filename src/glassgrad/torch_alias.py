@@ -42,6 +42,7 @@ MODULES: dict[str, str] = {
     "torch.accelerator": "glassgrad.accelerator",
     "torch.distributions": "glassgrad.distributions",
     "torch.distributed": "glassgrad.distributed",
+    "torch.onnx": "glassgrad.onnx",
 }
 # Under these, only the listed submodules are torch's (glassgrad.utils may hold more of its own).
 ONLY: dict[str, tuple[str, ...]] = {"torch.utils": ("torch.utils.data",)}
