@@ -6,8 +6,17 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import autograd, backend, data, datasets, functional, nn, optim
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, functional, nn, optim
+from . import _missing
+from .amp import autocast, is_autocast_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import (
     DType,
     bool_,
@@ -21,7 +30,7 @@ from .backend import (
     int64,
     uint8,
 )
-from .backend.random import Generator, get_rng_state, manual_seed, set_rng_state
+from .backend.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from .creation import (
     arange,
     as_tensor,
@@ -129,8 +138,20 @@ long = int64
 int = int32  # noqa: A001
 
 
-class cuda:  # noqa: N801 - mirrors the `torch.cuda` namespace for the one question scripts ask of it
-    is_available = staticmethod(backend.cuda_is_available)
-
+from .torch_settings import (  # noqa: E402 - after the dtype names above, which it does not shadow
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_default_dtype,
+    get_float32_matmul_precision,
+    get_num_threads,
+    seed,
+    set_default_dtype,
+    set_float32_matmul_precision,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0"
+
+# `torch.X` for an X glassgrad lacks: "glassgrad does not implement torch.X (used at script.py:12)".
+_missing.install(globals(), "torch")

@@ -12,6 +12,7 @@ glassgrad doctor [--json]
 glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch-size B] [--seed S] [--out DIR]
 glassgrad lab [NAME | all] [--full] [--out DIR] [--seed S]
 glassgrad playground [--host H] [--port P] [--no-browser] [--digits-run RUN] [--runs DIR] [--no-digits]
+glassgrad run SCRIPT [ARGS...]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -135,10 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     playground.add_argument("--digits-run", metavar="RUN", help="the digits tab's run (default: the newest)")
     playground.add_argument("--runs", default="runs", help="folder of run directories (default runs/)")
     playground.add_argument("--no-digits", action="store_true", help="no digits tab model (nothing loaded or trained)")
+    commands.add_parser("run", help="run a PyTorch script on glassgrad, unmodified: glassgrad run SCRIPT [ARGS...]",
+                        add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:  # everything after SCRIPT is the script's own: no parsing of ours may touch it
+        from .run import main as run_script
+
+        return run_script(argv[1:])
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning  # restored when the block ends (main may run inside tests)

@@ -36,6 +36,15 @@ class Tensor:
     # NumPy defers to the tensor in `np.float64(2.0) * x` (else it would return a float64 ndarray), as in torch.
     __array_priority__ = 1000
 
+    def __getattr__(self, name: str) -> Any:
+        # Called only when normal lookup fails: a PyTorch method glassgrad lacks gets "glassgrad does not
+        # implement torch.Tensor.X (used at file:line)". Private names (an unset slot) fail fast and plain.
+        if name.startswith("_"):
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}", name=name, obj=self)
+        from ._missing import NotImplementedInGlassgrad
+
+        raise NotImplementedInGlassgrad(f"torch.Tensor.{name}", lambda: [n for n in dir(Tensor) if n[0] != "_"])
+
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         # Wraps a raw array without copying (how ops make their results). Other data is converted as
         # torch.Tensor(data) does: to float32.

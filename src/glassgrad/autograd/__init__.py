@@ -12,7 +12,14 @@ from ..backend import namespace_of
 from . import functional
 from .engine import run_backward, topological_order
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .node import Node, Op
 from .tensor_factory import is_tensor, make_tensor
@@ -83,5 +90,10 @@ def _initial_grad(output: Any, gradient: Any, caller: str, create_graph: bool = 
 
 __all__ = [
     "Function", "GradcheckError", "Node", "Op", "enable_grad", "functional", "grad", "gradcheck",
-    "gradgradcheck", "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled", "topological_order",
+    "gradgradcheck", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "run_backward",
+    "set_grad_enabled", "topological_order",
 ]
+
+from .. import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.autograd")  # "glassgrad does not implement torch.autograd.X"

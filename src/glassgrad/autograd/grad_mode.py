@@ -52,6 +52,12 @@ class _Switch:
 
     mode: bool = True
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # `@gg.no_grad` without parentheses, as PyTorch allows: the decorated function comes back.
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __init__(self, mode: bool | None = None) -> None:
         if mode is not None:
             self.mode = mode
@@ -89,3 +95,47 @@ class enable_grad(_Switch):  # noqa: N801 - named as torch.enable_grad
     """Turn graph recording back on inside a `no_grad` block, or for a decorated function."""
 
     mode = True
+
+
+class inference_mode(_Switch):  # noqa: N801 - named as torch.inference_mode
+    """`with gg.inference_mode():` (or `@gg.inference_mode()`): no graph is recorded, as under no_grad.
+
+    PyTorch's inference mode also skips its version counters and marks the tensors made inside as inference
+    tensors, which a later backward refuses. glassgrad keeps no such mark: what runs inside is exactly
+    `no_grad`. `inference_mode(False)` leaves recording as it is outside (PyTorch: a no-op switch).
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.enabled = bool(mode)
+        self.previous = True
+
+    def __enter__(self) -> None:
+        self.previous = _GradMode.enabled
+        _Inference.depth += self.enabled
+        if self.enabled:
+            _GradMode.enabled = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        _Inference.depth -= self.enabled
+        _GradMode.enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        enabled = self.enabled
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(enabled):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class _InferenceState(threading.local):
+    depth = 0
+
+
+_Inference = _InferenceState()
+
+
+def is_inference_mode_enabled() -> bool:
+    return _Inference.depth > 0

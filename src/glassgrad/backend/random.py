@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 _default = np.random.default_rng(0)
+_initial_seed = 0  # the seed `_default` was made from (`torch.initial_seed()`)
 
 
 class Generator:
@@ -39,8 +40,14 @@ class Generator:
 
 def manual_seed(seed: int) -> None:
     """Make every random draw of glassgrad reproducible from here on (any seed in [-2**63, 2**64 - 1])."""
-    global _default
-    _default = np.random.default_rng(seed_to_uint64("manual_seed", seed))
+    global _default, _initial_seed
+    _initial_seed = seed_to_uint64("manual_seed", seed)
+    _default = np.random.default_rng(_initial_seed)
+
+
+def initial_seed() -> int:
+    """The seed of the last `manual_seed` (0 before any)."""
+    return _initial_seed
 
 
 def seed_to_uint64(name: str, seed: Any) -> int:

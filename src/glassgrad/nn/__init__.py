@@ -120,3 +120,7 @@ __all__ = [
 from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above
 
 __all__ += ["modules"]
+
+from .. import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.nn")  # "glassgrad does not implement torch.nn.X"

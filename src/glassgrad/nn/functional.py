@@ -6,5 +6,8 @@ A real module rather than a second name for that package in `sys.modules`: type 
 `pkgutil` find it like any other module.
 """
 
+from .. import _missing  # noqa: E402
 from ..functional import *  # noqa: F403 - the whole public API, as listed by its __all__
 from ..functional import __all__  # noqa: F401 - the same list: `from glassgrad.nn.functional import *`
+
+_missing.install(globals(), "torch.nn.functional")  # "glassgrad does not implement torch.nn.functional.X"

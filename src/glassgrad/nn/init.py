@@ -245,3 +245,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
     if rows < cols:
         q = q.T  # back to (rows, cols)
     return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+from .. import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.nn.init")  # "glassgrad does not implement torch.nn.init.X"

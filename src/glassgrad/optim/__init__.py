@@ -21,3 +21,7 @@ __all__ = [
     "LBFGS", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "SGD",
     "lr_scheduler",
 ]
+
+from .. import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.optim")  # "glassgrad does not implement torch.optim.X"

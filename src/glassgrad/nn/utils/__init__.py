@@ -11,3 +11,7 @@ __all__ = [
     "parameters_to_vector",
     "vector_to_parameters",
 ]
+
+from ... import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.nn.utils")  # "glassgrad does not implement torch.nn.utils.X"

@@ -26,3 +26,7 @@ __all__ = [
     "SequentialLR",
     "StepLR",
 ]
+
+from ... import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.optim.lr_scheduler")  # "glassgrad does not implement torch.optim.lr_scheduler.X"
