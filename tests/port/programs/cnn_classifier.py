@@ -32,6 +32,7 @@ parser.add_argument("--no-shuffle", action="store_true")
 parser.add_argument("--save-init", default=None)
 parser.add_argument("--load-init", default=None)
 parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--save-model", default=None, help="write the trained state_dict here")
 args = parser.parse_args()
 
 torch.manual_seed(args.seed)
@@ -50,8 +51,9 @@ x = (x - 0.1307) / 0.3081  # MNIST's mean and standard deviation
 y = torch.from_numpy(labels)
 train_set = TensorDataset(x[: args.train_size], y[: args.train_size])
 test_set = TensorDataset(x[-args.test_size :], y[-args.test_size :])
-train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=not args.no_shuffle)
-test_loader = DataLoader(test_set, batch_size=args.test_batch_size)
+loader_kwargs = {"num_workers": 1, "pin_memory": True} if device == "cuda" else {}
+train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=not args.no_shuffle, **loader_kwargs)
+test_loader = DataLoader(test_set, batch_size=args.test_batch_size, **loader_kwargs)
 
 
 class Net(nn.Module):
@@ -115,3 +117,5 @@ for epoch in range(1, args.epochs + 1):
     scheduler.step()
     print(f"epoch {epoch} lr {scheduler.get_last_lr()[0]:.6f}")
 test(model, test_loader)
+if args.save_model:
+    torch.save(model.state_dict(), args.save_model)

@@ -199,6 +199,8 @@ if args.load_init:
     model.load_state_dict(torch.load(args.load_init))
 model.to(device)
 optimizer = model.configure_optimizers(args.weight_decay, args.lr, (0.9, 0.95))
+# a no-op unless training in float16: then the loss is scaled up so small gradients survive, and unscaled to clip
+scaler = torch.amp.GradScaler(device_type, enabled=(ptdtype == torch.float16))
 iter_num = 0
 if args.resume:
     checkpoint = torch.load(os.path.join(args.out_dir, "ckpt.pt"), map_location=device)
@@ -219,10 +221,12 @@ while iter_num < args.steps:
     with ctx:
         logits, loss = model(X, Y)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    scaler.scale(loss).backward()
     if args.grad_clip != 0.0:
+        scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
-    optimizer.step()
+    scaler.step(optimizer)
+    scaler.update()
     print(f"step {iter_num} loss {loss.item():.6f}")
     iter_num += 1
 
