@@ -206,13 +206,22 @@ def glassgrad_command(script: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "glassgrad.run", str(PROGRAMS / script), *args]
 
 
-def run_pair(case: Case, workdir: Path) -> tuple[Run, Run]:
+@dataclass
+class Pair:
+    reference: Run  # torch's run
+    ported: Run  # glassgrad's run from the same initial weights
+    init: Path  # those weights, as torch.save wrote them
+
+
+def run_pair(case: Case, workdir: Path) -> Pair:
     """torch saves its initial weights and trains; glassgrad loads those weights and trains the same way."""
     workdir.mkdir(parents=True, exist_ok=True)
-    init = str(workdir / "init.pt")
-    reference = run_program(torch_command(case.script, *case.args, "--save-init", init), workdir)
-    ported = run_program(glassgrad_command(case.script, *case.args, *case.glassgrad_args, "--load-init", init), workdir)
-    return reference, ported
+    init = workdir / "init.pt"
+    reference = run_program(torch_command(case.script, *case.args, "--save-init", str(init)), workdir)
+    ported = run_program(
+        glassgrad_command(case.script, *case.args, *case.glassgrad_args, "--load-init", str(init)), workdir
+    )
+    return Pair(reference, ported, init)
 
 
 def relative_differences(reference: Run, ported: Run) -> dict[tuple[int, str], float]:
@@ -244,7 +253,8 @@ def test_loss_trajectory_matches_torch(name, pair_runs):
     missing = missing_in_glassgrad(case)
     if missing:
         pytest.skip(f"{case.script} needs what this glassgrad lacks: {', '.join(missing)}")
-    reference, ported = pair_runs[name].result()
+    pair = pair_runs[name].result()
+    reference, ported = pair.reference, pair.ported
     differences = relative_differences(reference, ported)
     first = max(value for (step, _), value in differences.items() if step == 0)
     worst_key = max(differences, key=differences.get)
@@ -261,7 +271,8 @@ def test_generation_samples_under_both(pair_runs):
     for name, prefix, length in (("gpt_train", "sample: ", 21), ("char_rnn", "sample: ", 80)):
         if name not in pair_runs:
             pytest.skip(f"{name} is not selected or cannot run on this glassgrad")
-        for run in pair_runs[name].result():
+        pair = pair_runs[name].result()
+        for run in (pair.reference, pair.ported):
             lines = [line for line in run.stdout.splitlines() if line.startswith(prefix)]
             assert len(lines) == 1, f"{name} printed no sample:\n{run.stdout[-1000:]}"
             sample = ast.literal_eval(lines[0][len(prefix) :])  # the repr of a str
@@ -276,7 +287,7 @@ def test_gpt_resumes_a_torch_checkpoint(tmp_path, pair_runs):
     """
     if "gpt_train" not in pair_runs:
         pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
-    reference, _ = pair_runs["gpt_train"].result()
+    reference = pair_runs["gpt_train"].result().reference
     case = CASES_BY_NAME["gpt_train"]
     common = ("--data", str(SHAKESPEARE), "--fixed-batches", "--out-dir", str(tmp_path / "out"))
     first_half = run_program(torch_command(case.script, *common, "--steps", "6"), tmp_path)
@@ -286,3 +297,20 @@ def test_gpt_resumes_a_torch_checkpoint(tmp_path, pair_runs):
     assert sorted(resumed.values) == [(step, "loss") for step in range(6, 10)]
     for key, value in resumed.values.items():
         assert value == pytest.approx(reference.values[key], rel=case.all_rtol), key
+
+
+def test_gpt_resumes_its_own_checkpoint(tmp_path, pair_runs):
+    """glassgrad trains 6 steps from torch's initial weights and writes the checkpoint dict with torch.save (a
+    safetensors file); glassgrad resumes it to step 10, and steps 6..9 are exactly its own uninterrupted run's."""
+    if "gpt_train" not in pair_runs:
+        pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
+    pair = pair_runs["gpt_train"].result()
+    script = CASES_BY_NAME["gpt_train"].script
+    common = ("--data", str(SHAKESPEARE), "--fixed-batches", "--out-dir", str(tmp_path / "out"))
+    first_half = run_program(
+        glassgrad_command(script, *common, "--steps", "6", "--load-init", str(pair.init)), tmp_path
+    )
+    assert first_half.values == {(step, "loss"): pair.ported.values[(step, "loss")] for step in range(6)}
+    resumed = run_program(glassgrad_command(script, *common, "--steps", "10", "--resume"), tmp_path)
+    assert "resuming from step 6" in resumed.stdout
+    assert resumed.values == {(step, "loss"): pair.ported.values[(step, "loss")] for step in range(6, 10)}
