@@ -6,7 +6,8 @@
 """
 
 from . import _process_setup  # noqa: I001  (first: it must run before NumPy loads OpenBLAS)
-from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, functional, nn, optim
+from . import accelerator, amp, autograd, backend, backends, cuda, data, datasets, distributions, functional, nn
+from . import optim, utils
 from . import _missing
 from .amp import autocast, is_autocast_enabled
 from .autograd import (
@@ -19,11 +20,14 @@ from .autograd import (
 )
 from .backend import (
     DType,
+    bfloat16,
     bool_,
     device,
+    finfo,
     float16,
     float32,
     float64,
+    iinfo,
     int8,
     int16,
     int32,
@@ -56,6 +60,7 @@ from .creation import (
 from .doctor_report import doctor
 from .serialization import load, save
 from .tensor import Tensor
+from .tensor_types import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .torch_functions import (
     abs,
     add,
@@ -66,6 +71,7 @@ from .torch_functions import (
     any,
     argmax,
     argmin,
+    argsort,
     cat,
     chunk,
     clamp,
@@ -94,10 +100,12 @@ from .torch_functions import (
     matmul,
     max,
     maximum,
+    meshgrid,
     mean,
     min,
     minimum,
     mul,
+    narrow,
     multinomial,
     ne,
     neg,
@@ -107,10 +115,12 @@ from .torch_functions import (
     prod,
     relu,
     reshape,
+    roll,
     rsqrt,
     sigmoid,
     sin,
     softmax,
+    sort,
     split,
     sqrt,
     square,
@@ -120,6 +130,7 @@ from .torch_functions import (
     sub,
     sum,
     t,
+    topk,
     tanh,
     transpose,
     tril,

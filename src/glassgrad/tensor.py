@@ -18,12 +18,19 @@ from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_fact
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
-from .ops import arithmetic, matmul, reduce, select, unary
+from .ops import arithmetic, matmul, rearrange, reduce, select, unary
 from .ops import index as index_ops  # `index` is also an argument name (gather)
 from .ops import shape as shape_ops
 from .ops import softmax as softmax_ops
+from .ops import sort as sort_ops  # `sort` is also a method name
 from .ops.dims import normalize_dim
 from .tensor_format import format_tensor
+
+
+def _address(array: Any) -> int:
+    """The address of an array's first element, NumPy's or CuPy's."""
+    interface = getattr(array, "__array_interface__", None)
+    return int(interface["data"][0]) if interface is not None else int(array.data.ptr)
 
 
 class Tensor:
@@ -143,6 +150,21 @@ class Tensor:
         return self.device.type == "cuda"
 
     @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    # PyTorch's flags for devices and layouts glassgrad has none of: every tensor is a dense, unquantized array
+    # on "cpu" or "cuda".
+    _never = property(lambda self: False)
+    is_xpu = _never
+    is_mps = _never
+    is_meta = _never
+    is_quantized = _never
+    is_sparse = _never
+    is_mkldnn = _never
+    is_nested = _never
+
+    @property
     def _version(self) -> int:
         return self._version_counter[0]
 
@@ -250,6 +272,8 @@ class Tensor:
         return result
 
     def type(self, dtype: Any = None) -> Any:
+        if isinstance(getattr(dtype, "dtype", None), DType) and isinstance(dtype, type):
+            dtype = dtype.dtype  # a typed constructor, as in x.type(gg.LongTensor) (tensor_types.py)
         return str(self.dtype) if dtype is None else self.to(dtype)
 
     def float(self) -> Tensor:
@@ -260,6 +284,9 @@ class Tensor:
 
     def half(self) -> Tensor:
         return arithmetic.cast(self, np.dtype(np.float16))
+
+    def bfloat16(self) -> Tensor:
+        return self.to(backend.bfloat16)  # raises: glassgrad holds no bfloat16 arrays (backend/dtype.py)
 
     def long(self) -> Tensor:
         return arithmetic.cast(self, np.dtype(np.int64))
@@ -278,6 +305,43 @@ class Tensor:
 
     def cuda(self) -> Tensor:
         return self.to("cuda")
+
+    # ---- new tensors with this one's dtype and device (unless given) ------------------------------------------
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                  ) -> Tensor:
+        return self._new_full("new_zeros", _sizes(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                 ) -> Tensor:
+        return self._new_full("new_ones", _sizes(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                  ) -> Tensor:
+        # "uninitialised" in PyTorch; zeros here, so nothing ever reads leftover memory
+        return self._new_full("new_empty", _sizes(size), 0, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Tensor:
+        return self._new_full("new_full", _sizes((size,)), fill_value, dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                   ) -> Tensor:
+        """A copy of `data` with this tensor's dtype and device (not the dtype the data would infer), as PyTorch."""
+        array = np.array(data, dtype=self.array.dtype if dtype is None else to_dtype(dtype).np)
+        return self._new_result(array, device, requires_grad)
+
+    def _new_full(self, name: str, size: tuple, fill_value: Any, dtype: Any, device: Any,
+                  requires_grad: builtins.bool) -> Tensor:
+        if not builtins.all(isinstance(s, (builtins.int, np.integer)) and s >= 0 for s in size):
+            raise ValueError(f"{name}: sizes must be non-negative integers, got {size}")
+        array = np.full(size, fill_value, dtype=self.array.dtype if dtype is None else to_dtype(dtype).np)
+        return self._new_result(array, device, requires_grad)
+
+    def _new_result(self, array: np.ndarray, device: Any, requires_grad: builtins.bool) -> Tensor:
+        result = Tensor(backend.move(array, self.device if device is None else backend.device(device)))
+        if requires_grad:
+            result.requires_grad = True
+        return result
 
     # ---- operators -------------------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -447,6 +511,15 @@ class Tensor:
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return reduce.arg_max_min("argmin", self, dim, keepdim, largest=False)
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return sort_ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return sort_ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return sort_ops.topk(self, k, dim, largest, sorted)
+
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return reduce.all_any("all", self, dim, keepdim)
 
@@ -523,6 +596,12 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple:
         return tuple(shape_ops.squeeze(part, dim) for part in shape_ops.split(self, 1, dim))
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return rearrange.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return rearrange.narrow(self, dim, start, length)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
         return index_ops.gather(self, dim, index)
@@ -718,6 +797,127 @@ class Tensor:
     def _fill_from_numpy(self, name: str, values: np.ndarray) -> Tensor:
         values = backend.move(values.astype(self.array.dtype, copy=False), self.device)
         return self._write_in_place(name, lambda t: shape_ops.CopyOp.apply(t, values))
+
+    # In-place math, PyTorch's `x.exp_()` family: the out-of-place op recorded and written back through
+    # `_write_in_place`, so autograd, version counters and the write checks are those of add_ and mul_.
+    def exp_(self) -> Tensor:
+        return self._write_in_place("exp_", unary.exp)
+
+    def log_(self) -> Tensor:
+        return self._write_in_place("log_", unary.log)
+
+    def log1p_(self) -> Tensor:
+        return self._write_in_place("log1p_", unary.log1p)
+
+    def sqrt_(self) -> Tensor:
+        return self._write_in_place("sqrt_", unary.sqrt)
+
+    def rsqrt_(self) -> Tensor:
+        return self._write_in_place("rsqrt_", unary.rsqrt)
+
+    def sin_(self) -> Tensor:
+        return self._write_in_place("sin_", unary.sin)
+
+    def cos_(self) -> Tensor:
+        return self._write_in_place("cos_", unary.cos)
+
+    def tanh_(self) -> Tensor:
+        return self._write_in_place("tanh_", unary.tanh)
+
+    def sigmoid_(self) -> Tensor:
+        return self._write_in_place("sigmoid_", unary.sigmoid)
+
+    def relu_(self) -> Tensor:
+        return self._write_in_place("relu_", unary.relu)
+
+    def abs_(self) -> Tensor:
+        return self._write_in_place("abs_", unary.abs)
+
+    def neg_(self) -> Tensor:
+        return self._write_in_place("neg_", arithmetic.neg)
+
+    def square_(self) -> Tensor:
+        return self._write_in_place("square_", lambda t: arithmetic.mul(t, t))
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._write_in_place("pow_", lambda t: arithmetic.pow(t, exponent), exponent)
+
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, value: builtins.float = 1) -> Tensor:
+        """self += value · tensor1 · tensor2 (Adam's second moment in hand-written optimizers)."""
+        return self._write_in_place(
+            "addcmul_", lambda t: arithmetic.add(t, arithmetic.mul(tensor1, tensor2), alpha=value), tensor1)
+
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, value: builtins.float = 1) -> Tensor:
+        """self += value · tensor1 / tensor2."""
+        return self._write_in_place(
+            "addcdiv_", lambda t: arithmetic.add(t, arithmetic.div(tensor1, tensor2), alpha=value), tensor1)
+
+    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
+        """self += weight · (end − self): the exponential moving average of an EMA model's weights."""
+        return self._write_in_place(
+            "lerp_", lambda t: arithmetic.add(t, arithmetic.mul(arithmetic.sub(end, t), weight)), end)
+
+    def where(self, condition: Tensor, other: Any) -> Tensor:
+        """`x.where(c, y)` is `gg.where(c, x, y)`."""
+        return select.where(condition, self, other)
+
+    # In-place random fills (under the one seedable generator, as uniform_ and normal_).
+    def bernoulli_(self, p: Any = 0.5, generator: Any = None) -> Tensor:
+        probability = p.detach().cpu().numpy() if isinstance(p, Tensor) else p
+        draw = backend.random.generator_for(generator).random(self.shape) < probability
+        return self._fill_from_numpy("bernoulli_", draw)
+
+    def exponential_(self, lambd: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        draw = backend.random.generator_for(generator).exponential(1.0 / lambd, self.shape)
+        return self._fill_from_numpy("exponential_", draw)
+
+    def random_(self, from_: builtins.int = 0, to: builtins.int | None = None, generator: Any = None) -> Tensor:
+        """Integers uniform on [from_, to), or [0, to) with one argument; to=None: [0, 2**mantissa] for floats."""
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if to is None:
+            kind = self.array.dtype
+            to = 2 ** (np.finfo(kind).nmant + 1) + 1 if kind.kind == "f" else int(np.iinfo(kind).max) + 1
+        draw = backend.random.generator_for(generator).integers(from_, to, self.shape)
+        return self._fill_from_numpy("random_", draw)
+
+    # ---- memory facts: strides, offsets, pinning ---------------------------------------------------------------
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dim (NumPy counts bytes; PyTorch elements)."""
+        steps = tuple(step // self.array.itemsize for step in self.array.strides)
+        return steps if dim is None else steps[normalize_dim("stride", dim, self.ndim)]
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return _address(self.array)
+
+    def storage_offset(self) -> int:
+        """How many elements into its base memory this tensor starts (0 for a tensor that owns its memory)."""
+        base = self.array
+        while hasattr(getattr(base, "base", None), "shape"):  # up the chain of views to the array owning memory
+            base = base.base
+        return (_address(self.array) - _address(base)) // self.array.itemsize
+
+    def ndimension(self) -> int:
+        return self.array.ndim
+
+    def is_pinned(self, device: Any = None) -> builtins.bool:
+        return False
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """Page-locked host memory speeds copies to a GPU; there is none to lock for without one (as PyTorch:
+        it refuses on a machine without an accelerator)."""
+        if not backend.cuda_is_available():
+            raise RuntimeError("pin_memory: no GPU is available, so there is no page-locked memory to copy "
+                               "into (PyTorch refuses too); pin memory only when the device is cuda")
+        return self.clone()
+
+    def share_memory_(self) -> Tensor:
+        """A no-op: glassgrad's DataLoader workers do not share tensors across processes."""
+        return self
+
+    def is_shared(self) -> builtins.bool:
+        return False
 
     # ---- autograd --------------------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,

@@ -11,7 +11,7 @@ import numpy as np
 from .autograd import tensor_factory
 from .backend import random as random_state
 from .ops import matmul as matmul_ops
-from .ops import select
+from .ops import rearrange, select
 from .ops import shape as shape_ops
 from .ops.arithmetic import check_broadcast
 from .tensor import Tensor
@@ -25,6 +25,7 @@ where = select.where
 einsum = matmul_ops.einsum
 split = shape_ops.split
 chunk = shape_ops.chunk
+meshgrid = rearrange.meshgrid
 
 # Each Tensor method, as a function of the tensor (`gg.exp(x)` is `x.exp()`).
 matmul = Tensor.matmul
@@ -76,6 +77,11 @@ unsqueeze = Tensor.unsqueeze
 squeeze = Tensor.squeeze
 flatten = Tensor.flatten
 gather = Tensor.gather
+narrow = Tensor.narrow
+roll = Tensor.roll
+sort = Tensor.sort
+argsort = Tensor.argsort
+topk = Tensor.topk
 masked_fill = Tensor.masked_fill
 unbind = Tensor.unbind
 clone = Tensor.clone
@@ -126,7 +132,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
     if replacement:
         cdf = np.cumsum(rows / totals, axis=1)
         draws = rng.random((rows.shape[0], num_samples))
-        samples = (draws[:, :, None] >= cdf[:, None, :]).sum(axis=2)
+        # The category is the number of cdf entries <= the draw: a binary search per draw, so memory stays
+        # O(rows * num_samples) rather than O(rows * num_samples * categories).
+        samples = np.stack([np.searchsorted(row, row_draws, side="right") for row, row_draws in zip(cdf, draws)])
         samples = np.minimum(samples, rows.shape[1] - 1)  # guards a draw above cdf[-1] ≈ 1 − rounding
     else:
         with np.errstate(divide="ignore"):

@@ -216,4 +216,7 @@ FUSED_CASES: list[Case] = [
     fused("full_backward_hook", _hooked_tanh, ((3, 4), (3, 4))),
     fused("copy_broadcast", _copy_broadcast, ((3, 4), (4,))),
     fused("in_place_through_view", _write_through_view, ((3, 4), (2, 2))),
+    # ---- distributions (the tensor-level Erfinv of distributions/_erfinv.py, through Normal.icdf) ----------------
+    fused("normal_icdf", lambda m, q, loc, scale: m.distributions.Normal(loc, scale).icdf(q),
+          ((3, 4), (3, 4), (3, 4)), ("probability", "real", "positive")),
 ]

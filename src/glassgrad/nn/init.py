@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..backend.random import Generator, generator_for
+from ..functional._special import erfinv as _erfinv
 from ..tensor import Tensor
 
 _LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -132,24 +133,6 @@ def trunc_normal_(
 
 def _normal_cdf(x: float) -> float:
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
-
-
-def _erfinv(x: np.ndarray) -> np.ndarray:
-    """Inverse error function, vectorised (M. Giles, "Approximating the erfinv function", 2010; relative
-    error below 4e-7, enough for initialisation). NumPy has no erfinv, and glassgrad does not need SciPy."""
-    w = -np.log((1.0 - x) * (1.0 + x))
-    central = w < 5.0
-    wc = w - 2.5
-    p_central = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-              -0.00417768164, 0.246640727, 1.50140941):  # fmt: skip
-        p_central = c + p_central * wc
-    wt = np.sqrt(np.maximum(w, 5.0)) - 3.0
-    p_tail = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):  # fmt: skip
-        p_tail = c + p_tail * wt
-    return np.where(central, p_central, p_tail) * x
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
