@@ -18,8 +18,23 @@ from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_fact
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
-from .ops import arithmetic, matmul, rearrange, reduce, select, unary
+from .ops import (
+    arithmetic,
+    cumulative,
+    elementwise,
+    linalg_products,
+    logical,
+    matmul,
+    order_stats,
+    rearrange,
+    reduce,
+    reorder,
+    rounding,
+    select,
+    unary,
+)
 from .ops import index as index_ops  # `index` is also an argument name (gather)
+from .ops import scatter as scatter_ops
 from .ops import shape as shape_ops
 from .ops import softmax as softmax_ops
 from .ops import sort as sort_ops  # `sort` is also a method name
@@ -664,6 +679,118 @@ class Tensor:
         if self.ndim == 0 and spec:
             return format(self.item(), spec)
         return repr(self)
+
+    # ---- more torch functions as methods (ops/elementwise, rounding, logical, cumulative, reorder,
+    # linalg_products, scatter, order_stats) --------------------------------------------------------------------
+    erf = elementwise.erf
+    erfc = elementwise.erfc
+    expm1 = elementwise.expm1
+    exp2 = elementwise.exp2
+    log2 = elementwise.log2
+    log10 = elementwise.log10
+    sinh = elementwise.sinh
+    cosh = elementwise.cosh
+    tan = elementwise.tan
+    asin = arcsin = elementwise.asin
+    acos = arccos = elementwise.acos
+    atan = arctan = elementwise.atan
+    atan2 = arctan2 = elementwise.atan2
+    hypot = elementwise.hypot
+    reciprocal = elementwise.reciprocal
+    clamp_min = elementwise.clamp_min
+    clamp_max = elementwise.clamp_max
+    lerp = elementwise.lerp
+    nan_to_num = elementwise.nan_to_num
+    round = rounding.round
+    floor = rounding.floor
+    ceil = rounding.ceil
+    trunc = fix = rounding.trunc
+    frac = rounding.frac
+    sign = rounding.sign
+    sgn = rounding.sgn
+    fmod = rounding.fmod
+    isnan = logical.isnan
+    isinf = logical.isinf
+    isfinite = logical.isfinite
+    isclose = logical.isclose
+    logical_and = logical.logical_and
+    logical_or = logical.logical_or
+    logical_xor = logical.logical_xor
+    logical_not = logical.logical_not
+    bitwise_and = logical.bitwise_and
+    bitwise_or = logical.bitwise_or
+    bitwise_xor = logical.bitwise_xor
+    bitwise_not = logical.bitwise_not
+    cumsum = cumulative.cumsum
+    cumprod = cumulative.cumprod
+    cummax = cumulative.cummax
+    cummin = cumulative.cummin
+    diff = cumulative.diff
+    fliplr = reorder.fliplr
+    flipud = reorder.flipud
+    diagonal = reorder.diagonal
+    diag = reorder.diag
+    broadcast_to = reorder.broadcast_to
+    movedim = moveaxis = reorder.movedim
+    swapaxes = reorder.swapaxes
+    swapdims = reorder.swapdims
+    unflatten = reorder.unflatten
+    index_select = reorder.index_select
+    repeat_interleave = reorder.repeat_interleave
+    take_along_dim = reorder.take_along_dim
+    mm = linalg_products.mm
+    bmm = linalg_products.bmm
+    mv = linalg_products.mv
+    dot = linalg_products.dot
+    outer = ger = linalg_products.outer
+    addmm = linalg_products.addmm
+    scatter = scatter_ops.scatter
+    scatter_add = scatter_ops.scatter_add
+    index_add = scatter_ops.index_add
+    masked_select = scatter_ops.masked_select
+    median = order_stats.median
+    kthvalue = order_stats.kthvalue
+    mode = order_stats.mode
+    nansum = order_stats.nansum
+    nanmean = order_stats.nanmean
+    count_nonzero = order_stats.count_nonzero
+    nonzero = order_stats.nonzero
+    argwhere = order_stats.argwhere
+    bincount = order_stats.bincount
+    unique = order_stats.unique
+
+    def flip(self, *dims: Any) -> Tensor:
+        return reorder.flip(self, _sizes(dims))
+
+    def tile(self, *dims: Any) -> Tensor:
+        return reorder.tile(self, _sizes(dims))
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
+        return linalg_products.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def scatter_(self, dim: builtins.int, index: Tensor, src: Any = None, value: Any = None, *,
+                 reduce: Any = None) -> Tensor:
+        return self._write_in_place(
+            "scatter_", lambda t: scatter_ops.scatter(t, dim, index, src, value, reduce=reduce), src
+        )
+
+    def scatter_add_(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        return self._write_in_place("scatter_add_", lambda t: scatter_ops.scatter_add(t, dim, index, src), src)
+
+    def index_add_(self, dim: builtins.int, index: Tensor, source: Tensor, *, alpha: builtins.float = 1) -> Tensor:
+        return self._write_in_place(
+            "index_add_", lambda t: scatter_ops.index_add(t, dim, index, source, alpha=alpha), source
+        )
+
+    def is_complex(self) -> builtins.bool:
+        return False  # glassgrad has no complex dtypes
+
+    def is_nonzero(self) -> builtins.bool:
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"is_nonzero: Boolean value of Tensor with {self.array.size} elements is ambiguous; it needs one"
+            )
+        return builtins.bool(self.array.reshape(()).item())
 
     # ---- in place --------------------------------------------------------------------------------------------
     def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor], source: Any = None) -> Tensor:

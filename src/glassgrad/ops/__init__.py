@@ -6,6 +6,14 @@ index (x[key], gather, and their adjoint index_add), matmul (matmul, einsum); di
 they share. sort (sort, argsort, topk) and rearrange (roll, meshgrid, narrow) are composites of these, with no Op
 of their own. `ALL_OPS` lists every Op class: the test table must cover it. tensor_namespace gives these ops NumPy's
 names, so that each backward also runs on Tensors (create_graph=True).
+
+More of torch's functions (issue 18), each file one family, their Ops marked `tensor_backward = True` (not in
+ALL_OPS; the table covers them too): elementwise (erf, expm1, log2, hyperbolic and inverse trigonometry, atan2,
+hypot, lerp, nan_to_num), rounding (round, floor, ceil, trunc, sign, frac, fmod), logical (isnan, isclose,
+logical_* and bitwise_*), cumulative (cumsum, cumprod, cummax, cummin, diff), reorder (flip, diagonal, diag,
+tile, movedim, unflatten, index_select, repeat_interleave, take_along_dim), linalg_products (mm, bmm, mv, dot,
+outer, addmm, tensordot, norm), scatter (scatter, scatter_add, index_add, masked_select), order_stats (median,
+kthvalue, mode, nansum, nanmean, std_mean, nonzero, bincount, unique, searchsorted, bucketize).
 """
 
 from . import arithmetic, index, matmul, rearrange, reduce, select, shape, softmax, sort, unary
