@@ -22,6 +22,7 @@ import inspect
 import lzma
 import os
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -66,7 +67,10 @@ CASES = [
     Case(
         "gpt_train",
         "gpt_train.py",
-        ("--data", str(SHAKESPEARE), "--steps", "10", "--fixed-batches", "--sample-tokens", "40", "--top-k", "1"),
+        (
+            *("--data", str(SHAKESPEARE), "--steps", "10", "--fixed-batches", "--sample-tokens", "40", "--top-k", "1"),
+            *("--out-dir", "ckpt", "--ckpt-interval", "6"),  # each run's checkpoint after step 5, for the resume tests
+        ),
         first_rtol=1e-6,
         all_rtol=1e-5,
         glassgrad_args=("--compile",),
@@ -216,20 +220,28 @@ def glassgrad_command(script: str, *args: str) -> list[str]:
 
 @dataclass
 class Pair:
-    reference: Run  # torch's run
-    ported: Run  # glassgrad's run from the same initial weights
-    init: Path  # those weights, as torch.save wrote them
+    reference: Run  # torch's run, in workdir/torch
+    ported: Run  # glassgrad's run from the same initial weights, in workdir/glassgrad
+    workdir: Path
+
+    @property
+    def init(self) -> Path:
+        return self.workdir / "init.pt"  # the initial weights, as torch.save wrote them
 
 
 def run_pair(case: Case, workdir: Path) -> Pair:
-    """torch saves its initial weights and trains; glassgrad loads those weights and trains the same way."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    """torch saves its initial weights and trains; glassgrad loads those weights and trains the same way.
+
+    Each runs in its own folder, so relative output paths (gpt_train's --out-dir) do not collide."""
     init = workdir / "init.pt"
-    reference = run_program(torch_command(case.script, *case.args, "--save-init", str(init)), workdir)
+    for folder in ("torch", "glassgrad"):
+        (workdir / folder).mkdir(parents=True, exist_ok=True)
+    reference = run_program(torch_command(case.script, *case.args, "--save-init", str(init)), workdir / "torch")
     ported = run_program(
-        glassgrad_command(case.script, *case.args, *case.glassgrad_args, "--load-init", str(init)), workdir
+        glassgrad_command(case.script, *case.args, *case.glassgrad_args, "--load-init", str(init)),
+        workdir / "glassgrad",
     )
-    return Pair(reference, ported, init)
+    return Pair(reference, ported, workdir)
 
 
 def relative_differences(reference: Run, ported: Run) -> dict[tuple[int, str], float]:
@@ -303,38 +315,36 @@ def test_char_rnn_samples_with_categorical(pair_runs):
         assert len(sample) == 80 and set(sample) <= vocabulary
 
 
-def test_gpt_resumes_a_torch_checkpoint(tmp_path, pair_runs):
-    """torch trains 6 steps and writes {model, optimizer, iter_num, config}; glassgrad resumes it to step 10.
+def resume_gpt(pair: Pair, side: str, tmp_path: Path) -> Run:
+    """glassgrad resumes the checkpoint that `side`'s gpt_train run wrote after step 5, and trains to step 10."""
+    out_dir = tmp_path / "ckpt"
+    shutil.copytree(pair.workdir / side / "ckpt", out_dir)
+    common = ("--data", str(SHAKESPEARE), "--fixed-batches", "--out-dir", str(out_dir))
+    resumed = run_program(glassgrad_command("gpt_train.py", *common, "--steps", "10", "--resume"), tmp_path)
+    assert "resuming from step 6" in resumed.stdout
+    assert sorted(resumed.values) == [(step, "loss") for step in range(6, 10)]
+    return resumed
 
-    glassgrad's steps 6..9 must follow torch's uninterrupted 10-step run: the AdamW moments, the step counts and
-    the learning-rate schedule all come back from the checkpoint.
+
+def test_gpt_resumes_a_torch_checkpoint(tmp_path, pair_runs):
+    """torch's run wrote {model, optimizer, iter_num, config} after 6 steps; glassgrad resumes it to step 10.
+
+    glassgrad's steps 6..9 must follow torch's uninterrupted run: the AdamW moments, the step counts and the
+    learning-rate schedule all come back from the checkpoint.
     """
     if "gpt_train" not in pair_runs:
         pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
-    reference = pair_runs["gpt_train"].result().reference
-    case = CASES_BY_NAME["gpt_train"]
-    common = ("--data", str(SHAKESPEARE), "--fixed-batches", "--out-dir", str(tmp_path / "out"))
-    first_half = run_program(torch_command(case.script, *common, "--steps", "6"), tmp_path)
-    assert sorted(step for step, _ in first_half.values) == list(range(6))
-    resumed = run_program(glassgrad_command(case.script, *common, "--steps", "10", "--resume"), tmp_path)
-    assert "resuming from step 6" in resumed.stdout
-    assert sorted(resumed.values) == [(step, "loss") for step in range(6, 10)]
+    pair = pair_runs["gpt_train"].result()
+    resumed = resume_gpt(pair, "torch", tmp_path)
     for key, value in resumed.values.items():
-        assert value == pytest.approx(reference.values[key], rel=case.all_rtol), key
+        assert value == pytest.approx(pair.reference.values[key], rel=CASES_BY_NAME["gpt_train"].all_rtol), key
 
 
 def test_gpt_resumes_its_own_checkpoint(tmp_path, pair_runs):
-    """glassgrad trains 6 steps from torch's initial weights and writes the checkpoint dict with torch.save (a
-    safetensors file); glassgrad resumes it to step 10, and steps 6..9 are exactly its own uninterrupted run's."""
+    """glassgrad's run wrote the same checkpoint with torch.save (a safetensors file); resumed by glassgrad,
+    steps 6..9 are exactly its own uninterrupted run's."""
     if "gpt_train" not in pair_runs:
         pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
     pair = pair_runs["gpt_train"].result()
-    script = CASES_BY_NAME["gpt_train"].script
-    common = ("--data", str(SHAKESPEARE), "--fixed-batches", "--out-dir", str(tmp_path / "out"))
-    first_half = run_program(
-        glassgrad_command(script, *common, "--steps", "6", "--load-init", str(pair.init)), tmp_path
-    )
-    assert first_half.values == {(step, "loss"): pair.ported.values[(step, "loss")] for step in range(6)}
-    resumed = run_program(glassgrad_command(script, *common, "--steps", "10", "--resume"), tmp_path)
-    assert "resuming from step 6" in resumed.stdout
-    assert resumed.values == {(step, "loss"): pair.ported.values[(step, "loss")] for step in range(6, 10)}
+    resumed = resume_gpt(pair, "glassgrad", tmp_path)
+    assert resumed.values == {key: pair.ported.values[key] for key in resumed.values}

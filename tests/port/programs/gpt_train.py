@@ -33,7 +33,8 @@ parser.add_argument("--grad-clip", type=float, default=1.0)
 parser.add_argument("--flash", action="store_true", help="F.scaled_dot_product_attention instead of the masked softmax")
 parser.add_argument("--compile", action="store_true")
 parser.add_argument("--fixed-batches", action="store_true", help="batch offsets from the step number, not randint")
-parser.add_argument("--out-dir", default=None, help="write out_dir/ckpt.pt after training")
+parser.add_argument("--out-dir", default=None, help="write checkpoints to out_dir/ckpt.pt")
+parser.add_argument("--ckpt-interval", type=int, default=0, help="checkpoint every N steps (0: once, at the end)")
 parser.add_argument("--resume", action="store_true", help="continue from out_dir/ckpt.pt")
 parser.add_argument("--sample-tokens", type=int, default=0)
 parser.add_argument("--top-k", type=int, default=5)
@@ -212,8 +213,23 @@ raw_model = model
 if args.compile:
     model = torch.compile(model)
 
+
+def save_checkpoint():
+    os.makedirs(args.out_dir, exist_ok=True)
+    checkpoint = {
+        "model": raw_model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "iter_num": iter_num,
+        "config": vars(args),
+    }
+    torch.save(checkpoint, os.path.join(args.out_dir, "ckpt.pt"))
+
+
+start_iter = iter_num
 model.train()
 while iter_num < args.steps:
+    if args.out_dir and args.ckpt_interval and iter_num % args.ckpt_interval == 0 and iter_num > start_iter:
+        save_checkpoint()  # the state after iter_num steps: a resumed run starts with step iter_num
     lr = get_lr(iter_num)
     for param_group in optimizer.param_groups:
         param_group["lr"] = lr
@@ -237,15 +253,8 @@ with torch.no_grad():
         _, val_loss = model(X, Y)
 print(f"val loss {val_loss.item():.6f}")
 
-if args.out_dir:
-    os.makedirs(args.out_dir, exist_ok=True)
-    checkpoint = {
-        "model": raw_model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "iter_num": iter_num,
-        "config": vars(args),
-    }
-    torch.save(checkpoint, os.path.join(args.out_dir, "ckpt.pt"))
+if args.out_dir and not args.ckpt_interval:
+    save_checkpoint()
 
 if args.sample_tokens:
     context = torch.zeros((1, 1), dtype=torch.long, device=device)
