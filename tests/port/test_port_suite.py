@@ -252,14 +252,25 @@ def relative_differences(reference: Run, ported: Run) -> dict[tuple[int, str], f
     return {key: abs(ported.values[key] - value) / max(abs(value), 1e-12) for key, value in reference.values.items()}
 
 
+# The tests that read another case's runs, and which cases: selecting one of them runs those pairs too.
+CASES_USED_BY = {
+    "test_gpt_greedy_generation_matches_torch": ("gpt_train",),
+    "test_char_rnn_samples_with_categorical": ("char_rnn",),
+    "test_gpt_resumes_a_torch_checkpoint": ("gpt_train",),
+    "test_gpt_resumes_its_own_checkpoint": ("gpt_train",),
+}
+
+
 @pytest.fixture(scope="module")
 def pair_runs(request, tmp_path_factory):
     """Run the selected cases' torch/glassgrad pairs, two pairs at a time; maps a case name to its future."""
-    selected = {
-        item.callspec.params["name"]
-        for item in request.session.items
-        if item.module is request.module and hasattr(item, "callspec") and "name" in item.callspec.params
-    }
+    selected = set()
+    for item in request.session.items:
+        if item.module is not request.module:
+            continue
+        if hasattr(item, "callspec") and "name" in item.callspec.params:
+            selected.add(item.callspec.params["name"])
+        selected.update(CASES_USED_BY.get(item.originalname, ()))
     root = tmp_path_factory.mktemp("port")
     with ThreadPoolExecutor(max_workers=2) as pool:
         runnable = [name for name in sorted(selected) if not missing_in_glassgrad(CASES_BY_NAME[name])]
@@ -297,7 +308,7 @@ def test_gpt_greedy_generation_matches_torch(pair_runs):
     """With top_k=1, generate (crop to block_size, torch.topk, masked assignment, softmax, multinomial) is greedy:
     glassgrad's 40 characters must be torch's, past the 32-character block so the context crop runs too."""
     if "gpt_train" not in pair_runs:
-        pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
+        pytest.skip("gpt_train cannot run on this glassgrad")
     pair = pair_runs["gpt_train"].result()
     (reference,) = samples(pair.reference)
     assert len(reference) == 41  # the start character and 40 new ones
@@ -307,7 +318,7 @@ def test_gpt_greedy_generation_matches_torch(pair_runs):
 def test_char_rnn_samples_with_categorical(pair_runs):
     """char_rnn samples 80 characters with torch.distributions.Categorical under torch.inference_mode()."""
     if "char_rnn" not in pair_runs:
-        pytest.skip("char_rnn is not selected or cannot run on this glassgrad")
+        pytest.skip("char_rnn cannot run on this glassgrad")
     pair = pair_runs["char_rnn"].result()
     vocabulary = set(shakespeare_text()[:100000])
     for run in (pair.reference, pair.ported):
@@ -333,7 +344,7 @@ def test_gpt_resumes_a_torch_checkpoint(tmp_path, pair_runs):
     learning-rate schedule all come back from the checkpoint.
     """
     if "gpt_train" not in pair_runs:
-        pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
+        pytest.skip("gpt_train cannot run on this glassgrad")
     pair = pair_runs["gpt_train"].result()
     resumed = resume_gpt(pair, "torch", tmp_path)
     for key, value in resumed.values.items():
@@ -344,7 +355,7 @@ def test_gpt_resumes_its_own_checkpoint(tmp_path, pair_runs):
     """glassgrad's run wrote the same checkpoint with torch.save (a safetensors file); resumed by glassgrad,
     steps 6..9 are exactly its own uninterrupted run's."""
     if "gpt_train" not in pair_runs:
-        pytest.skip("gpt_train is not selected or cannot run on this glassgrad")
+        pytest.skip("gpt_train cannot run on this glassgrad")
     pair = pair_runs["gpt_train"].result()
     resumed = resume_gpt(pair, "glassgrad", tmp_path)
     assert resumed.values == {key: pair.ported.values[key] for key in resumed.values}
