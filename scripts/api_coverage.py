@@ -25,6 +25,7 @@ import ast
 import importlib
 import inspect
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,13 +111,15 @@ def accepts(value: Any, keywords: tuple[str, ...]) -> bool:
 
 
 def in_glassgrad(name: Name) -> bool:
-    parts = name.path.split(".")
-    if len(parts) > 1 and parts[1] in _missing.INTERNAL_MODULES:  # glassgrad's own internals stand for nothing
-        return False
     try:
         value = resolve(name.path, torch_alias.glassgrad_name)
     except LookupError:
         return False
+    parts = name.path.split(".")
+    if len(parts) > 1 and parts[1] in _missing.INTERNAL_MODULES:  # glassgrad's own internal modules stand
+        inner = getattr(sys.modules.get("glassgrad"), parts[1], None)  # for nothing (torch.tensor is a function)
+        if isinstance(inner, types.ModuleType):
+            return False
     return accepts(value, name.keywords)
 
 
@@ -207,6 +210,34 @@ def measure() -> tuple[list[tuple[Name, bool, bool | None]], list[tuple[Name, bo
             [(name, in_glassgrad(name), in_torch(name)) for name in port])
 
 
+def whole_namespaces() -> dict[str, tuple[int, int, list[str]]]:
+    """Beyond the names real scripts use: each of PyTorch's main namespaces whole, as PyTorch lists it (public
+    names; for torch.nn the Module classes, for torch.optim the Optimizer classes). Needs torch installed."""
+    import torch
+
+    def public(namespace: Any, keep: Any) -> list[str]:
+        names = getattr(namespace, "__all__", None) or dir(namespace)
+        return sorted(name for name in names if not name.startswith("_") and keep(getattr(namespace, name, None)))
+
+    def is_class_of(base: type) -> Any:
+        return lambda value: isinstance(value, type) and issubclass(value, base)
+
+    spaces = {
+        "torch.nn": (torch.nn, is_class_of(torch.nn.Module)),
+        "torch.nn.functional": (torch.nn.functional, inspect.isfunction),
+        "torch.optim": (torch.optim, is_class_of(torch.optim.Optimizer)),
+        "torch.optim.lr_scheduler": (torch.optim.lr_scheduler, is_class_of(torch.optim.lr_scheduler.LRScheduler)),
+        "torch.Tensor": (torch.Tensor, callable),
+        "torch": (torch, lambda value: callable(value) and not isinstance(value, type)),
+    }
+    result = {}
+    for label, (namespace, keep) in spaces.items():
+        names = public(namespace, keep)
+        missing = [name for name in names if not in_glassgrad(Name(f"{label}.{name}"))]
+        result[label] = (len(names) - len(missing), len(names), missing)
+    return result
+
+
 def summary(rows: list[tuple[Name, bool, bool | None]]) -> tuple[int, int]:
     counted = [row for row in rows if row[2] is not False]  # names PyTorch itself lacks are not counted
     return sum(covered for _, covered, _ in counted), len(counted)
@@ -215,6 +246,7 @@ def summary(rows: list[tuple[Name, bool, bool | None]]) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--summary", action="store_true", help="one line: the shares covered")
+    parser.add_argument("--whole", action="store_true", help="also each of PyTorch's namespaces whole")
     args = parser.parse_args(argv)
     issue, port = measure()
     union = {row[0].shown(): row for row in issue + port}
@@ -227,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         print("glassgrad covers " + "; ".join(lines))
         return 0
     print("\n".join(lines))
+    if args.whole:
+        print("\neach namespace whole (every public name PyTorch has there):")
+        for label, (covered, total, _) in whole_namespaces().items():
+            print(f"  {label:26s} {covered:4d} of {total:4d} ({100.0 * covered / total:.1f}%)")
     not_in_torch = [row[0].shown() for row in union.values() if row[2] is False]
     missing = [row[0] for row in union.values() if not row[1] and row[2] is not False]
     if missing:

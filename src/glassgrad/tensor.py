@@ -992,6 +992,12 @@ class Tensor:
         return self._write_in_place(
             "lerp_", lambda t: arithmetic.add(t, arithmetic.mul(arithmetic.sub(end, t), weight)), end)
 
+    def multinomial(self, num_samples: int, replacement: builtins.bool = False, *, generator: Any = None) -> Tensor:
+        """`probs.multinomial(n)` is `gg.multinomial(probs, n)`."""
+        from .torch_functions import multinomial  # torch_functions is built on this module
+
+        return multinomial(self, num_samples, replacement, generator)
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         """`x.where(c, y)` is `gg.where(c, x, y)`."""
         return select.where(condition, self, other)

@@ -41,6 +41,7 @@ def test_covered_means_the_path_resolves_and_takes_the_keywords():
     assert not api_coverage.in_glassgrad(Name.parse("torch.optim.LBFGS.step(not_an_argument)", "t"))
     assert not api_coverage.in_glassgrad(Name.parse("torch.nn.NoSuchLayer", "t"))
     assert not api_coverage.in_glassgrad(Name.parse("torch.backend", "t"))  # glassgrad's internal, not torch's
+    assert api_coverage.in_glassgrad(Name.parse("torch.tensor", "t"))  # a function, though tensor.py is internal
 
 
 def test_every_listed_name_exists_in_pytorch():
@@ -53,3 +54,12 @@ def test_every_listed_name_exists_in_pytorch():
 def test_the_summary_line(capsys):
     assert api_coverage.main(["--summary"]) == 0
     assert capsys.readouterr().out.startswith("glassgrad covers issue 18's list: ")
+
+
+def test_whole_namespaces_count_what_pytorch_lists():
+    pytest.importorskip("torch")
+    spaces = api_coverage.whole_namespaces()
+    covered, total, missing = spaces["torch.nn"]
+    assert 0 < covered <= total and len(missing) == total - covered
+    assert "Linear" not in missing and "LSTM" not in missing
+    assert "topk" not in spaces["torch.Tensor"][2]
