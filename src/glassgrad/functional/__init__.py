@@ -48,3 +48,32 @@ __all__ += ["relu", "relu6", "leaky_relu", "gelu", "silu", "softplus", "elu", "h
             "threshold", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
             "smooth_l1_loss", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
 __all__ += ["pad", "dropout1d", "dropout2d", "conv_transpose1d", "conv_transpose2d"]
+
+# ---- issue 18: more of torch.nn.functional (activations, distances) ------------------------------------------
+from .activation_composite import (  # noqa: E402
+    celu,
+    celu_,
+    elu_,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh_,
+    leaky_relu_,
+    logsigmoid,
+    mish,
+    prelu,
+    relu_,
+    selu,
+    selu_,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold_,
+)
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
+
+__all__ += ["mish", "selu", "selu_", "celu", "celu_", "logsigmoid", "hardswish", "hardsigmoid", "softmin", "softsign",
+            "glu", "prelu", "tanhshrink", "hardshrink", "softshrink", "relu_", "elu_", "leaky_relu_", "hardtanh_",
+            "threshold_", "normalize", "cosine_similarity", "pairwise_distance"]

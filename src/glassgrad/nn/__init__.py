@@ -117,6 +117,27 @@ __all__ = [
     "utils",
 ]
 
+# ---- issue 18: more of torch.nn (activations, distances) -----------------------------------------------------
+from .activation import (  # noqa: E402
+    CELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+)
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+
+__all__ += ["CELU", "GLU", "SELU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "Mish", "PReLU", "Softmin",
+            "Softshrink", "Softsign", "Tanhshrink", "CosineSimilarity", "PairwiseDistance"]
+
 from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above
 
 __all__ += ["modules"]

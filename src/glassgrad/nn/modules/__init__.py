@@ -84,3 +84,24 @@ from . import (  # noqa: F401 - the submodules, so `nn.modules.loss` works as an
     sparse,
     transformer,
 )
+
+# ---- issue 18: the layers added to glassgrad.nn, and their submodules ---------------------------------------
+# isort: split
+from .. import (  # noqa: F401, E402
+    CELU,
+    GLU,
+    SELU,
+    CosineSimilarity,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    PairwiseDistance,
+    PReLU,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+)
+from . import distance  # noqa: F401, E402
