@@ -20,6 +20,7 @@ PATHS = {
     "normalization": ["LayerNorm", "GroupNorm", "RMSNorm"],
     "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"],
     "sparse": ["Embedding"],
+    "distance": ["CosineSimilarity", "PairwiseDistance"],
 }
 
 
