@@ -12,7 +12,7 @@ PATHS = {
     "linear": ["Linear", "Identity"],
     "activation": ["ReLU", "GELU", "Softmax", "MultiheadAttention"],
     "module": ["Module"],
-    "container": ["Sequential", "ModuleList", "ModuleDict"],
+    "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
     "transformer": ["Transformer", "TransformerEncoder", "TransformerDecoderLayer"],
     "rnn": ["LSTM", "GRU", "RNN", "LSTMCell"],
     "batchnorm": ["BatchNorm1d", "BatchNorm2d"],

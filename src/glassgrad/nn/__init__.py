@@ -133,10 +133,12 @@ from .activation import (  # noqa: E402
     Softsign,
     Tanhshrink,
 )
+from .container import ParameterDict, ParameterList  # noqa: E402
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
 
 __all__ += ["CELU", "GLU", "SELU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "Mish", "PReLU", "Softmin",
-            "Softshrink", "Softsign", "Tanhshrink", "CosineSimilarity", "PairwiseDistance"]
+            "Softshrink", "Softsign", "Tanhshrink", "CosineSimilarity", "PairwiseDistance", "ParameterDict",
+            "ParameterList"]
 
 from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above
 

@@ -98,6 +98,8 @@ from .. import (  # noqa: F401, E402
     LogSigmoid,
     Mish,
     PairwiseDistance,
+    ParameterDict,
+    ParameterList,
     PReLU,
     Softmin,
     Softshrink,
