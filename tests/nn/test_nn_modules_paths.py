@@ -21,6 +21,7 @@ PATHS = {
     "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"],
     "sparse": ["Embedding"],
     "distance": ["CosineSimilarity", "PairwiseDistance"],
+    "padding": ["ZeroPad2d", "ConstantPad1d", "ReflectionPad2d", "ReplicationPad1d", "CircularPad2d"],
 }
 
 

@@ -91,6 +91,10 @@ from .. import (  # noqa: F401, E402
     CELU,
     GLU,
     SELU,
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
     CosineSimilarity,
     Hardshrink,
     Hardsigmoid,
@@ -101,9 +105,15 @@ from .. import (  # noqa: F401, E402
     ParameterDict,
     ParameterList,
     PReLU,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
     Softmin,
     Softshrink,
     Softsign,
     Tanhshrink,
+    ZeroPad1d,
+    ZeroPad2d,
 )
-from . import distance  # noqa: F401, E402
+from . import distance, padding  # noqa: F401, E402
