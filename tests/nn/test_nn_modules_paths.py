@@ -18,7 +18,7 @@ PATHS = {
     "batchnorm": ["BatchNorm1d", "BatchNorm2d"],
     "dropout": ["Dropout", "Dropout1d", "Dropout2d"],
     "normalization": ["LayerNorm", "GroupNorm", "RMSNorm"],
-    "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"],
+    "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool2d"],
     "sparse": ["Embedding"],
     "distance": ["CosineSimilarity", "PairwiseDistance"],
     "padding": ["ZeroPad2d", "ConstantPad1d", "ReflectionPad2d", "ReplicationPad1d", "CircularPad2d"],

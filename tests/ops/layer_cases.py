@@ -47,4 +47,8 @@ LAYER_CASES = [
     fused("pairwise_distance_p1_keepdim", lambda m, x, y: F(m).pairwise_distance(x, y, p=1.0, keepdim=True),
           ((3, 4), (4,))),
     fused("pairwise_distance_p3", lambda m, x, y: F(m).pairwise_distance(x, y, p=3.0), ((3, 4), (3, 4))),
+    # ---- adaptive pooling (functional/adaptive_pooling.py) --------------------------------------------------------
+    fused("adaptive_avg_pool1d", lambda m, x: F(m).adaptive_avg_pool1d(x, 3), ((2, 2, 7),)),
+    fused("adaptive_max_pool1d", lambda m, x: F(m).adaptive_max_pool1d(x, 3), ((2, 2, 7),)),
+    fused("adaptive_max_pool2d", lambda m, x: F(m).adaptive_max_pool2d(x, (2, 3)), ((1, 2, 5, 4),)),
 ]

@@ -77,3 +77,17 @@ from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E
 __all__ += ["mish", "selu", "selu_", "celu", "celu_", "logsigmoid", "hardswish", "hardsigmoid", "softmin", "softsign",
             "glu", "prelu", "tanhshrink", "hardshrink", "softshrink", "relu_", "elu_", "leaky_relu_", "hardtanh_",
             "threshold_", "normalize", "cosine_similarity", "pairwise_distance"]
+
+# ---- issue 18: adaptive pooling and the *_with_indices names --------------------------------------------------
+from .adaptive_pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+)
+
+__all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices"]

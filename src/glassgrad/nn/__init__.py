@@ -147,12 +147,14 @@ from .padding import (  # noqa: E402
     ZeroPad1d,
     ZeroPad2d,
 )
+from .pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d  # noqa: E402
 
 __all__ += ["CELU", "GLU", "SELU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "Mish", "PReLU", "Softmin",
             "Softshrink", "Softsign", "Tanhshrink", "CosineSimilarity", "PairwiseDistance", "ParameterDict",
             "ParameterList"]
 __all__ += ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
             "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d"]
+__all__ += ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
 
 from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above
 
