@@ -21,6 +21,8 @@ PATHS = {
     "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool2d"],
     "sparse": ["Embedding"],
     "distance": ["CosineSimilarity", "PairwiseDistance"],
+    "upsampling": ["Upsample", "UpsamplingNearest2d"],
+    "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
     "padding": ["ZeroPad2d", "ConstantPad1d", "ReflectionPad2d", "ReplicationPad1d", "CircularPad2d"],
 }
 

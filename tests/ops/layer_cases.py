@@ -51,4 +51,13 @@ LAYER_CASES = [
     fused("adaptive_avg_pool1d", lambda m, x: F(m).adaptive_avg_pool1d(x, 3), ((2, 2, 7),)),
     fused("adaptive_max_pool1d", lambda m, x: F(m).adaptive_max_pool1d(x, 3), ((2, 2, 7),)),
     fused("adaptive_max_pool2d", lambda m, x: F(m).adaptive_max_pool2d(x, (2, 3)), ((1, 2, 5, 4),)),
+    # ---- resampling (functional/upsampling.py) ------------------------------------------------------------------
+    fused("interpolate_nearest", lambda m, x: F(m).interpolate(x, scale_factor=1.5), ((1, 2, 3, 4),)),
+    fused("interpolate_linear", lambda m, x: F(m).interpolate(x, size=7, mode="linear"), ((2, 2, 4),)),
+    fused("interpolate_bilinear_align_corners", lambda m, x: F(m).interpolate(
+        x, size=(3, 5), mode="bilinear", align_corners=True), ((1, 2, 2, 3),)),
+    fused("interpolate_bilinear_downscale", lambda m, x: F(m).interpolate(x, scale_factor=0.6, mode="bilinear"),
+          ((1, 1, 5, 4),)),
+    fused("pixel_shuffle", lambda m, x: F(m).pixel_shuffle(x, 2), ((2, 8, 2, 3),)),
+    fused("pixel_unshuffle", lambda m, x: F(m).pixel_unshuffle(x, 2), ((2, 4, 6),)),
 ]

@@ -91,3 +91,8 @@ from .adaptive_pooling import (  # noqa: E402
 
 __all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
             "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices"]
+
+# ---- issue 18: resampling ---------------------------------------------------------------------------------------
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
+
+__all__ += ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]

@@ -107,6 +107,8 @@ from .. import (  # noqa: F401, E402
     PairwiseDistance,
     ParameterDict,
     ParameterList,
+    PixelShuffle,
+    PixelUnshuffle,
     PReLU,
     ReflectionPad1d,
     ReflectionPad2d,
@@ -116,7 +118,10 @@ from .. import (  # noqa: F401, E402
     Softshrink,
     Softsign,
     Tanhshrink,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
     ZeroPad1d,
     ZeroPad2d,
 )
-from . import distance, padding  # noqa: F401, E402
+from . import distance, padding, pixelshuffle, upsampling  # noqa: F401, E402
