@@ -9,7 +9,8 @@ import glassgrad.nn as nn
 PATHS = {
     "loss": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"],
     "conv": ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"],
-    "linear": ["Linear", "Identity"],
+    "linear": ["Linear", "Identity", "Bilinear"],
+    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d"],
     "activation": ["ReLU", "GELU", "Softmax", "MultiheadAttention"],
     "module": ["Module"],
     "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],

@@ -60,4 +60,10 @@ LAYER_CASES = [
           ((1, 1, 5, 4),)),
     fused("pixel_shuffle", lambda m, x: F(m).pixel_shuffle(x, 2), ((2, 8, 2, 3),)),
     fused("pixel_unshuffle", lambda m, x: F(m).pixel_unshuffle(x, 2), ((2, 4, 6),)),
+    # ---- instance normalisation, bilinear -------------------------------------------------------------------------
+    fused("instance_norm", lambda m, x: F(m).instance_norm(x), ((2, 3, 4),)),
+    fused("instance_norm_affine", lambda m, x, w, b: F(m).instance_norm(x, weight=w, bias=b, eps=1e-3),
+          ((2, 2, 2, 3), (2,), (2,))),
+    fused("bilinear", lambda m, x1, x2, w, b: F(m).bilinear(x1, x2, w, b), ((2, 3), (2, 4), (5, 3, 4), (5,))),
+    fused("bilinear_batched_no_bias", lambda m, x1, x2, w: F(m).bilinear(x1, x2, w), ((2, 2, 3), (2, 2, 2), (2, 3, 2))),
 ]

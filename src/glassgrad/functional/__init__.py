@@ -96,3 +96,11 @@ __all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
 
 __all__ += ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]
+
+# ---- issue 18: instance normalisation ---------------------------------------------------------------------------
+from .instance_norm import instance_norm  # noqa: E402
+
+__all__ += ["instance_norm"]
+from .linear import bilinear  # noqa: E402
+
+__all__ += ["bilinear"]

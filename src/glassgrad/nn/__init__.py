@@ -135,6 +135,8 @@ from .activation import (  # noqa: E402
 )
 from .container import ParameterDict, ParameterList  # noqa: E402
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from .linear import Bilinear  # noqa: E402
+from .normalization import InstanceNorm1d, InstanceNorm2d  # noqa: E402
 from .padding import (  # noqa: E402
     CircularPad1d,
     CircularPad2d,
@@ -155,7 +157,8 @@ __all__ += ["CELU", "GLU", "SELU", "Hardshrink", "Hardsigmoid", "Hardswish", "Lo
             "ParameterList"]
 __all__ += ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
             "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d"]
-__all__ += ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+__all__ += ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "InstanceNorm1d", "InstanceNorm2d",
+            "Bilinear"]
 __all__ += ["PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
 from . import modules  # noqa: E402 - PyTorch's nn.modules.* paths, re-exporting the names above

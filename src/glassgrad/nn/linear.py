@@ -100,3 +100,44 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+class Bilinear(Module):
+    r"""y = x1ᵀ·A·x2 + b for each output feature: y[..., o] = Σ_ij x1[..., i]·A[o, i, j]·x2[..., j] + b[o].
+
+    Attributes:
+        weight: A, (out_features, in1_features, in2_features), drawn from U(−1/√in1, 1/√in1)
+        bias: b, (out_features,), drawn from the same distribution
+
+    Shape: x1 (*, in1_features), x2 (*, in2_features) → (*, out_features).
+    """
+
+    weight: Parameter
+    bias: Parameter | None
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty((out_features, in1_features, in2_features), dtype=dtype,
+                                               device=device))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])  # PyTorch's: 1/√in1_features for both
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -94,6 +94,7 @@ from .. import (  # noqa: F401, E402
     AdaptiveAvgPool1d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    Bilinear,
     CircularPad1d,
     CircularPad2d,
     ConstantPad1d,
@@ -102,6 +103,8 @@ from .. import (  # noqa: F401, E402
     Hardshrink,
     Hardsigmoid,
     Hardswish,
+    InstanceNorm1d,
+    InstanceNorm2d,
     LogSigmoid,
     Mish,
     PairwiseDistance,
@@ -124,4 +127,4 @@ from .. import (  # noqa: F401, E402
     ZeroPad1d,
     ZeroPad2d,
 )
-from . import distance, padding, pixelshuffle, upsampling  # noqa: F401, E402
+from . import distance, instancenorm, padding, pixelshuffle, upsampling  # noqa: F401, E402
