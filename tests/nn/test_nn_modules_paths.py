@@ -7,7 +7,7 @@ import pytest
 import glassgrad.nn as nn
 
 PATHS = {
-    "loss": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"],
+    "loss": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "TripletMarginLoss", "GaussianNLLLoss"],
     "conv": ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"],
     "linear": ["Linear", "Identity", "Bilinear"],
     "instancenorm": ["InstanceNorm1d", "InstanceNorm2d"],

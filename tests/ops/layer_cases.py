@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .fused_cases import F, fused
+from .table import float_const
+
+SIGNS_4 = np.array([1.0, -1.0, -1.0, 1.0])                   # ±1 targets of 4 samples
+SIGNS_3x4 = np.array([[1.0, -1.0, 1.0, 1.0], [-1.0, -1.0, 1.0, -1.0], [1.0, 1.0, -1.0, -1.0]])
+LABELS_01_3x4 = (SIGNS_3x4 > 0).astype(float)              # multilabel {0, 1} targets
+COUNTS_3x4 = np.array([[0.0, 1.0, 3.0, 2.0], [5.0, 0.0, 1.0, 4.0], [2.0, 2.0, 0.0, 7.0]])  # Poisson counts
 
 
 def _hardsigmoid_torch(lib: Any, x: Any) -> Any:
@@ -66,4 +74,26 @@ LAYER_CASES = [
           ((2, 2, 2, 3), (2,), (2,))),
     fused("bilinear", lambda m, x1, x2, w, b: F(m).bilinear(x1, x2, w, b), ((2, 3), (2, 4), (5, 3, 4), (5,))),
     fused("bilinear_batched_no_bias", lambda m, x1, x2, w: F(m).bilinear(x1, x2, w), ((2, 2, 3), (2, 2, 2), (2, 3, 2))),
+    # ---- margin, embedding and likelihood losses (functional/losses/margin.py, likelihood.py) ---------------------
+    fused("margin_ranking_loss", lambda m, x, y: F(m).margin_ranking_loss(x, y, float_const(m, x, SIGNS_4), margin=0.2),
+          ((4,), (4,))),
+    fused("hinge_embedding_loss", lambda m, x: F(m).hinge_embedding_loss(x, float_const(m, x, SIGNS_3x4), margin=0.7),
+          ((3, 4),), "nonzero"),
+    fused("soft_margin_loss", lambda m, x: F(m).soft_margin_loss(x, float_const(m, x, SIGNS_3x4), reduction="sum"),
+          ((3, 4),)),
+    fused("multilabel_soft_margin_loss", lambda m, x, w: F(m).multilabel_soft_margin_loss(
+        x, float_const(m, x, LABELS_01_3x4), weight=w), ((3, 4), (4,))),
+    fused("cosine_embedding_loss", lambda m, x, y: F(m).cosine_embedding_loss(
+        x, y, float_const(m, x, SIGNS_4), margin=-0.5, reduction="none"), ((4, 3), (4, 3))),
+    fused("triplet_margin_loss", lambda m, a, p, n: F(m).triplet_margin_loss(a, p, n, margin=1.5),
+          ((4, 3), (4, 3), (4, 3))),
+    fused("triplet_margin_loss_swap_p1", lambda m, a, p, n: F(m).triplet_margin_loss(a, p, n, p=1, swap=True,
+          margin=3.0), ((4, 3), (4, 3), (4, 3))),
+    fused("gaussian_nll_loss", lambda m, x, t, v: F(m).gaussian_nll_loss(x, t, v, full=True), ((3, 4), (3, 4), (3, 4)),
+          ("real", "real", "positive")),
+    fused("gaussian_nll_loss_per_sample_var", lambda m, x, t, v: F(m).gaussian_nll_loss(x, t, v, reduction="sum"),
+          ((3, 4), (3, 4), (3,)), ("real", "real", "positive")),
+    fused("poisson_nll_loss", lambda m, x: F(m).poisson_nll_loss(x, float_const(m, x, COUNTS_3x4)), ((3, 4),)),
+    fused("poisson_nll_loss_rates_full", lambda m, x: F(m).poisson_nll_loss(
+        x, float_const(m, x, COUNTS_3x4), log_input=False, full=True), ((3, 4),), "positive"),
 ]

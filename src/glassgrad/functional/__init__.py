@@ -104,3 +104,21 @@ __all__ += ["instance_norm"]
 from .linear import bilinear  # noqa: E402
 
 __all__ += ["bilinear"]
+
+# ---- issue 18: more losses ----------------------------------------------------------------------------------------
+from .losses import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += ["gaussian_nll_loss", "poisson_nll_loss", "cosine_embedding_loss", "hinge_embedding_loss",
+            "margin_ranking_loss", "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss"]
+from .sampling import gumbel_softmax  # noqa: E402
+
+__all__ += ["gumbel_softmax"]
