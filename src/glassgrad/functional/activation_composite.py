@@ -52,15 +52,11 @@ def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x·relu6(x + 3)/6 (Howard et al. 2019).   dy/dx = 0 for x ≤ −3, x/3 + ½ for −3 < x < 3, 1 for x ≥ 3
 
-    At the kinks this is PyTorch's subgradient: the outer branch's slope (0 at x = −3, 1 at x = 3).
+    Composed as x·hardtanh(x + 3, 0, 6)/6, whose zero hardtanh slope at both bounds gives PyTorch's subgradient at
+    the kinks: the outer branch's slope (0 at x = −3, 1 at x = 3).
     """
     _require_float("hardswish", input)
-
-    def compute(x: Tensor) -> Tensor:
-        middle = x * (x + 3.0) / 6.0  # x·(x + 3)/6 where relu6 does not clip, in PyTorch's order of operations
-        return select_ops.where(x <= -3.0, 0.0, select_ops.where(x < 3.0, middle, x))
-
-    return _apply("hardswish", input, inplace, compute)
+    return _apply("hardswish", input, inplace, lambda x: x * (hardtanh(x + 3.0, 0.0, 6.0) / 6.0))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
