@@ -135,7 +135,7 @@ from .activation import (  # noqa: E402
 )
 from .container import ParameterDict, ParameterList  # noqa: E402
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
-from .linear import Bilinear  # noqa: E402
+from .linear import Bilinear, LazyLinear  # noqa: E402
 from .loss import (  # noqa: E402
     CosineEmbeddingLoss,
     GaussianNLLLoss,
@@ -168,7 +168,7 @@ __all__ += ["CELU", "GLU", "SELU", "Hardshrink", "Hardsigmoid", "Hardswish", "Lo
 __all__ += ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
             "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d"]
 __all__ += ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "InstanceNorm1d", "InstanceNorm2d",
-            "Bilinear"]
+            "Bilinear", "LazyLinear"]
 __all__ += ["CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
             "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss"]
 __all__ += ["PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]

@@ -108,6 +108,7 @@ from .. import (  # noqa: F401, E402
     HingeEmbeddingLoss,
     InstanceNorm1d,
     InstanceNorm2d,
+    LazyLinear,
     LogSigmoid,
     MarginRankingLoss,
     Mish,
