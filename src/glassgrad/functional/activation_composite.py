@@ -15,7 +15,7 @@ from typing import Any
 from ..ops import select as select_ops
 from ..ops import softmax as softmax_ops
 from ..tensor import Tensor
-from .activation import _apply, _dtype, _require_float, _softmax_dim, elu, hardtanh, leaky_relu, relu, softplus
+from .activation import _apply, _require_float, _softmax_dim, elu, hardtanh, leaky_relu, relu, softplus
 from .activation import threshold as _threshold
 
 # SELU's constants (Klambauer et al. 2017, eq. 14), the values PyTorch uses.
@@ -71,7 +71,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
         dim = _softmax_dim("softmin", input.ndim, _stacklevel)
     if dtype is not None:  # PyTorch casts before negating
         input = input.to(dtype=dtype)
-    return softmax_ops.softmax(-input, dim, _dtype(None))
+    return softmax_ops.softmax(-input, dim)
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
