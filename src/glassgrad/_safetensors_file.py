@@ -173,7 +173,7 @@ class _Entry(NamedTuple):
 
 def _read_header(file: IO[bytes], source: str, file_size: int | None) -> tuple[dict[str, Any], int]:
     """The header as a dict, and the offset where the data starts."""
-    prefix = _read_bytes(file, 8)
+    prefix = read_bytes(file, 8)
     if len(prefix) < 8:
         raise ValueError(f"gg.load: {source} is not a safetensors file: {len(prefix)} bytes, shorter than its header")
     (header_size,) = struct.unpack("<Q", prefix)
@@ -183,7 +183,7 @@ def _read_header(file: IO[bytes], source: str, file_size: int | None) -> tuple[d
             f"gg.load: {source} is truncated or not a safetensors file: its header claims {header_size} "
             f"bytes, but only {available} follow (safetensors headers are at most {MAX_HEADER_BYTES})"
         )
-    text = _read_bytes(file, header_size)
+    text = read_bytes(file, header_size)
     if len(text) < header_size:
         raise ValueError(
             f"gg.load: {source} is truncated: its header claims {header_size} bytes, but only {len(text)} follow"
@@ -194,7 +194,7 @@ def _read_header(file: IO[bytes], source: str, file_size: int | None) -> tuple[d
     return header, 8 + header_size
 
 
-def _read_bytes(file: IO[bytes], size: int) -> bytes:
+def read_bytes(file: IO[bytes], size: int) -> bytes:
     """Up to `size` bytes, fewer only at the end of the file (a pipe may return less per read)."""
     pieces = []
     remaining = size
@@ -288,19 +288,22 @@ def _read_tensor(file: IO[bytes], entry: _Entry, crcs: dict | None, source: str)
     """Read one tensor straight into a new array (the entries come in file order: no seeks), check its CRC."""
     raw_dtype = np.uint16 if entry.dtype == "BF16" else DTYPES[entry.dtype]
     array = np.empty(entry.shape, dtype=raw_dtype)
-    crc = _read_exactly(file, array, entry, source, checksum=crcs is not None)
+    crc = read_exactly(file, array, f"tensor {entry.name!r}", source, checksum=crcs is not None)
     if crcs is not None and crcs.get(entry.name) != crc:  # None: no checksums (safetensors, PyTorch, ...)
         raise ValueError(
             f"gg.load: {source} is corrupted: the bytes of tensor {entry.name!r} do not match the checksum "
             f"they were saved with"
         )
-    if entry.dtype == "BF16":
-        # bfloat16 is the top half of a float32: widen exactly by shifting its bits up.
-        return (array.astype(np.uint32) << 16).view(np.float32)
-    return array
+    return widen_bfloat16(array) if entry.dtype == "BF16" else array
 
 
-def _read_exactly(file: IO[bytes], array: np.ndarray, entry: _Entry, source: str, checksum: bool) -> int | None:
+def widen_bfloat16(bits: np.ndarray) -> np.ndarray:
+    """float32 values of bfloat16 `bits` (a uint16 array): bfloat16 is the top half of a float32, so shifting
+    its bits up widens it exactly."""
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def read_exactly(file: IO[bytes], array: np.ndarray, what: str, source: str, checksum: bool = False) -> int | None:
     """Fill `array`'s memory from the file and return the CRC32 of its bytes (None without `checksum`).
 
     In 1 MiB pieces, each checksummed while it is still in the cache (twice as fast as one pass for the read
@@ -320,7 +323,7 @@ def _read_exactly(file: IO[bytes], array: np.ndarray, entry: _Entry, source: str
             piece[:count] = chunk
         if count == 0:
             raise ValueError(
-                f"gg.load: {source} is truncated: tensor {entry.name!r} needs {len(buffer)} bytes, "
+                f"gg.load: {source} is truncated: {what} needs {len(buffer)} bytes, "
                 f"the file ends after {filled}"
             )
         if checksum:

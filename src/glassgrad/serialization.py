@@ -1,4 +1,5 @@
-"""gg.save / gg.load: nested dicts and lists of tensors and plain values in one safetensors file, no pickle.
+"""gg.save / gg.load: nested dicts and lists of tensors and plain values in one safetensors file, no pickle;
+gg.load also reads PyTorch's `torch.save` files, without running their pickle code.
 
 File layout
 -----------
@@ -69,19 +70,34 @@ What it cannot detect:
   file then reads as one without a header checksum, and every other byte is still checked;
 - bytes after the last tensor of a file object that cannot seek (a pipe), which are left unread.
 
-Nothing in a file is ever executed (no pickle).
+PyTorch checkpoints
+-------------------
+`load` tells the format by the first bytes: a zip archive (`PK\x03\x04`, torch.save since 1.6) or a pickle
+(`\x80`, the legacy torch.save stream) goes to `glassgrad.torch_checkpoint`, anything else to the safetensors
+reader above, and a file that is neither (its first 8 bytes are not a plausible header length and no JSON
+header follows) is reported as such, with what it starts with. The torch reader builds tensors and plain
+containers only: every other Python global the pickle names is refused before anything is called (see that
+package's docstring for what loads and what it checks). `map_location`, `weights_only`, `mmap` and
+`pickle_module` are accepted as in torch.load; weights_only=False does not enable arbitrary unpickling.
+
+Nothing in a file is ever executed.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+import pickle
+import struct
 from typing import IO, Any
 
 import numpy as np
 
 from . import _safetensors_file as safetensors_file
+from . import torch_checkpoint
+from ._map_location import Placement, placement_for
 from .backend import CPU, move
 from .tensor import Tensor
 
@@ -193,26 +209,145 @@ def _describe(path: tuple) -> str:
 
 
 # ---- load ------------------------------------------------------------------------------------------------
-def load(f: str | os.PathLike | IO[bytes]) -> Any:
-    """Load what `save` wrote, or any safetensors file (as a flat dict of name -> Tensor).
+def load(
+    f: str | os.PathLike | IO[bytes],
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    **pickle_load_args: Any,
+) -> Any:
+    """Load what `save` wrote, any safetensors file (as a flat dict of name -> Tensor), or a `torch.save` file.
 
-    Tensors come back on the cpu, with the saved dtype, each read straight into its own array (one copy of
-    the data in memory). Any malformed or corrupted file that the module docstring lists (truncated, bad
-    header, bad offsets, unknown dtype, a checksum that does not match, ...) raises ValueError naming the
-    file; nothing in it is ever executed (no pickle).
+    The format is read from the file's first bytes: a zip archive or a pickle is a PyTorch checkpoint, read
+    by glassgrad.torch_checkpoint without running any pickle code (only tensors and plain containers are
+    built; any other Python object the file names is refused); anything else is read as safetensors. Tensors
+    come back with the saved dtype (bfloat16 as float32), on the cpu unless `map_location` says otherwise.
+    Any malformed or corrupted file (truncated, bad header or offsets, unknown dtype, a checksum that does
+    not match, a refused pickle global, ...) raises ValueError naming the file.
 
     Args:
         f: a path or a binary file object (read from its current position).
+        map_location: where tensors land, as in torch.load: None (the cpu), a device ("cpu", "cuda", a
+            gg.device or torch.device), a dict {saved location: device} or a callable(storage, location);
+            see glassgrad._map_location. "cuda" without a GPU raises RuntimeError, as torch does.
+        pickle_module: None (or the pickle module itself): glassgrad always uses its restricted unpickler.
+        weights_only: accepted for torch.load's signature; True, None and False all read with the restricted
+            unpickler. False does not turn on arbitrary unpickling: that would run code named by the file,
+            and the objects it rebuilds (torch modules, NumPy arrays) are not glassgrad's anyway.
+        mmap: accepted for torch.load's signature (with a path only, as torch): the data is read into memory
+            either way.
+        **pickle_load_args: `encoding` and `errors` for the unpickler (for Python 2 era checkpoints).
+
+    Example:
+        >>> import glassgrad as gg, io
+        >>> buffer = io.BytesIO()
+        >>> gg.save({"w": gg.tensor([1.0, 2.0])}, buffer)
+        >>> _ = buffer.seek(0)
+        >>> gg.load(buffer, map_location="cpu", weights_only=True)["w"].tolist()
+        [1.0, 2.0]
     """
+    _check_load_options(f, pickle_module, mmap, pickle_load_args)
+    placement = placement_for(map_location)
     if hasattr(f, "read"):
         source = repr(getattr(f, "name", f))
         safetensors_file.require_binary(f, "gg.load", source)
-        metadata, arrays = safetensors_file.read(f, source, safetensors_file.remaining_bytes(f))
+        return _load_file(f, source, safetensors_file.remaining_bytes(f), placement, pickle_load_args)
+    source = repr(os.fspath(f))
+    with open(f, "rb") as file:
+        return _load_file(file, source, os.fstat(file.fileno()).st_size, placement, pickle_load_args)
+
+
+_PICKLE_LOAD_ARGS = ("encoding", "errors")
+
+
+def _check_load_options(f: Any, pickle_module: Any, mmap: bool | None, pickle_load_args: dict[str, Any]) -> None:
+    if pickle_module is not None and pickle_module is not pickle:
+        raise ValueError(
+            f"gg.load: pickle_module={pickle_module!r} is not supported: glassgrad reads PyTorch checkpoints "
+            "with its own restricted unpickler, which never runs code from the file; leave it out"
+        )
+    if mmap and hasattr(f, "read"):
+        raise ValueError("gg.load: mmap=True needs a file path, not a file object (as in torch.load)")
+    unknown = sorted(set(pickle_load_args) - set(_PICKLE_LOAD_ARGS))
+    if unknown:
+        raise TypeError(f"gg.load() got unexpected keyword arguments {unknown}; it takes {list(_PICKLE_LOAD_ARGS)}")
+
+
+def _load_file(
+    file: IO[bytes], source: str, size: int | None, placement: Placement, pickle_load_args: dict[str, Any]
+) -> Any:
+    """Read the file's first bytes to tell its format (`size`: bytes left, None for a pipe), then load it."""
+    prefix = safetensors_file.read_bytes(file, 9)
+    is_torch = torch_checkpoint.is_zip_checkpoint(prefix) or torch_checkpoint.is_legacy_checkpoint(prefix)
+    if not is_torch and _is_neither_format(prefix, size):
+        raise ValueError(
+            f"gg.load: {source} is not a glassgrad/safetensors file nor a PyTorch checkpoint: it starts with "
+            f"{prefix[:8]!r}{_what_it_looks_like(prefix)}"
+        )
+    if size is not None:
+        file.seek(-len(prefix), os.SEEK_CUR)
+    elif is_torch:  # a pipe: zip needs to seek, and the legacy stream is rare, so read it all first
+        file = io.BytesIO(prefix + file.read())
     else:
-        source = repr(os.fspath(f))
-        with open(f, "rb") as file:
-            metadata, arrays = safetensors_file.read(file, source, os.fstat(file.fileno()).st_size)
-    tensors = {name: Tensor(array) for name, array in arrays.items()}
+        file = _Prefixed(prefix, file)
+    if is_torch:
+        return torch_checkpoint.load(file, source, placement, MAX_DEPTH, pickle_load_args)
+    return _load_safetensors(file, source, size, placement)
+
+
+def _is_neither_format(prefix: bytes, size: int | None) -> bool:
+    """A header length beyond the file (or safetensors' limit) not followed by the "{" of its JSON header."""
+    if len(prefix) < 9:
+        return False  # the safetensors reader says how short the file is
+    (header_size,) = struct.unpack("<Q", prefix[:8])
+    beyond = header_size > safetensors_file.MAX_HEADER_BYTES or (size is not None and header_size > size - 8)
+    return beyond and prefix[8:9] != b"{"
+
+
+_SIGNATURES = {
+    b"\x1f\x8b": "gzip-compressed data",
+    b"\x93NUMPY": "a NumPy .npy file (load it with numpy.load)",
+    b"\x89HDF": "an HDF5 file (Keras .h5)",
+    b"\x80": "a pickle that is not a torch.save file",
+}
+
+
+def _what_it_looks_like(prefix: bytes) -> str:
+    for signature, description in _SIGNATURES.items():
+        if prefix.startswith(signature):
+            return f", which looks like {description}"
+    if all(32 <= byte < 127 or byte in b"\t\r\n" for byte in prefix):
+        return ", which looks like text"
+    return ""
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that cannot seek, with the bytes already read from it put back in front."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+        self.prefix = prefix
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.prefix:
+            count = min(len(buffer), len(self.prefix))
+            buffer[:count] = self.prefix[:count]
+            self.prefix = self.prefix[count:]
+            return count
+        chunk = self.rest.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _load_safetensors(file: IO[bytes], source: str, size: int | None, placement: Placement) -> Any:
+    metadata, arrays = safetensors_file.read(file, source, size)
+    target = placement("cpu")  # a safetensors file records no location: map_location's answer for "cpu"
+    tensors = {name: Tensor(move(array, target)) for name, array in arrays.items()}
     if FORMAT_KEY not in metadata:
         return tensors  # a plain safetensors file
     if metadata[FORMAT_KEY] != FORMAT_VERSION:

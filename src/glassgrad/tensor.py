@@ -18,10 +18,26 @@ from .autograd import _initial_grad, engine, grad_checks, grad_mode, tensor_fact
 from .autograd import node as node_module
 from .autograd.hooks import RemovableHandle
 from .backend import DType, device_of, from_numpy_dtype, namespace_of, to_dtype
-from .ops import arithmetic, matmul, reduce, select, unary
+from .ops import (
+    arithmetic,
+    cumulative,
+    elementwise,
+    linalg_products,
+    logical,
+    matmul,
+    order_stats,
+    rearrange,
+    reduce,
+    reorder,
+    rounding,
+    select,
+    unary,
+)
 from .ops import index as index_ops  # `index` is also an argument name (gather)
+from .ops import scatter as scatter_ops
 from .ops import shape as shape_ops
 from .ops import softmax as softmax_ops
+from .ops import sort as sort_ops  # `sort` is also a method name
 from .ops.dims import normalize_dim
 from .tensor_format import format_tensor
 
@@ -149,6 +165,21 @@ class Tensor:
         return self.device.type == "cuda"
 
     @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    # PyTorch's flags for devices and layouts glassgrad has none of: every tensor is a dense, unquantized array
+    # on "cpu" or "cuda".
+    _never = property(lambda self: False)
+    is_xpu = _never
+    is_mps = _never
+    is_meta = _never
+    is_quantized = _never
+    is_sparse = _never
+    is_mkldnn = _never
+    is_nested = _never
+
+    @property
     def _version(self) -> int:
         return self._version_counter[0]
 
@@ -256,6 +287,8 @@ class Tensor:
         return result
 
     def type(self, dtype: Any = None) -> Any:
+        if isinstance(getattr(dtype, "dtype", None), DType) and isinstance(dtype, type):
+            dtype = dtype.dtype  # a typed constructor, as in x.type(gg.LongTensor) (tensor_types.py)
         return str(self.dtype) if dtype is None else self.to(dtype)
 
     def float(self) -> Tensor:
@@ -266,6 +299,9 @@ class Tensor:
 
     def half(self) -> Tensor:
         return arithmetic.cast(self, np.dtype(np.float16))
+
+    def bfloat16(self) -> Tensor:
+        return self.to(backend.bfloat16)  # raises: glassgrad holds no bfloat16 arrays (backend/dtype.py)
 
     def long(self) -> Tensor:
         return arithmetic.cast(self, np.dtype(np.int64))
@@ -284,6 +320,43 @@ class Tensor:
 
     def cuda(self) -> Tensor:
         return self.to("cuda")
+
+    # ---- new tensors with this one's dtype and device (unless given) ------------------------------------------
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                  ) -> Tensor:
+        return self._new_full("new_zeros", _sizes(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                 ) -> Tensor:
+        return self._new_full("new_ones", _sizes(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                  ) -> Tensor:
+        # "uninitialised" in PyTorch; zeros here, so nothing ever reads leftover memory
+        return self._new_full("new_empty", _sizes(size), 0, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Tensor:
+        return self._new_full("new_full", _sizes((size,)), fill_value, dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+                   ) -> Tensor:
+        """A copy of `data` with this tensor's dtype and device (not the dtype the data would infer), as PyTorch."""
+        array = np.array(data, dtype=self.array.dtype if dtype is None else to_dtype(dtype).np)
+        return self._new_result(array, device, requires_grad)
+
+    def _new_full(self, name: str, size: tuple, fill_value: Any, dtype: Any, device: Any,
+                  requires_grad: builtins.bool) -> Tensor:
+        if not builtins.all(isinstance(s, (builtins.int, np.integer)) and s >= 0 for s in size):
+            raise ValueError(f"{name}: sizes must be non-negative integers, got {size}")
+        array = np.full(size, fill_value, dtype=self.array.dtype if dtype is None else to_dtype(dtype).np)
+        return self._new_result(array, device, requires_grad)
+
+    def _new_result(self, array: np.ndarray, device: Any, requires_grad: builtins.bool) -> Tensor:
+        result = Tensor(backend.move(array, self.device if device is None else backend.device(device)))
+        if requires_grad:
+            result.requires_grad = True
+        return result
 
     # ---- operators -------------------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -453,6 +526,15 @@ class Tensor:
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return reduce.arg_max_min("argmin", self, dim, keepdim, largest=False)
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return sort_ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return sort_ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return sort_ops.topk(self, k, dim, largest, sorted)
+
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return reduce.all_any("all", self, dim, keepdim)
 
@@ -530,6 +612,12 @@ class Tensor:
     def unbind(self, dim: int = 0) -> tuple:
         return tuple(shape_ops.squeeze(part, dim) for part in shape_ops.split(self, 1, dim))
 
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return rearrange.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return rearrange.narrow(self, dim, start, length)
+
     def gather(self, dim: int, index: Tensor) -> Tensor:
         return index_ops.gather(self, dim, index)
 
@@ -591,6 +679,118 @@ class Tensor:
         if self.ndim == 0 and spec:
             return format(self.item(), spec)
         return repr(self)
+
+    # ---- more torch functions as methods (ops/elementwise, rounding, logical, cumulative, reorder,
+    # linalg_products, scatter, order_stats) --------------------------------------------------------------------
+    erf = elementwise.erf
+    erfc = elementwise.erfc
+    expm1 = elementwise.expm1
+    exp2 = elementwise.exp2
+    log2 = elementwise.log2
+    log10 = elementwise.log10
+    sinh = elementwise.sinh
+    cosh = elementwise.cosh
+    tan = elementwise.tan
+    asin = arcsin = elementwise.asin
+    acos = arccos = elementwise.acos
+    atan = arctan = elementwise.atan
+    atan2 = arctan2 = elementwise.atan2
+    hypot = elementwise.hypot
+    reciprocal = elementwise.reciprocal
+    clamp_min = elementwise.clamp_min
+    clamp_max = elementwise.clamp_max
+    lerp = elementwise.lerp
+    nan_to_num = elementwise.nan_to_num
+    round = rounding.round
+    floor = rounding.floor
+    ceil = rounding.ceil
+    trunc = fix = rounding.trunc
+    frac = rounding.frac
+    sign = rounding.sign
+    sgn = rounding.sgn
+    fmod = rounding.fmod
+    isnan = logical.isnan
+    isinf = logical.isinf
+    isfinite = logical.isfinite
+    isclose = logical.isclose
+    logical_and = logical.logical_and
+    logical_or = logical.logical_or
+    logical_xor = logical.logical_xor
+    logical_not = logical.logical_not
+    bitwise_and = logical.bitwise_and
+    bitwise_or = logical.bitwise_or
+    bitwise_xor = logical.bitwise_xor
+    bitwise_not = logical.bitwise_not
+    cumsum = cumulative.cumsum
+    cumprod = cumulative.cumprod
+    cummax = cumulative.cummax
+    cummin = cumulative.cummin
+    diff = cumulative.diff
+    fliplr = reorder.fliplr
+    flipud = reorder.flipud
+    diagonal = reorder.diagonal
+    diag = reorder.diag
+    broadcast_to = reorder.broadcast_to
+    movedim = moveaxis = reorder.movedim
+    swapaxes = reorder.swapaxes
+    swapdims = reorder.swapdims
+    unflatten = reorder.unflatten
+    index_select = reorder.index_select
+    repeat_interleave = reorder.repeat_interleave
+    take_along_dim = reorder.take_along_dim
+    mm = linalg_products.mm
+    bmm = linalg_products.bmm
+    mv = linalg_products.mv
+    dot = linalg_products.dot
+    outer = ger = linalg_products.outer
+    addmm = linalg_products.addmm
+    scatter = scatter_ops.scatter
+    scatter_add = scatter_ops.scatter_add
+    index_add = scatter_ops.index_add
+    masked_select = scatter_ops.masked_select
+    median = order_stats.median
+    kthvalue = order_stats.kthvalue
+    mode = order_stats.mode
+    nansum = order_stats.nansum
+    nanmean = order_stats.nanmean
+    count_nonzero = order_stats.count_nonzero
+    nonzero = order_stats.nonzero
+    argwhere = order_stats.argwhere
+    bincount = order_stats.bincount
+    unique = order_stats.unique
+
+    def flip(self, *dims: Any) -> Tensor:
+        return reorder.flip(self, _sizes(dims))
+
+    def tile(self, *dims: Any) -> Tensor:
+        return reorder.tile(self, _sizes(dims))
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
+        return linalg_products.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def scatter_(self, dim: builtins.int, index: Tensor, src: Any = None, value: Any = None, *,
+                 reduce: Any = None) -> Tensor:
+        return self._write_in_place(
+            "scatter_", lambda t: scatter_ops.scatter(t, dim, index, src, value, reduce=reduce), src
+        )
+
+    def scatter_add_(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        return self._write_in_place("scatter_add_", lambda t: scatter_ops.scatter_add(t, dim, index, src), src)
+
+    def index_add_(self, dim: builtins.int, index: Tensor, source: Tensor, *, alpha: builtins.float = 1) -> Tensor:
+        return self._write_in_place(
+            "index_add_", lambda t: scatter_ops.index_add(t, dim, index, source, alpha=alpha), source
+        )
+
+    def is_complex(self) -> builtins.bool:
+        return False  # glassgrad has no complex dtypes
+
+    def is_nonzero(self) -> builtins.bool:
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"is_nonzero: Boolean value of Tensor with {self.array.size} elements is ambiguous; it needs one"
+            )
+        return builtins.bool(self.array.reshape(()).item())
 
     # ---- in place --------------------------------------------------------------------------------------------
     def _write_in_place(self, name: str, compute: Callable[[Tensor], Tensor], source: Any = None) -> Tensor:

@@ -10,8 +10,9 @@ import numpy as np
 
 from .autograd import tensor_factory
 from .backend import random as random_state
+from .ops import cumulative, elementwise, linalg_products, logical, order_stats, rearrange, reorder, rounding, select
 from .ops import matmul as matmul_ops
-from .ops import select
+from .ops import scatter as scatter_ops
 from .ops import shape as shape_ops
 from .ops.arithmetic import check_broadcast
 from .tensor import Tensor
@@ -25,6 +26,7 @@ where = select.where
 einsum = matmul_ops.einsum
 split = shape_ops.split
 chunk = shape_ops.chunk
+meshgrid = rearrange.meshgrid
 
 # Each Tensor method, as a function of the tensor (`gg.exp(x)` is `x.exp()`).
 matmul = Tensor.matmul
@@ -76,6 +78,11 @@ unsqueeze = Tensor.unsqueeze
 squeeze = Tensor.squeeze
 flatten = Tensor.flatten
 gather = Tensor.gather
+narrow = Tensor.narrow
+roll = Tensor.roll
+sort = Tensor.sort
+argsort = Tensor.argsort
+topk = Tensor.topk
 masked_fill = Tensor.masked_fill
 unbind = Tensor.unbind
 clone = Tensor.clone
@@ -126,7 +133,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
     if replacement:
         cdf = np.cumsum(rows / totals, axis=1)
         draws = rng.random((rows.shape[0], num_samples))
-        samples = (draws[:, :, None] >= cdf[:, None, :]).sum(axis=2)
+        # The category is the number of cdf entries <= the draw: a binary search per draw, so memory stays
+        # O(rows * num_samples) rather than O(rows * num_samples * categories).
+        samples = np.stack([np.searchsorted(row, row_draws, side="right") for row, row_draws in zip(cdf, draws)])
         samples = np.minimum(samples, rows.shape[1] - 1)  # guards a draw above cdf[-1] ≈ 1 − rounding
     else:
         with np.errstate(divide="ignore"):
@@ -134,3 +143,104 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, gene
         samples = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     samples = samples.astype(np.int64).reshape(weights.shape[:-1] + (num_samples,))
     return Tensor(samples).to(input.device)
+
+
+# ---- more torch functions (ops/elementwise, rounding, logical, cumulative, reorder, linalg_products, scatter,
+# order_stats): the functions themselves, whose first argument is `input` as in torch ------------------------------
+erf = elementwise.erf
+erfc = elementwise.erfc
+expm1 = elementwise.expm1
+exp2 = elementwise.exp2
+log2 = elementwise.log2
+log10 = elementwise.log10
+sinh = elementwise.sinh
+cosh = elementwise.cosh
+tan = elementwise.tan
+asin = elementwise.asin
+arcsin = elementwise.asin
+acos = elementwise.acos
+arccos = elementwise.acos
+atan = elementwise.atan
+arctan = elementwise.atan
+atan2 = elementwise.atan2
+arctan2 = elementwise.atan2
+hypot = elementwise.hypot
+reciprocal = elementwise.reciprocal
+clamp_min = elementwise.clamp_min
+clamp_max = elementwise.clamp_max
+lerp = elementwise.lerp
+nan_to_num = elementwise.nan_to_num
+round = rounding.round  # noqa: A001
+floor = rounding.floor
+ceil = rounding.ceil
+trunc = rounding.trunc
+fix = rounding.trunc
+frac = rounding.frac
+sign = rounding.sign
+sgn = rounding.sgn
+fmod = rounding.fmod
+isnan = logical.isnan
+isinf = logical.isinf
+isfinite = logical.isfinite
+isclose = logical.isclose
+logical_and = logical.logical_and
+logical_or = logical.logical_or
+logical_xor = logical.logical_xor
+logical_not = logical.logical_not
+bitwise_and = logical.bitwise_and
+bitwise_or = logical.bitwise_or
+bitwise_xor = logical.bitwise_xor
+bitwise_not = logical.bitwise_not
+cumsum = cumulative.cumsum
+cumprod = cumulative.cumprod
+cummax = cumulative.cummax
+cummin = cumulative.cummin
+diff = cumulative.diff
+flip = reorder.flip
+fliplr = reorder.fliplr
+flipud = reorder.flipud
+diagonal = reorder.diagonal
+diag = reorder.diag
+tile = reorder.tile
+broadcast_to = reorder.broadcast_to
+movedim = reorder.movedim
+moveaxis = reorder.moveaxis
+swapaxes = reorder.swapaxes
+swapdims = reorder.swapdims
+unflatten = reorder.unflatten
+index_select = reorder.index_select
+repeat_interleave = reorder.repeat_interleave
+take_along_dim = reorder.take_along_dim
+mm = linalg_products.mm
+bmm = linalg_products.bmm
+mv = linalg_products.mv
+dot = linalg_products.dot
+outer = linalg_products.outer
+ger = linalg_products.outer
+addmm = linalg_products.addmm
+scatter = scatter_ops.scatter
+scatter_add = scatter_ops.scatter_add
+index_add = scatter_ops.index_add
+masked_select = scatter_ops.masked_select
+median = order_stats.median
+kthvalue = order_stats.kthvalue
+mode = order_stats.mode
+nansum = order_stats.nansum
+nanmean = order_stats.nanmean
+count_nonzero = order_stats.count_nonzero
+nonzero = order_stats.nonzero
+argwhere = order_stats.argwhere
+bincount = order_stats.bincount
+unique = order_stats.unique
+tensordot = linalg_products.tensordot
+norm = linalg_products.norm
+searchsorted = order_stats.searchsorted
+bucketize = order_stats.bucketize
+std_mean = order_stats.std_mean
+var_mean = order_stats.var_mean
+remainder = Tensor.remainder
+floor_divide = Tensor.floor_divide
+detach = Tensor.detach
+is_floating_point = Tensor.is_floating_point
+is_complex = Tensor.is_complex
+is_nonzero = Tensor.is_nonzero

@@ -59,6 +59,7 @@ from glassgrad.ops.unary import (
 
 from .fused_cases import FUSED_CASES
 from .layer_cases import LAYER_CASES
+from .more_cases import MORE_TORCH_FUNCTION_CASES
 from .table import DEVICES, DOMAINS, Case, as_outputs, const, inputs_for, ops_built, ops_in_graph
 from .table import case_params as _case_params
 
@@ -208,6 +209,29 @@ PRIMITIVE_CASES: list[Case] = [
          ((3, 4),), torch_fn=lambda m, x: m.cat([m.zeros(1, 4, dtype=x.dtype), x, m.zeros(1, 4, dtype=x.dtype)])),
     Case("gather_dim0_function", (GatherOp,), lambda m, x: m.gather(x, 0, const(m, x, INDEX_3x2.T % 3)),
          ((3, 4),)),
+    # ---- sort and rearrange (ops/sort.py, ops/rearrange.py: composites, so they name what they build) -------
+    # Normal inputs have no ties, so the indices are torch's whatever order it gives ties.
+    Case("sort", (GatherOp,), lambda m, x: tuple(m.sort(x)), ((3, 4),)),
+    Case("sort_descending_dim0_stable", (GatherOp,),
+         lambda m, x: tuple(x.sort(dim=0, descending=True, stable=True)), ((3, 4),)),
+    Case("argsort_gather", (GatherOp,), lambda m, x: m.gather(x, 1, m.argsort(x, dim=1, descending=True)),
+         ((3, 4),)),
+    Case("topk", (GatherOp,), lambda m, x: tuple(m.topk(x, 2)), ((3, 4),)),
+    Case("topk_smallest_dim0", (GatherOp,), lambda m, x: tuple(x.topk(2, dim=0, largest=False)), ((3, 4),)),
+    Case("topk_names_times_two", (GatherOp, MulOp), lambda m, x: m.topk(x, k=3, dim=-1).values * 2.0,
+         ((2, 3, 5),)),
+    Case("roll_flattened", (SplitOp, ConcatenateOp, ReshapeOp), lambda m, x: m.roll(x, 5), ((3, 4),)),
+    Case("roll_two_dims", (SplitOp, ConcatenateOp), lambda m, x: x.roll((1, -2), (0, 1)), ((3, 4),)),
+    Case("roll_repeated_dim_wraps", (SplitOp, ConcatenateOp), lambda m, x: m.roll(x, (7, 2), dims=(1, 1)),
+         ((2, 3, 4),)),
+    Case("roll_by_zero_copies", (CloneOp,), lambda m, x: x.roll(3, 1), ((2, 3),)),
+    Case("meshgrid_ij", (ReshapeOp, ExpandOp), lambda m, x, y: m.meshgrid(x, y, indexing="ij"), ((3,), (4,))),
+    Case("meshgrid_xy_three_list", (ReshapeOp, ExpandOp), lambda m, x, y, z: m.meshgrid([x, y, z], indexing="xy"),
+         ((2,), (3,), (4,))),
+    Case("meshgrid_times_grid", (ExpandOp, MulOp), lambda m, x, y: m.meshgrid(x, y, indexing="ij")[0] * y,
+         ((3,), (4,))),
+    Case("narrow", (GetItemOp,), lambda m, x: x.narrow(1, -3, 2), ((3, 4),)),
+    Case("narrow_function_dim0", (GetItemOp,), lambda m, x: m.narrow(x, 0, 1, 2) * 1.0, ((3, 4),)),
     # ---- matmul -------------------------------------------------------------------------------------------
     Case("matmul", (MatMulOp,), lambda m, x, y: x @ y, ((3, 4), (4, 5))),
     Case("matmul_batched_broadcast", (MatMulOp,), lambda m, x, y: m.matmul(x, y), ((2, 1, 3, 4), (5, 4, 2))),
@@ -230,7 +254,7 @@ PRIMITIVE_CASES: list[Case] = [
     Case("einsum_full_sum", (EinsumOp,), lambda m, x: m.einsum("ijk->", x), ((2, 3, 2),)),
 ]
 
-CASES: list[Case] = PRIMITIVE_CASES + FUSED_CASES + LAYER_CASES
+CASES: list[Case] = PRIMITIVE_CASES + FUSED_CASES + MORE_TORCH_FUNCTION_CASES + LAYER_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 

@@ -39,7 +39,7 @@ def get_autocast_dtype(device_type: str) -> Any:
 
 
 def _default_dtype(device_type: str) -> Any:
-    return _dtype.float16 if device_type == "cuda" else getattr(_dtype, "bfloat16", _dtype.float16)
+    return _dtype.float16 if device_type == "cuda" else _dtype.bfloat16
 
 
 class autocast:  # noqa: N801 - named as torch.amp.autocast

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import namespace_of, register_namespace
+from ..backend import float_errors, namespace_of, register_namespace
 from . import grad_checks, tensor_factory
 from .function import Function
 from .grad_mode import enable_grad
@@ -125,9 +125,8 @@ def run_backward(
     gc.disable()
     # A derivative may be infinite or undefined where the function is not (√x at 0, log at 0, x/0): backward
     # gives inf or nan there, as PyTorch's does, and as PyTorch's says nothing. NumPy would print a
-    # RuntimeWarning per op; the user's own NumPy code keeps its settings (errstate is restored on exit).
-    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    quiet.__enter__()
+    # RuntimeWarning per op; the user's own NumPy code keeps its settings (restored on exit).
+    quiet = float_errors.silence()
     try:
         if not create_graph:
             return _run_backward(roots, retain_graph, capture)
@@ -136,7 +135,7 @@ def run_backward(
         with enable_grad():  # record the ops every backward runs, as PyTorch's engine does
             return _run_backward(roots, retain_graph, capture, create_graph=True)
     finally:
-        quiet.__exit__(None, None, None)
+        float_errors.restore(quiet)
         if collecting:
             gc.enable()
 

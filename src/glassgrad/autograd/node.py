@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import float_errors
 from . import tensor_factory, views
 from .grad_mode import _GradMode
 from .tensor_factory import is_tensor
@@ -153,7 +154,14 @@ class Op:
             ctx.parents = tuple({id(e[0]): e[0] for e in ctx.edges if e is not None and e[0] is not None}.values())
         else:
             ctx = Node(cls, (), (False,) * len(args))
-        result = cls._run_forward(ctx, args, arrays, kwargs) if cls.on_tensors else cls.forward(ctx, *arrays, **kwargs)
+        if cls.on_tensors:  # a Function: the ops its forward runs are quiet themselves
+            result = cls._run_forward(ctx, args, arrays, kwargs)
+        else:
+            quiet = float_errors.silence()  # inf and nan results without NumPy's RuntimeWarning, as PyTorch
+            try:
+                result = cls.forward(ctx, *arrays, **kwargs)
+            finally:
+                float_errors.restore(quiet)
 
         if type(result) is tuple:
             outputs = tuple(_wrap(array, ctx if record else None, index) for index, array in enumerate(result))

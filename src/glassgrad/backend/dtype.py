@@ -28,7 +28,7 @@ class DType:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DType):
-            return self.np == other.np
+            return self.name == other.name  # one DType per name (the aliases are the same objects)
         try:
             return self.np == np.dtype(other)  # lets `t.dtype == np.float32` hold too
         except TypeError:
@@ -36,6 +36,36 @@ class DType:
 
     def __hash__(self) -> int:
         return hash(self.np)
+
+
+class UnstoredDType(DType):
+    """A dtype glassgrad can name but not hold: bfloat16, which NumPy (and so CuPy) has no arrays of.
+
+    It exists so that PyTorch code that only mentions it runs (`dtype = torch.bfloat16`, `x.dtype ==
+    torch.bfloat16`, a dict keyed by dtypes, `autocast(dtype=torch.bfloat16)`). Every path that would make an
+    array of it reads `.np`, which raises a TypeError saying what to use instead.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: builtins.int) -> None:
+        self.name = name
+        self.is_floating_point = True
+        self.is_complex = False
+        self.itemsize = itemsize
+
+    @property
+    def np(self) -> np.dtype:  # type: ignore[override]
+        raise TypeError(
+            f"glassgrad stores no {self.name} tensors: NumPy has no {self.name} dtype. Use gg.float32 (or "
+            "gg.float16 for half the memory) instead"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> builtins.int:
+        return hash(self.name)
 
 
 float32 = DType("float32", np.float32)
@@ -47,6 +77,7 @@ int16 = DType("int16", np.int16)
 int8 = DType("int8", np.int8)
 uint8 = DType("uint8", np.uint8)
 bool_ = DType("bool", np.bool_)
+bfloat16 = UnstoredDType("bfloat16", 2)
 
 # PyTorch's aliases.
 float = float32  # noqa: A001 - `gg.float` is `torch.float`
@@ -81,6 +112,8 @@ def to_dtype(dtype: object) -> DType:
         return int64
     if dtype is builtins.bool:
         return bool_
+    if dtype == "bfloat16":  # NumPy knows no such name; the DType itself explains, where it is used, why not
+        return bfloat16
     try:
         return from_numpy_dtype(np.dtype(dtype))
     except TypeError as error:

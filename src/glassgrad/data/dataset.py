@@ -1,5 +1,5 @@
-"""Map-style datasets: `Dataset`, `TensorDataset`, `Subset`, `ConcatDataset` and `random_split`, as in
-`torch.utils.data`.
+"""Datasets, as in `torch.utils.data`: the map-style `Dataset`, `TensorDataset`, `Subset`, `ConcatDataset` and
+`random_split`, and the iterable-style `IterableDataset` and `ChainDataset`.
 
 A dataset is anything with `len(ds)` and `ds[i]` for `0 <= i < len(ds)`. glassgrad adds one optional
 method, `fetch_batch(indices)`: the batch that `default_collate([ds[i] for i in indices])` would build,
@@ -7,6 +7,9 @@ computed in one vectorised step (one fancy index per tensor instead of a Python 
 `DataLoader` calls it whenever it collates with the default rules; the base class implements it with exactly
 that loop, and datasets that hold their data in arrays (`TensorDataset`, the image and text datasets)
 override it.
+
+An iterable-style dataset (`IterableDataset`) has no keys: it is a stream, `iter(ds)` yields the samples, and
+the `DataLoader` groups consecutive samples into batches.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import itertools
 import math
 import operator
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -25,12 +28,14 @@ from glassgrad.data._rng import numpy_generator
 from glassgrad.data.collate import default_collate
 from glassgrad.tensor import Tensor
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """Base class of map-style datasets (as `torch.utils.data.Dataset`).
 
     Subclasses define `__getitem__(index)` and `__len__()`; they may override `fetch_batch(indices)` with a
-    vectorised version. `ds1 + ds2` concatenates two datasets.
+    vectorised version. `ds1 + ds2` concatenates two datasets. `Dataset[T]` may be written as a base class.
     """
 
     def __getitem__(self, index: int) -> Any:
@@ -125,6 +130,12 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset needs at least one dataset")
+        for position, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):
+                raise TypeError(
+                    f"ConcatDataset: dataset {position} is an IterableDataset, which has no indices to "
+                    "concatenate; chain streams with ChainDataset (or iterable_a + iterable_b)"
+                )
         self.cumulative_sizes = list(itertools.accumulate(len(dataset) for dataset in self.datasets))
 
     def __len__(self) -> int:
@@ -139,6 +150,51 @@ class ConcatDataset(Dataset):
         which = bisect.bisect_right(self.cumulative_sizes, index)
         start = self.cumulative_sizes[which - 1] if which > 0 else 0
         return self.datasets[which][index - start]
+
+
+class IterableDataset(Dataset[T_co], Iterable[T_co]):
+    """Base class of iterable-style datasets (as `torch.utils.data.IterableDataset`): a stream of samples.
+
+    Subclasses define `__iter__`; `__len__` is optional (`len(loader)` needs it). A `DataLoader` over one takes
+    no sampler and no shuffle: the dataset decides the order. `a + b` chains two streams (`ChainDataset`).
+    Loading runs in the calling process, where `get_worker_info()` is None, so a dataset that splits its
+    stream by worker yields the whole stream once, as it does under PyTorch with num_workers=0.
+    """
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(
+            f"{type(self).__name__} is an IterableDataset without samples: define __iter__(self)"
+        )
+
+    def __add__(self, other: Dataset) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+def _check_iterable(dataset: Any, position: int) -> None:
+    if not isinstance(dataset, IterableDataset):
+        raise TypeError(
+            f"ChainDataset: dataset {position} is a {type(dataset).__name__}, not an IterableDataset; "
+            "concatenate map-style datasets with ConcatDataset"
+        )
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other: all of the first stream, then the second, ..."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for position, dataset in enumerate(self.datasets):
+            _check_iterable(dataset, position)
+            yield from dataset
+
+    def __len__(self) -> int:
+        total = 0
+        for position, dataset in enumerate(self.datasets):
+            _check_iterable(dataset, position)
+            total += len(dataset)
+        return total
 
 
 def _lengths_from_fractions(fractions: Sequence[float], total: int) -> list[int]:

@@ -3,11 +3,20 @@
 Files: arithmetic (+ − × ÷ **, casts, promotion), unary (exp, log, tanh, ...), select (max/min, where,
 masked_fill, tril/triu), reduce (sum, mean, var, std, amax, ...), softmax, shape (reshape, permute, cat, split, ...),
 index (x[key], gather, and their adjoint index_add), matmul (matmul, einsum); dims reads the `dim` arguments
-they share. `ALL_OPS` lists every Op class: the test table must cover it. tensor_namespace gives these ops NumPy's
+they share. sort (sort, argsort, topk) and rearrange (roll, meshgrid, narrow) are composites of these, with no Op
+of their own. `ALL_OPS` lists every Op class: the test table must cover it. tensor_namespace gives these ops NumPy's
 names, so that each backward also runs on Tensors (create_graph=True).
+
+More of torch's functions (issue 18), each file one family, their Ops marked `tensor_backward = True` (not in
+ALL_OPS; the table covers them too): elementwise (erf, expm1, log2, hyperbolic and inverse trigonometry, atan2,
+hypot, lerp, nan_to_num), rounding (round, floor, ceil, trunc, sign, frac, fmod), logical (isnan, isclose,
+logical_* and bitwise_*), cumulative (cumsum, cumprod, cummax, cummin, diff), reorder (flip, diagonal, diag,
+tile, movedim, unflatten, index_select, repeat_interleave, take_along_dim), linalg_products (mm, bmm, mv, dot,
+outer, addmm, tensordot, norm), scatter (scatter, scatter_add, index_add, masked_select), order_stats (median,
+kthvalue, mode, nansum, nanmean, std_mean, nonzero, bincount, unique, searchsorted, bucketize).
 """
 
-from . import arithmetic, index, matmul, reduce, select, shape, softmax, unary
+from . import arithmetic, index, matmul, rearrange, reduce, select, shape, softmax, sort, unary
 from .arithmetic import AddOp, CastOp, DivOp, MulOp, NegOp, PowOp, ReciprocalOp, SubOp
 from .index import GatherOp, GetItemOp, IndexAddOp, SetItemOp
 from .matmul import EinsumOp, MatMulOp
@@ -28,4 +37,6 @@ ALL_OPS = (
     EinsumOp, MatMulOp,
 )
 
-__all__ = ["ALL_OPS", "arithmetic", "index", "matmul", "reduce", "select", "shape", "softmax", "unary"]
+__all__ = [
+    "ALL_OPS", "arithmetic", "index", "matmul", "rearrange", "reduce", "select", "shape", "softmax", "sort", "unary",
+]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..autograd.tensor_factory import is_tensor, make_tensor
-from ..backend import namespace_of
+from ..backend import float_errors, namespace_of
 from .promote import category, result_dtype
 
 
@@ -261,6 +261,7 @@ def pow(a: Any, b: Any) -> Any:  # noqa: A001 - torch.pow
     return PowOp.apply(a, b)
 
 
+@float_errors.quietly  # x // 0.0 is ±inf (or nan), silently, as PyTorch
 def floor_divide(a: Any, b: Any) -> Any:
     """⌊a / b⌋ elementwise. Not differentiable (its derivative is 0 almost everywhere), as in PyTorch."""
     a, b = promote_operands("floor_divide", a, b)
@@ -269,6 +270,7 @@ def floor_divide(a: Any, b: Any) -> Any:
     return make_tensor(xp.floor_divide(_raw(a), _raw(b)))
 
 
+@float_errors.quietly
 def _trunc_divide(a: Any, b: Any) -> Any:
     a, b = promote_operands("div", a, b)
     xp = namespace_of(a.array if is_tensor(a) else b.array)

@@ -317,8 +317,9 @@ class AMaxMinOp(Op):
         return grad * mask / mask.sum(axis=axes, keepdims=True), None, None, None
 
 
-class MaxMinResult(NamedTuple):
-    """What `x.max(dim)` / `x.min(dim)` return, as `torch.return_types.max`: unpack it or use the names."""
+class ValuesIndices(NamedTuple):
+    """What `x.max(dim)`, `x.min(dim)`, `x.sort()` and `x.topk(k)` return, as PyTorch's `torch.return_types`:
+    unpack it or use the names."""
 
     values: Any
     indices: Any
@@ -412,7 +413,7 @@ def max_min(name: str, x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     check_reducible(name, x.array.shape, axis)
     if x.array.ndim == 0:  # a 0-d tensor reduced along its dim 0 is itself, index 0 (keepdim has no dim to keep)
         x, keepdim = x.reshape(1), False
-    return MaxMinResult(*MaxMinAlongOp.apply(x, axis, keepdim, largest))
+    return ValuesIndices(*MaxMinAlongOp.apply(x, axis, keepdim, largest))
 
 
 def arg_max_min(name: str, x: Any, dim: int | None, keepdim: bool, largest: bool) -> Any:
