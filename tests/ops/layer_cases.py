@@ -54,6 +54,8 @@ LAYER_CASES = [
     fused("pairwise_distance", lambda m, x, y: F(m).pairwise_distance(x, y), ((3, 4), (3, 4))),
     fused("pairwise_distance_p1_keepdim", lambda m, x, y: F(m).pairwise_distance(x, y, p=1.0, keepdim=True),
           ((3, 4), (4,))),
+    fused("pairwise_distance_inf", lambda m, x, y: F(m).pairwise_distance(x, y, p=float("inf")), ((3, 4), (3, 4))),
+    fused("normalize_p_half", lambda m, x: F(m).normalize(x, p=0.5), ((3, 4),), "nonzero"),
     fused("pairwise_distance_p3", lambda m, x, y: F(m).pairwise_distance(x, y, p=3.0), ((3, 4), (3, 4))),
     # ---- adaptive pooling (functional/adaptive_pooling.py) --------------------------------------------------------
     fused("adaptive_avg_pool1d", lambda m, x: F(m).adaptive_avg_pool1d(x, 3), ((2, 2, 7),)),

@@ -1,42 +1,16 @@
 """Norms and distances along a dim: normalize, cosine_similarity, pairwise_distance.
 
-All are compositions of differentiable primitives (no backward of their own). The p-norm ‖v‖_p = (Σ|v|^p)^(1/p)
-has the gradient v·|v|^(p−2)/‖v‖^(p−1), undefined at v = 0; there we take PyTorch's subgradient, 0, by
-selecting before the root, so neither the value nor the gradient of the unused branch can be 0/0.
+All are compositions of differentiable pieces (no backward of their own): the p-norm is `Tensor.norm`
+(ops/linalg_products.py's VectorNormOp, with PyTorch's subgradient 0 where the norm is 0), the rest is
+arithmetic in PyTorch's order of operations.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..ops import select as select_ops
 from ..tensor import Tensor
 from .activation import _require_float
-
-
-def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
-    """‖x‖_p along `dim`, with gradient 0 where the norm is 0 (PyTorch's choice)."""
-    if p == math.inf:
-        return x.abs().amax(dim=dim, keepdim=keepdim)
-    if p == 2:
-        powered = (x * x).sum(dim, keepdim=keepdim)
-    elif p == 1:
-        return x.abs().sum(dim, keepdim=keepdim)
-    else:
-        powered = (x.abs() ** p).sum(dim, keepdim=keepdim)
-    nonzero = powered > 0
-    # The root of 1 where the sum is 0: a finite value (and gradient) in the branch that `where` drops.
-    safe = select_ops.where(nonzero, powered, 1.0)
-    root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
-    return select_ops.where(nonzero, root, 0.0)
-
-
-def _check_p(name: str, p: float) -> float:
-    if not (isinstance(p, (int, float)) and p > 0):
-        raise ValueError(f"{name}: p must be a positive number (or inf) for a p-norm, got {p!r}")
-    return float(p)
 
 
 def _check_dim(name: str, dim: int, shape: tuple) -> int:
@@ -51,12 +25,13 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     """v / max(‖v‖_p, eps) for each vector v along `dim` (unit vectors, except where the norm is below eps).
 
     dy/dv = (I − v·(v|v|^(p−2))ᵀ/‖v‖^p)/‖v‖ where ‖v‖ > eps, I/eps below it (the clamp cuts the norm's gradient).
+    p is any norm order of Tensor.norm (0, ±inf, fractions included).
     """
     _require_float("normalize", input)
     if out is not None:
         raise TypeError("normalize: out= is not supported; assign the result instead")
     _check_dim("normalize", dim, input.shape)
-    norm = _vector_norm(input, _check_p("normalize", p), dim, keepdim=True).clamp(min=eps)
+    norm = input.norm(p, dim, keepdim=True).clamp(min=eps)
     return input / norm
 
 
@@ -83,7 +58,7 @@ def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
     """‖x‖ along dim (kept) with the value clamped to ≥ eps and the gradient of the unclamped norm: PyTorch
     clamps a clone of the norm in place under no_grad, which changes the value that the division sees but not
     the norm's backward."""
-    norm = _vector_norm(x, 2.0, dim, keepdim=True)
+    norm = x.norm(2, dim, keepdim=True)
     return norm + (norm.clamp(min=eps) - norm).detach()
 
 
@@ -100,6 +75,6 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
         raise ValueError(f"pairwise_distance: the shapes of x1 {x1.shape} and x2 {x2.shape} do not broadcast; "
                          "give them equal sizes or size 1 in each dim") from None
     difference = x1 - x2 + eps
-    if difference.ndim == 0:  # PyTorch takes the norm of a 0-d difference along dim 0, as a 1-vector
-        return _vector_norm(difference.reshape(1), _check_p("pairwise_distance", p), -1, keepdim).reshape(())
-    return _vector_norm(difference, _check_p("pairwise_distance", p), -1, keepdim)
+    if difference.ndim == 0:  # PyTorch takes the norm of a 0-d difference as that of a 1-vector
+        return difference.norm(p)
+    return difference.norm(p, -1, keepdim)
