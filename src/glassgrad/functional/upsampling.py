@@ -19,6 +19,7 @@ y[c, h·r + i, w·r + j] = x[c·r² + i·r + j, h, w] (a reshape and a permute);
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -134,8 +135,6 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
              align_corners: bool | None = None) -> Tensor:
     """The old name of interpolate (PyTorch's F.upsample, which warns that it is deprecated)."""
-    import warnings
-
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
