@@ -7,19 +7,24 @@ import pytest
 import glassgrad.nn as nn
 
 PATHS = {
-    "loss": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"],
+    "loss": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "TripletMarginLoss", "GaussianNLLLoss"],
     "conv": ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"],
-    "linear": ["Linear", "Identity"],
+    "linear": ["Linear", "Identity", "Bilinear"],
+    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d"],
     "activation": ["ReLU", "GELU", "Softmax", "MultiheadAttention"],
     "module": ["Module"],
-    "container": ["Sequential", "ModuleList", "ModuleDict"],
+    "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
     "transformer": ["Transformer", "TransformerEncoder", "TransformerDecoderLayer"],
     "rnn": ["LSTM", "GRU", "RNN", "LSTMCell"],
     "batchnorm": ["BatchNorm1d", "BatchNorm2d"],
     "dropout": ["Dropout", "Dropout1d", "Dropout2d"],
     "normalization": ["LayerNorm", "GroupNorm", "RMSNorm"],
-    "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"],
+    "pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool2d"],
     "sparse": ["Embedding"],
+    "distance": ["CosineSimilarity", "PairwiseDistance"],
+    "upsampling": ["Upsample", "UpsamplingNearest2d"],
+    "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
+    "padding": ["ZeroPad2d", "ConstantPad1d", "ReflectionPad2d", "ReplicationPad1d", "CircularPad2d"],
 }
 
 

@@ -58,6 +58,7 @@ from glassgrad.ops.unary import (
 )
 
 from .fused_cases import FUSED_CASES
+from .layer_cases import LAYER_CASES
 from .more_cases import MORE_TORCH_FUNCTION_CASES
 from .table import DEVICES, DOMAINS, Case, as_outputs, const, inputs_for, ops_built, ops_in_graph
 from .table import case_params as _case_params
@@ -253,7 +254,7 @@ PRIMITIVE_CASES: list[Case] = [
     Case("einsum_full_sum", (EinsumOp,), lambda m, x: m.einsum("ijk->", x), ((2, 3, 2),)),
 ]
 
-CASES: list[Case] = PRIMITIVE_CASES + FUSED_CASES + MORE_TORCH_FUNCTION_CASES
+CASES: list[Case] = PRIMITIVE_CASES + FUSED_CASES + MORE_TORCH_FUNCTION_CASES + LAYER_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 

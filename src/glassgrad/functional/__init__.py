@@ -48,3 +48,77 @@ __all__ += ["relu", "relu6", "leaky_relu", "gelu", "silu", "softplus", "elu", "h
             "threshold", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
             "smooth_l1_loss", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
 __all__ += ["pad", "dropout1d", "dropout2d", "conv_transpose1d", "conv_transpose2d"]
+
+# ---- issue 18: more of torch.nn.functional (activations, distances) ------------------------------------------
+from .activation_composite import (  # noqa: E402
+    celu,
+    celu_,
+    elu_,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh_,
+    leaky_relu_,
+    logsigmoid,
+    mish,
+    prelu,
+    relu_,
+    selu,
+    selu_,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold_,
+)
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
+
+__all__ += ["mish", "selu", "selu_", "celu", "celu_", "logsigmoid", "hardswish", "hardsigmoid", "softmin", "softsign",
+            "glu", "prelu", "tanhshrink", "hardshrink", "softshrink", "relu_", "elu_", "leaky_relu_", "hardtanh_",
+            "threshold_", "normalize", "cosine_similarity", "pairwise_distance"]
+
+# ---- issue 18: adaptive pooling and the *_with_indices names --------------------------------------------------
+from .adaptive_pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+)
+
+__all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices"]
+
+# ---- issue 18: resampling ---------------------------------------------------------------------------------------
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
+
+__all__ += ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]
+
+# ---- issue 18: instance normalisation ---------------------------------------------------------------------------
+from .instance_norm import instance_norm  # noqa: E402
+
+__all__ += ["instance_norm"]
+from .linear import bilinear  # noqa: E402
+
+__all__ += ["bilinear"]
+
+# ---- issue 18: more losses ----------------------------------------------------------------------------------------
+from .losses import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += ["gaussian_nll_loss", "poisson_nll_loss", "cosine_embedding_loss", "hinge_embedding_loss",
+            "margin_ranking_loss", "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss"]
+from .sampling import gumbel_softmax  # noqa: E402
+
+__all__ += ["gumbel_softmax"]

@@ -81,3 +81,23 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             "model.double()"
         )
     return LinearOp.apply(input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = Σ_ij x1[..., i]·A[o, i, j]·x2[..., j] + b[o], as torch.nn.functional.bilinear.
+
+    x1 (*, in1), x2 (*, in2), A (out, in1, in2), b (out,) → y (*, out). One einsum, whose backward gives
+    dL/dx1 = Σ_o g_o·A_o·x2, dL/dx2 = Σ_o g_o·A_oᵀ·x1, dL/dA_o = Σ over * of g_o·x1·x2ᵀ.
+    """
+    from ..ops.matmul import einsum
+
+    if weight.ndim != 3 or input1.shape[-1:] != weight.shape[1:2] or input2.shape[-1:] != weight.shape[2:3]:
+        raise ValueError(
+            f"bilinear: expected input1 (*, in1), input2 (*, in2) and weight (out, in1, in2), got input1 "
+            f"{input1.shape}, input2 {input2.shape}, weight {weight.shape}"
+        )
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(f"bilinear: input1 {input1.shape} and input2 {input2.shape} must have the same batch "
+                         "dims (all but the last)")
+    y = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y if bias is None else y + bias

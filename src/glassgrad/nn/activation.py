@@ -1,6 +1,8 @@
 """Activation layers: ReLU, ReLU6, LeakyReLU, GELU, SiLU, Softplus, ELU, Hardtanh, Threshold, Sigmoid, Tanh,
-Softmax, LogSoftmax. Each holds its hyperparameters and calls the fused op of the same name in functional/activation.py,
-where the derivatives are written out. All map an input of any shape (*) to an output of the same shape.
+Softmax, LogSoftmax; Mish, SELU, CELU, LogSigmoid, Hardswish, Hardsigmoid, Softmin, Softsign, GLU, PReLU,
+Tanhshrink, Hardshrink, Softshrink. Each holds its hyperparameters and calls the function of the same name in
+functional/activation.py (fused ops, derivatives written out) or functional/activation_composite.py
+(compositions). All but GLU map an input of any shape (*) to an output of the same shape.
 """
 
 from __future__ import annotations
@@ -8,9 +10,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .. import creation
 from .. import functional as F
 from ..tensor import Tensor
+from . import init
 from .module import Module
+from .parameter import Parameter
 
 
 def _inplace_suffix(inplace: bool, first: bool = False) -> str:
@@ -236,3 +241,173 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class _Stateless(Module):
+    """A layer without hyperparameters: PyTorch's take and ignore any constructor arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+
+class _InPlaceOnly(Module):
+    """A layer whose only hyperparameter is `inplace` (printed when True)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return _inplace_suffix(self.inplace, first=True)
+
+
+class Mish(_InPlaceOnly):
+    """Mish(x) = x·tanh(softplus(x)) (Misra, 2019)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.mish(input, inplace=self.inplace)
+
+
+class SELU(_InPlaceOnly):
+    """SELU(x) = scale·(max(0, x) + min(0, α(eˣ − 1))), α ≈ 1.6733, scale ≈ 1.0507 (Klambauer et al., 2017)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.selu(input, inplace=self.inplace)
+
+
+class CELU(Module):
+    """CELU(x) = max(0, x) + min(0, α(e^(x/α) − 1)) (Barron, 2017)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
+
+
+class Hardswish(_InPlaceOnly):
+    """Hardswish(x) = x·relu6(x + 3)/6 (Howard et al., 2019). PyTorch's repr omits inplace; so does ours."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardswish(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardsigmoid(_InPlaceOnly):
+    """Hardsigmoid(x) = relu6(x + 3)/6. PyTorch's repr omits inplace; so does ours."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardsigmoid(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class LogSigmoid(_Stateless):
+    """LogSigmoid(x) = log(1/(1 + e⁻ˣ)), computed as −softplus(−x)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.logsigmoid(input)
+
+
+class Softsign(_Stateless):
+    """Softsign(x) = x/(1 + |x|)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softsign(input)
+
+
+class Tanhshrink(_Stateless):
+    """Tanhshrink(x) = x − tanh(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.tanhshrink(input)
+
+
+class Softmin(Module):
+    """Softmin(x)_i = exp(−x_i)/Σ_j exp(−x_j) along `dim`."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softmin(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(Module):
+    """GLU(x) = a·σ(b), a and b the halves of x along `dim`: (*, 2N, *) → (*, N, *) (Dauphin et al., 2017)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class _Shrink(Module):
+    """A layer with one threshold λ (`lambd`, PyTorch's spelling: `lambda` is a keyword), printed bare."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    """Hardshrink(x) = x where |x| > λ, else 0."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardshrink(input, self.lambd)
+
+
+class Softshrink(_Shrink):
+    """Softshrink(x) = x − λ for x > λ, x + λ for x < −λ, else 0."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softshrink(input, self.lambd)
+
+
+class PReLU(Module):
+    """PReLU(x) = x for x > 0, a·x otherwise, with a learned: one a for all channels, or one per channel (dim 1).
+
+    Attributes:
+        weight: (num_parameters,), initialised to `init` (0.25).
+    """
+
+    weight: Parameter
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        if not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int (1, or the number of channels), "
+                             f"got {num_parameters!r}")
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(creation.empty(num_parameters, dtype=dtype, device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -1,4 +1,5 @@
-"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of modules)."""
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of modules),
+ParameterList and ParameterDict (registered collections of parameters)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections import OrderedDict
 from itertools import islice
 from typing import Any, Iterable, Iterator, Mapping
 
+from ..tensor import Tensor
 from .module import Module, _indent
+from .parameter import Parameter
 
 
 def _check_index(index: Any, length: int, container: str) -> int:
@@ -252,3 +255,197 @@ class ModuleDict(Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("ModuleDict is a container, not a layer: look up a module by key and call it")
+
+
+def _as_parameter(value: Any) -> Any:
+    """A plain Tensor is wrapped into a Parameter (sharing its memory), as PyTorch's containers do; a
+    Parameter or any other object is kept as it is."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _describe(value: Any, kind: str) -> str:
+    """One line of PyTorch's ParameterList/ParameterDict repr for `value`."""
+    if not isinstance(value, Tensor):
+        return f"Object of type: {type(value).__name__}"
+    size = "x".join(str(size) for size in value.shape)
+    device = f" ({value.device})" if str(value.device) != "cpu" else ""
+    label = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"{label} containing: [{kind} of size {size}{device}]"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under the names "0", "1", ... (a plain list would hide them).
+
+    Tensors are wrapped into Parameters; other objects are stored as plain attributes, as in PyTorch.
+
+    Example:
+        >>> import glassgrad as gg, glassgrad.nn as nn
+        >>> weights = nn.ParameterList([nn.Parameter(gg.zeros(2)), gg.ones(3)])
+        >>> list(weights.state_dict())
+        ['0', '1']
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)([self[i] for i in range(len(self))[index]])
+        return getattr(self, str(_check_index(index, len(self), type(self).__name__)))
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        setattr(self, str(_check_index(index, len(self), type(self).__name__)), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __dir__(self) -> list[str]:
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value: Any) -> ParameterList:
+        """Add `value` at the end, as entry len(self)."""
+        index = self._size
+        self._size += 1
+        self[index] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if isinstance(values, (Tensor, str)) or not hasattr(values, "__iter__"):
+            raise TypeError(
+                f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}"
+            )
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({index}): {_describe(value, str(getattr(value, 'dtype', '')))}"
+                         for index, value in enumerate(self))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys (strings), in insertion order.
+
+    Tensors are wrapped into Parameters. As in PyTorch, a plain dict given to the constructor or `update` is
+    added in sorted key order (an OrderedDict or ParameterDict keeps its own order).
+
+    Example:
+        >>> import glassgrad as gg, glassgrad.nn as nn
+        >>> heads = nn.ParameterDict({"scale": gg.ones(3), "shift": gg.zeros(3)})
+        >>> list(heads.keys())
+        ['scale', 'shift']
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict[str, None] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _check_key(self, key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}'); use a str key, e.g. str({key!r})"
+            )
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, self._check_key(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._keys[self._check_key(key)] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return [(key, self[key]) for key in self._keys]
+
+    def values(self) -> Iterable[Any]:
+        return [self[key] for key in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same parameters (not copies of them)."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def update(self, parameters: Any) -> None:
+        if not hasattr(parameters, "__iter__"):
+            raise TypeError(
+                "ParameterDict.update should be called with an iterable of key/value pairs, but got "
+                f"{type(parameters).__name__}"
+            )
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs: Iterable[Any] = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())  # PyTorch's order for a plain mapping
+        else:
+            pairs = parameters
+        for index, pair in enumerate(pairs):
+            if not hasattr(pair, "__iter__") or len(pair) != 2:
+                raise ValueError(
+                    f"ParameterDict update sequence element #{index} has length "
+                    f"{len(pair) if hasattr(pair, '__len__') else 1}; 2 is required"
+                )
+            key, value = pair
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        # PyTorch prints a tensor's legacy type name here (`Tensor.type()`), its dtype in ParameterList.
+        return "\n".join(f"  ({key}): {_describe(value, value.type() if isinstance(value, Tensor) else '')}"
+                         for key, value in self.items())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called.")

@@ -100,3 +100,84 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+class Bilinear(Module):
+    r"""y = x1ᵀ·A·x2 + b for each output feature: y[..., o] = Σ_ij x1[..., i]·A[o, i, j]·x2[..., j] + b[o].
+
+    Attributes:
+        weight: A, (out_features, in1_features, in2_features), drawn from U(−1/√in1, 1/√in1)
+        bias: b, (out_features,), drawn from the same distribution
+
+    Shape: x1 (*, in1_features), x2 (*, in2_features) → (*, out_features).
+    """
+
+    weight: Parameter
+    bias: Parameter | None
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty((out_features, in1_features, in2_features), dtype=dtype,
+                                               device=device))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])  # PyTorch's: 1/√in1_features for both
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """A Linear whose in_features is read from its first input: until then weight and bias are empty (0,)
+    placeholders (PyTorch's UninitializedParameter) and in_features is 0. The first forward gives them their
+    shapes in place (the same Parameter objects, so an optimizer built before it sees the real ones), runs
+    Linear's initialisation, and turns the module into a plain Linear, as PyTorch's `cls_to_become`.
+
+    Loading a state_dict into a LazyLinear that has not run yet is not supported (run one batch first).
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty(0, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(creation.empty(0, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.in_features:  # placeholders have nothing to initialise
+            super().reset_parameters()
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        if not self.in_features:
+            self._materialize(input.shape[-1] if input.ndim else 1)
+        return F.linear(input, self.weight, self.bias)
+
+    def _materialize(self, in_features: int) -> None:
+        self.in_features = in_features
+        weight_shape = (self.out_features, in_features)
+        for parameter, shape in ((self.weight, weight_shape), (self.bias, (self.out_features,))):
+            if parameter is not None:
+                parameter.array = creation.empty(shape, dtype=parameter.dtype, device=parameter.device).array
+        self.reset_parameters()
+        self.__class__ = self.cls_to_become

@@ -81,7 +81,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -93,7 +93,7 @@ class Module:
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -131,10 +131,13 @@ class Module:
         else:
             super().__delattr__(name)
 
-    def _forget(self, name: str) -> None:
-        """Drop `name` from every registry and the instance dict, before it is registered anew."""
+    def _forget(self, name: str, keep: dict) -> None:
+        """Drop `name` from the instance dict and every registry but `keep`, before it is registered anew in
+        `keep`: a replaced parameter or child keeps its place in the order (`parameters()`, `state_dict`,
+        a Sequential's pipeline), as in PyTorch."""
         for registry in (self.__dict__, self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __dir__(self) -> list[str]:

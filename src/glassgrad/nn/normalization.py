@@ -1,11 +1,13 @@
-"""Normalisation layers over channels: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015) and GroupNorm (Wu & He
-2018), over the fused ops of `functional/normalization.py` (whose docstring derives the backward).
+"""Normalisation layers over channels: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), GroupNorm (Wu & He
+2018) and InstanceNorm1d/2d (Ulyanov et al. 2016), over the fused ops of `functional/normalization.py` (whose
+docstring derives the backward).
 
 (LayerNorm and RMSNorm, which normalise over trailing dims, are in `nn/layer_norm.py`.)
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import creation
@@ -234,3 +236,55 @@ class GroupNorm(Module):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class _InstanceNorm(_BatchNorm):
+    """InstanceNorm1d/2d: _BatchNorm's parameters, buffers and repr, with PyTorch's InstanceNorm defaults
+    (affine=False, track_running_stats=False) and F.instance_norm as forward. num_batches_tracked is kept for
+    state_dict compatibility and, as in PyTorch, never counts."""
+
+    _spatial: int = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self._get_name()}: expected a Tensor input, got {type(input).__name__}")
+        unbatched = self._spatial + 1
+        if input.ndim not in (unbatched, unbatched + 1):
+            raise ValueError(f"{self!r}: expected {unbatched}-D (unbatched) or {unbatched + 1}-D (batched) input, "
+                             f"got input of shape {input.shape}")
+        channels = input.shape[input.ndim - unbatched]
+        if channels != self.num_features:
+            message = (f"input's size at dim={input.ndim - unbatched} does not match num_features ({channels} vs "
+                       f"{self.num_features})")
+            if self.affine:
+                raise ValueError(f"{self!r}: {message}; the affine weight needs one value per channel")
+            warnings.warn(f"{message}. You can silence this warning by not passing in num_features, which is not "
+                          "used because affine=False", stacklevel=2)
+        x = input.unsqueeze(0) if input.ndim == unbatched else input
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return y.squeeze(0) if input.ndim == unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    r"""Instance normalisation of (N, C, L) or (C, L) input: each sample's channel standardised over L,
+    y = (x − E[x]) / √(Var[x] + ε) · γ + β (Ulyanov et al. 2016).
+
+    With track_running_stats=True the running statistics (the batch average of the per-instance ones) are kept
+    in training and used in evaluation. γ and β exist with affine=True (initialised to 1 and 0).
+    """
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    r"""Instance normalisation of (N, C, H, W) or (C, H, W) input over each sample's channel plane; see
+    InstanceNorm1d."""
+
+    _spatial = 2

@@ -48,3 +48,10 @@ def unreduce_grad(grad: Any, reduction: str, count: int) -> Any:
         # A Python-int divisor keeps float32 float32; an empty loss has mean nan, and so has its gradient.
         return grad / count if count else grad * namespace_of(grad).nan
     return grad
+
+
+def reduce_tensor(loss: Any, reduction: str) -> Any:
+    """The same reduction on a Tensor with a graph (the composed losses of margin.py and likelihood.py)."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()

@@ -16,3 +16,21 @@ from ..activation import (  # noqa: F401
     Threshold,
 )
 from ..attention import MultiheadAttention  # noqa: F401 - PyTorch keeps it in activation.py too
+
+# ---- issue 18 -------------------------------------------------------------------------------------------------
+# isort: split
+from ..activation import (  # noqa: F401, E402
+    CELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+)

@@ -1,3 +1,3 @@
 """`torch.nn.modules.container` as a path: re-exports of glassgrad.nn (no logic here)."""
 
-from ..container import ModuleDict, ModuleList, Sequential  # noqa: F401
+from ..container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401

@@ -11,3 +11,15 @@ from ..loss import (  # noqa: F401
     NLLLoss,
     SmoothL1Loss,
 )
+
+# isort: split
+from ..loss import (  # noqa: F401, E402 - issue 18
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
