@@ -14,6 +14,7 @@ glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch
 glassgrad lab [NAME | all] [--full] [--out DIR] [--seed S]
 glassgrad playground [--host H] [--port P] [--no-browser] [--digits-run RUN] [--runs DIR] [--no-digits]
 glassgrad run SCRIPT [ARGS...]
+glassgrad convert CHECKPOINT OUT [--key KEY] [--strip-prefix PREFIX]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -94,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[debug],
     )  # fmt: skip
     explain.add_argument("run")
+    convert = commands.add_parser(
+        "convert", help="rewrite a checkpoint (torch.save's, or glassgrad's) as a safetensors file", parents=[debug])
+    convert.add_argument("checkpoint")
+    convert.add_argument("out")
+    convert.add_argument("--key", help="keep only this entry of a checkpoint dict (e.g. model, as nanoGPT saves it)")
+    convert.add_argument("--strip-prefix", default="", metavar="PREFIX",
+                         help="remove PREFIX from the state_dict's keys (e.g. _orig_mod. of a torch.compile model)")
     export = commands.add_parser("export", help="write a run's model as ONNX (RUN/model.onnx, or --out FILE)",
                                  parents=[debug])  # fmt: skip
     export.add_argument("run")
@@ -247,6 +255,52 @@ def _report(args: argparse.Namespace) -> int:
     settings, experiment, _ = load_run(args.run)
     print(f"report: {build_report(Path(args.run), experiment, settings)}")
     return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """Read a checkpoint with glassgrad's loader (a torch.save file through the restricted unpickler: no code
+    runs) and write what it holds with gg.save: a safetensors file any safetensors reader opens, atomically."""
+    from .serialization import load, save
+    from .train.errors import BadFileError, MissingFileError
+
+    source = Path(args.checkpoint)
+    if not source.is_file():
+        raise MissingFileError(f"{source}: no such file")
+    try:
+        content = load(source)
+    except ValueError as error:  # refused globals, corrupt or truncated files: the loader's own words
+        raise BadFileError(str(error)) from error
+    if args.key is not None:
+        if not isinstance(content, dict) or args.key not in content:
+            keys = ", ".join(map(repr, content)) if isinstance(content, dict) else type(content).__name__
+            raise SettingError(f"--key {args.key!r}: the checkpoint holds {keys}")
+        content = content[args.key]
+    if args.strip_prefix:
+        if not isinstance(content, dict):
+            raise SettingError(f"--strip-prefix needs a dict of tensors, the checkpoint holds {type(content).__name__}")
+        content = {key.removeprefix(args.strip_prefix) if isinstance(key, str) else key: value
+                   for key, value in content.items()}
+    if Path(args.out).resolve() == source.resolve():
+        raise SettingError(f"convert: OUT is the checkpoint itself ({source}); choose another file")
+    try:
+        save(content, args.out)
+    except TypeError as error:  # a value a safetensors file cannot hold (a dtype, a device, ...)
+        raise SettingError(f"convert: {error}; pick the part to keep with --key (e.g. --key model)") from error
+    count = sum(1 for _ in _tensors(content))
+    print(f"convert: {args.out} ({count} tensors from {source})")
+    return 0
+
+
+def _tensors(value: object) -> list:
+    from .tensor import Tensor
+
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _tensors(item)]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _tensors(item)]
+    return []
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -431,6 +485,7 @@ _COMMANDS = {
     "report": _report,
     "explain": _explain,
     "export": _export,
+    "convert": _convert,
     "bench": _bench,
     "doctor": _doctor,
     "lr-find": _lr_find,

@@ -46,8 +46,11 @@ def is_zip_checkpoint(prefix: bytes) -> bool:
 
 
 def is_legacy_checkpoint(prefix: bytes) -> bool:
-    """Whether a file's first bytes open a pickle of protocol 2 to 5 (the legacy torch.save stream)."""
-    return len(prefix) >= 2 and prefix[0] == 0x80 and 2 <= prefix[1] <= 5
+    """Whether a file's first 9 bytes open a pickle of protocol 2 to 5 (the legacy torch.save stream).
+
+    A safetensors file can begin with the same two bytes (the low bytes of its header's length: 640 is
+    80 02), but its JSON header opens with "{" at byte 8, where a legacy checkpoint has its magic number."""
+    return len(prefix) >= 9 and prefix[0] == 0x80 and 2 <= prefix[1] <= 5 and prefix[8:9] != b"{"
 
 
 def load(

@@ -45,6 +45,13 @@ def read_zip(file: IO[bytes], source: str, pickle_load_args: dict[str, Any]) -> 
         raise ValueError(
             f"gg.load: {source} starts like a PyTorch zip checkpoint but is truncated or corrupted ({error})"
         ) from error
+    unsafe = [name for name in archive.namelist()
+              if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")]
+    if unsafe:  # nothing is ever extracted to disk, but torch.save never writes such a name: the file is crafted
+        raise ValueError(
+            f"gg.load: {source} is not a checkpoint torch.save wrote: entry {unsafe[0]!r} climbs out of the "
+            "archive (an absolute path or '..'); refusing it"
+        )
     pickles = [name for name in archive.namelist() if name == "data.pkl" or name.endswith("/data.pkl")]
     if len(pickles) != 1:
         raise ValueError(
