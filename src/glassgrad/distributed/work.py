@@ -69,13 +69,13 @@ def wait_for(group: ProcessGroup, requests: list[Any], what: str, timeout: float
         now = time.monotonic()
         if now >= next_check:
             next_check = now + CHECK_PEERS_EVERY
-            dead = [peer for peer in group.peers if peer.rank != group.rank and not _running(peer)]
+            dead = dead_peers(group)
             if dead:
-                _fail(group, f"{what}: {_ranks(dead)} stopped running while rank {group.rank} waited for it "
+                _fail(group, f"{what}: {_ranks(dead)} stopped running while rank {group.rank} waited "
                              f"({now - started:.1f} s into the collective); see that rank's output for why")
         if now >= deadline:
             _fail(group, f"{what}: timed out after {now - started:.1f} s (the process group's timeout) waiting "
-                         f"for the other ranks; {_ranks(_others(group))} still running but did not complete it (a "
+                         f"for the other ranks; {_ranks(_others(group))} still running, but did not complete it (a "
                          f"rank stuck, or on a different code path). Raise the timeout with "
                          f"init_process_group(timeout=datetime.timedelta(...)) if a step legitimately takes longer.")
         time.sleep(sleep)
@@ -87,8 +87,14 @@ def _others(group: ProcessGroup) -> list[Peer]:
 
 
 def _ranks(peers: list[Peer]) -> str:
-    names = ", ".join(f"rank {p.rank} (pid {p.pid} on {p.host})" for p in peers)
-    return f"{names} {'is' if len(peers) == 1 else 'are'}"
+    """'rank 1 (pid 123 on host)' or 'ranks 1 (...), 2 (...)'."""
+    names = ", ".join(f"{p.rank} (pid {p.pid} on {p.host})" for p in peers)
+    return f"rank{'s' if len(peers) > 1 else ''} {names}"
+
+
+def dead_peers(group: ProcessGroup) -> list[Peer]:
+    """The other ranks of `group` that ran on this host and have exited."""
+    return [peer for peer in _others(group) if not _running(peer)]
 
 
 def _running(peer: Peer) -> bool:
