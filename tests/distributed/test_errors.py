@@ -66,8 +66,13 @@ def test_launcher_usage_errors_are_one_line_status_2(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_worst_rank_status_is_the_launchers(capsys):
+def test_worst_rank_status_is_the_launchers_with_a_line_per_failed_rank(capsys):
     assert launch._report([0, 3], 3) == 3
-    assert launch._report([0, launch.KILLED], 9) == 9
+    assert "rank 1 exited with status 3" in capsys.readouterr().err
     assert launch._report([0, 0], 0) == 0
-    assert "rank 1 exited with status 3" in (launch._report([0, 3], 3) and capsys.readouterr().err)
+    assert launch._report([1, 137], 1) == 137
+    lines = capsys.readouterr().err
+    assert "rank 0 exited with status 1" in lines
+    assert "rank 1 was killed by signal 9 (SIGKILL)" in lines
+    assert launch._report([0, launch.NO_STATUS], 9) == 9
+    assert "rank 1 ended without an exit status" in capsys.readouterr().err

@@ -1,30 +1,26 @@
 """One rank of `glassgrad launch` (launch.py): torchrun's variables from MPI's, the script, the exit status.
 
-`python -m glassgrad.distributed._rank SCRIPT ARGS...`, started by mpiexec; not for direct use.
-
-When a rank is killed, MPICH's mpiexec (started with -disable-auto-cleanup) signals the others with SIGUSR1 and
-kills them less than 0.1 s later: the handler here uses that moment to say which rank died, and to leave its status.
+Run in the process that _supervise.py forks (the rank itself), with SCRIPT ARGS... in sys.argv[1:].
 """
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 from . import process_group
+from .errors import DistBackendError
 from .launch import STATUS_FOLDER
-from .work import dead_peers
+from .work import peer_ended, wait_for
 
 # Where each MPI implementation's launcher puts the rank, world size and local rank (MPICH's hydra, Open MPI).
 _RANK = ("PMI_RANK", "OMPI_COMM_WORLD_RANK")
 _SIZE = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 _LOCAL_RANK = ("MPI_LOCALRANKID", "OMPI_COMM_WORLD_LOCAL_RANK")
 _LOCAL_SIZE = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE")
-PEER_FAILED = 1  # the exit status of a rank stopped because another one died
 
 
 def _first(names: tuple[str, ...]) -> str | None:
@@ -48,35 +44,44 @@ def _write_status(rank: str, status: int) -> None:
         Path(folder, f"rank-{rank}").write_text(str(status))
 
 
-def _on_peer_failure(rank: str) -> Any:
-    def handler(_signum: int, _frame: object) -> None:
-        group = process_group._default_group
-        dead = []
-        for _ in range(10):  # mpiexec signals as the rank's connection closes, a few ms before its process ends
-            dead = dead_peers(group) if group is not None else []
-            if dead:
-                break
-            time.sleep(0.005)
-        which = ", ".join(f"rank {p.rank} (pid {p.pid})" for p in dead) or "another rank"
-        sys.stderr.write(f"glassgrad launch: rank {rank}: {which} ended abnormally (killed, or aborted after an "
-                         f"error: see its output); mpiexec is stopping this rank too\n")
-        sys.stderr.flush()
-        _write_status(rank, PEER_FAILED)
-        os._exit(PEER_FAILED)
+def _on_peer_ended(_signum: int, _frame: object) -> None:
+    """SIGUSR1, MPICH's mpiexec's notice that a rank ended without MPI_Finalize: fail the collective waiting now
+    (work.py notices the flag), or, between collectives (a rank computing, or stuck), raise here at once."""
+    group = process_group._default_group
+    if group is None:
+        raise DistBackendError(f"rank {os.environ.get('RANK')}: another rank ended before init_process_group "
+                               f"completed (mpiexec reports); see that rank's output for why")  # fmt: skip
+    group.peer_ended_signalled = True
+    if not group.waiting:
+        peer_ended(group, "between collectives")
 
-    return handler
+
+def _wait_for_the_others(group: process_group.ProcessGroup) -> None:
+    """A barrier before MPI_Finalize, which would wait forever for a rank that died: this one notices it."""
+    try:
+        wait_for(group, [group.comm.Ibarrier()], "the end of the script (waiting for every rank to finish)", math.inf)
+    except DistBackendError as error:
+        sys.stderr.write(f"{error}\n")
+        group.comm.Abort(1)
 
 
 def main() -> None:
     from ..run import main as run_script
 
     rank = set_torchrun_variables()
-    signal.signal(signal.SIGUSR1, _on_peer_failure(rank))
-    status = run_script(sys.argv[1:], prog="glassgrad launch")
+    signal.signal(signal.SIGUSR1, _on_peer_ended)
+    try:
+        status = run_script(sys.argv[1:], prog="glassgrad launch")
+    except KeyboardInterrupt:  # a second Ctrl-C while the script's own was being reported
+        status = 130
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the script is over: nothing may interrupt the exit now
+    group = process_group._default_group
+    if status == 0 and group is not None and not group.broken:
+        _wait_for_the_others(group)
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # finishing: mpiexec signals as the ranks exit, too
     _write_status(rank, status)
     sys.stdout.flush()
     sys.stderr.flush()
-    group = process_group._default_group
     if group is not None and group.broken:
         # A collective failed: the ranks still waiting in it (or stuck) would wait on; MPI_Abort ends the job.
         group.comm.Abort(status or 1)
@@ -84,7 +89,3 @@ def main() -> None:
         # Skip MPI_Finalize (mpi4py's, at exit): it would wait for ranks still inside a collective with this one.
         os._exit(status)
     sys.exit(0)
-
-
-if __name__ == "__main__":
-    main()

@@ -3,14 +3,16 @@
 1. Threads: each rank gets cores // N threads (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS and
    NUMBA_NUM_THREADS, the pool of glassgrad's kernels), so N ranks do not oversubscribe the cores; a value
    already in the environment is kept. N > cores is allowed, with a warning.
-2. Start: `mpiexec -n N python -m glassgrad.distributed._rank SCRIPT ARGS...`. Each rank runs SCRIPT as `glassgrad
-   run` does (a PyTorch script's `import torch` gives glassgrad), with RANK, WORLD_SIZE, LOCAL_RANK and
-   LOCAL_WORLD_SIZE set from MPI, as torchrun sets them. With MPICH's mpiexec (hydra), a rank that dies does not
-   take the others down at once: they notice it within a second and exit with an error naming it (work.py).
+2. Start: `mpiexec -n N python .../_supervise.py SCRIPT ARGS...`: each process forks its rank (_supervise.py says
+   why), which runs SCRIPT as `glassgrad run` does (a PyTorch script's `import torch` gives glassgrad), with
+   RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE set from MPI, as torchrun sets them (_rank.py). A rank that
+   raises, exits with an error or is killed is noticed by the others within a second: they fail with an error
+   naming it (work.py), and the job ends (MPI_Abort). MPICH's mpiexec gets -disable-auto-cleanup, so that it
+   leaves them the time to.
 3. Ctrl-C (SIGINT) and SIGTERM are forwarded to mpiexec, which passes them to the ranks; a second Ctrl-C kills
    them all.
-4. Exit status: the worst rank's (each rank writes its own into a temporary folder; a rank that wrote none was
-   killed), with one line on stderr for each rank that failed.
+4. Exit status: the worst rank's (each rank's process leaves its status in a temporary folder), with one line on
+   stderr for each rank that failed.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from ._mpi import MPIUnavailableError, mpiexec
 
 USAGE = "usage: glassgrad launch --nproc N SCRIPT [ARGS...]   (N ranks of SCRIPT over MPI, as torchrun)"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
-STATUS_FOLDER = "GLASSGRAD_LAUNCH_STATUS"  # where each rank writes its exit status (_rank.py)
-KILLED = -1  # the status of a rank that wrote none
+STATUS_FOLDER = "GLASSGRAD_LAUNCH_STATUS"  # where each rank writes its exit status (_rank.py, _supervise.py)
+NO_STATUS = -1  # the status of a rank that wrote none
 
 
 class OversubscriptionWarning(UserWarning):
@@ -54,11 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="glassgrad-launch-") as folder:
         env = rank_environment(nproc, folder)
         if _is_hydra(command[0]):
-            command.append("-disable-auto-cleanup")  # the surviving ranks report the dead one (see step 2)
-        command += ["-n", str(nproc), sys.executable, "-m", "glassgrad.distributed._rank", *script]
+            command.append("-disable-auto-cleanup")  # a rank that ends badly must not take the others down at once
+        supervisor = str(Path(__file__).with_name("_supervise.py"))
+        command += ["-n", str(nproc), sys.executable, supervisor, *script]
         returncode = _run_forwarding_signals(command, env)
-        statuses = _rank_statuses(Path(folder), nproc)
-    return _report(statuses, returncode)
+        return _report(_rank_statuses(Path(folder), nproc), returncode)
 
 
 def _parse(argv: list[str]) -> tuple[int | None, list[str]]:
@@ -145,18 +147,22 @@ def _rank_statuses(folder: Path, nproc: int) -> list[int]:
         try:
             statuses.append(int((folder / f"rank-{rank}").read_text()))
         except (OSError, ValueError):
-            statuses.append(KILLED)
+            statuses.append(NO_STATUS)
     return statuses
 
 
 def _report(statuses: list[int], returncode: int) -> int:
+    """One line per rank that failed; the launcher's exit status (the worst rank's)."""
     for rank, status in enumerate(statuses):
-        if status == KILLED:
-            print(f"glassgrad launch: rank {rank} ended without an exit status (killed by a signal, or mpiexec "
-                  f"stopped it; mpiexec's status {returncode})", file=sys.stderr)  # fmt: skip
+        if status == NO_STATUS:
+            print(f"glassgrad launch: rank {rank} ended without an exit status (mpiexec stopped it, or the job "
+                  f"was aborted; mpiexec's status {returncode})", file=sys.stderr)  # fmt: skip
+        elif status > 128:
+            name = signal.Signals(status - 128).name if status - 128 in signal.valid_signals() else "?"
+            print(f"glassgrad launch: rank {rank} was killed by signal {status - 128} ({name})", file=sys.stderr)
         elif status != 0:
             print(f"glassgrad launch: rank {rank} exited with status {status}", file=sys.stderr)
     worst = max(statuses, key=lambda s: (s != 0, s))
-    if worst == KILLED:
+    if worst == NO_STATUS:
         return returncode if returncode > 0 else 1
     return worst if worst != 0 else returncode

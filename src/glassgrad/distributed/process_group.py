@@ -46,6 +46,8 @@ class ProcessGroup:
     backend: str = "mpi"
     collectives_run: int = 0
     broken: bool = field(default=False)  # a collective failed: MPI's state is unknown, so exit aborts
+    waiting: bool = False  # inside a collective's wait (work.py)
+    peer_ended_signalled: bool = False  # mpiexec signalled that a rank ended without MPI_Finalize (_rank.py)
 
 
 _default_group: ProcessGroup | None = None

@@ -61,18 +61,28 @@ def wait_for(group: ProcessGroup, requests: list[Any], what: str, timeout: float
     while time.perf_counter() < spin_until:  # most collectives finish within microseconds: poll without sleeping
         if Testall(requests):
             return
+    group.waiting = True
+    try:
+        _poll(group, requests, what, timeout, Testall)
+    finally:
+        group.waiting = False
+
+
+def _poll(group: ProcessGroup, requests: list[Any], what: str, timeout: float | None, Testall: Any) -> None:
     started = time.monotonic()
     deadline = started + (group.timeout if timeout is None else timeout)
     next_check = started + CHECK_PEERS_EVERY
     sleep = 1e-5
     while not Testall(requests):
         now = time.monotonic()
-        if now >= next_check:
+        if now >= next_check or group.peer_ended_signalled:
             next_check = now + CHECK_PEERS_EVERY
             dead = dead_peers(group)
             if dead:
                 _fail(group, f"{what}: {_ranks(dead)} stopped running while rank {group.rank} waited "
                              f"({now - started:.1f} s into the collective); see that rank's output for why")
+            if group.peer_ended_signalled:
+                peer_ended(group, f"{what} ({now - started:.1f} s into the collective)")
         if now >= deadline:
             _fail(group, f"{what}: timed out after {now - started:.1f} s (the process group's timeout) waiting "
                          f"for the other ranks; {_ranks(_others(group))} still running, but did not complete it (a "
@@ -80,6 +90,13 @@ def wait_for(group: ProcessGroup, requests: list[Any], what: str, timeout: float
                          f"init_process_group(timeout=datetime.timedelta(...)) if a step legitimately takes longer.")
         time.sleep(sleep)
         sleep = min(sleep * 2, LONGEST_SLEEP)
+
+
+def peer_ended(group: ProcessGroup, where: str) -> None:
+    """Raise DistBackendError after mpiexec reported that a rank ended without MPI_Finalize (_rank.py)."""
+    dead = dead_peers(group)
+    which = f"{_ranks(dead)} ended" if dead else "another rank ended (or aborted after an error)"
+    _fail(group, f"{where}: {which}, mpiexec reports; see that rank's output for why")
 
 
 def _others(group: ProcessGroup) -> list[Peer]:
