@@ -15,7 +15,7 @@ import numpy as np
 
 from ._buffers import array_of, averaged, empty_staged, mpi_op, staged, write_back
 from ._mpi import mpi
-from .process_group import ProcessGroup, default_group
+from .process_group import ProcessGroup, resolve
 from .reduce_op import ReduceOp
 from .signature import check_same_on_all_ranks, signature
 from .work import Work
@@ -23,7 +23,7 @@ from .work import Work
 
 def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: Any = None, async_op: bool = False) -> Work | None:
     """tensor = op(tensor of rank 0, ..., tensor of rank N-1), on every rank, in place."""
-    pg = default_group()
+    pg = resolve(group, "all_reduce")
     array = array_of(tensor, "all_reduce")
     reduction = mpi_op(op, array.dtype, "all_reduce")
     what = _begin(pg, "all_reduce", list(ReduceOp).index(op), array)
@@ -37,10 +37,9 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: Any = None, asyn
     return _end(pg, [request], what, finish, async_op)
 
 
-def broadcast(tensor: Any, src: int, group: Any = None, async_op: bool = False, group_src: int | None = None
-              ) -> Work | None:  # fmt: skip
+def broadcast(tensor: Any, src: int, group: Any = None, async_op: bool = False) -> Work | None:
     """tensor = rank `src`'s tensor, on every rank, in place."""
-    pg = default_group()
+    pg = resolve(group, "broadcast")
     array = array_of(tensor, "broadcast")
     _check_rank(pg, src, "broadcast", "src")
     what = _begin(pg, "broadcast", src, array)
@@ -51,7 +50,7 @@ def broadcast(tensor: Any, src: int, group: Any = None, async_op: bool = False, 
 
 def all_gather(tensor_list: list[Any], tensor: Any, group: Any = None, async_op: bool = False) -> Work | None:
     """tensor_list[r] = rank r's tensor, on every rank."""
-    pg = default_group()
+    pg = resolve(group, "all_gather")
     array = array_of(tensor, "all_gather")
     _check_outputs(pg, tensor_list, array, "all_gather", "tensor_list")
     what = _begin(pg, "all_gather", -1, array)
@@ -68,7 +67,7 @@ def all_gather(tensor_list: list[Any], tensor: Any, group: Any = None, async_op:
 def all_gather_into_tensor(output_tensor: Any, input_tensor: Any, group: Any = None, async_op: bool = False
                            ) -> Work | None:  # fmt: skip
     """output_tensor = the ranks' input tensors concatenated along dim 0 (or stacked, if its shape says so)."""
-    pg = default_group()
+    pg = resolve(group, "all_gather_into_tensor")
     array = array_of(input_tensor, "all_gather_into_tensor")
     output = array_of(output_tensor, "all_gather_into_tensor")
     _check_combined(pg, output, array, "all_gather_into_tensor", "output_tensor", "input_tensor")
@@ -81,7 +80,7 @@ def all_gather_into_tensor(output_tensor: Any, input_tensor: Any, group: Any = N
 def reduce_scatter(output: Any, input_list: list[Any], op: ReduceOp = ReduceOp.SUM, group: Any = None,
                    async_op: bool = False) -> Work | None:  # fmt: skip
     """output = op over the ranks of their input_list[r], on rank r."""
-    pg = default_group()
+    pg = resolve(group, "reduce_scatter")
     array = array_of(output, "reduce_scatter")
     _check_outputs(pg, input_list, array, "reduce_scatter", "input_list")
     reduction = mpi_op(op, array.dtype, "reduce_scatter")
@@ -93,7 +92,7 @@ def reduce_scatter(output: Any, input_list: list[Any], op: ReduceOp = ReduceOp.S
 def reduce_scatter_tensor(output: Any, input: Any, op: ReduceOp = ReduceOp.SUM, group: Any = None,
                           async_op: bool = False) -> Work | None:  # fmt: skip
     """output = op over the ranks of their input's r-th chunk along dim 0, on rank r."""
-    pg = default_group()
+    pg = resolve(group, "reduce_scatter_tensor")
     array = array_of(output, "reduce_scatter_tensor")
     whole = array_of(input, "reduce_scatter_tensor")
     _check_combined(pg, whole, array, "reduce_scatter_tensor", "input", "output")
@@ -116,7 +115,7 @@ def _reduce_scatter(pg: ProcessGroup, parts: np.ndarray | None, output: Any, arr
 
 def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
     """Wait until every rank has reached its barrier."""
-    pg = default_group()
+    pg = resolve(group, "barrier")
     what = _begin(pg, "barrier", -1, None)
     return _end(pg, [pg.comm.Ibarrier()], what, None, async_op)
 

@@ -60,6 +60,15 @@ def default_group() -> ProcessGroup:
     return _default_group
 
 
+def resolve(group: Any, op_name: str) -> ProcessGroup:
+    """The group a call names: None (or the default group itself) is the only one glassgrad has."""
+    pg = default_group()
+    if group is not None and group is not pg:
+        raise ValueError(f"{op_name}: group={group!r}: glassgrad has only the default process group (no "
+                         f"new_group); leave group out")  # fmt: skip
+    return pg
+
+
 def init_process_group(
     backend: str | None = None,
     init_method: str | None = None,
@@ -129,15 +138,15 @@ def is_initialized() -> bool:
 
 
 def get_rank(group: Any = None) -> int:
-    return default_group().rank
+    return resolve(group, "get_rank").rank
 
 
 def get_world_size(group: Any = None) -> int:
-    return default_group().world_size
+    return resolve(group, "get_world_size").world_size
 
 
 def get_backend(group: Any = None) -> str:
-    return default_group().backend
+    return resolve(group, "get_backend").backend
 
 
 def destroy_process_group(group: Any = None) -> None:

@@ -75,6 +75,14 @@ class Reducer:
         self._where = {id(p): (bucket, index) for bucket in self.buckets for index, p in enumerate(bucket.params)}
         self._handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for b in self.buckets for p in b.params]
 
+    def prepare_for_backward(self) -> None:
+        """Forget what a backward that raised midway left behind (ready counts, buckets not waited for)."""
+        if self._backward_started or any(bucket.ready or bucket.work for bucket in self.buckets):
+            self._backward_started = False
+            for bucket in self.buckets:
+                bucket.ready.clear()
+                bucket.work = None
+
     def _grad_ready(self, param: Any) -> None:
         """A post-accumulate hook: `param.grad` holds this backward's total; start its bucket when it is full."""
         if not self.sync:

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ...distributed._buffers import write_back
-from ...distributed.process_group import ProcessGroup, default_group
+from ...distributed.process_group import ProcessGroup, resolve
 from ...distributed.work import wait_for
 from ..module import Module
 from ._reducer import Reducer
@@ -56,7 +56,7 @@ class DistributedDataParallel(Module):
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb}")
         self.module = module
         self.broadcast_buffers = broadcast_buffers is not False
-        group = default_group()
+        group = resolve(process_group, "DistributedDataParallel")
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         _check_same_parameters(group, module)
         if init_sync:
@@ -65,8 +65,9 @@ class DistributedDataParallel(Module):
         self.reducer = Reducer(named, group, int(bucket_cap_mb * 2**20), find_unused_parameters)
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        self.reducer.prepare_for_backward()
         buffers = list(self.module.buffers())
-        if self.broadcast_buffers and buffers and self.reducer.sync:
+        if self.broadcast_buffers and buffers:  # also inside no_sync(), as PyTorch
             _broadcast_from_rank0(self.reducer.group, buffers, "the buffers before forward")
         return self.module(*inputs, **kwargs)
 
