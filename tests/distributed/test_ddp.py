@@ -38,3 +38,23 @@ def test_models_that_differ_across_ranks_are_refused_naming_ranks_and_parameters
         assert message is not None
         assert "rank 0 has [parameter weight (3, 4) float32; parameter bias (3,) float32]" in message
         assert "rank 1 has [parameter weight (4, 4) float32; parameter bias (4,) float32]" in message
+
+
+def test_a_layer_used_twice_gets_one_averaged_gradient(ranks):
+    for report in ranks:
+        assert report["shared"] <= 1e-6
+
+
+def test_an_unused_parameter_is_an_error_naming_it_unless_find_unused_parameters(ranks):
+    for report in ranks:
+        message = report["unused_False"]
+        assert isinstance(message, str)
+        assert "parameters received no gradient in this backward: unused.bias, unused.weight" in message
+        assert "find_unused_parameters=True" in message
+        unused_grad, used_grad_sum = report["unused_True"]
+        assert unused_grad == [[0.0] * 5] * 3
+        assert used_grad_sum != 0
+
+
+def test_buffers_are_rank_0s_after_construction(ranks):
+    assert ranks[0]["running_mean"] == ranks[1]["running_mean"] == [0.0, 0.0, 0.0]

@@ -75,6 +75,46 @@ F.cross_entropy(reference(x), y).backward()
 report["no_sync"] = max(relative_difference(p.grad.numpy(), q.grad.numpy())
                         for p, q in zip(local.parameters(), reference.parameters()))  # fmt: skip
 
+# a layer used twice (one parameter, two uses: its hook fires once, on the summed gradient)
+gg.manual_seed(rank)
+shared = nn.Linear(5, 5).double()
+local = nn.Sequential(shared, nn.Tanh(), shared)
+ddp = DistributedDataParallel(local)
+reference = copy.deepcopy(local)
+x, y = next(batches(gg.float64, 1))
+ddp(x[rank * 4 : rank * 4 + 4]).pow(2).mean().backward()
+reference(x).pow(2).mean().backward()
+report["shared"] = max(relative_difference(p.grad.numpy(), q.grad.numpy())
+                       for p, q in zip(local.parameters(), reference.parameters()))  # fmt: skip
+
+# a parameter that takes no part in the loss: an error naming it, or zeros with find_unused_parameters=True
+class WithUnused(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.used = nn.Linear(5, 3).double()
+        self.unused = nn.Linear(5, 3).double()
+
+    def forward(self, x):
+        return self.used(x)
+
+
+for find_unused in (False, True):
+    gg.manual_seed(0)
+    local = WithUnused()
+    ddp = DistributedDataParallel(local, find_unused_parameters=find_unused)
+    try:
+        ddp(x[rank * 4 : rank * 4 + 4]).sum().backward()
+        report[f"unused_{find_unused}"] = [local.unused.weight.grad.numpy().tolist(),
+                                           local.used.weight.grad.numpy().sum()]  # fmt: skip
+    except RuntimeError as error:
+        report[f"unused_{find_unused}"] = str(error)
+
+# buffers: rank 0's at construction (BatchNorm's running statistics differ on rank 1 before)
+norm = nn.BatchNorm1d(3).double()
+norm.running_mean.add_(float(rank))
+DistributedDataParallel(nn.Sequential(nn.Linear(2, 3).double(), norm))
+report["running_mean"] = norm.running_mean.numpy().tolist()
+
 # models that differ across ranks: an error naming the ranks and the parameters
 try:
     DistributedDataParallel(nn.Linear(4, 3 + rank))
