@@ -2,7 +2,8 @@
 
 import pytest
 
-from glassgrad.data import DistributedSampler
+import glassgrad as gg
+from glassgrad.data import DataLoader, DistributedSampler, Sampler, TensorDataset
 
 CASES = [(n, replicas, drop_last) for n in (0, 1, 5, 7, 10, 12) for replicas in (1, 2, 3, 4, 8)
          for drop_last in (False, True)]  # fmt: skip
@@ -49,3 +50,14 @@ def test_bad_rank_and_missing_process_group_are_clear_errors():
         DistributedSampler(range(4), num_replicas=2, rank=2)
     with pytest.raises(RuntimeError, match="init_process_group"):
         DistributedSampler(range(4))
+
+
+def test_a_dataloader_takes_it_as_its_sampler_and_torchs_import_path_finds_it():
+    dataset = TensorDataset(gg.arange(10))
+    sampler = DistributedSampler(dataset, num_replicas=2, rank=1, shuffle=False)
+    assert isinstance(sampler, Sampler)
+    batches = [batch[0].tolist() for batch in DataLoader(dataset, batch_size=2, sampler=sampler)]
+    assert batches == [[1, 3], [5, 7], [9]]
+    from glassgrad.utils.data.distributed import DistributedSampler as from_torchs_path
+
+    assert from_torchs_path is DistributedSampler

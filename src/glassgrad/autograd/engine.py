@@ -132,9 +132,9 @@ def run_backward(
     gradients with respect to those tensors are returned instead, and no `.grad` is touched (autograd.grad);
     only the nodes on a path to them run. With `create_graph`, the gradients are tensors with a graph.
     """
+    _callbacks.append([])  # what this backward's hooks queue (queue_callback), run at its end
     # The walk allocates many small objects; Python's cyclic garbage collector would rescan the whole graph
     # again and again meanwhile (2.5x slower on large graphs). Nothing here makes cycles: pause it.
-    _callbacks.append([])
     collecting = gc.isenabled()
     gc.disable()
     # A derivative may be infinite or undefined where the function is not (√x at 0, log at 0, x/0): backward

@@ -15,8 +15,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .sampler import Sampler
 
-class DistributedSampler:
+
+class DistributedSampler(Sampler[int]):
     """Yields this rank's indices of `dataset` for the current epoch (call `set_epoch(e)` before each epoch)."""
 
     def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
