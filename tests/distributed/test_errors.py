@@ -76,3 +76,13 @@ def test_worst_rank_status_is_the_launchers_with_a_line_per_failed_rank(capsys):
     assert "rank 1 was killed by signal 9 (SIGKILL)" in lines
     assert launch._report([0, launch.NO_STATUS], 9) == 9
     assert "rank 1 ended without an exit status" in capsys.readouterr().err
+
+
+def test_launch_without_mpiexec_names_the_package_to_install(monkeypatch, capsys):
+    def missing():
+        raise dist.MPIUnavailableError(f"glassgrad launch needs mpiexec, and none is installed. Install it with: "
+                                       f"{_mpi.INSTALL}")  # fmt: skip
+
+    monkeypatch.setattr(launch, "mpiexec", missing)
+    assert launch.main(["--nproc", "2", "script.py"]) == 2
+    assert "pip install glassgrad[distributed]" in capsys.readouterr().err

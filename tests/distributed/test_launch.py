@@ -58,3 +58,28 @@ def test_ctrl_c_is_forwarded_to_the_ranks_and_ends_the_job(tmp_path):
     assert process.returncode == 130, output
     assert "KeyboardInterrupt" in output
     assert seconds < 15
+
+
+def test_without_a_launcher_the_script_is_a_world_of_one():
+    code = ("import glassgrad as gg, glassgrad.distributed as dist\n"
+            "from glassgrad.nn.parallel import DistributedDataParallel\n"
+            "dist.init_process_group()\n"
+            "t = gg.ones(3)\n"
+            "dist.all_reduce(t, op=dist.ReduceOp.AVG)\n"
+            "model = DistributedDataParallel(gg.nn.Linear(2, 2))\n"
+            "model(gg.ones(1, 2)).sum().backward()\n"
+            "print(dist.get_rank(), dist.get_world_size(), t.tolist(), model.module.weight.grad.tolist())\n")
+    env = dict(os.environ, PYTHONPATH=f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        env.pop(variable, None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "0 1 [1.0, 1.0, 1.0] [[1.0, 1.0], [1.0, 1.0]]"
+
+
+def test_torchrun_variables_that_disagree_with_mpi_are_refused():
+    code = "import glassgrad.distributed as dist\ndist.init_process_group()\n"
+    env = dict(os.environ, PYTHONPATH=f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", RANK="3")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode != 0
+    assert "the environment says RANK=3, but MPI says 0" in done.stderr
