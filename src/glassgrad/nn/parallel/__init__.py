@@ -3,3 +3,7 @@
 from .distributed import DistributedDataParallel
 
 __all__ = ["DistributedDataParallel"]
+
+from ... import _missing  # noqa: E402
+
+_missing.install(globals(), "torch.nn.parallel")  # "glassgrad does not implement torch.nn.parallel.X"
