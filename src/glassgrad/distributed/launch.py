@@ -99,7 +99,7 @@ def rank_environment(nproc: int, status_folder: str) -> dict[str, str]:
     """The environment of the ranks: this one, plus the thread counts and the status folder."""
     available = cores()
     if nproc > available:
-        message = (f"glassgrad launch: --nproc {nproc} is more than the {available} cores of this machine: {nproc} "
+        message = (f"--nproc {nproc} is more than the {available} cores of this machine: {nproc} "
                    f"ranks oversubscribe them (each gets 1 thread, and they take turns on the cores), so a step is "
                    f"slower than with {available} ranks")  # fmt: skip
         warnings.warn(message, OversubscriptionWarning, stacklevel=2)
