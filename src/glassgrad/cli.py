@@ -14,6 +14,7 @@ glassgrad lr-find [RECIPE] [--start-lr LR] [--end-lr LR] [--num-iter N] [--batch
 glassgrad lab [NAME | all] [--full] [--out DIR] [--seed S]
 glassgrad playground [--host H] [--port P] [--no-browser] [--digits-run RUN] [--runs DIR] [--no-digits]
 glassgrad run SCRIPT [ARGS...]
+glassgrad launch --nproc N SCRIPT [ARGS...]
 glassgrad convert CHECKPOINT OUT [--key KEY] [--strip-prefix PREFIX]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
@@ -152,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     playground.add_argument("--no-digits", action="store_true", help="no digits tab model (nothing loaded or trained)")
     commands.add_parser("run", help="run a PyTorch script on glassgrad, unmodified: glassgrad run SCRIPT [ARGS...]",
                         add_help=False)
+    commands.add_parser("launch", help="N ranks of a script over MPI, as torchrun: launch --nproc N SCRIPT [ARGS...]",
+                        add_help=False)
     return parser
 
 
@@ -161,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .run import main as run_script
 
         return run_script(argv[1:])
+    if argv[:1] == ["launch"]:  # as run: the script's arguments are its own
+        from .distributed.launch import main as launch
+
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return launch(argv[1:])
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning  # restored when the block ends (main may run inside tests)

@@ -52,7 +52,7 @@ class Tensor:
     """An array with autograd. Make one with `gg.tensor(data)` or a factory (`gg.zeros`, `gg.randn`, ...)."""
 
     __slots__ = ("array", "_requires_grad", "_grad", "_grad_fn", "output_nr", "_version_counter", "_hooks",
-                 "_retains_grad", "__weakref__",
+                 "_retains_grad", "_post_accumulate_hooks", "__weakref__",
                  "_view")
     namespace_of = staticmethod(namespace_of)
     # NumPy defers to the tensor in `np.float64(2.0) * x` (else it would return a float64 ndarray), as in torch.
@@ -80,6 +80,7 @@ class Tensor:
         self._version_counter = [0]  # shared with views, so an in-place write through any of them is seen
         self._view: views.ViewInfo | None = None  # set on results of view ops: their base and how to rebuild them
         self._hooks: list | None = None
+        self._post_accumulate_hooks: list | None = None
         self._retains_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -1109,6 +1110,17 @@ class Tensor:
             return RemovableHandle(self._hooks, hook)
         self.grad_fn.register_hook(self.output_nr, hook)
         return RemovableHandle(self.grad_fn.hooks[self.output_nr], hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call `hook(self)` after backward has added this leaf's gradient into its `.grad` (as PyTorch 2.1+)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
 
 

@@ -8,7 +8,8 @@
    input's dtype — to the node that made the input, or to a leaf's running sum.
 3. Free each node's saved arrays as soon as it is done, unless `retain_graph=True`.
 4. Hand each leaf its summed gradient: its hooks run once on the total (as PyTorch's), then it is added into
-   `.grad` (or returned, for autograd.grad).
+   `.grad` (or returned, for autograd.grad), then its post-accumulate hooks see the leaf.
+5. Run the callbacks queued during this backward (`queue_callback`; DDP waits for its all-reduces there).
 
 With `create_graph=True` the same walk runs on Tensors instead of raw arrays, with grad mode on, so the
 gradients it computes are themselves a graph (higher-order gradients). Each backward runs unchanged: its
@@ -107,6 +108,18 @@ def _sum_to_input(grad: Any, shape: tuple, op_name: str) -> Any:
         ) from error
 
 
+# The callbacks queued during each backward in progress, innermost last (a hook may run a backward of its own).
+_callbacks: list[list] = []
+
+
+def queue_callback(callback: Any) -> None:
+    """Call `callback()` once the backward now running has delivered every gradient (PyTorch's
+    `Variable._execution_engine.queue_callback`): DistributedDataParallel waits for its all-reduces there."""
+    if not _callbacks:
+        raise RuntimeError("queue_callback: no backward is running; call it from a hook during backward()")
+    _callbacks[-1].append(callback)
+
+
 def run_backward(
     roots: list[tuple[Any, Any]],
     retain_graph: bool = False,
@@ -119,6 +132,7 @@ def run_backward(
     gradients with respect to those tensors are returned instead, and no `.grad` is touched (autograd.grad);
     only the nodes on a path to them run. With `create_graph`, the gradients are tensors with a graph.
     """
+    _callbacks.append([])  # what this backward's hooks queue (queue_callback), run at its end
     # The walk allocates many small objects; Python's cyclic garbage collector would rescan the whole graph
     # again and again meanwhile (2.5x slower on large graphs). Nothing here makes cycles: pause it.
     collecting = gc.isenabled()
@@ -129,12 +143,18 @@ def run_backward(
     quiet = float_errors.silence()
     try:
         if not create_graph:
-            return _run_backward(roots, retain_graph, capture)
-        _register_tensor_namespace()
-        roots = [(tensor, grad if is_tensor(grad) else make_tensor(grad)) for tensor, grad in roots]
-        with enable_grad():  # record the ops every backward runs, as PyTorch's engine does
-            return _run_backward(roots, retain_graph, capture, create_graph=True)
+            result = _run_backward(roots, retain_graph, capture)
+        else:
+            _register_tensor_namespace()
+            roots = [(tensor, grad if is_tensor(grad) else make_tensor(grad)) for tensor, grad in roots]
+            with enable_grad():  # record the ops every backward runs, as PyTorch's engine does
+                result = _run_backward(roots, retain_graph, capture, create_graph=True)
+        queued = _callbacks[-1]
+        while queued:  # a callback may queue another
+            queued.pop(0)()
+        return result
     finally:
+        _callbacks.pop()
         float_errors.restore(quiet)
         if collecting:
             gc.enable()
@@ -385,11 +405,18 @@ def _sum_into(leaf_grads: dict, leaf: Any, grad: Any) -> None:
 
 
 def _deliver_to_leaf(leaf: Any, grad: Any, handed_out: set) -> None:
-    """Accumulate a leaf's total gradient into its `.grad`, after its hooks."""
+    """Accumulate a leaf's total gradient into its `.grad`, after its hooks; then its post-accumulate hooks."""
     if leaf._hooks:
         grad = _run_hooks({0: leaf._hooks}, [grad])[0]
     if not leaf.requires_grad:
         return
+    _accumulate(leaf, grad, handed_out)
+    if leaf._post_accumulate_hooks:
+        for hook in list(leaf._post_accumulate_hooks):
+            hook(leaf)
+
+
+def _accumulate(leaf: Any, grad: Any, handed_out: set) -> None:
     if is_tensor(grad):  # create_graph: keep the gradient's graph, as PyTorch does
         if leaf._grad is not None:
             leaf.grad = leaf._grad + grad  # out of place, so the sum is recorded too (the setter checks the fit)

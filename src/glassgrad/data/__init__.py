@@ -17,6 +17,7 @@ from glassgrad.data.dataset import (
     TensorDataset,
     random_split,
 )
+from glassgrad.data.distributed import DistributedSampler
 from glassgrad.data.loader import DataLoader
 from glassgrad.data.sampler import (
     BatchSampler,
@@ -34,6 +35,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",

@@ -3,13 +3,15 @@
 `glassgrad.utils.data` is not a copy of `glassgrad.data` but the very same module object, registered under
 the second name, so `from glassgrad.utils.data import DataLoader` and `gg.data.DataLoader` are one class
 (isinstance checks and monkeypatching agree). Its submodules get their PyTorch paths the same way:
-`glassgrad.utils.data.dataloader` / `.dataset` / `.sampler` are `glassgrad.data.loader` / `.dataset` / `.sampler`.
+`glassgrad.utils.data.dataloader` / `.dataset` / `.sampler` / `.distributed` are `glassgrad.data.loader` /
+`.dataset` / `.sampler` / `.distributed`.
 """
 
 import sys
 
 from .. import data
 from ..data import dataset as _dataset
+from ..data import distributed as _distributed
 from ..data import loader as _loader
 from ..data import sampler as _sampler
 
@@ -17,6 +19,7 @@ from ..data import sampler as _sampler
 sys.modules[__name__ + ".data"] = data
 sys.modules[__name__ + ".data.dataloader"] = _loader
 sys.modules[__name__ + ".data.dataset"] = _dataset
+sys.modules[__name__ + ".data.distributed"] = _distributed  # DistributedSampler's torch path
 sys.modules[__name__ + ".data.sampler"] = _sampler
 
 __all__ = ["data"]

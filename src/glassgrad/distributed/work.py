@@ -1,0 +1,142 @@
+"""Waiting on MPI's non-blocking requests with a deadline, so that a dead or stuck rank never hangs the others.
+
+Every collective here is started as a non-blocking MPI request (Iallreduce, Ibcast, ...) and completed by
+polling it: between polls the waiting rank sleeps a little (a blocking MPI wait would spin a core the other
+ranks need, and could never time out), checks every CHECK_PEERS_EVERY seconds whether the ranks on its own host
+are still running, and gives up at the process group's timeout. Both failures raise DistBackendError naming the
+rank(s) and the collective; MPI's state is then unknown, so the process ends with MPI_Abort when it exits.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ._mpi import mpi
+from .errors import DistBackendError
+from .process_group import Peer, ProcessGroup, abort_at_exit
+
+CHECK_PEERS_EVERY = 0.25  # seconds: how soon a dead rank on this host is noticed
+SPIN = 1e-3  # seconds of polling without sleeping first: small collectives finish in tens of microseconds
+LONGEST_SLEEP = 1e-3  # seconds between polls once a wait is long (the sleeps grow from 10 us to this)
+
+
+class Work:
+    """The handle an `async_op=True` collective returns (torch.distributed.Work): `wait()`, `is_completed()`."""
+
+    def __init__(self, group: ProcessGroup, requests: list[Any], what: str, finish: Callable[[], None] | None):
+        self._group = group
+        self._requests = requests
+        self._what = what
+        self._finish = finish
+        self._done = False
+
+    def is_completed(self) -> bool:
+        """True once the collective has finished on this rank (its result then is in the output tensors)."""
+        if not self._done and mpi().Request.Testall(self._requests):
+            self._complete()
+        return self._done
+
+    def wait(self, timeout: Any = None) -> bool:
+        """Block until the collective finishes (DistBackendError after the group's timeout, or a dead rank)."""
+        if not self._done:
+            seconds = timeout.total_seconds() if timeout is not None else self._group.timeout
+            wait_for(self._group, self._requests, self._what, seconds)
+            self._complete()
+        return True
+
+    def _complete(self) -> None:
+        self._done = True
+        if self._finish is not None:
+            self._finish()
+
+
+def wait_for(group: ProcessGroup, requests: list[Any], what: str, timeout: float | None = None) -> None:
+    """Poll `requests` until all finish; raise DistBackendError on a dead peer or at the deadline."""
+    Testall = mpi().Request.Testall
+    spin_until = time.perf_counter() + SPIN
+    while time.perf_counter() < spin_until:  # most collectives finish within microseconds: poll without sleeping
+        if Testall(requests):
+            return
+    group.waiting = True
+    try:
+        _poll(group, requests, what, timeout, Testall)
+    finally:
+        group.waiting = False
+
+
+def _poll(group: ProcessGroup, requests: list[Any], what: str, timeout: float | None, Testall: Any) -> None:
+    started = time.monotonic()
+    deadline = started + (group.timeout if timeout is None else timeout)
+    next_check = started + CHECK_PEERS_EVERY
+    sleep = 1e-5
+    while not Testall(requests):
+        now = time.monotonic()
+        if now >= next_check or group.peer_ended_signalled:
+            next_check = now + CHECK_PEERS_EVERY
+            dead = dead_peers(group)
+            if dead:
+                _fail(group, f"{what}: {_ranks(dead)} stopped running while rank {group.rank} waited "
+                             f"({now - started:.1f} s into the collective); see that rank's output for why")
+            if group.peer_ended_signalled:
+                peer_ended(group, f"{what} ({now - started:.1f} s into the collective)")
+        if now >= deadline:
+            _fail(group, f"{what}: timed out after {now - started:.1f} s (the process group's timeout) waiting "
+                         f"for the other ranks; {_ranks(_others(group))} still running, but did not complete it (a "
+                         f"rank stuck, or on a different code path). Raise the timeout with "
+                         f"init_process_group(timeout=datetime.timedelta(...)) if a step legitimately takes longer.")
+        time.sleep(sleep)
+        sleep = min(sleep * 2, LONGEST_SLEEP)
+
+
+def peer_ended(group: ProcessGroup, where: str) -> None:
+    """Raise DistBackendError after mpiexec reported that a rank ended without MPI_Finalize (_rank.py)."""
+    dead = dead_peers(group)
+    which = f"{_ranks(dead)} ended" if dead else "another rank ended (or aborted after an error)"
+    _fail(group, f"{where}: {which}, mpiexec reports; see that rank's output for why")
+
+
+def _others(group: ProcessGroup) -> list[Peer]:
+    return [peer for peer in group.peers if peer.rank != group.rank]
+
+
+def _ranks(peers: list[Peer]) -> str:
+    """'rank 1 (pid 123 on host)' or 'ranks 1 (...), 2 (...)'."""
+    names = ", ".join(f"{p.rank} (pid {p.pid} on {p.host})" for p in peers)
+    return f"rank{'s' if len(peers) > 1 else ''} {names}"
+
+
+def dead_peers(group: ProcessGroup) -> list[Peer]:
+    """The other ranks of `group` that ran on this host and have exited."""
+    return [peer for peer in _others(group) if not _running(peer)]
+
+
+def _running(peer: Peer) -> bool:
+    """False when `peer` runs on this host and its process has exited; True otherwise (or when we cannot tell)."""
+    if peer.host != socket.gethostname():
+        return True  # another host: only the timeout can tell
+    if not Path("/proc").is_dir():  # not Linux: signal 0 tells whether the process exists (not a zombie's state)
+        try:
+            os.kill(peer.pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+    stat = Path(f"/proc/{peer.pid}/stat")
+    try:
+        state = stat.read_text().rsplit(")", 1)[1].split()[0]  # the field after "(command name)"
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")  # a zombie has exited; its parent has not collected it yet
+
+
+def _fail(group: ProcessGroup, message: str) -> None:
+    group.broken = True
+    abort_at_exit()
+    raise DistBackendError(f"rank {group.rank}: {message}")
