@@ -48,6 +48,17 @@ def _address(array: Any) -> int:
     return int(interface["data"][0]) if interface is not None else int(array.data.ptr)
 
 
+def _in_place(name: str, op: Callable[[Any], Any]) -> Callable[[Tensor], Tensor]:
+    """The in-place twin of a one-argument op (`exp_` of `exp`): the op recorded, then written back."""
+
+    def method(self: Tensor) -> Tensor:
+        return self._write_in_place(name, op)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In place: self ← {name[:-1]}(self)."
+    return method
+
+
 class Tensor:
     """An array with autograd. Make one with `gg.tensor(data)` or a factory (`gg.zeros`, `gg.randn`, ...)."""
 
@@ -936,44 +947,19 @@ class Tensor:
 
     # In-place math, PyTorch's `x.exp_()` family: the out-of-place op recorded and written back through
     # `_write_in_place`, so autograd, version counters and the write checks are those of add_ and mul_.
-    def exp_(self) -> Tensor:
-        return self._write_in_place("exp_", unary.exp)
-
-    def log_(self) -> Tensor:
-        return self._write_in_place("log_", unary.log)
-
-    def log1p_(self) -> Tensor:
-        return self._write_in_place("log1p_", unary.log1p)
-
-    def sqrt_(self) -> Tensor:
-        return self._write_in_place("sqrt_", unary.sqrt)
-
-    def rsqrt_(self) -> Tensor:
-        return self._write_in_place("rsqrt_", unary.rsqrt)
-
-    def sin_(self) -> Tensor:
-        return self._write_in_place("sin_", unary.sin)
-
-    def cos_(self) -> Tensor:
-        return self._write_in_place("cos_", unary.cos)
-
-    def tanh_(self) -> Tensor:
-        return self._write_in_place("tanh_", unary.tanh)
-
-    def sigmoid_(self) -> Tensor:
-        return self._write_in_place("sigmoid_", unary.sigmoid)
-
-    def relu_(self) -> Tensor:
-        return self._write_in_place("relu_", unary.relu)
-
-    def abs_(self) -> Tensor:
-        return self._write_in_place("abs_", unary.abs)
-
-    def neg_(self) -> Tensor:
-        return self._write_in_place("neg_", arithmetic.neg)
-
-    def square_(self) -> Tensor:
-        return self._write_in_place("square_", lambda t: arithmetic.mul(t, t))
+    exp_ = _in_place("exp_", unary.exp)
+    log_ = _in_place("log_", unary.log)
+    log1p_ = _in_place("log1p_", unary.log1p)
+    sqrt_ = _in_place("sqrt_", unary.sqrt)
+    rsqrt_ = _in_place("rsqrt_", unary.rsqrt)
+    sin_ = _in_place("sin_", unary.sin)
+    cos_ = _in_place("cos_", unary.cos)
+    tanh_ = _in_place("tanh_", unary.tanh)
+    sigmoid_ = _in_place("sigmoid_", unary.sigmoid)
+    relu_ = _in_place("relu_", unary.relu)
+    abs_ = _in_place("abs_", unary.abs)
+    neg_ = _in_place("neg_", arithmetic.neg)
+    square_ = _in_place("square_", lambda t: arithmetic.mul(t, t))
 
     def pow_(self, exponent: Any) -> Tensor:
         return self._write_in_place("pow_", lambda t: arithmetic.pow(t, exponent), exponent)
