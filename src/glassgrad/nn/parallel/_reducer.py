@@ -8,8 +8,9 @@ bucket travels while backward still hands out the others. A callback at the end 
 queue_callback) starts any bucket left, waits for them all and writes the averages back into `.grad`: by the time
 `loss.backward()` returns, every rank holds the same averaged gradients, before any `optimizer.step()`.
 
-glassgrad's engine hands the leaves their gradients at the end of its graph walk (engine.py, step 4), so the
-overlap is with the delivery of the remaining leaves' gradients, not with the walk itself.
+glassgrad's engine hands a leaf its gradient (and runs its post-accumulate hooks) as soon as the last node that
+contributes to it has run (engine.py, step 4), so the last layers' buckets are all-reduced while backward still
+runs the layers below them.
 """
 
 from __future__ import annotations
