@@ -4,7 +4,7 @@ Parameters go into buckets in reverse registration order (PyTorch's choice: back
 layer's gradients first), one dtype per bucket, each up to `bucket_cap_mb`. A post-accumulate hook on each
 parameter counts its bucket's ready gradients; when the last one arrives, the bucket's gradients are copied
 into one flat buffer, scaled by 1/world_size, and its non-blocking all-reduce (MPI Iallreduce) starts, so a full
-bucket travels while backward still hands out the others. A callback at the end of backward (the engine's
+bucket travels while backward still computes the others. A callback at the end of backward (the engine's
 queue_callback) starts any bucket left, waits for them all and writes the averages back into `.grad`: by the time
 `loss.backward()` returns, every rank holds the same averaged gradients, before any `optimizer.step()`.
 
