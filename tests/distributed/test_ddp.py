@@ -58,3 +58,14 @@ def test_an_unused_parameter_is_an_error_naming_it_unless_find_unused_parameters
 
 def test_buffers_are_rank_0s_after_construction(ranks):
     assert ranks[0]["running_mean"] == ranks[1]["running_mean"] == [0.0, 0.0, 0.0]
+
+
+def test_the_first_buckets_all_reduce_starts_before_backward_reaches_the_first_layer(ranks):
+    for report in ranks:
+        events, buckets = report["overlap"]["events"], report["overlap"]["buckets"]
+        assert buckets >= 3
+        assert sorted(e for e in events if e.startswith("start")) == sorted(f"start {b}" for b in range(buckets))
+        # bucket 0 holds the last layer's parameters: its all-reduce travels while the layers below run backward
+        assert events.index("start 0") < events.index("probe backward")
+        assert events.index(f"start {buckets - 1}") > events.index("probe backward")  # the first layer's
+        assert events[-2:] == ["all-reduces waited for", "backward returned"]  # all done before step()

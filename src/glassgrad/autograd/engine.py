@@ -7,8 +7,11 @@
    arrays, and passes each input's gradient on — summed back over broadcast dimensions and cast to the
    input's dtype — to the node that made the input, or to a leaf's running sum.
 3. Free each node's saved arrays as soon as it is done, unless `retain_graph=True`.
-4. Hand each leaf its summed gradient: its hooks run once on the total (as PyTorch's), then it is added into
-   `.grad` (or returned, for autograd.grad), then its post-accumulate hooks see the leaf.
+4. Hand each leaf its summed gradient as soon as it is final: right after the last node of the order that has
+   an edge to the leaf (PyTorch's AccumulateGrad node runs then too). Its hooks run once on the total (as
+   PyTorch's), then it is added into `.grad`, then its post-accumulate hooks see the leaf — while the nodes
+   closer to the input are still to run, so DistributedDataParallel's all-reduces overlap with them.
+   autograd.grad (`inputs=` capture) touches no `.grad`: it returns the captured gradients at the end.
 5. Run the callbacks queued during this backward (`queue_callback`; DDP waits for its all-reduces there).
 
 With `create_graph=True` the same walk runs on Tensors instead of raw arrays, with grad mode on, so the
@@ -187,9 +190,14 @@ def _run_backward(
 
     order = topological_order(root_nodes, stop)
     needed = _nodes_on_a_path_to(order, capture_leaves, capture_outputs) if capture is not None else None
+    # The leaves whose gradient is final once a node is done, by id of that node (into .grad only: a capture
+    # returns its gradients at the end).
+    final_after = _last_users_of_leaves(order) if capture is None else {}
     for current in order:
         grads = pending.pop(id(current), None)
         if grads is None:  # no gradient flows into this node (e.g. a branch that only feeds integer outputs)
+            if final_after and id(current) in final_after:
+                _deliver_final(final_after.pop(id(current)), leaf_grads, handed_out)
             continue
         runs = needed is None or id(current) in needed  # autograd.grad skips nodes with nothing it wants below
         if runs:
@@ -207,11 +215,13 @@ def _run_backward(
         else:
             op = current.op
             input_grads = op._run_backward(current, tuple(grads)) if op.on_tensors else op.backward(current, *grads)
-        _pass_on(current, input_grads, fit, pending, leaf_grads)
+        _pass_on(current, input_grads, fit, pending, leaf_grads, handed_out)
         if not retain_graph:
             current.release()
+        if final_after and id(current) in final_after:
+            _deliver_final(final_after.pop(id(current)), leaf_grads, handed_out)
 
-    for leaf, grad in leaf_grads.values():
+    for leaf, grad in leaf_grads.values():  # what is left: leaves that were roots only, or autograd.grad's
         if capture is None:
             _deliver_to_leaf(leaf, grad, handed_out)
         elif id(leaf) in capture_leaves:  # autograd.grad: other leaves are left alone, .grad and hooks alike
@@ -223,8 +233,11 @@ def _run_backward(
     ]
 
 
-def _pass_on(current: Node, input_grads: Any, fit: Any, pending: dict, leaf_grads: dict) -> None:
-    """Send each input's gradient, fitted to the input, to the node that made the input (or a leaf's sum)."""
+def _pass_on(current: Node, input_grads: Any, fit: Any, pending: dict, leaf_grads: dict, handed_out: set) -> None:
+    """Send each input's gradient, fitted to the input, to the node that made the input (or a leaf's sum).
+
+    A gradient a node will receive as it is is marked handed out at once: a backward may send one array both to
+    a leaf, which may be handed it before that node runs, and to the node, so the leaf must own a copy."""
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if len(input_grads) != len(current.inputs):
@@ -244,7 +257,39 @@ def _pass_on(current: Node, input_grads: Any, fit: Any, pending: dict, leaf_grad
         if slots is None:
             slots = pending[id(producer)] = [None] * max(1, len(producer.output_meta))
         previous = slots[output_nr]
-        slots[output_nr] = grad if previous is None else previous + grad
+        if previous is None:
+            slots[output_nr] = grad
+            handed_out.add(id(grad))
+        else:
+            slots[output_nr] = previous + grad
+
+
+def _last_users_of_leaves(order: list[Node]) -> dict[int, list]:
+    """{id(node): [leaf, ...]}: each leaf that takes part, under the last node of `order` with an edge to it
+    (the walk runs `order` front to back, so after that node the leaf's sum is final)."""
+    final_after: dict[int, list] = {}
+    seen: set[int] = set()
+    for current in reversed(order):
+        edges = current.edges
+        if len(current.parents) == len(edges):  # every edge leads to a node of its own: no leaf among them
+            continue
+        for value, edge in zip(current.inputs, edges):
+            if edge is not None and edge[0] is None and id(value) not in seen:
+                seen.add(id(value))
+                leaves = final_after.get(id(current))
+                if leaves is None:
+                    final_after[id(current)] = [value]
+                else:
+                    leaves.append(value)
+    return final_after
+
+
+def _deliver_final(leaves: list, leaf_grads: dict, handed_out: set) -> None:
+    """Hand `leaves` (whose last contributing node just ran) their gradients now, if any reached them."""
+    for leaf in leaves:
+        entry = leaf_grads.pop(id(leaf), None)
+        if entry is not None:
+            _deliver_to_leaf(leaf, entry[1], handed_out)
 
 
 def _nodes_on_a_path_to(order: list[Node], capture_leaves: set, capture_outputs: set) -> set[int]:

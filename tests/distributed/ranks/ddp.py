@@ -115,6 +115,43 @@ norm.running_mean.add_(float(rank))
 DistributedDataParallel(nn.Sequential(nn.Linear(2, 3).double(), norm))
 report["running_mean"] = norm.running_mean.numpy().tolist()
 
+# overlap: the first bucket's all-reduce starts while backward still runs the layers below it
+events: list[str] = []
+
+
+class Probe(gg.autograd.Function):
+    """Identity that records when its backward runs (between the first and the last layer's gradients)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        events.append("probe backward")
+        return grad
+
+
+class ProbedModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(5, 16).double()
+        self.rest = nn.Sequential(nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3)).double()
+
+    def forward(self, x):
+        return self.rest(Probe.apply(self.first(x)))
+
+
+ddp = DistributedDataParallel(ProbedModel(), bucket_cap_mb=0.0005)
+reducer = ddp.reducer
+start, finish = reducer._start, reducer._finish_backward
+reducer._start = lambda bucket: (events.append(f"start {reducer.buckets.index(bucket)}"), start(bucket))[1]
+reducer._finish_backward = lambda: (finish(), events.append("all-reduces waited for"))[0]
+x, y = next(batches(gg.float64, 1))
+F.cross_entropy(ddp(x[rank * 4 : rank * 4 + 4]), y[rank * 4 : rank * 4 + 4]).backward()
+events.append("backward returned")
+report["overlap"] = {"events": events, "buckets": len(reducer.buckets)}
+
 # models that differ across ranks: an error naming the ranks and the parameters
 try:
     DistributedDataParallel(nn.Linear(4, 3 + rank))

@@ -4,12 +4,13 @@ Parameters go into buckets in reverse registration order (PyTorch's choice: back
 layer's gradients first), one dtype per bucket, each up to `bucket_cap_mb`. A post-accumulate hook on each
 parameter counts its bucket's ready gradients; when the last one arrives, the bucket's gradients are copied
 into one flat buffer, scaled by 1/world_size, and its non-blocking all-reduce (MPI Iallreduce) starts, so a full
-bucket travels while backward still hands out the others. A callback at the end of backward (the engine's
+bucket travels while backward still computes the others. A callback at the end of backward (the engine's
 queue_callback) starts any bucket left, waits for them all and writes the averages back into `.grad`: by the time
 `loss.backward()` returns, every rank holds the same averaged gradients, before any `optimizer.step()`.
 
-glassgrad's engine hands the leaves their gradients at the end of its graph walk (engine.py, step 4), so the
-overlap is with the delivery of the remaining leaves' gradients, not with the walk itself.
+glassgrad's engine hands a leaf its gradient (and runs its post-accumulate hooks) as soon as the last node that
+contributes to it has run (engine.py, step 4), so the last layers' buckets are all-reduced while backward still
+runs the layers below them.
 """
 
 from __future__ import annotations
