@@ -1,0 +1,68 @@
+"""glassgrad's docstrings are plain text written to be read in the source (backquoted names, indented examples,
+`*args`, in-place names such as `add_`); this extension hands them to reStructuredText so that they render as
+written instead of as markup errors. It changes only how a docstring is parsed, never what it says:
+
+- a line indented differently from the line before it starts a new block (a blank line is put between them), so an
+  indented example or a continued list item is a quoted block, not an "unexpected indentation" error;
+- outside backquotes and `>>>` examples, `*`, `|` and a trailing `_` are escaped, so `*size`, `a|b` and `zero_` are
+  text, not emphasis, substitutions or link targets; a letter right after a closing backquote (`Subset`s) is
+  separated from it by an escaped space, which renders as nothing.
+
+`>>>` examples are left byte for byte as they are: doctest runs them (tests/docs/test_doctests.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+SPAN = re.compile(r"(``.+?``|`[^`]+`)")  # inline literals and backquoted names: no escaping inside
+MARKUP = re.compile(r"(\*|\||(?<=\w)_(?=\W|$))")
+
+
+def escape_text(line: str) -> str:
+    parts = SPAN.split(line)
+    text = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            text.append(part)
+            continue
+        part = MARKUP.sub(r"\\\1", part)
+        if index and part[:1].isalnum():  # `Subset`s: a letter right after the closing quote ends no span
+            part = "\\ " + part
+        text.append(part)
+    return "".join(text)
+
+
+def indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def as_rst(lines: list[str]) -> list[str]:
+    result: list[str] = []
+    in_example = False
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            in_example = False
+            result.append(line)
+            continue
+        if stripped.startswith(">>>"):
+            if result and result[-1].strip() and not in_example:
+                result.append("")  # a doctest block starts after a blank line
+            in_example = True
+        if in_example:
+            result.append(line)
+            continue
+        if result and result[-1].strip() and indent_of(result[-1]) != indent_of(line):
+            result.append("")
+        result.append(escape_text(line))
+    return result
+
+
+def process(app, what, name, obj, options, lines: list[str]) -> None:
+    lines[:] = as_rst(lines)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", process)
+    return {"parallel_read_safe": True, "version": "1"}
