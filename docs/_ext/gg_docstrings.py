@@ -8,6 +8,9 @@ written instead of as markup errors. It changes only how a docstring is parsed, 
   text, not emphasis, substitutions or link targets; a letter right after a closing backquote (`Subset`s) is
   separated from it by an escaped space, which renders as nothing.
 
+- `:math:` and `.. math::` are shown as their LaTeX source, in code: the site loads no math renderer (MathJax
+  would be fetched from the network, and a local copy is not among this project's dependencies).
+
 `>>>` examples are left byte for byte as they are: doctest runs them (tests/docs/test_doctests.py).
 """
 
@@ -16,6 +19,8 @@ from __future__ import annotations
 import re
 
 SPAN = re.compile(r"(``.+?``|`[^`]+`)")  # inline literals and backquoted names: no escaping inside
+INLINE_MATH = re.compile(r":math:`([^`]+)`")
+MATH_BLOCK = re.compile(r"^(\s*)\.\. math::\s*(.*)$")
 MARKUP = re.compile(r"(\*|\||(?<=\w)_(?=\W|$))")
 
 
@@ -37,10 +42,22 @@ def indent_of(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def math_as_code(lines: list[str]) -> list[str]:
+    result = []
+    for line in lines:
+        block = MATH_BLOCK.match(line)
+        if block:
+            indent, rest = block.groups()
+            result += [f"{indent}.. code-block:: text", ""] + ([f"{indent}    {rest}"] if rest else [])
+        else:
+            result.append(INLINE_MATH.sub(r"``\1``", line))
+    return result
+
+
 def as_rst(lines: list[str]) -> list[str]:
     result: list[str] = []
     in_example = False
-    for line in lines:
+    for line in math_as_code(lines):
         stripped = line.strip()
         if not stripped:
             in_example = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import inspect
 from pathlib import Path
 
@@ -97,13 +98,21 @@ def commands_page() -> str:
 
     parser = build_parser()
     lines = ["Commands", "========", "", "The ``glassgrad`` command (``python -m glassgrad.cli``): each section is the",
-             "command's own ``--help``, generated from its argument parser.", "", "::", ""]
-    lines += ["    " + line for line in parser.format_help().splitlines()]
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name, sub in subparsers.choices.items():
-        heading = f"``glassgrad {name}``"
-        lines += ["", heading, "-" * len(heading), "", "::", ""]
-        lines += ["    " + line for line in sub.format_help().splitlines()]
+             "command's own ``--help``, generated from its argument parser.", "", ".. code-block:: text", ""]
+    width = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal's width; the page is the same on every machine
+    try:
+        lines += ["    " + line for line in parser.format_help().splitlines()]
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        for name, sub in subparsers.choices.items():
+            heading = f"``glassgrad {name}``"
+            lines += ["", heading, "-" * len(heading), "", ".. code-block:: text", ""]
+            lines += ["    " + line for line in sub.format_help().splitlines()]
+    finally:
+        if width is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = width
     return "\n".join(lines) + "\n"
 
 
