@@ -45,3 +45,6 @@ html_theme_options = {"description": "deep learning from first principles, with 
 html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
 html_show_sourcelink = False
 html_copy_source = False
+# The search page lists matching pages from searchindex.js alone: a summary would be fetched from each page, which
+# a browser refuses for a site opened from disk (file://), so the search works offline only without them.
+html_show_search_summary = False

@@ -85,7 +85,8 @@ def tutorial_page(name: str, number: int, results: dict, pictures: Path, app) ->
     lines += ["", "The code", "--------", "",
               f"``src/glassgrad/lab/{source_file.name}``; run it with ``glassgrad lab {name}`` "
               f"(``--full`` for the longer version).", "",
-              f".. literalinclude:: {os.path.relpath(source_file, Path(app.srcdir) / GENERATED)}", "   :language: python", ""]
+              f".. literalinclude:: {os.path.relpath(source_file, Path(app.srcdir) / GENERATED)}",
+              "   :language: python", ""]
     return "\n".join(lines)
 
 

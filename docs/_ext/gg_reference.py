@@ -6,15 +6,16 @@ own or are internals). Each name gets autodoc's entry: its signature and docstri
 documented without editing the docs, and after the build `check_coverage` compares the names that exist against
 the entries the Python domain holds: a name without an entry is a warning, which `-W` makes a failed build. It
 writes the counts (names, entries, entries with a docstring of their own) to coverage.json in the built site; a
-name without a docstring shows its signature and says so on its entry. The commands page is the CLI's own argparse help, one section per subcommand.
+name without a docstring shows its signature and says so on its entry. The commands page is the CLI's own
+argparse help, one section per subcommand.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
-import inspect
 from pathlib import Path
 
 from sphinx.util import logging
