@@ -6,7 +6,8 @@ own or are internals). Each name gets autodoc's entry: its signature and docstri
 documented without editing the docs, and after the build `check_coverage` compares the names that exist against
 the entries the Python domain holds: a name without an entry is a warning, which `-W` makes a failed build. It
 writes the counts (names, entries, entries with a docstring of their own) to coverage.json in the built site; a
-name without a docstring shows its signature and says so on its entry. The commands page is the CLI's own
+name without a docstring shows its signature and says so on its entry, with the docstring of the autograd op it
+computes with where there is one (the op's states the derivative). The commands page is the CLI's own
 argparse help, one section per subcommand.
 """
 
@@ -16,6 +17,7 @@ import importlib
 import inspect
 import json
 import os
+import re
 from pathlib import Path
 
 from sphinx.util import logging
@@ -68,6 +70,39 @@ def has_docstring(value: object) -> bool:
     return bool(doc and doc.strip())
 
 
+def ops_behind(function: object, depth: int = 2) -> list[type]:
+    """The autograd ops (classes with `.apply` and a docstring, which states the derivative) that a function calls,
+    directly or through one glassgrad function it calls (`Tensor.add` -> `arithmetic.add` -> `AddOp`)."""
+    try:
+        source = inspect.getsource(function)
+    except (TypeError, OSError):
+        return []
+    namespace = getattr(function, "__globals__", {})
+    found = [namespace.get(name) for name in re.findall(r"\b(\w+)\.apply\(", source)]
+    found = [op for op in found if inspect.isclass(op) and has_docstring(op)]
+    if not found and depth > 1:
+        for module_name, attribute in re.findall(r"\b(\w+)\.(\w+)\(", source):
+            module = namespace.get(module_name)
+            if inspect.ismodule(module) and module.__name__.startswith("glassgrad"):
+                called = getattr(module, attribute, None)
+                if inspect.isfunction(called):
+                    found += ops_behind(called, depth - 1)
+    return list(dict.fromkeys(found))
+
+
+def missing_docstring_note(value: object) -> list[str]:
+    """For an entry without a docstring: the docstrings of the ops it computes with (their forward and
+    derivative), shown as written; or a plain note that it has none yet."""
+    ops = ops_behind(value) if callable(value) else []
+    if not ops:
+        return ["", "   (No docstring yet.)"]
+    lines = ["", "   No docstring of its own yet; it computes with "
+             + ", ".join(f"``{op.__module__}.{op.__qualname__}``" for op in ops) + ":", ""]
+    for op in ops:
+        lines += ["   .. code-block:: text", "", *("      " + line for line in inspect.getdoc(op).splitlines()), ""]
+    return lines
+
+
 def module_page(module_name: str, summary: str) -> str:
     module = importlib.import_module(module_name)
     title = f"``{module_name}``"
@@ -86,7 +121,7 @@ def module_page(module_name: str, summary: str) -> str:
         if directive == "autodata":
             lines.append("   :annotation:")
         if not has_docstring(value):
-            lines += ["", "   (No docstring yet.)"]
+            lines += missing_docstring_note(value)
         lines.append("")
     return "\n".join(lines)
 

@@ -94,3 +94,16 @@ def test_the_tutorials_follow_the_labs_order(site: dict) -> None:
             row = " ".join(f"{claim['name']} {measured} {claim['unit']}".split())
             assert f"{row} {' '.join(claim['expected'].split())} {verdict}".replace("`", "'") in text, claim
         assert page.count("<img") >= len(results["figures"]) >= 1
+
+
+def test_an_entry_without_a_docstring_shows_its_ops_derivative(site: dict) -> None:
+    import glassgrad as gg
+    from glassgrad.ops.arithmetic import AddOp
+    from glassgrad.ops.unary import ExpOp
+
+    assert gg_reference.ops_behind(gg.exp) == [ExpOp]  # directly
+    assert gg_reference.ops_behind(gg.add) == [AddOp]  # Tensor.add -> arithmetic.add -> AddOp
+    page = html.unescape((site["out"] / "reference" / "glassgrad.html").read_text())
+    entry = page[page.index('id="glassgrad.exp"'):]
+    entry = entry[: entry.index("<dt ", 1)]
+    assert "glassgrad.ops.unary.ExpOp" in entry and "dy/dx" in entry
