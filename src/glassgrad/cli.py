@@ -16,6 +16,7 @@ glassgrad playground [--host H] [--port P] [--no-browser] [--digits-run RUN] [--
 glassgrad run SCRIPT [ARGS...]
 glassgrad launch --nproc N SCRIPT [ARGS...]
 glassgrad convert CHECKPOINT OUT [--key KEY] [--strip-prefix PREFIX]
+glassgrad docs [--build] [--open] [--out DIR]
 
 A mistake in what was asked (an option's value, an unknown recipe, a device this machine lacks, a missing or
 corrupted file, a run directory another training is using) is one line on stderr and exit status 2; `--debug`
@@ -151,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     playground.add_argument("--digits-run", metavar="RUN", help="the digits tab's run (default: the newest)")
     playground.add_argument("--runs", default="runs", help="folder of run directories (default runs/)")
     playground.add_argument("--no-digits", action="store_true", help="no digits tab model (nothing loaded or trained)")
+    docs = commands.add_parser("docs", help="build the documentation site (or find the built copy) and print its path",
+                               parents=[debug])
+    docs.add_argument("--build", action="store_true", help="rebuild it even if a built copy exists")
+    docs.add_argument("--open", action="store_true", help="open it in the web browser")
+    docs.add_argument("--out", dest="out_dir", default=None, help="folder for the site (default docs/_build/html)")
     commands.add_parser("run", help="run a PyTorch script on glassgrad, unmodified: glassgrad run SCRIPT [ARGS...]",
                         add_help=False)
     commands.add_parser("launch", help="N ranks of a script over MPI, as torchrun: launch --nproc N SCRIPT [ARGS...]",
@@ -486,6 +492,22 @@ def _playground(args: argparse.Namespace) -> int:
     return launch(args.host, args.port, not args.no_browser, args.digits_run, args.runs, not args.no_digits)
 
 
+def _docs(args: argparse.Namespace) -> int:
+    """Build when asked or when there is no built copy; print the index's path; --open shows it."""
+    from . import docs_site
+
+    index = None if args.build else docs_site.built(args.out_dir)
+    if index is None:
+        index, seconds = docs_site.build(args.out_dir)
+        print(f"docs: built in {seconds:.1f} s")
+    print(f"docs: {index}")
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+    return 0
+
+
 _COMMANDS = {
     "train": _train,
     "recipes": _recipes,
@@ -500,6 +522,7 @@ _COMMANDS = {
     "lr-find": _lr_find,
     "lab": _lab,
     "playground": _playground,
+    "docs": _docs,
 }
 
 if __name__ == "__main__":

@@ -90,18 +90,30 @@ def _default(dtype: Any) -> np.dtype:
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of the given size (`*ints` or one tuple), float32 unless `dtype` says otherwise.
+
+    >>> gg.zeros(2, 3).shape, gg.zeros((2, 3)).dtype
+    ((2, 3), glassgrad.float32)
+    """
     return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given size (`*ints` or one tuple), float32 unless `dtype` says otherwise."""
     return _finish(np.ones(_size(size), _default(dtype)), None, device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of the given size: its values are whatever the memory held; write before reading."""
     return _finish(np.empty(_size(size), _default(dtype)), None, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with `fill_value`; its dtype, unless given, is the value's (float32, int64, bool).
+
+    >>> gg.full((2,), 7).tolist(), gg.full((2,), 0.5).dtype
+    ([7, 7], glassgrad.float32)
+    """
     if dtype is None:
         dtype = _python_data_dtype(np.asarray(fill_value))
     return _finish(np.full(_size((size,)), fill_value, backend.to_dtype(dtype).np), None, device, requires_grad)
@@ -127,11 +139,17 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+    """`steps` values evenly spaced from `start` to `end`, both included.
+
+    >>> gg.linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
     _check_count("linspace", "steps", steps)
     return _finish(np.linspace(start, end, steps).astype(_default(dtype)), None, device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The (n, m) identity matrix (m defaults to n): ones on the diagonal, zeros elsewhere."""
     _check_count("eye", "n", n)
     if m is not None:
         _check_count("eye", "m", m)
@@ -168,6 +186,7 @@ def randint(*args: Any, generator: Any = None, dtype: Any = None, device: Any = 
 
 
 def randperm(n: int, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0, ..., n - 1 (int64), from `generator` or the global one `gg.manual_seed` seeds."""
     _check_count("randperm", "n", n)
     return _finish(random_state.generator_for(generator).permutation(n).astype(np.int64), dtype, device, False)
 
@@ -193,30 +212,36 @@ def _check_like(name: str, input: Any) -> None:
 
 
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape of `input`, and its dtype and device unless given."""
     _check_like("zeros_like", input)
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape of `input`, and its dtype and device unless given."""
     _check_like("ones_like", input)
     return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor with the shape of `input`, and its dtype and device unless given."""
     _check_like("empty_like", input)
     return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
+    """`fill_value` everywhere, with the shape of `input`, and its dtype and device unless given."""
     _check_like("full_like", input)
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
 
 def rand_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) with the shape of `input`, and its dtype and device unless given."""
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with the shape of `input`, and its dtype and device unless given."""
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)

@@ -39,28 +39,42 @@ class _LegacyTensorType(type):
 
 
 class FloatTensor(metaclass=_LegacyTensorType):
+    """`torch.FloatTensor`: a float32 cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.float32
 
 
 class DoubleTensor(metaclass=_LegacyTensorType):
+    """`torch.DoubleTensor`: a float64 cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.float64
 
 
 class HalfTensor(metaclass=_LegacyTensorType):
+    """`torch.HalfTensor`: a float16 cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.float16
 
 
 class LongTensor(metaclass=_LegacyTensorType):
+    """`torch.LongTensor`: a int64 cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.int64
 
 
 class IntTensor(metaclass=_LegacyTensorType):
+    """`torch.IntTensor`: a int32 cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.int32
 
 
 class ByteTensor(metaclass=_LegacyTensorType):
+    """`torch.ByteTensor`: a uint8 cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.uint8
 
 
 class BoolTensor(metaclass=_LegacyTensorType):
+    """`torch.BoolTensor`: a bool cpu tensor from data or sizes (zeros); isinstance checks dtype and device."""
+
     dtype = backend.bool_

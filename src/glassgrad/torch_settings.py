@@ -40,6 +40,8 @@ def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: 
 
 
 def set_float32_matmul_precision(precision: str) -> None:
+    """Remember 'highest', 'high' or 'medium' (another value warns and changes nothing, as PyTorch); glassgrad's
+    float32 matmuls stay full float32 whichever is set."""
     if precision not in ("highest", "high", "medium"):  # PyTorch warns and ignores it: so do we, not raise
         warnings.warn(f"set_float32_matmul_precision: {precision!r} is not one of 'highest', 'high' or 'medium'; "
                       "the call has no effect", stacklevel=2)
@@ -48,15 +50,18 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The precision last set by `set_float32_matmul_precision` ('highest' until then)."""
     return _settings["matmul_precision"]
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Remember the switch; glassgrad's CPU ops are deterministic already, so it changes no result."""
     _settings["deterministic"] = bool(mode)
     _settings["warn_only"] = bool(warn_only)
 
 
 def are_deterministic_algorithms_enabled() -> bool:
+    """The mode last given to `use_deterministic_algorithms` (False until then)."""
     return _settings["deterministic"]
 
 
@@ -70,16 +75,19 @@ def set_num_threads(count: int) -> None:
 
 
 def get_num_threads() -> int:
+    """The threads NumPy's BLAS uses (or, where that cannot be read, glassgrad's default thread count)."""
     from .bench.threads import blas_threads, default_threads
 
     return blas_threads() or default_threads()
 
 
 def get_default_dtype() -> Any:
+    """float32, always: glassgrad's default floating dtype."""
     return float32
 
 
 def set_default_dtype(dtype: Any) -> None:
+    """Accept float32; any other dtype raises NotImplementedError saying how to get it (dtype=, model.double())."""
     if to_dtype(dtype) != float32:
         raise NotImplementedError(f"set_default_dtype({dtype}): glassgrad's default dtype is always float32; "
                                   "pass dtype= to the factories (gg.zeros(3, dtype=gg.float64)) or convert a model "

@@ -28,6 +28,7 @@ def is_autocast_available(device_type: str) -> bool:
 
 
 def is_autocast_enabled(device_type: str = "cuda") -> bool:
+    """Whether an `autocast` block for this device type is open (glassgrad computes in the inputs' dtypes anyway)."""
     return device_type in _state.enabled
 
 

@@ -138,4 +138,5 @@ _Inference = _InferenceState()
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether an `inference_mode()` block is open (it is `no_grad` here)."""
     return _Inference.depth > 0

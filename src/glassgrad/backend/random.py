@@ -88,4 +88,5 @@ def get_rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore the global generator to a state `get_rng_state` returned: the draws that follow repeat."""
     _default.bit_generator.state = state

@@ -37,6 +37,7 @@ class UnwritableFolder(UserError):
 
 
 def names() -> list[str]:
+    """The experiments, in the order a reader meets the ideas (EXPERIMENTS; some may not be written yet)."""
     return list(EXPERIMENTS)
 
 

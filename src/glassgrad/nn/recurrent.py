@@ -319,8 +319,8 @@ class LSTM(RNNBase):
     Projections (``proj_size``) are not supported: a non-zero ``proj_size`` raises ValueError.
 
     Args:
-        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype: as in
-        :class:`RNN`; proj_size: must be 0
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype: as in `RNN`
+        proj_size: must be 0
 
     Inputs: input, (h_0, c_0)
         - input: (T, B, H_in), (B, T, H_in) with batch_first, or (T, H_in) unbatched

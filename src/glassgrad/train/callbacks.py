@@ -20,6 +20,11 @@ from tqdm import tqdm
 
 
 class Callback:
+    """The hooks the training loop calls (train/loop.py); subclass it and override the ones you need, the rest do
+    nothing. on_train_start once; on_after_step after every optimizer step (with the loss and the gradient norm,
+    NaN when it was not measured); on_step at each logged step; on_evaluate after each evaluation; on_train_end
+    once, also when the training stops early."""
+
     def on_train_start(self, loop: Any) -> None: ...
 
     def on_after_step(self, loop: Any, step: int, loss_value: float, grad_norm: float) -> None: ...
