@@ -29,11 +29,13 @@ SMALL_TOKENS = 12 * 64  # the gpt workload's batch: 12 windows of 64 tokens
 A100_SECONDS = 6 * GPT2_PARAMETERS * GPT2_TOKENS / 125e12  # assumed: 6·N·tokens FLOPs at 125 TFLOP/s (40% MFU)
 
 
-def fit(sizes: list[float], seconds: list[float]) -> tuple[float, float]:
-    """(α seconds, B bytes/s) of t = G/B + 2α (the 2-rank ring) by least squares over points (G, t)."""
-    design = np.stack([np.array(sizes, dtype=float), np.full(len(sizes), 2.0)], axis=1)  # unknowns: 1/B, α
-    (inverse_bandwidth, alpha), *_ = np.linalg.lstsq(design, np.array(seconds, dtype=float), rcond=None)
-    return float(alpha), float(1 / inverse_bandwidth) if inverse_bandwidth > 0 else float("inf")
+def fit(rows: list[dict]) -> tuple[float, float]:
+    """(α seconds, B bytes/s) of the 2-rank ring, t = G/B + 2α, from MPI's Allreduce timings: α from the
+    Allreduce of 1 float (all latency), then B = G / (t - 2α) from the gradient-sized ones; medians over the rows
+    (a least-squares fit of both on a loaded machine gave negative α: the noise is larger than α)."""
+    alpha = float(np.median([r["two"]["allreduce_1_float_s"] for r in rows])) / 2
+    bandwidths = [r["two"]["gradient_bytes"] / (r["two"]["allreduce_gradients_s"] - 2 * alpha) for r in rows]
+    return alpha, float(np.median(bandwidths))
 
 
 def step_seconds(record: dict) -> float:
@@ -45,28 +47,26 @@ def comm_seconds(p: int, gradient_bytes: float, bandwidth: float, alpha: float) 
 
 
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "runs/bench/distributed_scaling.json")
-    data = json.loads(path.read_text())
-    rows = data["rows"]
-    print(f"measured on: {data['uptime_after']}")
-    # The transport alone: MPI's Allreduce of 1 float and of each workload's gradients, between the 2 ranks.
-    sizes = [4.0] + [r["two"]["gradient_bytes"] for r in rows]
-    times = [float(np.median([r["two"]["allreduce_1_float_s"] for r in rows]))]
-    times += [r["two"]["allreduce_gradients_s"] for r in rows]
-    alpha, bandwidth = fit(sizes, times)
-    print(f"fitted, MPI Allreduce alone (shared memory): α = {alpha * 1e6:.1f} us, B = {bandwidth / 1e9:.2f} GB/s")
-    # The whole step: what the second rank adds to a step, communication and contention for the cores together.
-    step_alpha, step_bandwidth = fit([r["one"]["gradient_bytes"] for r in rows],
-                                     [step_seconds(r["two"]) - step_seconds(r["one"]) for r in rows])  # fmt: skip
-    print(f"fitted, step times (t2 - t1 = G/B + 2α): α = {step_alpha * 1e6:.0f} us, "
-          f"effective B = {step_bandwidth / 1e9:.3f} GB/s")
-    for r in rows:
-        t1, t2 = step_seconds(r["one"]), step_seconds(r["two"])
-        model = t1 + comm_seconds(2, r["one"]["gradient_bytes"], bandwidth, alpha)
-        print(f"  {r['workload']}: t1 {t1 * 1e3:.2f} ms, t2 measured {t2 * 1e3:.2f} ms, t1 + ring model "
-              f"{model * 1e3:.2f} ms, Allreduce alone {r['two']['allreduce_gradients_s'] * 1e3:.2f} ms")
-    gpt = next(r for r in rows if r["workload"] == "gpt")
-    small_seconds = gpt["one"]["seconds"] / gpt["one"]["steps"]
+    paths = sys.argv[1:] or ["runs/bench/distributed_scaling.json"]
+    runs = [json.loads(Path(path).read_text()) for path in paths]
+    rows = [row for run in runs for row in run["rows"]]  # several runs pooled: medians below
+    for run in runs:
+        print(f"measured on: {run['uptime_after']}")
+    alpha, bandwidth = fit(rows)
+    print(f"fitted, MPI Allreduce alone (shared memory, 2 ranks): α = {alpha * 1e6:.1f} us, B = "
+          f"{bandwidth / 1e9:.2f} GB/s")  # fmt: skip
+    for name in sorted({r["workload"] for r in rows}):
+        mine = [r for r in rows if r["workload"] == name]
+        t1 = float(np.median([step_seconds(r["one"]) for r in mine]))
+        t2 = float(np.median([step_seconds(r["two"]) for r in mine]))
+        ring = comm_seconds(2, mine[0]["one"]["gradient_bytes"], bandwidth, alpha)
+        efficiency = [100 * r["efficiency"] for r in mine]
+        print(f"  {name}: t1 {t1 * 1e3:.1f} ms, t2 {t2 * 1e3:.1f} ms (medians), ring model's t_comm "
+              f"{ring * 1e3:.2f} ms, so t2 - t1 - t_comm = {(t2 - t1 - ring) * 1e3:.1f} ms of contention; "
+              f"efficiency {min(efficiency):.0f}-{max(efficiency):.0f}%")  # fmt: skip
+    gpts = [r for r in rows if r["workload"] == "gpt"]
+    small_seconds = float(np.median([step_seconds(r["one"]) for r in gpts]))
+    gpt = gpts[0]
     small_params = gpt["one"]["parameters"]
     cpu_gpt2 = small_seconds * (GPT2_PARAMETERS * GPT2_TOKENS) / (small_params * SMALL_TOKENS)
     configs = [
