@@ -1,7 +1,8 @@
 """The `glassgrad` command: train, list recipes, sample, evaluate, rebuild reports, benchmark, doctor.
 
 glassgrad train [RECIPE] [--steps N | --epochs E] [--lr LR] [--batch-size B] [--seed S] [--device D] [--out DIR]
-glassgrad train --resume RUN
+                [--nproc N]
+glassgrad train --resume RUN [--nproc N]
 glassgrad recipes
 glassgrad sample RUN --prompt TEXT [--length N] [--temperature T] [--top-k K]
 glassgrad eval RUN
@@ -77,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-limit", type=int, help="evaluate on the first N held-out examples (quick checks)")
     train.add_argument("--patience", type=int, default=0, help="early stopping after N evaluations without improvement")
     train.add_argument("--resume", metavar="RUN", help="continue the run in this directory from its checkpoint")
+    train.add_argument("--nproc", type=int, default=1,
+                       help="data-parallel processes over MPI, sharing the global --batch-size (default 1)")
 
     commands.add_parser("recipes", help="list the recipes with their expected results", parents=[debug])
 
@@ -177,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _show_warning
             return launch(argv[1:])
     args = build_parser().parse_args(argv)
+    args.argv = argv  # `train --nproc N` hands its command line on to the ranks
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning  # restored when the block ends (main may run inside tests)
         try:
@@ -215,6 +219,8 @@ def _train(args: argparse.Namespace) -> int:
         eval_limit=args.eval_limit,
         patience=args.patience,
     )
+    if args.nproc != 1:
+        return _train_on_ranks(args, config)
     try:
         result = train(config, resume=args.resume)
     except TrainingDiverged as error:
@@ -224,6 +230,37 @@ def _train(args: argparse.Namespace) -> int:
         print("\nglassgrad train: stopped; the last checkpoint written is kept", file=sys.stderr)
         return 130
     return 130 if result.stop_reason == "interrupted" else 0
+
+
+def _train_on_ranks(args: argparse.Namespace, config: object) -> int:
+    """`train --nproc N`: the settings checked here, then N ranks of the same command (without --nproc) through
+    `glassgrad launch`, each training its shard of the global batch (train/ranks.py); the worst rank's status."""
+    from .distributed.launch import main as launch
+    from .train.ranks import check_global_batch
+    from .train.recipes import get_recipe
+    from .train.run import read_config
+
+    if args.nproc < 1:
+        raise SettingError(f"--nproc must be at least 1, got {args.nproc}")
+    if args.resume is not None:
+        config = read_config(Path(args.resume))
+    settings = get_recipe(config.recipe).resolve(config)
+    check_global_batch(settings.batch_size, args.nproc)
+    rank_script = Path(__file__).with_name("train") / "_rank_train.py"
+    return launch(["--nproc", str(args.nproc), str(rank_script), *_without_nproc(args.argv)])
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    """The command line without `--nproc N` (or `--nproc=N`)."""
+    kept, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--nproc":
+            skip = True
+        elif not word.startswith("--nproc="):
+            kept.append(word)
+    return kept
 
 
 def _recipes(args: argparse.Namespace) -> int:

@@ -56,6 +56,7 @@ def fit(
     eval_every: int = 500,
     checkpoint_every: int = 0,
     grad_clip: float = 0.0,
+    ranks: Any = None,
 ) -> LoopState:
     """Train `experiment` from `start_step` to `total_steps`; returns the final loop state.
 
@@ -63,6 +64,9 @@ def fit(
     `final=True`); `loop.train_seconds` is the time spent in training steps, `loop.eval_seconds` in evaluations.
     Without a `run_dir` nothing is written (the examples train this way); with one, checkpoints go there every
     `checkpoint_every` steps (default: at each evaluation).
+
+    `ranks` (train/ranks.py): one of several processes training together; the logs are the global batch's (loss
+    averaged, samples summed over the ranks), and a Ctrl-C seen by any rank stops every rank after the same step.
     """
     loop = LoopState(experiment, Path(run_dir) if run_dir is not None else None, total_steps, step=start_step)
     checkpoint_every = checkpoint_every or eval_every
@@ -72,17 +76,18 @@ def fit(
     for callback in callbacks:
         callback.on_train_start(loop)
     model.train()
-    with _DeferredInterrupt(enabled=loop.run_dir is not None) as interrupt:
+    # With ranks, a Ctrl-C is always deferred: stopping mid-step would leave the others waiting in a collective.
+    with _DeferredInterrupt(enabled=loop.run_dir is not None or ranks is not None) as interrupt:
         try:
             for step in range(start_step, total_steps):
                 _train_step(loop, step, parameters, window, grad_clip, callbacks)
                 if loop.step % log_every == 0 or loop.step == total_steps:
-                    logs = window.summary(optimizer.param_groups[0]["lr"])
+                    logs = window.summary(optimizer.param_groups[0]["lr"], ranks)
                     for callback in callbacks:
                         callback.on_step(loop, loop.step, logs)
                 if loop.step % eval_every == 0 or loop.step == total_steps:
                     _evaluate(loop, callbacks, final=loop.step == total_steps)
-                if interrupt.requested:
+                if ranks.any(interrupt.requested) if ranks is not None else interrupt.requested:
                     loop.stop_reason = "interrupted"
                 if loop.run_dir is not None and (
                     loop.step % checkpoint_every == 0 or loop.step == total_steps or loop.stop_reason
@@ -201,14 +206,19 @@ class _Window:
         self.grad_norm = grad_norm
         self.seconds += seconds
 
-    def summary(self, lr: float) -> dict:
+    def summary(self, lr: float, ranks: Any = None) -> dict:
+        """The window's logs; with `ranks`, of the global batch: every rank's examples, the slowest rank's time."""
+        loss, correct, seen, seconds = float(np.mean(self.losses)), self.correct, self.seen, self.seconds
+        if ranks is not None:
+            loss, correct, seen = ranks.sum([loss / ranks.world_size, correct, seen])
+            (seconds,) = ranks.max([seconds])
         logs = {
-            "loss": float(np.mean(self.losses)),
+            "loss": loss,
             "lr": float(lr),
-            "grad_norm": self.grad_norm,
-            "samples_per_s": self.seen / max(self.seconds, 1e-9),
+            "grad_norm": self.grad_norm,  # after DDP's average: the global batch's gradient, the same on every rank
+            "samples_per_s": seen / max(seconds, 1e-9),
         }
         if self.counts_correct:
-            logs["accuracy"] = self.correct / max(self.seen, 1)
+            logs["accuracy"] = correct / max(seen, 1)
         self.reset()
         return logs

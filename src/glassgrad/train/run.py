@@ -31,6 +31,7 @@ from .health import FINDINGS_NAME, HealthCallback, read_findings
 from .jsonl import keep_records_until, read_records
 from .lock import RunLock
 from .loop import fit
+from .ranks import Ranks, check_global_batch, current_ranks, trained_on_ranks
 from .recipes import get_recipe
 
 CONFIG_NAME = "config.json"
@@ -52,33 +53,67 @@ def train(config: TrainConfig, resume: str | Path | None = None, stream: TextIO 
 
     The run directory is locked for the whole training (see lock.py): a second training on it raises
     RunDirectoryLocked naming the first, before it reads or changes anything there.
+
+    In a rank of `glassgrad train --nproc N` (an initialized process group, ranks.py), every rank trains its
+    shard of each global batch through DistributedDataParallel; rank 0 alone locks and writes the run directory
+    (checkpoints, metrics, report) and prints. A resumed run may have another number of ranks than the first.
     """
+    ranks = current_ranks()
+    main = ranks is None or ranks.is_main
     stream = stream or sys.stdout
     with contextlib.ExitStack() as lock:
+        if not main:  # progress, metrics and messages come from rank 0 only
+            stream = lock.enter_context(open(os.devnull, "w", encoding="utf-8"))
         if resume is not None:
             run_dir = Path(resume)
             config = read_config(run_dir)
-            lock.enter_context(RunLock(run_dir))  # before the checkpoint is read or metrics.jsonl cut back
+            if main:
+                lock.enter_context(RunLock(run_dir))  # before the checkpoint is read or metrics.jsonl cut back
         recipe = get_recipe(config.recipe)
         settings = recipe.resolve(config)
+        if ranks is not None:
+            check_global_batch(settings.batch_size, ranks.world_size)
         random_state.manual_seed(config.seed)
         experiment = recipe.build(settings)
 
         start_step = 0
         if resume is not None:
             start_step = int(load_checkpoint(run_dir, experiment)["step"])
-            keep_records_until(run_dir / METRICS_NAME, start_step)
-            stream.write(f"resuming {run_dir} at step {start_step}/{settings.steps}\n")
-        else:
+            if main:
+                keep_records_until(run_dir / METRICS_NAME, start_step)
+            stream.write(f"resuming {run_dir} at step {start_step}/{settings.steps}{_on_ranks(ranks, settings)}\n")
+        elif main:
             run_dir = new_run_dir(Path(config.out_dir), config.recipe)
             lock.enter_context(RunLock(run_dir))
             write_json(run_dir / CONFIG_NAME, settings.to_dict())
-            stream.write(f"training {config.recipe} for {settings.steps} steps → {run_dir}\n")
-        return _train_and_report(run_dir, recipe, settings, experiment, start_step, stream)
+            on_ranks = _on_ranks(ranks, settings)
+            stream.write(f"training {config.recipe} for {settings.steps} steps{on_ranks} → {run_dir}\n")
+        if not main:
+            return _train_other_rank(recipe, settings, experiment, start_step, ranks)
+        return _train_and_report(run_dir, recipe, settings, experiment, start_step, stream, ranks)
+
+
+def _on_ranks(ranks: Ranks | None, settings: TrainConfig) -> str:
+    if ranks is None:
+        return ""
+    share = settings.batch_size // ranks.world_size
+    return f" on {ranks.world_size} processes (global batch {settings.batch_size} = {ranks.world_size} × {share})"
+
+
+def _train_other_rank(recipe: Any, settings: TrainConfig, experiment: Any, start_step: int, ranks: Ranks) -> RunResult:
+    """A rank other than 0: the same loop and the same stopping rules, writing nothing."""
+    with trained_on_ranks(experiment, ranks) as trained:
+        loop = fit(
+            trained, settings.steps, None, [EarlyStopping(settings.patience)] if settings.patience else [],
+            start_step=start_step, log_every=settings.log_every, eval_every=settings.eval_every,
+            grad_clip=recipe.grad_clip, ranks=ranks,
+        )  # fmt: skip
+    return RunResult(Path(), loop.step, loop.last_eval, loop.train_seconds, None, loop.stop_reason)
 
 
 def _train_and_report(
-    run_dir: Path, recipe: Any, settings: TrainConfig, experiment: Any, start_step: int, stream: TextIO
+    run_dir: Path, recipe: Any, settings: TrainConfig, experiment: Any, start_step: int, stream: TextIO,
+    ranks: Ranks | None = None,
 ) -> RunResult:
     from ..viz.summary import summary
 
@@ -88,17 +123,20 @@ def _train_and_report(
     callbacks = [health, Progress(settings.steps, stream, health=health.headline), MetricsFile(run_dir / METRICS_NAME)]
     if settings.patience:
         callbacks.append(EarlyStopping(settings.patience))
-    loop = fit(
-        experiment,
-        settings.steps,
-        run_dir,
-        callbacks,
-        start_step=start_step,
-        log_every=settings.log_every,
-        eval_every=settings.eval_every,
-        checkpoint_every=settings.checkpoint_every,
-        grad_clip=recipe.grad_clip,
-    )
+    # The loop trains through DDP; the report (whose explain page runs the model's loss) sees the plain experiment.
+    with trained_on_ranks(experiment, ranks) as trained:
+        loop = fit(
+            trained,
+            settings.steps,
+            run_dir,
+            callbacks,
+            start_step=start_step,
+            log_every=settings.log_every,
+            eval_every=settings.eval_every,
+            checkpoint_every=settings.checkpoint_every,
+            grad_clip=recipe.grad_clip,
+            ranks=ranks,
+        )
 
     if loop.stop_reason == "interrupted":
         stream.write(
