@@ -231,6 +231,7 @@ class Tensor:
         return self.array.dtype.itemsize
 
     def is_floating_point(self) -> bool:
+        """True for float16, float32 and float64 tensors."""
         return self.array.dtype.kind == "f"
 
     def is_contiguous(self) -> bool:
@@ -273,6 +274,7 @@ class Tensor:
         return backend.move(self.array, backend.CPU).tolist()
 
     def detach(self) -> Tensor:
+        """The same data, cut from the graph: no gradient flows back through the result."""
         result = Tensor(self.array)
         result._version_counter = self._version_counter
         return result
@@ -288,6 +290,7 @@ class Tensor:
         return self
 
     def clone(self) -> Tensor:
+        """A copy with its own memory. d(clone)/dx = 1: the gradient passes through unchanged."""
         return shape_ops.CloneOp.apply(self)
 
     def contiguous(self) -> Tensor:
@@ -404,12 +407,16 @@ class Tensor:
         return arithmetic.rdiv(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
+        """⌊a / b⌋ elementwise (rounding toward −∞, as torch). Piecewise constant: no gradient."""
         return arithmetic.floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
         return arithmetic.floor_divide(other, self)
 
     def __mod__(self, other: Any) -> Tensor:
+        """a − b·⌊a / b⌋ elementwise: the remainder with the sign of the divisor (Python's %).
+
+        d/da = 1, d/db = −⌊a / b⌋."""
         return arithmetic.remainder(self, other)
 
     def __pow__(self, other: Any) -> Tensor:
@@ -541,24 +548,33 @@ class Tensor:
         return reduce.max_min("min", self, dim, keepdim, largest=False)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the largest element (of the flattened tensor, or along `dim`); int64, not differentiable."""
         return reduce.arg_max_min("argmax", self, dim, keepdim, largest=True)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the smallest element (of the flattened tensor, or along `dim`); int64, not differentiable."""
         return reduce.arg_max_min("argmin", self, dim, keepdim, largest=False)
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """(values, indices) sorted along `dim` (stable); values are gathered, so their gradient goes back to where
+        each came from."""
         return sort_ops.sort(self, dim, descending, stable)
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The indices that sort the tensor along `dim` (stable: ties keep their order); int64."""
         return sort_ops.argsort(self, dim, descending, stable)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """(values, indices) of the k largest (or smallest) elements along `dim`; values gathered, so their gradient
+        goes back to the chosen places."""
         return sort_ops.topk(self, k, dim, largest, sorted)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """True if every element is nonzero (along `dim` with one given); a bool tensor, not differentiable."""
         return reduce.all_any("all", self, dim, keepdim)
 
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """True if some element is nonzero (along `dim` with one given); a bool tensor, not differentiable."""
         return reduce.all_any("any", self, dim, keepdim)
 
     # ---- shape -----------------------------------------------------------------------------------------------
@@ -606,12 +622,16 @@ class Tensor:
         return shape_ops.transpose(self, 0, -1)  # a new view also for 0-d and 1-d tensors, as in PyTorch
 
     def unsqueeze(self, dim: int) -> Tensor:
+        """A dim of size 1 inserted at `dim`; a view. The gradient is reshaped back."""
         return shape_ops.unsqueeze(self, dim)
 
     def squeeze(self, dim: Any = None) -> Tensor:
+        """The dims of size 1 removed (or only `dim`); a view. The gradient is reshaped back."""
         return shape_ops.squeeze(self, dim)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """The dims start_dim..end_dim merged into one (a view where the memory allows). The gradient is reshaped
+        back."""
         return shape_ops.flatten(self, start_dim, end_dim)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -633,9 +653,13 @@ class Tensor:
         return tuple(shape_ops.squeeze(part, dim) for part in shape_ops.split(self, 1, dim))
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """The elements shifted by `shifts` along `dims`, wrapping around (no dims: over the flattened tensor). The
+        gradient rolls back."""
         return rearrange.roll(self, shifts, dims)
 
     def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        """The view of `length` elements from `start` along `dim` (as x[..., start:start+length]); gradient scattered
+        back."""
         return rearrange.narrow(self, dim, start, length)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
@@ -803,9 +827,11 @@ class Tensor:
         )
 
     def is_complex(self) -> builtins.bool:
+        """False: glassgrad has no complex dtypes."""
         return False  # glassgrad has no complex dtypes
 
     def is_nonzero(self) -> builtins.bool:
+        """The truth of a one-element tensor; more elements are an error, as in torch."""
         if self.array.size != 1:
             raise RuntimeError(
                 f"is_nonzero: Boolean value of Tensor with {self.array.size} elements is ambiguous; it needs one"

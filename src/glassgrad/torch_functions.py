@@ -95,15 +95,18 @@ ge = Tensor.ge
 
 
 def numel(input: Tensor) -> int:
+    """The number of elements: the product of the shape."""
     return input.numel()
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    """True when |a − b| ≤ atol + rtol·|b| everywhere (NaNs equal only with equal_nan), as torch.allclose."""
     check_broadcast("allclose", np.shape(input), np.shape(other))
     return bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and the same elements (a Python bool)."""
     return input.shape == other.shape and bool(np.array_equal(np.asarray(input), np.asarray(other)))
 
 

@@ -134,18 +134,22 @@ def _check_environment(rank: int, world_size: int, local_rank: int) -> None:
 
 
 def is_initialized() -> bool:
+    """True once init_process_group has run (and destroy_process_group has not)."""
     return _default_group is not None
 
 
 def get_rank(group: Any = None) -> int:
+    """This process's rank in the default group, 0 .. world_size − 1."""
     return resolve(group, "get_rank").rank
 
 
 def get_world_size(group: Any = None) -> int:
+    """How many processes the default group has."""
     return resolve(group, "get_world_size").world_size
 
 
 def get_backend(group: Any = None) -> str:
+    """The name of the default group's backend ("mpi", or "gloo" as its alias)."""
     return resolve(group, "get_backend").backend
 
 

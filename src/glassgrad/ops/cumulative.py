@@ -122,10 +122,14 @@ def _cumulative_extreme(name: str, input: Any, dim: int, largest: bool) -> Value
 
 
 def cummax(input: Any, dim: int) -> ValuesIndices:
+    """(values, indices): the running maximum along `dim`; the gradient of each value goes to the element it
+    came from."""
     return _cumulative_extreme("cummax", input, dim, largest=True)
 
 
 def cummin(input: Any, dim: int) -> ValuesIndices:
+    """(values, indices): the running minimum along `dim`; the gradient of each value goes to the element it
+    came from."""
     return _cumulative_extreme("cummin", input, dim, largest=False)
 
 

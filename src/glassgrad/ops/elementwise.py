@@ -323,10 +323,12 @@ def reciprocal(input: Any) -> Any:
 
 
 def clamp_min(input: Any, min: Any) -> Any:  # noqa: A002 - torch's argument name
+    """max(x, min) elementwise. dy/dx = 1 where x ≥ min, else 0."""
     return clamp(input, min=min)
 
 
 def clamp_max(input: Any, max: Any) -> Any:  # noqa: A002 - torch's argument name
+    """min(x, max) elementwise. dy/dx = 1 where x ≤ max, else 0."""
     return clamp(input, max=max)
 
 

@@ -22,14 +22,17 @@ def _test(name: str, x: Any) -> Any:
 
 
 def isnan(input: Any) -> Any:
+    """True where the element is NaN; a bool tensor."""
     return _test("isnan", input)
 
 
 def isinf(input: Any) -> Any:
+    """True where the element is +inf or −inf; a bool tensor."""
     return _test("isinf", input)
 
 
 def isfinite(input: Any) -> Any:
+    """True where the element is neither ±inf nor NaN; a bool tensor."""
     return _test("isfinite", input)
 
 
@@ -55,35 +58,43 @@ def _logical(name: str, a: Any, b: Any) -> Any:
 
 
 def logical_and(input: Any, other: Any) -> Any:
+    """Elementwise (a ≠ 0) and (b ≠ 0), as a bool tensor."""
     return _logical("logical_and", input, other)
 
 
 def logical_or(input: Any, other: Any) -> Any:
+    """Elementwise (a ≠ 0) or (b ≠ 0), as a bool tensor."""
     return _logical("logical_or", input, other)
 
 
 def logical_xor(input: Any, other: Any) -> Any:
+    """Elementwise (a ≠ 0) xor (b ≠ 0), as a bool tensor."""
     return _logical("logical_xor", input, other)
 
 
 def logical_not(input: Any) -> Any:
+    """Elementwise a == 0, as a bool tensor."""
     tensor_input("logical_not", input)
     return make_tensor(namespace_of(input.array).logical_not(input.array))
 
 
 def bitwise_and(input: Any, other: Any) -> Any:
+    """Elementwise a & b of integer or bool tensors."""
     return comparison("bitwise_and", input, other)
 
 
 def bitwise_or(input: Any, other: Any) -> Any:
+    """Elementwise a | b of integer or bool tensors."""
     return comparison("bitwise_or", input, other)
 
 
 def bitwise_xor(input: Any, other: Any) -> Any:
+    """Elementwise a ^ b of integer or bool tensors."""
     return comparison("bitwise_xor", input, other)
 
 
 def bitwise_not(input: Any) -> Any:
+    """Elementwise ~a of an integer or bool tensor."""
     tensor_input("bitwise_not", input)
     if input.array.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not: only defined for bool and integer tensors, got {input.array.dtype}")

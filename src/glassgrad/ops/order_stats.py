@@ -147,6 +147,7 @@ def var_mean(input: Any, dim: Any = None, *, correction: float = 1, keepdim: boo
 
 
 def count_nonzero(input: Any, dim: Any = None) -> Any:
+    """How many elements are nonzero (along `dim` if given); int64."""
     tensor_input("count_nonzero", input)
     axes = reduction_axes("count_nonzero", dim, input.array.ndim)
     counts = namespace_of(input.array).count_nonzero(input.array, axis=axes)
@@ -170,6 +171,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
 
 
 def argwhere(input: Any) -> Any:
+    """The indices of the nonzero elements, one row per element: shape (count, ndim), int64."""
     return nonzero(input)
 
 

@@ -355,10 +355,16 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
 
 
 def var(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
+    """The variance over `dim` with Bessel's `correction`: Σ(x − mean)² / (n − correction).
+
+    d var/dx = 2(x − mean) / (n − correction)."""
     return _spread(VarOp, "var", x, dim, correction, keepdim, unbiased)
 
 
 def std(x: Any, dim: Any = None, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None) -> Any:
+    """The standard deviation over `dim` with Bessel's `correction` (1 by default): sqrt(var).
+
+    d std/dx = (x − mean) / ((n − correction)·std)."""
     return _spread(StdOp, "std", x, dim, correction, keepdim, unbiased)
 
 

@@ -47,10 +47,12 @@ def flip(input: Any, dims: Any) -> Any:
 
 
 def fliplr(input: Any) -> Any:
+    """The tensor reversed along dim 1 (left-right). The gradient is flipped back."""
     return flip(input, 1)
 
 
 def flipud(input: Any) -> Any:
+    """The tensor reversed along dim 0 (up-down). The gradient is flipped back."""
     return flip(input, 0)
 
 

@@ -71,20 +71,24 @@ def _step(name: str, kind: str, x: Any, decimals: int = 0) -> Any:
 
 
 def round(input: Any, decimals: int = 0) -> Any:  # noqa: A001 - torch.round
+    """x rounded to `decimals` places, halves to even (as torch). Piecewise constant: its gradient is 0."""
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r}")
     return _step("round", "round", input, int(decimals))
 
 
 def floor(input: Any) -> Any:
+    """The largest integer ≤ x, elementwise. Piecewise constant: its gradient is 0 (as torch)."""
     return _step("floor", "floor", input)
 
 
 def ceil(input: Any) -> Any:
+    """The smallest integer ≥ x, elementwise. Piecewise constant: its gradient is 0 (as torch)."""
     return _step("ceil", "ceil", input)
 
 
 def trunc(input: Any) -> Any:
+    """x rounded toward zero, elementwise. Piecewise constant: its gradient is 0 (as torch)."""
     return _step("trunc", "trunc", input)
 
 
