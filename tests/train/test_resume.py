@@ -150,3 +150,13 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: 
         train(config, stream=open(os.devnull, "w"))
     (run,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert int(gg.load(run / "checkpoint.safetensors")["step"]) == 5
+
+
+def test_resuming_a_finished_run_ends_at_once_and_rebuilds_the_report(tmp_path: Path) -> None:
+    """Its health history is read back but this process sees no loss: the diagnosis must not divide by zero."""
+    config = TrainConfig(recipe="mlp-digits", steps=10, eval_every=5, out_dir=str(tmp_path))
+    first = train(config, stream=open(os.devnull, "w"))
+    (run,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    again = train(config, resume=str(run), stream=open(os.devnull, "w"))
+    assert int(gg.load(run / "checkpoint.safetensors")["step"]) == 10
+    assert (run / "report.html").exists() and again.stop_reason == first.stop_reason

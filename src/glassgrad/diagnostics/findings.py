@@ -62,6 +62,8 @@ def _divergence(monitor, history) -> list[Finding]:
                         f"The loss became non-finite (NaN or inf) at step {bad[0]}. Likely cause: the learning rate "
                         "is too high, so the weights blew up. Try a learning rate 3-10x lower, gradient clipping "
                         "(clip_grad_norm_), or a learning-rate warmup.", f"loss non-finite at step {bad[0]}")]
+    if not losses:  # a history read back on resume, before this process has seen a loss
+        return []
     start = sum(losses[: max(1, len(losses) // 10)]) / max(1, len(losses) // 10)
     tail = losses[-max(1, len(losses) // 10):]
     end = sum(tail) / len(tail)
