@@ -19,7 +19,7 @@ import numpy as np
 
 from . import recurrence
 from ._checks import require_float32, require_float32_output, require_ndim, require_same_shape, require_shape
-from ._numba import ENABLED, fits, inline, kernel, prange
+from ._numba import ENABLED, fits, inline, kernel, prange, unfused_kernel
 from .fastmath import f32
 from .registry import fast_path
 
@@ -77,7 +77,7 @@ if ENABLED:
             for b in range(batch):
                 _cell_backward(dh_out, dh_next, dc, gates, tanh_c, c_prev, dgates, j, b, hidden)
 
-    @kernel
+    @unfused_kernel
     def _forward_loop(sgemm, set_local_threads, acts, w_hh, h0, c0, cells, tanh_cells, hs, reverse,
                       tasks):  # pragma: no cover - compiled
         """Every step: each task adds its units' rows of W_hh h_{t-1} into acts[t] (beta 1), then updates them."""
@@ -103,7 +103,7 @@ if ENABLED:
                     for b in range(batch):
                         _cell_forward(a, c_prev, c, tanh_c, h, j, b, hidden)  # the product went into a
 
-    @kernel
+    @unfused_kernel
     def _backward_loop(sgemm, set_local_threads, grad_steps, dh, dc, gates, cells, tanh_cells, c0, w_hh_t,
                        dgates, reverse, tasks):  # pragma: no cover - compiled
         """Every step in reverse: the gate gradients by blocks of units, then dh ← W_hhᵀ dgates_t by row blocks."""
