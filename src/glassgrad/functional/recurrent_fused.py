@@ -10,11 +10,16 @@ and direction is one Op whose forward loops over time and whose backward loops o
 (backpropagation through time), both on raw arrays. Per layer and direction:
 
 1. the input projection of all T steps is one batched matrix product, W_ih x_t + b, hoisted out of the loop;
-2. each step is one matrix product W_hh h for all gates plus the elementwise cell update (for the LSTM one
-   Numba kernel pass, kernels/lstm.py, registered against `lstm_step_forward` and `lstm_step_backward`);
+2. each step is one matrix product W_hh h for all gates plus the elementwise cell update;
 3. backward computes each step's gate gradients in the reverse loop (they feed dh_{t-1} = W_hhᵀ dgates_t),
    then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ is one (G·H, T·B) × (T·B, H)
    product, dW_ih another, and db a sum over time and batch.
+
+The loops over time of 2 and 3 are the references `lstm_forward_steps`, `lstm_backward_steps`,
+`gru_forward_steps`, ... below (NumPy, one step after the other). For float32 each has a fast path at the seam:
+the whole loop compiled, no Python per step, the products called from inside it and the gate arithmetic fused
+(kernels/recurrence.py, lstm.py, gru.py, rnn.py). Under no_grad the forward keeps no per-step state that only
+backward reads (rings of one or two steps instead, `step_slot`) and saves nothing.
 
 Layout. The user's tensors are (T, B, F), or (B, T, F) with `batch_first`. Inside, every per-step array is
 feature-major, (T, F, B): a step's gates are one contiguous (G·H, B) block, each gate a contiguous (H, B) slice,

@@ -1,6 +1,8 @@
-"""One LSTM time step, forward and backward, each as one pass over the (H, B) cell: the fast paths of
-`lstm_step_forward` and `lstm_step_backward` in functional/recurrent_fused.py (the NumPy references, which the
-fused `LSTMLayer` calls at every step).
+"""The LSTM in the fused layers' layout, compiled: one time step forward and backward, each one pass over the
+(H, B) cell (the fast paths of `lstm_step_forward` and `lstm_step_backward` in functional/recurrent_fused.py),
+and a whole layer's recurrence forward and backward through time as one compiled loop each (the fast paths of
+`lstm_forward_steps` and `lstm_backward_steps`; threading and products as in kernels/recurrence.py). Both use
+the same per-unit cell math (`_cell_forward`, `_cell_backward`).
 
 Layout as there: feature-major, a step's gates are rows of a (4H, B) array in the internal order o, i, f, g, and
 the sigmoid gates' pre-activations arrive halved, so σ(a) = ½ + ½·tanh(a/2) is one tanh.
