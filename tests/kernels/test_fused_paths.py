@@ -247,3 +247,21 @@ def test_inference_keeps_rings_not_every_step(monkeypatch, grad):
     with gg.set_grad_enabled(not grad):
         np.testing.assert_allclose(out_lstm, lstm(x)[0].detach().numpy(), rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(out_gru, gru(x)[0].detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("module", ["lstm", "gru", "rnn"])
+def test_compiled_recurrences_refuse_arrays_that_do_not_fit(module):
+    """Called directly with an array one row short (the LSTM's and GRU's output hs one step short, the RNN's
+    W_hh one row short), a compiled loop raises a clear error instead of reading or writing past its end."""
+    import importlib
+
+    from glassgrad.kernels import recurrence
+
+    if not recurrence.available():
+        pytest.skip("NumPy's OpenBLAS is not callable here (kernels/blas.py)")
+    kernels = importlib.import_module(f"glassgrad.kernels.{module}")
+    args = list(registry.entry(f"{module}_forward_steps").example())
+    short = {"lstm": 6, "gru": 5, "rnn": 1}[module]  # hs; hs; w_hh
+    args[short] = args[short][:-1].copy()
+    with pytest.raises(ValueError, match=rf"kernels\.{module}\.fitting_forward_steps: the arrays do not fit"):
+        kernels.fitting_forward_steps(*args)

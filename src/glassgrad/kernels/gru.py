@@ -132,14 +132,18 @@ def _example_layer(backward: bool) -> tuple:
 
 @fast_path("gru_forward_steps", when=_fits_forward, example=lambda: _example_layer(backward=False))
 def fitting_forward_steps(acts, w_hh, b_hn, h0, hidden_new, hs, reverse):
-    """`gru_forward_steps` (functional/recurrent_fused.py) as one compiled loop; `_fits_forward` held."""
+    """`gru_forward_steps` (functional/recurrent_fused.py) as one compiled loop."""
+    args = (acts, w_hh, b_hn, h0, hidden_new, hs, reverse)
+    recurrence.require_fit("gru.fitting_forward_steps", _fits_forward(*args), args)
     recurrence.launch(_forward_loop, h0.shape[0], acts, w_hh, b_hn, h0, hidden_new, hs, bool(reverse))
     return hs
 
 
 @fast_path("gru_backward_steps", when=_fits_backward, example=lambda: _example_layer(backward=True))
 def fitting_backward_steps(grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dgates_h, dgate_n, reverse):
-    """`gru_backward_steps` (functional/recurrent_fused.py) as one compiled loop; `_fits_backward` held."""
+    """`gru_backward_steps` (functional/recurrent_fused.py) as one compiled loop."""
+    args = (grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dgates_h, dgate_n, reverse)
+    recurrence.require_fit("gru.fitting_backward_steps", _fits_backward(*args), args)
     recurrence.launch(_backward_loop, dh.shape[0], grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dgates_h,
                       dgate_n, bool(reverse))
     return dh

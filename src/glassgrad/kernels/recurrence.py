@@ -47,6 +47,23 @@ def fits_recurrence(*arrays: Any) -> bool:
     return True
 
 
+def require_fit(name: str, fit: bool, arrays: tuple) -> None:
+    """Raise a ValueError naming the kernel and every array's shape and dtype unless `fit` holds.
+
+    The seam's `when` has checked already; this runs once per layer call (not per step), for direct callers,
+    because the loops index without bounds checks and BLAS writes through raw addresses."""
+    if fit:
+        return
+    described = ", ".join(
+        f"{getattr(a, 'shape', a)} {getattr(a, 'dtype', '')}".strip() for a in arrays
+    )
+    raise ValueError(
+        f"kernels.{name}: the arrays do not fit the compiled recurrence ({described}): they must be float32 "
+        "C-order writeable NumPy arrays of the shapes in its reference's docstring (functional/recurrent_fused.py), "
+        "and Numba and NumPy's OpenBLAS available; call the reference instead"
+    )
+
+
 def launch(loop: Any, hidden: int, *arrays: Any) -> None:
     """Run a compiled recurrence: loop(sgemm, set_local_threads, *arrays, tasks), the calling thread at one
     OpenBLAS thread meanwhile (each task's product is single-threaded: the tasks are the parallelism)."""

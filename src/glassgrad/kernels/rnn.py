@@ -87,15 +87,20 @@ def _example_layer(backward: bool) -> tuple:
            example=lambda: _example_layer(backward=False))
 def fitting_forward_steps(hs, w_hh, h0, relu, reverse):
     """`rnn_forward_steps` (functional/recurrent_fused.py) as one compiled loop."""
+    recurrence.require_fit("rnn.fitting_forward_steps", _fits(hs, w_hh, h0), (hs, w_hh, h0))
     recurrence.launch(_forward_loop, h0.shape[0], hs, w_hh, h0, bool(relu), bool(reverse))
     return hs
 
 
-@fast_path("rnn_backward_steps",
-           when=lambda dgates, dh, hs, w_hh_t, relu, reverse: _fits(dgates, w_hh_t, dh) and hs.shape == dgates.shape
-           and recurrence.fits_recurrence(hs),
-           example=lambda: _example_layer(backward=True))
+def _fits_backward(dgates, dh, hs, w_hh_t, relu, reverse) -> bool:
+    """dgates and hs (T, H, B), dh (H, B), w_hh_t (H, H): float32 C order."""
+    return _fits(dgates, w_hh_t, dh) and recurrence.fits_recurrence(hs) and hs.shape == dgates.shape
+
+
+@fast_path("rnn_backward_steps", when=_fits_backward, example=lambda: _example_layer(backward=True))
 def fitting_backward_steps(dgates, dh, hs, w_hh_t, relu, reverse):
     """`rnn_backward_steps` (functional/recurrent_fused.py) as one compiled loop."""
+    recurrence.require_fit("rnn.fitting_backward_steps", _fits_backward(dgates, dh, hs, w_hh_t, relu, reverse),
+                           (dgates, dh, hs, w_hh_t))
     recurrence.launch(_backward_loop, dh.shape[0], dgates, dh, hs, w_hh_t, bool(relu), bool(reverse))
     return dh
