@@ -171,12 +171,21 @@ def test_lstm(monkeypatch, bidirectional, batch_first):
 @pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_compiled_recurrences(monkeypatch, mode, bidirectional, threads):
-    """Two layers of 37 units (blocks of 18 and 19), batch first, with an initial state: the compiled loops
-    (kernels/lstm.py, gru.py, rnn.py) against the fused layer's NumPy loops, outputs and every gradient."""
-    from glassgrad.kernels import recurrence
+    """Two layers of 37 units (at 2 threads blocks of 18 and 19), batch first, with an initial state: the
+    compiled loops (kernels/lstm.py, gru.py, rnn.py) against the fused layer's NumPy loops, outputs and every
+    gradient."""
+    from glassgrad.kernels import blas, recurrence
 
     if not recurrence.available():
         pytest.skip("NumPy's OpenBLAS is not callable here (kernels/blas.py)")
+    monkeypatch.setattr(blas, "SMALL_PRODUCT", 0)  # split even these small products into blocks
+    tasks: list = []  # the blocks each compiled loop ran with
+
+    def counted(*args, _count=recurrence.task_count):
+        tasks.append(_count(*args))
+        return tasks[-1]
+
+    monkeypatch.setattr(recurrence, "task_count", counted)
     rng = np.random.default_rng(6)
     directions = 2 if bidirectional else 1
     x = rng.standard_normal((5, 8, 7)).astype(np.float32)
@@ -208,7 +217,7 @@ def test_compiled_recurrences(monkeypatch, mode, bidirectional, threads):
         fast, plain = run_both(monkeypatch, compute)
     finally:
         _numba.set_threads(previous)
-    assert called == set(names)
+    assert called == set(names) and set(tasks) == {threads}
     assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)
 
 

@@ -135,7 +135,7 @@ def fitting_forward_steps(acts, w_hh, b_hn, h0, hidden_new, hs, reverse):
     """`gru_forward_steps` (functional/recurrent_fused.py) as one compiled loop."""
     args = (acts, w_hh, b_hn, h0, hidden_new, hs, reverse)
     recurrence.require_fit("gru.fitting_forward_steps", _fits_forward(*args), args)
-    recurrence.launch(_forward_loop, h0.shape[0], acts, w_hh, b_hn, h0, hidden_new, hs, bool(reverse))
+    recurrence.launch(_forward_loop, w_hh, h0, acts, w_hh, b_hn, h0, hidden_new, hs, bool(reverse))
     return hs
 
 
@@ -144,6 +144,6 @@ def fitting_backward_steps(grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dg
     """`gru_backward_steps` (functional/recurrent_fused.py) as one compiled loop."""
     args = (grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dgates_h, dgate_n, reverse)
     recurrence.require_fit("gru.fitting_backward_steps", _fits_backward(*args), args)
-    recurrence.launch(_backward_loop, dh.shape[0], grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dgates_h,
+    recurrence.launch(_backward_loop, w_hh_t, dh, grad_steps, dh, gates, hidden_new, h_prev, w_hh_t, dgates_h,
                       dgate_n, bool(reverse))
     return dh

@@ -284,7 +284,7 @@ def fitting_forward_steps(acts, w_hh, h0, c0, cells, tanh_cells, hs, reverse):
     """`lstm_forward_steps` (functional/recurrent_fused.py) as one compiled loop."""
     args = (acts, w_hh, h0, c0, cells, tanh_cells, hs, reverse)
     recurrence.require_fit("lstm.fitting_forward_steps", _fits_forward(*args), args)
-    recurrence.launch(_forward_loop, h0.shape[0], acts, w_hh, h0, c0, cells, tanh_cells, hs, bool(reverse))
+    recurrence.launch(_forward_loop, w_hh, h0, acts, w_hh, h0, c0, cells, tanh_cells, hs, bool(reverse))
     return hs
 
 
@@ -293,6 +293,6 @@ def fitting_backward_steps(grad_steps, dh, dc, gates, cells, tanh_cells, c0, w_h
     """`lstm_backward_steps` (functional/recurrent_fused.py) as one compiled loop."""
     args = (grad_steps, dh, dc, gates, cells, tanh_cells, c0, w_hh_t, dgates, reverse)
     recurrence.require_fit("lstm.fitting_backward_steps", _fits_backward(*args), args)
-    recurrence.launch(_backward_loop, dh.shape[0], grad_steps, dh, dc, gates, cells, tanh_cells, c0, w_hh_t,
+    recurrence.launch(_backward_loop, w_hh_t, dh, grad_steps, dh, dc, gates, cells, tanh_cells, c0, w_hh_t,
                       dgates, bool(reverse))
     return dh, dc

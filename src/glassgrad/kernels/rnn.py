@@ -88,7 +88,7 @@ def _example_layer(backward: bool) -> tuple:
 def fitting_forward_steps(hs, w_hh, h0, relu, reverse):
     """`rnn_forward_steps` (functional/recurrent_fused.py) as one compiled loop."""
     recurrence.require_fit("rnn.fitting_forward_steps", _fits(hs, w_hh, h0), (hs, w_hh, h0))
-    recurrence.launch(_forward_loop, h0.shape[0], hs, w_hh, h0, bool(relu), bool(reverse))
+    recurrence.launch(_forward_loop, w_hh, h0, hs, w_hh, h0, bool(relu), bool(reverse))
     return hs
 
 
@@ -102,5 +102,5 @@ def fitting_backward_steps(dgates, dh, hs, w_hh_t, relu, reverse):
     """`rnn_backward_steps` (functional/recurrent_fused.py) as one compiled loop."""
     recurrence.require_fit("rnn.fitting_backward_steps", _fits_backward(dgates, dh, hs, w_hh_t, relu, reverse),
                            (dgates, dh, hs, w_hh_t))
-    recurrence.launch(_backward_loop, dh.shape[0], dgates, dh, hs, w_hh_t, bool(relu), bool(reverse))
+    recurrence.launch(_backward_loop, w_hh_t, dh, dgates, dh, hs, w_hh_t, bool(relu), bool(reverse))
     return dh
