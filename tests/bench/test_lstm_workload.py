@@ -1,4 +1,5 @@
-"""The "lstm" benchmark workload: registered, and its glassgrad and PyTorch twins compute the same loss."""
+"""The recurrent benchmark workloads ("lstm", "gru", "rnn"): registered, and their glassgrad and PyTorch twins
+compute the same loss."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import pytest
 
 from glassgrad.bench import WORKLOADS, smoke
 
-
-def test_lstm_is_registered() -> None:
-    assert WORKLOADS["lstm"].name == "lstm" and "LSTM(64,256,batch_first)" in WORKLOADS["lstm"].description
+LAYERS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 
 
-def test_lstm_smoke_matches_torch() -> None:
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_recurrent_workload_is_registered(name: str) -> None:
+    assert WORKLOADS[name].name == name and f"{LAYERS[name]}(64,256,batch_first)" in WORKLOADS[name].description
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_recurrent_smoke_matches_torch(name: str) -> None:
     pytest.importorskip("torch")
-    record = smoke(WORKLOADS["lstm"])
+    record = smoke(WORKLOADS[name])
     assert record["losses_agree"], record["frameworks"]
     assert abs(record["frameworks"]["glassgrad"]["final_loss"] - record["frameworks"]["torch"]["final_loss"]) < 1e-3

@@ -160,10 +160,64 @@ def test_lstm(monkeypatch, bidirectional, batch_first):
         return results + [p.grad.numpy() for p in lstm.parameters()]
 
     called: set = set()
-    names = ["lstm_layer", "lstm_step_forward", "lstm_step_backward", "stacked_matmul"]
+    names = ["lstm_layer", "lstm_forward_steps", "lstm_backward_steps", "stacked_matmul"]
     spy_on_fast_paths(monkeypatch, names, called)
     fast, plain = run_both(monkeypatch, compute)  # plain: the fused layer with its NumPy step references
     assert called == set(names)
+    assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])  # 2: the units split into blocks, one task each, every step
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_compiled_recurrences(monkeypatch, mode, bidirectional, threads):
+    """Two layers of 37 units (at 2 threads blocks of 18 and 19), batch first, with an initial state: the
+    compiled loops (kernels/lstm.py, gru.py, rnn.py) against the fused layer's NumPy loops, outputs and every
+    gradient."""
+    from glassgrad.kernels import blas, recurrence
+
+    if not recurrence.available():
+        pytest.skip("NumPy's OpenBLAS is not callable here (kernels/blas.py)")
+    monkeypatch.setattr(blas, "SMALL_PRODUCT", 0)  # split even these small products into blocks
+    tasks: list = []  # the blocks each compiled loop ran with
+
+    def counted(*args, _count=recurrence.task_count):
+        tasks.append(_count(*args))
+        return tasks[-1]
+
+    monkeypatch.setattr(recurrence, "task_count", counted)
+    rng = np.random.default_rng(6)
+    directions = 2 if bidirectional else 1
+    x = rng.standard_normal((5, 8, 7)).astype(np.float32)
+    h0 = rng.standard_normal((2 * directions, 5, 37)).astype(np.float32)
+    c0 = rng.standard_normal((2 * directions, 5, 37)).astype(np.float32)
+    kind = mode.split("_")[0]
+
+    def compute():
+        gg.manual_seed(0)
+        if kind == "rnn":
+            layer = gg.nn.RNN(7, 37, 2, nonlinearity=mode.split("_")[1], batch_first=True, bidirectional=bidirectional)
+        else:
+            layer = getattr(gg.nn, kind.upper())(7, 37, 2, batch_first=True, bidirectional=bidirectional)
+
+        def run(x, h0, c0):
+            out, state = layer(x, (h0, c0) if kind == "lstm" else h0)
+            h = state[0] if kind == "lstm" else state
+            return (out * 1.5).sum() + (h * h).sum() + (c0 * 0).sum()  # c0 unused but by the LSTM
+
+        results = forward_and_grads(run, x, h0, c0)
+        return results + [p.grad.numpy() for p in layer.parameters()]
+
+    names = [f"{kind}_forward_steps", f"{kind}_backward_steps"]
+    called: set = set()
+    spy_on_fast_paths(monkeypatch, names, called)
+    previous = _numba.threads()
+    _numba.set_threads(threads)
+    try:
+        fast, plain = run_both(monkeypatch, compute)
+    finally:
+        _numba.set_threads(previous)
+    assert called == set(names) and set(tasks) == {threads}
     assert_all_close(fast, plain, rtol=1e-4, atol=1e-5)
 
 
@@ -175,3 +229,48 @@ def test_embedding_backward(monkeypatch, padding_idx):
     fast, plain = run_both(monkeypatch, lambda: forward_and_grads(
         lambda w: F.embedding(ids, w, padding_idx=padding_idx), weight))
     assert_all_close(fast, plain, rtol=1e-6, atol=1e-6)  # the same sums, up to the order of the additions
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_inference_keeps_rings_not_every_step(monkeypatch, grad):
+    """Under no_grad the LSTM keeps c in a ring of 2 and tanh c in 1, the GRU q in 1 (backward's per-step
+    arrays are not made), and the outputs are those of a call with gradients."""
+    rng = np.random.default_rng(7)
+    x = gg.tensor(rng.standard_normal((9, 4, 5)).astype(np.float32))
+    kept: dict = {}
+    stores = {"lstm_forward_steps": (4, 5), "gru_forward_steps": (4,)}  # argument positions of the per-step stores
+    for name, positions in stores.items():
+        entry = registry.entry(name)
+
+        def spy(*args, _f=entry.kernel, _name=name, _positions=positions):
+            kept[_name] = tuple(args[p].shape[0] for p in _positions)
+            return _f(*args)
+
+        monkeypatch.setattr(entry, "kernel", spy)
+    gg.manual_seed(0)
+    lstm, gru = gg.nn.LSTM(5, 6), gg.nn.GRU(5, 6)
+    with gg.set_grad_enabled(grad):
+        out_lstm, out_gru = lstm(x)[0].detach().numpy(), gru(x)[0].detach().numpy()
+    assert kept == ({"lstm_forward_steps": (9, 9), "gru_forward_steps": (9,)} if grad
+                    else {"lstm_forward_steps": (2, 1), "gru_forward_steps": (1,)})
+    with gg.set_grad_enabled(not grad):
+        np.testing.assert_allclose(out_lstm, lstm(x)[0].detach().numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(out_gru, gru(x)[0].detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("module", ["lstm", "gru", "rnn"])
+def test_compiled_recurrences_refuse_arrays_that_do_not_fit(module):
+    """Called directly with an array one row short (the LSTM's and GRU's output hs one step short, the RNN's
+    W_hh one row short), a compiled loop raises a clear error instead of reading or writing past its end."""
+    import importlib
+
+    from glassgrad.kernels import recurrence
+
+    if not recurrence.available():
+        pytest.skip("NumPy's OpenBLAS is not callable here (kernels/blas.py)")
+    kernels = importlib.import_module(f"glassgrad.kernels.{module}")
+    args = list(registry.entry(f"{module}_forward_steps").example())
+    short = {"lstm": 6, "gru": 5, "rnn": 1}[module]  # hs; hs; w_hh
+    args[short] = args[short][:-1].copy()
+    with pytest.raises(ValueError, match=rf"kernels\.{module}\.fitting_forward_steps: the arrays do not fit"):
+        kernels.fitting_forward_steps(*args)

@@ -251,15 +251,16 @@ def profile_glassgrad(workload: Workload, steps: int = 50, top: int = 25, seed: 
 
 
 END_TO_END = "gpt-e2e"
+CHAR_LSTM_END_TO_END = "char-lstm-e2e"  # the char-LSTM example and its PyTorch twin, 1500 iterations
 
 
-def _end_to_end(args: argparse.Namespace) -> int:
+def _end_to_end(args: argparse.Namespace, name: str) -> int:
     """Run benchmarks/end_to_end.py (it trains the examples, which live in the repository, not the package)."""
     script = Path(__file__).resolve().parents[3] / "benchmarks" / "end_to_end.py"
     if not script.exists():
         print(f"{END_TO_END} needs glassgrad's source checkout (benchmarks/ and examples/); {script} is missing")
         return 2
-    argv = ["--smoke"] if args.smoke else ["--rounds", str(args.rounds or 1), "--out", args.out]
+    argv = ["--run", name] + (["--smoke"] if args.smoke else ["--rounds", str(args.rounds or 1), "--out", args.out])
     if args.threads:
         argv += ["--threads", str(args.threads)]
     import runpy
@@ -271,7 +272,8 @@ def _end_to_end(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="glassgrad vs PyTorch eager, same training step, one process")
     parser.add_argument("workloads", nargs="*", help=f"workloads to run (default: all of {sorted(WORKLOADS)}); "
-                        f"'{END_TO_END}' trains the GPT example and its PyTorch twin for 2000 iterations each")
+                        f"'{END_TO_END}' trains the GPT example and its PyTorch twin for 2000 iterations each, "
+                        f"'{CHAR_LSTM_END_TO_END}' the char-LSTM example for 1500")
     parser.add_argument("--smoke", action="store_true", help="a few steps each, no timing claims (for CI)")
     parser.add_argument("--rounds", type=int, default=None,
                         help=f"alternating timed rounds (default 5; 1 for {END_TO_END}, whose runs take minutes)")
@@ -284,11 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     names = args.workloads or sorted(WORKLOADS)
-    if END_TO_END in names:  # the whole 2000-iteration GPT run: benchmarks/end_to_end.py, in a source checkout
-        return _end_to_end(args)
+    for name in (END_TO_END, CHAR_LSTM_END_TO_END):  # whole training runs: benchmarks/end_to_end.py (a checkout)
+        if name in names:
+            return _end_to_end(args, name)
     unknown = [name for name in names if name not in WORKLOADS]
     if unknown:
-        parser.error(f"unknown workload(s) {unknown}; known: {sorted(WORKLOADS) + [END_TO_END]}")
+        parser.error(f"unknown workload(s) {unknown}; known: {sorted(WORKLOADS) + [END_TO_END, CHAR_LSTM_END_TO_END]}")
     failed = False
     for name in names:
         workload = WORKLOADS[name]

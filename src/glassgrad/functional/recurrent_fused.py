@@ -10,11 +10,16 @@ and direction is one Op whose forward loops over time and whose backward loops o
 (backpropagation through time), both on raw arrays. Per layer and direction:
 
 1. the input projection of all T steps is one batched matrix product, W_ih x_t + b, hoisted out of the loop;
-2. each step is one matrix product W_hh h for all gates plus the elementwise cell update (for the LSTM one
-   Numba kernel pass, kernels/lstm.py, registered against `lstm_step_forward` and `lstm_step_backward`);
+2. each step is one matrix product W_hh h for all gates plus the elementwise cell update;
 3. backward computes each step's gate gradients in the reverse loop (they feed dh_{t-1} = W_hhᵀ dgates_t),
    then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ is one (G·H, T·B) × (T·B, H)
    product, dW_ih another, and db a sum over time and batch.
+
+The loops over time of 2 and 3 are the references `lstm_forward_steps`, `lstm_backward_steps`,
+`gru_forward_steps`, ... below (NumPy, one step after the other). For float32 each has a fast path at the seam:
+the whole loop compiled, no Python per step, the products called from inside it and the gate arithmetic fused
+(kernels/recurrence.py, lstm.py, gru.py, rnn.py). Under no_grad the forward keeps no per-step state that only
+backward reads (rings of one or two steps instead, `step_slot`) and saves nothing.
 
 Layout. The user's tensors are (T, B, F), or (B, T, F) with `batch_first`. Inside, every per-step array is
 feature-major, (T, F, B): a step's gates are one contiguous (G·H, B) block, each gate a contiguous (H, B) slice,
@@ -43,6 +48,7 @@ import numpy as np
 
 from ..autograd.node import Op
 from ..backend import namespace_of
+from ..kernels.recurrence import step_slot
 from ..kernels.registry import fast_path, reference
 from ..ops._where import where
 from ..tensor import Tensor
@@ -162,16 +168,15 @@ class LSTMLayerOp(Op):
         acts = project_input(x_fm, permute_blocks(w_ih, TO_INTERNAL) * half, bias)  # (T, 4H, B)
         w_hh_half = permute_blocks(w_hh, TO_INTERNAL) * half  # (4H, H)
 
-        cells = xp.empty((steps, hidden, batch), dtype=x.dtype)  # c_t
-        tanh_cells = xp.empty((steps, hidden, batch), dtype=x.dtype)  # tanh(c_t)
+        training = any(ctx.needs_input_grad)  # under no_grad keep only what the next step reads
+        cells = xp.empty((steps if training else 2, hidden, batch), dtype=x.dtype)  # c_t (a ring of 2)
+        tanh_cells = xp.empty((steps if training else 1, hidden, batch), dtype=x.dtype)  # tanh(c_t)
         hs = xp.empty((steps, hidden, batch), dtype=x.dtype)  # h_t
-        recurrent = xp.empty((4 * hidden, batch), dtype=x.dtype)
-        h, c = h0, c0
-        for t in time_steps(steps, reverse):
-            xp.matmul(w_hh_half, h, out=recurrent)
-            lstm_step_forward(acts[t], recurrent, c, cells[t], tanh_cells[t], hs[t])  # acts[t] becomes the gates
-            h, c = hs[t], cells[t]
-        ctx.save_for_backward(x_fm, w_ih, w_hh, h0, c0, acts, cells, tanh_cells, hs)
+        lstm_forward_steps(acts, w_hh_half, h0, c0, cells, tanh_cells, hs, reverse)  # acts become the gates
+        last = 0 if reverse else steps - 1
+        h, c = hs[last], cells[step_slot(len(cells), last, steps - 1, steps)]
+        if training:
+            ctx.save_for_backward(x_fm, w_ih, w_hh, h0, c0, acts, cells, tanh_cells, hs)
         ctx.reverse = reverse
         ctx.batch_first = batch_first
         return from_feature_major(hs, batch_first), h.T.copy(), c.T.copy()
@@ -183,13 +188,10 @@ class LSTMLayerOp(Op):
         xp = namespace_of(acts)
         w_hh_t = xp.ascontiguousarray(permute_blocks(w_hh, TO_INTERNAL).T)  # (H, 4H)
         grad_steps = to_feature_major(grad_output, ctx.batch_first)  # (T, H, B)
-        dh_next = xp.ascontiguousarray(grad_h_n.T)
+        dh_next = grad_h_n.T.copy()  # written in place: the gradient reaching h_{t-1}, at the end h0's
         dc = grad_c_n.T.copy()
         dgates = xp.empty_like(acts)  # (T, 4H, B): o, i, f, g
-        for t in time_steps(len(acts), reverse, backward=True):
-            c_prev = previous_state(cells, c0, t, reverse)
-            lstm_step_backward(grad_steps[t], dh_next, dc, acts[t], tanh_cells[t], c_prev, dgates[t])
-            dh_next = w_hh_t @ dgates[t]
+        lstm_backward_steps(grad_steps, dh_next, dc, acts, cells, tanh_cells, c0, w_hh_t, dgates, reverse)
 
         flat = gemm_layout(dgates)  # (4H, T·B)
         grad_x, grad_w_ih = input_grads(ctx, dgates, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm)
@@ -206,6 +208,44 @@ class LSTMLayerOp(Op):
     def reference(ctx, *args):
         """The plain layer (recurrent.py), what create_graph=True differentiates."""
         return lstm_layer.entry.reference(*args)
+
+
+@reference("lstm_forward_steps")  # fast path: kernels/recurrent.py, the whole loop compiled
+def lstm_forward_steps(acts: Any, w_hh: Any, h0: Any, c0: Any, cells: Any, tanh_cells: Any, hs: Any,
+                       reverse: bool) -> Any:
+    """The LSTM recurrence over all steps in the fused layout: at each step (in the direction's order)
+    acts[t] += W_hh h_{t-1}, then `lstm_step_forward` turns it into the gates and writes c_t, tanh c_t, h_t.
+
+    acts (T, 4H, B) the input projections (gates o, i, f, g, sigmoid rows halved, as w_hh (4H, H)); h0, c0
+    (H, B); hs (T, H, B) the output; cells and tanh_cells (T, H, B), or shorter rings (kernels/recurrence.py's
+    `step_slot`).
+    """
+    xp = namespace_of(acts)
+    steps = len(acts)
+    recurrent = xp.empty(acts.shape[1:], dtype=acts.dtype)
+    h, c = h0, c0
+    for s, t in enumerate(time_steps(steps, reverse)):
+        xp.matmul(w_hh, h, out=recurrent)
+        c_next = cells[step_slot(len(cells), t, s, steps)]
+        lstm_step_forward(acts[t], recurrent, c, c_next, tanh_cells[step_slot(len(tanh_cells), t, s, steps)], hs[t])
+        h, c = hs[t], c_next
+    return hs
+
+
+@reference("lstm_backward_steps")  # fast path: kernels/recurrent.py
+def lstm_backward_steps(grad_steps: Any, dh: Any, dc: Any, gates: Any, cells: Any, tanh_cells: Any, c0: Any,
+                        w_hh_t: Any, dgates: Any, reverse: bool) -> tuple:
+    """Backpropagation through time in the fused layout: at each step in reverse order `lstm_step_backward`
+    (dh from the output grad_steps[t] and from step t+1), then dh ← W_hhᵀ dgates_t for step t−1.
+
+    dh, dc (H, B) come in as the gradients of h_n, c_n and leave as those of h0, c0 (written in place);
+    gates (T, 4H, B) as forward left them; w_hh_t (H, 4H); dgates (T, 4H, B) is written. Returns (dh, dc).
+    """
+    for t in time_steps(len(gates), reverse, backward=True):
+        c_prev = previous_state(cells, c0, t, reverse)
+        lstm_step_backward(grad_steps[t], dh, dc, gates[t], tanh_cells[t], c_prev, dgates[t])
+        namespace_of(dh).matmul(w_hh_t, dgates[t], out=dh)
+    return dh, dc
 
 
 @reference("lstm_step_forward")  # fast path: kernels/lstm.py, the whole step in one pass
@@ -286,34 +326,15 @@ class GRULayerOp(Op):
             bias *= half[:, 0]
         acts = project_input(x_fm, w_ih * half, bias)  # (T, 3H, B), overwritten by r, z, n
         w_hh_half = w_hh * half  # (3H, H)
-        b_hn = None if b_hh is None else b_hh[2 * hidden :, None]
+        b_hn = xp.zeros((hidden, 1), x.dtype) if b_hh is None else b_hh[2 * hidden :, None].copy()  # (H, 1)
 
-        hidden_new = xp.empty((steps, hidden, batch), dtype=x.dtype)  # q = W_hn h + b_hn
+        training = any(ctx.needs_input_grad)  # under no_grad keep q of the current step only
+        hidden_new = xp.empty((steps if training else 1, hidden, batch), dtype=x.dtype)  # q = W_hn h + b_hn
         hs = xp.empty((steps, hidden, batch), dtype=x.dtype)
-        recurrent = xp.empty((3 * hidden, batch), dtype=x.dtype)
-        h = h0
-        for t in time_steps(steps, reverse):
-            xp.matmul(w_hh_half, h, out=recurrent)
-            rz = acts[t, : 2 * hidden]
-            rz += recurrent[: 2 * hidden]
-            xp.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            r, z = rz[:hidden], rz[hidden:]
-            q = hidden_new[t]
-            if b_hn is None:
-                q[...] = recurrent[2 * hidden :]
-            else:
-                xp.add(recurrent[2 * hidden :], b_hn, out=q)
-            n = acts[t, 2 * hidden :]
-            n += r * q
-            xp.tanh(n, out=n)
-            h_next = hs[t]
-            xp.subtract(h, n, out=h_next)  # h' = n + z ⊙ (h − n)
-            h_next *= z
-            h_next += n
-            h = h_next
-        ctx.save_for_backward(x_fm, w_ih, w_hh, h0, acts, hidden_new, hs)
+        gru_forward_steps(acts, w_hh_half, b_hn, h0, hidden_new, hs, reverse)  # acts become r, z, n
+        h = hs[0 if reverse else steps - 1]
+        if training:
+            ctx.save_for_backward(x_fm, w_ih, w_hh, h0, acts, hidden_new, hs)
         ctx.reverse = reverse
         ctx.batch_first = batch_first
         return from_feature_major(hs, batch_first), h.T.copy()
@@ -324,27 +345,15 @@ class GRULayerOp(Op):
         xp = namespace_of(acts)
         steps, width, batch = acts.shape
         hidden = width // 3
-        gates = acts.reshape(steps, 3, hidden, batch)
-        r, z = gates[:, 0], gates[:, 1]
         h_prev = shift_states(hs, h0, ctx.reverse)  # (T, H, B)
-        factor_n, factor_z, factor_r = _gru_factors(gates, hidden_new, h_prev)
 
         dgates_h = xp.empty((steps, 3, hidden, batch), dtype=acts.dtype)  # (da_r, da_z, da_n ⊙ r)
         dgate_n = xp.empty((steps, hidden, batch), dtype=acts.dtype)  # da_n
         w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 3H)
         grad_steps = to_feature_major(grad_output, ctx.batch_first)  # (T, H, B)
-        dh_next = grad_h_n.T
-        for t in time_steps(steps, ctx.reverse, backward=True):
-            dh = grad_steps[t]
-            dh += dh_next
-            step = dgates_h[t]
-            xp.multiply(dh, factor_n[t], out=dgate_n[t])
-            xp.multiply(dh, factor_z[t], out=step[1])
-            xp.multiply(dgate_n[t], factor_r[t], out=step[0])
-            xp.multiply(dgate_n[t], r[t], out=step[2])
-            dh_next = w_hh_t @ step.reshape(width, batch)
-            dh_next += dh * z[t]
-
+        dh_next = grad_h_n.T.copy()  # written in place: at the end the gradient of h0
+        gru_backward_steps(grad_steps, dh_next, acts, hidden_new, h_prev, w_hh_t,
+                           dgates_h.reshape(steps, width, batch), dgate_n, ctx.reverse)
         dgates_x = xp.empty_like(dgates_h)
         dgates_x[:, :2] = dgates_h[:, :2]
         dgates_x[:, 2] = dgate_n
@@ -361,6 +370,67 @@ class GRULayerOp(Op):
     def reference(ctx, *args):
         """The plain layer (recurrent.py), what create_graph=True differentiates."""
         return gru_layer.entry.reference(*args)
+
+
+@reference("gru_forward_steps")  # fast path: kernels/recurrent.py, the whole loop compiled
+def gru_forward_steps(acts: Any, w_hh: Any, b_hn: Any, h0: Any, hidden_new: Any, hs: Any, reverse: bool) -> Any:
+    """The GRU recurrence over all steps in the fused layout (GRULayerOp's equations), in the direction's order.
+
+    acts (T, 3H, B): the input projections (r and z rows halved and with b_hr, b_hz folded in, as w_hh's
+    (3H, H) r and z rows), overwritten with the gates r, z, n; b_hn (H, 1); h0 (H, B); hidden_new (T, H, B),
+    or a ring of 1 (kernels/recurrence.py's `step_slot`), gets q = W_hn h + b_hn; hs (T, H, B) gets h_t.
+    """
+    xp = namespace_of(acts)
+    steps, width, _ = acts.shape
+    hidden = width // 3
+    recurrent = xp.empty(acts.shape[1:], dtype=acts.dtype)
+    h = h0
+    for s, t in enumerate(time_steps(steps, reverse)):
+        xp.matmul(w_hh, h, out=recurrent)
+        rz = acts[t, : 2 * hidden]
+        rz += recurrent[: 2 * hidden]
+        xp.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z = rz[:hidden], rz[hidden:]
+        q = hidden_new[step_slot(len(hidden_new), t, s, steps)]
+        xp.add(recurrent[2 * hidden :], b_hn, out=q)
+        n = acts[t, 2 * hidden :]
+        n += r * q
+        xp.tanh(n, out=n)
+        h_next = hs[t]
+        xp.subtract(h, n, out=h_next)  # h' = n + z ⊙ (h − n)
+        h_next *= z
+        h_next += n
+        h = h_next
+    return hs
+
+
+@reference("gru_backward_steps")  # fast path: kernels/recurrent.py
+def gru_backward_steps(grad_steps: Any, dh: Any, gates: Any, hidden_new: Any, h_prev: Any, w_hh_t: Any,
+                       dgates_h: Any, dgate_n: Any, reverse: bool) -> Any:
+    """Backpropagation through time of the GRU in the fused layout (GRULayerOp's docstring), steps in reverse.
+
+    grad_steps (T, H, B) the output's gradient (overwritten); dh (H, B) comes in as the gradient of h_n and
+    leaves as h0's (in place); gates (T, 3H, B) r, z, n as forward left them; hidden_new, h_prev (T, H, B);
+    w_hh_t (H, 3H). Writes dgates_h (T, 3H, B) = (da_r, da_z, da_n ⊙ r) and dgate_n (T, H, B) = da_n.
+    """
+    xp = namespace_of(gates)
+    steps, width, batch = gates.shape
+    hidden = width // 3
+    split = gates.reshape(steps, 3, hidden, batch)
+    factor_n, factor_z, factor_r = _gru_factors(split, hidden_new, h_prev)
+    for t in time_steps(steps, reverse, backward=True):
+        step_dh = grad_steps[t]
+        step_dh += dh
+        step = dgates_h[t].reshape(3, hidden, batch)
+        xp.multiply(step_dh, factor_n[t], out=dgate_n[t])
+        xp.multiply(step_dh, factor_z[t], out=step[1])
+        xp.multiply(dgate_n[t], factor_r[t], out=step[0])
+        xp.multiply(dgate_n[t], split[t, 0], out=step[2])
+        xp.matmul(w_hh_t, dgates_h[t], out=dh)
+        dh += step_dh * split[t, 1]
+    return dh
 
 
 def _gru_factors(gates: Any, hidden_new: Any, h_prev: Any) -> tuple[Any, Any, Any]:
@@ -403,17 +473,10 @@ class RNNLayerOp(Op):
         hidden = w_hh.shape[1]
         h0 = initial_state(xp, h0, batch, hidden, x.dtype)  # (H, B)
         hs = project_input(x_fm, w_ih, None if b_ih is None else b_ih + b_hh)  # (T, H, B), overwritten by h_t
-        recurrent = xp.empty((hidden, batch), dtype=x.dtype)
-        h = h0
-        for t in time_steps(steps, reverse):
-            xp.matmul(w_hh, h, out=recurrent)
-            h = hs[t]
-            h += recurrent
-            if nonlinearity == "tanh":
-                xp.tanh(h, out=h)
-            else:
-                xp.maximum(h, 0, out=h)
-        ctx.save_for_backward(x_fm, w_ih, w_hh, h0, hs)
+        rnn_forward_steps(hs, w_hh, h0, nonlinearity == "relu", reverse)
+        h = hs[0 if reverse else steps - 1]
+        if any(ctx.needs_input_grad):  # under no_grad nothing is kept
+            ctx.save_for_backward(x_fm, w_ih, w_hh, h0, hs)
         ctx.nonlinearity = nonlinearity
         ctx.reverse = reverse
         ctx.batch_first = batch_first
@@ -423,22 +486,10 @@ class RNNLayerOp(Op):
     def backward(ctx, grad_output, grad_h_n):
         x_fm, w_ih, w_hh, h0, hs = ctx.saved_tensors
         xp = namespace_of(hs)
-        slope = off = None
-        if ctx.nonlinearity == "tanh":
-            slope = 1 - hs * hs
-        else:
-            off = hs <= 0  # relu's units at 0 (a NaN h' passes dh on, as PyTorch's threshold_backward)
         dgates = to_feature_major(grad_output, ctx.batch_first)  # (T, H, B): dh, then da in place
         w_hh_t = xp.ascontiguousarray(w_hh.T)
-        dh_next = grad_h_n.T
-        for t in time_steps(len(hs), ctx.reverse, backward=True):
-            da = dgates[t]
-            da += dh_next
-            if off is None:
-                da *= slope[t]
-            else:
-                da[...] = where(off[t], 0, da)
-            dh_next = w_hh_t @ da
+        dh_next = grad_h_n.T.copy()  # written in place: at the end the gradient of h0
+        rnn_backward_steps(dgates, dh_next, hs, w_hh_t, ctx.nonlinearity == "relu", ctx.reverse)
 
         flat = gemm_layout(dgates)  # (H, T·B)
         grad_x, grad_w_ih = input_grads(ctx, dgates, flat, w_ih, x_fm)
@@ -452,6 +503,43 @@ class RNNLayerOp(Op):
     def reference(ctx, *args):
         """The plain layer (recurrent.py), what create_graph=True differentiates."""
         return rnn_layer.entry.reference(*args)
+
+
+@reference("rnn_forward_steps")  # fast path: kernels/recurrent.py, the whole loop compiled
+def rnn_forward_steps(hs: Any, w_hh: Any, h0: Any, relu: bool, reverse: bool) -> Any:
+    """The Elman recurrence in the fused layout: hs (T, H, B) holds the input projections and becomes the h_t,
+    hs[t] ← act(hs[t] + W_hh h_{t-1}) in the direction's order (act relu or tanh); w_hh (H, H), h0 (H, B)."""
+    xp = namespace_of(hs)
+    recurrent = xp.empty(hs.shape[1:], dtype=hs.dtype)
+    h = h0
+    for t in time_steps(len(hs), reverse):
+        xp.matmul(w_hh, h, out=recurrent)
+        h = hs[t]
+        h += recurrent
+        if relu:
+            xp.maximum(h, 0, out=h)
+        else:
+            xp.tanh(h, out=h)
+    return hs
+
+
+@reference("rnn_backward_steps")  # fast path: kernels/recurrent.py
+def rnn_backward_steps(dgates: Any, dh: Any, hs: Any, w_hh_t: Any, relu: bool, reverse: bool) -> Any:
+    """Backpropagation through time of the Elman RNN (RNNLayerOp's docstring), steps in reverse order.
+
+    dgates (T, H, B) comes in as the output's gradient and becomes da; dh (H, B) comes in as the gradient of
+    h_n and leaves as h0's (in place); hs (T, H, B) the h_t; w_hh_t (H, H).
+    """
+    xp = namespace_of(hs)
+    for t in time_steps(len(hs), reverse, backward=True):
+        da = dgates[t]
+        da += dh
+        if relu:
+            da[...] = where(hs[t] <= 0, 0, da)  # units at 0 (a NaN h' passes dh on, as PyTorch's threshold_backward)
+        else:
+            da *= 1 - hs[t] * hs[t]
+        xp.matmul(w_hh_t, da, out=dh)
+    return dh
 
 
 # ---- the seam: these Ops serve the plain layers' calls on NumPy arrays ------------------------------------------

@@ -11,7 +11,10 @@ tests check both against PyTorch. See `_numba.py` for why a fused loop beats a c
     layer_norm layer norm forward and input gradient, one pass per row
     softmax    the row softmax of F.softmax and attention (masked keys as −inf) and its backward
     blas       attention's per-head matrix products, one OpenBLAS call per task on the kernels' threads
-    lstm       one LSTM time step, forward and backward
+    recurrence what the compiled recurrences share: one parallel region per step, sgemm per block of units
+    lstm       one LSTM time step, and a whole layer's recurrence, forward and backward
+    gru        a GRU layer's whole recurrence, forward and backward
+    rnn        an Elman RNN layer's whole recurrence (tanh or relu), forward and backward
     embedding  the embedding's scatter-add backward
     adam       the Adam/AdamW parameter update
     conv       im2col, col2im and the layout copies around a convolution's matrix products
@@ -29,10 +32,12 @@ from . import blas  # noqa: E402, F401
 from . import conv  # noqa: E402, F401
 from . import embedding  # noqa: E402, F401
 from . import gelu  # noqa: E402, F401
+from . import gru  # noqa: E402, F401
 from . import layer_norm  # noqa: E402, F401
 from . import lstm  # noqa: E402, F401
 from . import pooling  # noqa: E402, F401
 from . import relu  # noqa: E402, F401
+from . import rnn  # noqa: E402, F401
 from . import select  # noqa: E402, F401
 from . import softmax  # noqa: E402, F401
 from ._numba import ENABLED, fits, set_threads, threads

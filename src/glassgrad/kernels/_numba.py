@@ -35,7 +35,21 @@ def kernel(function: Callable[..., Any]) -> Callable[..., Any]:
 
     fastmath lets LLVM fuse multiply-adds and reorder sums: float32 results move by rounding only.
     """
-    compiled = numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)(function)
+    return _launcher(function, numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)(function))
+
+
+def unfused_kernel(function: Callable[..., Any]) -> Callable[..., Any]:
+    """As `kernel`, but Numba may not merge consecutive `prange` loops into one: the end of each is a barrier.
+
+    For loops whose dependency Numba cannot see: the compiled recurrences (kernels/recurrence.py) write through
+    raw addresses handed to BLAS, and merged, a task would read rows that another task has not written yet.
+    """
+    options = {"fusion": False}
+    return _launcher(function, numba.njit(parallel=options, fastmath=True, cache=True, nogil=True)(function))
+
+
+def _launcher(function: Callable[..., Any], compiled: Any) -> Callable[..., Any]:
+    """`compiled`, called under the launch lock, with `function`'s name and docstring."""
 
     @functools.wraps(function)
     def launch(*args: Any) -> Any:

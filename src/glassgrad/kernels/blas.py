@@ -25,7 +25,9 @@ strides: a transposed view or a head sliced out of a wider array costs no copy.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+from typing import Iterator
 
 import numpy as np
 
@@ -92,10 +94,19 @@ def run(tasks: np.ndarray) -> None:
         raise TypeError(f"kernels.blas.run: tasks must be an (n, 11) int64 table, but got {_describe(tasks)}")
     if not tasks.flags.c_contiguous:
         tasks = np.ascontiguousarray(tasks)
-    sgemm, set_local_threads = _openblas
-    previous = set_local_threads(1)  # the calling thread runs tasks too; give it back its own setting after
-    try:
+    with one_blas_thread_here() as (sgemm, set_local_threads):
         _run(sgemm, set_local_threads, tasks)
+
+
+@contextlib.contextmanager
+def one_blas_thread_here() -> Iterator[tuple]:
+    """Yield (cblas_sgemm, openblas_set_num_threads_local) for a kernel that calls BLAS from its parallel tasks
+    (here and kernels/recurrence.py); the calling thread runs tasks too, so it is set to one OpenBLAS thread
+    for the while and gets its own setting back after. `available()` must hold."""
+    sgemm, set_local_threads = _openblas
+    previous = set_local_threads(1)
+    try:
+        yield sgemm, set_local_threads
     finally:
         set_local_threads(previous)
 

@@ -3,6 +3,8 @@
 from ..workload import Workload
 from .cnn import WORKLOAD as CNN
 from .gpt import WORKLOAD as GPT
+from .lstm import GRU_WORKLOAD as GRU
+from .lstm import RNN_WORKLOAD as RNN
 from .lstm import WORKLOAD as LSTM
 from .mlp import WORKLOAD as MLP
 
@@ -11,6 +13,8 @@ WORKLOADS: dict[str, Workload] = {
     "gpt": GPT,
     "mlp": MLP,
     "lstm": LSTM,
+    "gru": GRU,
+    "rnn": RNN,
 }
 
 __all__ = ["WORKLOADS", "Workload"]
