@@ -74,6 +74,7 @@ def test_a_checkpoint_of_two_processes_resumes_on_one(one_process, tmp_path):
     output = "".join(lines) + process.communicate(timeout=120)[0]
     assert process.returncode == 130, output
     (run,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert (run / "checkpoint.safetensors").exists(), output  # what the ranks printed, if Ctrl-C lost it
     stopped = int(gg.load(run / "checkpoint.safetensors")["step"])
     assert 20 <= stopped < STEPS, output
 

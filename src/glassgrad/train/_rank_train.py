@@ -11,8 +11,9 @@ import sys
 if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
     del sys.path[0]  # this file's folder (glassgrad/train/): its module names must not shadow any others
 
-from glassgrad import distributed  # noqa: E402
-from glassgrad.cli import main  # noqa: E402
+if __name__ == "__main__":  # run as a script by the launcher; importing it (a walk over the package) does nothing
+    from glassgrad import distributed
+    from glassgrad.cli import main
 
-distributed.init_process_group(backend="mpi")
-sys.exit(main(sys.argv[1:]))
+    distributed.init_process_group(backend="mpi")
+    sys.exit(main(sys.argv[1:]))
