@@ -49,12 +49,18 @@ def current_device() -> int:
     return int(cupy.cuda.Device().id)
 
 
+# The device set_device last chose, if it was called: init_process_group(backend="nccl") respects it.
+_set_device_index: int | None = None
+
+
 def set_device(device: Any) -> None:
+    global _set_device_index
     _need_gpu("set_device()")
     import cupy
 
     index = device if isinstance(device, int) else (getattr(device, "index", None) or 0)
     cupy.cuda.Device(index).use()
+    _set_device_index = index
 
 
 def get_device_name(device: Any = None) -> str:

@@ -1,9 +1,11 @@
-"""The default process group: which process this is among how many, over MPI's COMM_WORLD.
+"""The default process group: which process this is among how many, over MPI's COMM_WORLD, and its transport.
 
 torch.distributed's state functions: init_process_group, destroy_process_group, is_initialized, get_rank,
 get_world_size, get_backend. The ranks are MPI's (mpiexec starts them; `glassgrad launch` is mpiexec plus
 per-rank thread counts). The variables torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK), when present, must agree
 with MPI's: a disagreement means two launchers were mixed, and is refused rather than guessed through.
+backend="nccl" keeps the same MPI communicator (for the checks, and to bootstrap NCCL) and moves the tensors
+over NCCL (_nccl_transport.py).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._mpi import mpi
+from ._transport import BACKENDS, Transport, transport_for
 from .errors import NOT_INITIALIZED
 
 # A collective waits this long for the other ranks before it gives up (PyTorch's default is 30 minutes; a few
 # minutes is enough for any step of the models here, and a dead rank is noticed within a second anyway).
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=5)
-BACKENDS = ("mpi", "gloo")  # gloo is PyTorch's CPU backend: scripts written for it run on MPI unchanged
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class ProcessGroup:
     local_rank: int
     timeout: float  # seconds
     peers: list[Peer]
+    transport: Transport  # what moves the tensors: MPI's, or NCCL's (_transport.py)
     backend: str = "mpi"
     collectives_run: int = 0
     broken: bool = field(default=False)  # a collective failed: MPI's state is unknown, so exit aborts
@@ -82,17 +85,21 @@ def init_process_group(
 ) -> None:
     """Join the default process group: every rank of the MPI job (started by `glassgrad launch` or mpiexec).
 
-    `init_method`, `store`, `group_name`, `pg_options` and `device_id` are accepted for PyTorch's signature;
-    MPI finds the other ranks itself. `world_size` and `rank`, when given, must agree with MPI's.
+    `init_method`, `store`, `group_name` and `pg_options` are accepted for PyTorch's signature; MPI finds the
+    other ranks itself. `world_size` and `rank`, when given, must agree with MPI's. backend="nccl" moves CUDA
+    tensors over NCCL; its GPU is `device_id` if given, else the one glassgrad.cuda.set_device chose, else
+    cuda:(LOCAL_RANK % device_count), and becomes the current device.
     """
     global _default_group
     if _default_group is not None:
         raise RuntimeError("init_process_group: the default process group is already initialized "
                            "(call destroy_process_group() first to make a new one)")  # fmt: skip
-    if backend is not None and backend.lower() not in BACKENDS:
-        raise ValueError(f"init_process_group: backend {backend!r} is not available in glassgrad; use 'mpi' "
-                         f"(the CPU backend; 'gloo' is accepted as its alias)")  # fmt: skip
+    name = _backend_name(backend)
     seconds = _timeout_seconds(timeout)
+    if name == "nccl":
+        from ._nccl import cuda_libraries
+
+        cuda_libraries()  # CuPy, a GPU and NCCL, or the error saying which is missing, before MPI is touched
     comm = mpi().COMM_WORLD.Dup()
     local_rank = comm.Split_type(mpi().COMM_TYPE_SHARED).Get_rank()
     _check_agrees("rank", rank, comm.Get_rank(), "rank")
@@ -101,7 +108,22 @@ def init_process_group(
     # Blocking, without our timeout: nothing can time out before a first contact (mpiexec waits for every rank).
     places = comm.allgather((os.getpid(), socket.gethostname()))
     peers = [Peer(r, pid, host) for r, (pid, host) in enumerate(places)]
-    _default_group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), local_rank, seconds, peers)
+    transport = transport_for(name, comm, local_rank, device_id)
+    _default_group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), local_rank, seconds, peers, transport,
+                                  name)  # fmt: skip
+
+
+def _backend_name(backend: Any) -> str:
+    """The transport's name for `backend` ('gloo' is MPI's), or PyTorch-like errors for what is not one."""
+    if backend is None:
+        return "mpi"
+    if not isinstance(backend, str):
+        raise TypeError(f"init_process_group: backend must be a string such as 'mpi' or 'nccl', got {backend!r}")
+    name = backend.lower()
+    if name not in BACKENDS:
+        listed = "; ".join(f"'{known}' ({what})" for known, what in BACKENDS.items())
+        raise ValueError(f"init_process_group: invalid backend {backend!r}. glassgrad's backends: {listed}")
+    return "mpi" if name == "gloo" else name
 
 
 def _timeout_seconds(timeout: datetime.timedelta | None) -> float:
@@ -149,7 +171,7 @@ def get_world_size(group: Any = None) -> int:
 
 
 def get_backend(group: Any = None) -> str:
-    """The name of the default group's backend ("mpi", or "gloo" as its alias)."""
+    """The name of the default group's backend: "mpi" (also when asked for as "gloo") or "nccl"."""
     return resolve(group, "get_backend").backend
 
 
@@ -159,6 +181,7 @@ def destroy_process_group(group: Any = None) -> None:
     if _default_group is None:
         return
     if not _default_group.broken:
+        _default_group.transport.close()
         _default_group.comm.Free()
     _default_group = None
 

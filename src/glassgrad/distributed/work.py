@@ -1,10 +1,12 @@
-"""Waiting on MPI's non-blocking requests with a deadline, so that a dead or stuck rank never hangs the others.
+"""Waiting on started transfers with a deadline, so that a dead or stuck rank never hangs the others.
 
-Every collective here is started as a non-blocking MPI request (Iallreduce, Ibcast, ...) and completed by
-polling it: between polls the waiting rank sleeps a little (a blocking MPI wait would spin a core the other
-ranks need, and could never time out), checks every CHECK_PEERS_EVERY seconds whether the ranks on its own host
-are still running, and gives up at the process group's timeout. Both failures raise DistBackendError naming the
-rank(s) and the collective; MPI's state is then unknown, so the process ends with MPI_Abort when it exits.
+Every collective here is started without blocking (MPI's Iallreduce, Ibcast, ...; for 'nccl', NCCL's kernel
+queued on the GPU with a CUDA event after it) and completed by polling its Pending (_transport.py): between
+polls the waiting rank sleeps a little (a blocking wait would spin a core the other ranks need, and could never
+time out), checks every CHECK_PEERS_EVERY seconds whether the ranks on its own host are still running, and gives
+up at the process group's timeout. Both failures raise DistBackendError naming the rank(s) and the collective;
+the transport is aborted (NCCL's communicator), and since MPI's state is then unknown too, the process ends
+with MPI_Abort when it exits.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ._mpi import mpi
+from ._mpi_transport import MpiRequests
+from ._transport import Pending
 from .errors import DistBackendError
 from .process_group import Peer, ProcessGroup, abort_at_exit
 
@@ -27,16 +30,16 @@ LONGEST_SLEEP = 1e-3  # seconds between polls once a wait is long (the sleeps gr
 class Work:
     """The handle an `async_op=True` collective returns (torch.distributed.Work): `wait()`, `is_completed()`."""
 
-    def __init__(self, group: ProcessGroup, requests: list[Any], what: str, finish: Callable[[], None] | None):
+    def __init__(self, group: ProcessGroup, pending: Pending, what: str, finish: Callable[[], None] | None):
         self._group = group
-        self._requests = requests
+        self._pending = pending
         self._what = what
         self._finish = finish
         self._done = False
 
     def is_completed(self) -> bool:
         """True once the collective has finished on this rank (its result then is in the output tensors)."""
-        if not self._done and mpi().Request.Testall(self._requests):
+        if not self._done and self._pending.done():
             self._complete()
         return self._done
 
@@ -44,7 +47,7 @@ class Work:
         """Block until the collective finishes (DistBackendError after the group's timeout, or a dead rank)."""
         if not self._done:
             seconds = timeout.total_seconds() if timeout is not None else self._group.timeout
-            wait_for(self._group, self._requests, self._what, seconds)
+            wait_until_done(self._group, self._pending, self._what, seconds)
             self._complete()
         return True
 
@@ -55,25 +58,29 @@ class Work:
 
 
 def wait_for(group: ProcessGroup, requests: list[Any], what: str, timeout: float | None = None) -> None:
-    """Poll `requests` until all finish; raise DistBackendError on a dead peer or at the deadline."""
-    Testall = mpi().Request.Testall
+    """Poll MPI `requests` until all finish (the checks and barriers that always go over MPI)."""
+    wait_until_done(group, MpiRequests(requests), what, timeout)
+
+
+def wait_until_done(group: ProcessGroup, pending: Pending, what: str, timeout: float | None = None) -> None:
+    """Poll `pending` until it is done; raise DistBackendError on a dead peer or at the deadline."""
     spin_until = time.perf_counter() + SPIN
     while time.perf_counter() < spin_until:  # most collectives finish within microseconds: poll without sleeping
-        if Testall(requests):
+        if pending.done():
             return
     group.waiting = True
     try:
-        _poll(group, requests, what, timeout, Testall)
+        _poll(group, pending, what, timeout)
     finally:
         group.waiting = False
 
 
-def _poll(group: ProcessGroup, requests: list[Any], what: str, timeout: float | None, Testall: Any) -> None:
+def _poll(group: ProcessGroup, pending: Pending, what: str, timeout: float | None) -> None:
     started = time.monotonic()
     deadline = started + (group.timeout if timeout is None else timeout)
     next_check = started + CHECK_PEERS_EVERY
     sleep = 1e-5
-    while not Testall(requests):
+    while not pending.done():
         now = time.monotonic()
         if now >= next_check or group.peer_ended_signalled:
             next_check = now + CHECK_PEERS_EVERY
@@ -84,9 +91,11 @@ def _poll(group: ProcessGroup, requests: list[Any], what: str, timeout: float | 
             if group.peer_ended_signalled:
                 peer_ended(group, f"{what} ({now - started:.1f} s into the collective)")
         if now >= deadline:
+            others = _others(group)
+            stuck = (f"{_ranks(others)} still running, but did not complete it (a rank stuck, or on a different "
+                     f"code path)" if others else "no other rank is in the group: the transfer itself stalled")
             _fail(group, f"{what}: timed out after {now - started:.1f} s (the process group's timeout) waiting "
-                         f"for the other ranks; {_ranks(_others(group))} still running, but did not complete it (a "
-                         f"rank stuck, or on a different code path). Raise the timeout with "
+                         f"for the other ranks; {stuck}. Raise the timeout with "
                          f"init_process_group(timeout=datetime.timedelta(...)) if a step legitimately takes longer.")
         time.sleep(sleep)
         sleep = min(sleep * 2, LONGEST_SLEEP)
@@ -138,5 +147,6 @@ def _running(peer: Peer) -> bool:
 
 def _fail(group: ProcessGroup, message: str) -> None:
     group.broken = True
+    group.transport.abort()  # NCCL: stop the kernels still waiting for the other ranks
     abort_at_exit()
     raise DistBackendError(f"rank {group.rank}: {message}")

@@ -3,8 +3,9 @@
 Parameters go into buckets in reverse registration order (PyTorch's choice: backward produces the last
 layer's gradients first), one dtype per bucket, each up to `bucket_cap_mb`. A post-accumulate hook on each
 parameter counts its bucket's ready gradients; when the last one arrives, the bucket's gradients are copied
-into one flat buffer, scaled by 1/world_size, and its non-blocking all-reduce (MPI Iallreduce) starts, so a full
-bucket travels while backward still computes the others. A callback at the end of backward (the engine's
+into one flat buffer, scaled by 1/world_size, and its non-blocking all-reduce starts through the group's
+transport (MPI's Iallreduce on a NumPy buffer; for 'nccl', ncclAllReduce on a CuPy buffer on the GPU), so a
+full bucket travels while backward still computes the others. A callback at the end of backward (the engine's
 queue_callback) starts any bucket left, waits for them all and writes the averages back into `.grad`: by the time
 `loss.backward()` returns, every rank holds the same averaged gradients, before any `optimizer.step()`.
 
@@ -22,8 +23,9 @@ import numpy as np
 
 from ...autograd import engine
 from ...autograd.tensor_factory import make_tensor
-from ...distributed._mpi import mpi
+from ...backend.device import namespace_of
 from ...distributed.process_group import ProcessGroup
+from ...distributed.reduce_op import ReduceOp
 from ...distributed.work import Work
 
 
@@ -34,7 +36,7 @@ class Bucket:
     names: list[str]
     params: list[Any]
     offsets: list[int]  # where each parameter's gradient starts in the flat buffer
-    flat: np.ndarray
+    flat: Any  # on the parameters' device: a NumPy array ('mpi'), a CuPy array ('nccl')
     ready: set[int] = field(default_factory=set)  # ids of the parameters whose gradient this backward delivered
     work: Work | None = None
 
@@ -60,7 +62,8 @@ def build_buckets(named_params: list[tuple[str, Any]], cap_bytes: int) -> list[B
 
 def _bucket(names: list[str], params: list[Any]) -> Bucket:
     offsets = np.cumsum([0] + [p.array.size for p in params]).tolist()
-    return Bucket(list(names), list(params), offsets, np.zeros(offsets[-1], dtype=params[0].array.dtype))
+    xp = namespace_of(params[0].array)
+    return Bucket(list(names), list(params), offsets, xp.zeros(offsets[-1], dtype=params[0].array.dtype))
 
 
 class Reducer:
@@ -98,14 +101,15 @@ class Reducer:
 
     def _start(self, bucket: Bucket) -> None:
         scale = 1.0 / self.group.world_size  # averaged as PyTorch does: each rank's share divided before the sum
+        xp = namespace_of(bucket.flat)
         for param, start, end in zip(bucket.params, bucket.offsets, bucket.offsets[1:]):
             if id(param) in bucket.ready:
-                np.multiply(param.grad.array.reshape(-1), scale, out=bucket.flat[start:end])
+                xp.multiply(param.grad.array.reshape(-1), scale, out=bucket.flat[start:end])
             else:  # find_unused_parameters: an unused parameter adds zeros
                 bucket.flat[start:end] = 0
-        request = self.group.comm.Iallreduce(mpi().IN_PLACE, bucket.flat, op=mpi().SUM)
+        pending = self.group.transport.all_reduce(bucket.flat, ReduceOp.SUM)
         what = f"DistributedDataParallel's all-reduce of the gradients of {', '.join(bucket.names)}"
-        bucket.work = Work(self.group, [request], what, lambda: self._write_back(bucket))
+        bucket.work = Work(self.group, pending, what, lambda: self._write_back(bucket))
 
     def _write_back(self, bucket: Bucket) -> None:
         for param, start, end in zip(bucket.params, bucket.offsets, bucket.offsets[1:]):

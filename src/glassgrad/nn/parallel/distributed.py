@@ -1,6 +1,6 @@
 """DistributedDataParallel: one replica of the model per process, gradients averaged across the processes.
 
-    dist.init_process_group(backend="mpi")
+    dist.init_process_group(backend="mpi")     # or "nccl", with the model on "cuda"
     model = DistributedDataParallel(model)     # rank 0's parameters and buffers are copied to every rank
     loss_fn(model(x_of_this_rank), y).backward()  # .grad = the average over the ranks' batches
     optimizer.step()                           # identical steps: the replicas stay identical
@@ -17,9 +17,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ...backend.device import device_of, namespace_of
 from ...distributed._buffers import write_back
 from ...distributed.process_group import ProcessGroup, resolve
-from ...distributed.work import wait_for
+from ...distributed.work import wait_for, wait_until_done
 from ..module import Module
 from ._reducer import Reducer
 
@@ -29,7 +30,8 @@ class DistributedDataParallel(Module):
 
     Args (PyTorch's; the ones that only concern GPUs or PyTorch's internals are accepted and ignored):
         module: the model, the same architecture on every rank (checked at construction).
-        device_ids: None for CPU modules (the only kind the 'mpi' backend serves).
+        device_ids: None for CPU modules (the 'mpi' backend); with 'nccl', None or [this rank's GPU index]
+            (PyTorch's `device_ids=[local_rank]`). The module must be on the backend's device.
         broadcast_buffers: copy rank 0's buffers (e.g. BatchNorm's running statistics) to every rank at the
             start of each forward (PyTorch's default, True).
         bucket_cap_mb: the size of a gradient bucket in MiB (25, PyTorch's default).
@@ -48,15 +50,13 @@ class DistributedDataParallel(Module):
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a glassgrad nn.Module, got "
                             f"{type(module).__name__}")  # fmt: skip
-        if device_ids:
-            raise ValueError(f"DistributedDataParallel: device_ids={device_ids} is for GPU modules; with the 'mpi' "
-                             f"backend the module is on the CPU: leave device_ids out (None)")  # fmt: skip
         bucket_cap_mb = 25 if bucket_cap_mb is None else bucket_cap_mb
         if not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb}")
         self.module = module
         self.broadcast_buffers = broadcast_buffers is not False
         group = resolve(process_group, "DistributedDataParallel")
+        _check_device(group, module, device_ids)
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         _check_same_parameters(group, module)
         if init_sync:
@@ -80,6 +80,25 @@ class DistributedDataParallel(Module):
             yield
         finally:
             self.reducer.sync = previous
+
+
+def _check_device(group: ProcessGroup, module: Module, device_ids: list[int] | None) -> None:
+    """The module is on the device the group's backend moves, and device_ids (if any) names this rank's GPU."""
+    transport = group.transport
+    if device_ids and transport.device_index is None:
+        raise ValueError(f"DistributedDataParallel: device_ids={device_ids} is for GPU modules; with the "
+                         f"'{transport.name}' backend the module is on the CPU: leave device_ids out")  # fmt: skip
+    if device_ids and [int(getattr(d, "index", d) or 0) for d in device_ids] != [transport.device_index]:
+        raise ValueError(f"DistributedDataParallel: device_ids={device_ids}, but this rank's NCCL communicator "
+                         f"uses cuda:{transport.device_index}: pass device_ids=[{transport.device_index}] or "
+                         f"leave it out")  # fmt: skip
+    for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+        where = device_of(tensor.array).type
+        if where != transport.device_type:
+            fix = ".to('cuda')" if transport.device_type == "cuda" else ".cpu()"
+            raise ValueError(f"DistributedDataParallel: {name} is on {where}, but the '{transport.name}' "
+                             f"backend moves {transport.device_type} tensors: move the model with model{fix} "
+                             f"first")  # fmt: skip
 
 
 def _describe_parameters(module: Module) -> list[str]:
@@ -115,9 +134,11 @@ def _broadcast_from_rank0(group: ProcessGroup, tensors: list[Any], what: str) ->
     for tensor in tensors:
         by_dtype.setdefault(tensor.array.dtype, []).append(tensor)
     for group_of_tensors in by_dtype.values():
-        flat = np.concatenate([t.array.reshape(-1) for t in group_of_tensors])
-        staged = flat.astype(np.uint8) if flat.dtype == np.bool_ else flat  # MPI moves bytes: bool as uint8
-        wait_for(group, [group.comm.Ibcast(staged, root=0)], f"DistributedDataParallel's broadcast of {what}")
+        xp = namespace_of(group_of_tensors[0].array)
+        flat = xp.concatenate([t.array.reshape(-1) for t in group_of_tensors])
+        staged = flat.astype(xp.uint8) if flat.dtype == np.bool_ else flat  # bytes: bool as uint8 (neither has bool)
+        pending = group.transport.broadcast(staged, 0)
+        wait_until_done(group, pending, f"DistributedDataParallel's broadcast of {what}")
         start = 0
         for tensor in group_of_tensors:
             end = start + tensor.array.size
