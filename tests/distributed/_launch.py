@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from glassgrad import cuda
+
 RANKS = Path(__file__).parent / "ranks"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -20,6 +22,12 @@ needs_mpi = pytest.mark.skipif(
     or __import__("importlib.util").util.find_spec("mpi4py") is None,
     reason="needs mpi4py and mpiexec: pip install glassgrad[distributed]",
 )
+
+# backend="nccl" moves CUDA tensors: it needs CuPy and a GPU, and one GPU per rank (NCCL refuses two ranks on one).
+needs_gpu = pytest.mark.skipif(not cuda.is_available(), reason="backend='nccl' needs CuPy and a GPU")
+needs_two_gpus = pytest.mark.skipif(cuda.device_count() < 2, reason="two ranks under NCCL need two GPUs")
+# The backends a two-rank rank script runs under: 'mpi' everywhere, 'nccl' where two GPUs are at hand.
+TWO_RANK_BACKENDS = ["mpi", pytest.param("nccl", marks=[needs_gpu, needs_two_gpus])]
 
 
 def launch(script: str, out: Path, *args: str, nproc: int = 2, timeout: float = 60) -> tuple[int, str, float]:

@@ -1,18 +1,19 @@
-"""The collectives, two ranks through `glassgrad launch`, against NumPy's results (ranks/collectives.py)."""
+"""The collectives, two ranks through `glassgrad launch`, against NumPy's results (ranks/collectives.py):
+under 'mpi' on CPU tensors, and under 'nccl' on CUDA tensors where two GPUs are at hand (skipped otherwise)."""
 
 import pytest
 
-from ._launch import launch, needs_mpi, results
+from ._launch import TWO_RANK_BACKENDS, launch, needs_mpi, results
 
 pytestmark = needs_mpi
 
 
-@pytest.fixture(scope="module")
-def ranks(tmp_path_factory):
-    out = tmp_path_factory.mktemp("collectives")
-    status, output, seconds = launch("collectives.py", out)
+@pytest.fixture(scope="module", params=TWO_RANK_BACKENDS)
+def ranks(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp(f"collectives-{request.param}")
+    status, output, seconds = launch("collectives.py", out, request.param, timeout=180)
     assert status == 0, output
-    return results(out)
+    return [dict(report, asked=request.param) for report in results(out)]
 
 
 def test_every_collective_matches_numpy_on_every_rank(ranks):
@@ -25,7 +26,8 @@ def test_every_collective_matches_numpy_on_every_rank(ranks):
 def test_the_group_reports_its_ranks(ranks):
     assert [r["rank"] for r in ranks] == [0, 1]
     assert {r["world"] for r in ranks} == {2}
-    assert {r["backend"] for r in ranks} == {"mpi"}
+    assert {r["backend"] for r in ranks} == {ranks[0]["asked"]}
+    assert {r["transport"] for r in ranks} == {"NcclTransport" if ranks[0]["asked"] == "nccl" else "MpiTransport"}
     assert not any(r["initialized_after_destroy"] for r in ranks)
 
 

@@ -1,24 +1,26 @@
-"""DistributedDataParallel on two ranks equals one process on the concatenated batch (ranks/ddp.py)."""
+"""DistributedDataParallel on two ranks equals one process on the concatenated batch (ranks/ddp.py): under
+'mpi' with CPU models, and under 'nccl' with CUDA models where two GPUs are at hand (skipped otherwise)."""
 
 import pytest
 
-from ._launch import launch, needs_mpi, results
+from ._launch import TWO_RANK_BACKENDS, launch, needs_mpi, results
 
 pytestmark = needs_mpi
 
 
-@pytest.fixture(scope="module")
-def ranks(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ddp")
-    status, output, seconds = launch("ddp.py", out)
+@pytest.fixture(scope="module", params=TWO_RANK_BACKENDS)
+def ranks(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp(f"ddp-{request.param}")
+    status, output, seconds = launch("ddp.py", out, request.param, timeout=180)
     assert status == 0, output
-    return results(out)
+    return [dict(report, asked=request.param) for report in results(out)]
 
 
 @pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-6), ("float32", 1e-5)])
 def test_gradients_and_20_adamw_steps_match_one_process(ranks, dtype, tolerance):
     for report in ranks:
         assert report[dtype]["buckets"] > 1
+        assert report[dtype]["bucket_arrays"] == (["cupy"] if report["asked"] == "nccl" else ["numpy"])
         assert report[dtype]["gradient"] <= tolerance
         assert report[dtype]["parameters"] <= tolerance
 

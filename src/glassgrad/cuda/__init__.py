@@ -16,6 +16,7 @@ from typing import Any
 from .. import _missing
 from ..backend import cuda_is_available
 from ..backend import random as _random
+from ..backend.device import device as _device
 from . import amp
 
 __all__ = ["amp", "current_device", "device_count", "empty_cache", "get_device_name", "is_available",
@@ -58,7 +59,7 @@ def set_device(device: Any) -> None:
     _need_gpu("set_device()")
     import cupy
 
-    index = device if isinstance(device, int) else (getattr(device, "index", None) or 0)
+    index = device if isinstance(device, int) else (_device(device).index or 0)  # 1, "cuda:1", device("cuda:1")
     cupy.cuda.Device(index).use()
     _set_device_index = index
 

@@ -153,7 +153,7 @@ def choose_device(cupy: ModuleType, local_rank: int, device_id: Any) -> int:
 
     count = int(cupy.cuda.runtime.getDeviceCount())
     if device_id is not None:
-        index = _index_of(device_id)
+        index = gpu_index(device_id)
     elif cuda._set_device_index is not None:  # the script chose (torch.cuda.set_device(local_rank)): respected
         index = cuda._set_device_index
     else:
@@ -164,7 +164,7 @@ def choose_device(cupy: ModuleType, local_rank: int, device_id: Any) -> int:
     return index
 
 
-def _index_of(device_id: Any) -> int:
+def gpu_index(device_id: Any) -> int:
     """The GPU index in `device_id`: an int, 'cuda:N', or a device whose type is cuda."""
     if isinstance(device_id, (int, np.integer)) and not isinstance(device_id, bool):
         return int(device_id)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ...backend.device import device_of, namespace_of
 from ...distributed._buffers import write_back
+from ...distributed._nccl_transport import gpu_index
 from ...distributed.process_group import ProcessGroup, resolve
 from ...distributed.work import wait_for, wait_until_done
 from ..module import Module
@@ -88,7 +89,7 @@ def _check_device(group: ProcessGroup, module: Module, device_ids: list[int] | N
     if device_ids and transport.device_index is None:
         raise ValueError(f"DistributedDataParallel: device_ids={device_ids} is for GPU modules; with the "
                          f"'{transport.name}' backend the module is on the CPU: leave device_ids out")  # fmt: skip
-    if device_ids and [int(getattr(d, "index", d) or 0) for d in device_ids] != [transport.device_index]:
+    if device_ids and [gpu_index(d) for d in device_ids] != [transport.device_index]:
         raise ValueError(f"DistributedDataParallel: device_ids={device_ids}, but this rank's NCCL communicator "
                          f"uses cuda:{transport.device_index}: pass device_ids=[{transport.device_index}] or "
                          f"leave it out")  # fmt: skip
