@@ -193,3 +193,21 @@ def test_every_collective_and_ddp_go_through_the_groups_transport(tmp_path):
     # DDP: rank 0's parameters broadcast at construction, then one all-reduce per bucket in backward
     assert report["ddp"] == ["broadcast"] + ["all_reduce"] * report["ddp_buckets"] and report["ddp_buckets"] == 2
     assert report["weight_grad"] == report["expected_weight_grad"]
+
+
+@needs_mpi
+def test_the_nccl_bootstrap_over_two_mpi_ranks(tmp_path):
+    """Two real MPI ranks, stand-ins for CuPy and NCCL (ranks/nccl_bootstrap.py)."""
+    status, output, seconds = launch("nccl_bootstrap.py", tmp_path)
+    assert status == 0, output
+    ranks = results(tmp_path)
+    assert [r["backend"] for r in ranks] == ["nccl", "nccl"]
+    assert [r["device_index"] for r in ranks] == [0, 1]  # LOCAL_RANK % 2 GPUs
+    first = [r["joined"][0] for r in ranks]
+    assert [j[0] for j in first] == [2, 2] and [j[2] for j in first] == [0, 1]
+    assert first[0][1] == first[1][1]  # rank 0's unique id reached rank 1 (digests compared)
+    assert all(r["destroyed"] for r in ranks)  # destroy_process_group destroyed the communicator
+    for r in ranks:  # one GPU, two ranks: the same error on both, before NCCL is asked
+        assert r["used"] == [r["rank"], 0]
+        assert "ranks 0 and 1 would both use cuda:0" in r["one_gpu"] and not r["initialized_after_refusal"]
+        assert len(r["joined"]) == 1
