@@ -104,9 +104,17 @@ def previous_state(states: Any, initial: Any, t: int, reverse: bool) -> Any:
     return initial if t == first else states[t + 1 if reverse else t - 1]
 
 
+@reference("stacked_matmul")  # fast path: kernels/blas.py (one single-threaded BLAS call per step, every core)
+def stacked_matmul(a: Any, b: Any, out: Any) -> Any:
+    """out[t] = a @ b[t] for every step t: (M, K) and (T, K, N) → (T, M, N), written into `out`."""
+    return namespace_of(b).matmul(a, b, out=out)
+
+
 def project_input(x_fm: Any, w_ih: Any, bias: Any) -> Any:
     """The hoisted input projection of all steps: (T, I, B) → (T, G·H, B) = W_ih x_t + b, one batched product."""
-    projected = namespace_of(x_fm).matmul(w_ih, x_fm)  # (G·H, I) @ (T, I, B)
+    steps, _, batch = x_fm.shape
+    projected = namespace_of(x_fm).empty((steps, w_ih.shape[0], batch), dtype=x_fm.dtype)
+    stacked_matmul(w_ih, x_fm, projected)  # (G·H, I) @ (T, I, B)
     if bias is not None:
         projected += bias[:, None]
     return projected
@@ -117,20 +125,14 @@ def initial_state(xp: Any, state: Any, batch: int, hidden: int, dtype: Any) -> A
     return xp.zeros((hidden, batch), dtype=dtype) if state is None else state.T.copy()
 
 
-@reference("stacked_matmul")  # fast path: kernels/blas.py (one single-threaded BLAS call per step, every core)
-def stacked_matmul(a: Any, b: Any, out: Any) -> Any:
-    """out[t] = a @ b[t] for every step t: (M, K) and (T, K, N) → (T, M, N), written into `out`."""
-    return namespace_of(b).matmul(a, b, out=out)
-
-
-def input_grads(ctx: Any, dgates: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any) -> tuple:
-    """dX = W_ihᵀ dgates (per step, in the user's layout) and dW_ih = dgates Xᵀ over all steps."""
-    xp = namespace_of(dgates)
+def input_grads(ctx: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any) -> tuple:
+    """dX = W_ihᵀ dgates (in the user's layout) and dW_ih = dgates Xᵀ, each one product over all steps:
+    dgates_gemm (G·H, T·B), w_ih (G·H, I), x_fm (T, I, B)."""
     grad_x = grad_w_ih = None
     if ctx.needs_input_grad[0]:
-        grad_x = xp.empty((dgates.shape[0], w_ih.shape[1], dgates.shape[2]), dtype=dgates.dtype)
-        stacked_matmul(w_ih.T, dgates, grad_x)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
-        grad_x = grad_x.transpose(2, 0, 1) if ctx.batch_first else grad_x.transpose(0, 2, 1)
+        steps, _, batch = x_fm.shape
+        grad_x = (w_ih.T @ dgates_gemm).reshape(w_ih.shape[1], steps, batch)  # (I, T·B) → (I, T, B)
+        grad_x = grad_x.transpose(2, 1, 0) if ctx.batch_first else grad_x.transpose(1, 2, 0)
     if ctx.needs_input_grad[1]:
         grad_w_ih = dgates_gemm @ gemm_layout(x_fm).T  # (G·H, T·B) @ (T·B, I)
     return grad_x, grad_w_ih
@@ -194,7 +196,7 @@ class LSTMLayerOp(Op):
         lstm_backward_steps(grad_steps, dh_next, dc, acts, cells, tanh_cells, c0, w_hh_t, dgates, reverse)
 
         flat = gemm_layout(dgates)  # (4H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm)
+        grad_x, grad_w_ih = input_grads(ctx, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm)
         grad_w_ih = None if grad_w_ih is None else permute_blocks(grad_w_ih, FROM_INTERNAL)
         grad_w_hh = grad_b = None
         if ctx.needs_input_grad[2]:
@@ -359,7 +361,7 @@ class GRULayerOp(Op):
         dgates_x[:, 2] = dgate_n
         dgates_x = dgates_x.reshape(steps, width, batch)  # (T, 3H, B): da_r, da_z, da_n
         flat_x = gemm_layout(dgates_x)  # (3H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates_x, flat_x, w_ih, x_fm)
+        grad_x, grad_w_ih = input_grads(ctx, flat_x, w_ih, x_fm)
         flat_h = gemm_layout(dgates_h.reshape(steps, width, batch))
         grad_w_hh = flat_h @ gemm_layout(h_prev).T if ctx.needs_input_grad[2] else None
         grad_b_ih = flat_x.sum(axis=1) if ctx.needs_input_grad[3] else None
@@ -492,7 +494,7 @@ class RNNLayerOp(Op):
         rnn_backward_steps(dgates, dh_next, hs, w_hh_t, ctx.nonlinearity == "relu", ctx.reverse)
 
         flat = gemm_layout(dgates)  # (H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, w_ih, x_fm)
+        grad_x, grad_w_ih = input_grads(ctx, flat, w_ih, x_fm)
         grad_w_hh = None
         if ctx.needs_input_grad[2]:
             grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, ctx.reverse)).T
