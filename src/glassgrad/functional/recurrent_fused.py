@@ -12,8 +12,8 @@ and direction is one Op whose forward loops over time and whose backward loops o
 1. the input projection of all T steps is one batched matrix product, W_ih x_t + b, hoisted out of the loop;
 2. each step is one matrix product W_hh h for all gates plus the elementwise cell update;
 3. backward computes each step's gate gradients in the reverse loop (they feed dh_{t-1} = W_hhᵀ dgates_t),
-   then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ is one (G·H, T·B) × (T·B, H)
-   product, dW_ih another, and db a sum over time and batch.
+   then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ (`summed_products`, in NumPy
+   one (G·H, T·B) × (T·B, H) product), dW_ih the same with x_t, and db a sum over time and batch.
 
 The loops over time of 2 and 3 are the references `lstm_forward_steps`, `lstm_backward_steps`,
 `gru_forward_steps`, ... below (NumPy, one step after the other). For float32 each has a fast path at the seam:
@@ -26,8 +26,9 @@ feature-major, (T, F, B): a step's gates are one contiguous (G·H, B) block, eac
 and the step's product is W_hh (G·H, H) @ h (H, B). For a batch of 32 and H = 256 that product runs about 30%
 faster than h (B, H) @ W_hhᵀ (H, G·H) in OpenBLAS on idle cores; on 2 busy cores it was 0.6 against 24 ms
 (OpenBLAS splits the batch-major product over its threads, which then wait for each other). Contiguous
-slices make the elementwise ops about twice as fast as strided ones. The weight-gradient products want
-(F, T·B): one transposing copy each, after the loop.
+slices make the elementwise ops about twice as fast as strided ones. The weight-gradient products are sums
+over the steps of (G·H, B) × (B, F) products; the NumPy reference copies both sides to (·, T·B) for one
+product, the float32 fast path sums the steps in place (kernels/blas.py).
 
 `reverse=True` runs the direction t = T-1 … 0 of a bidirectional layer (its output stays aligned with x).
 
@@ -125,16 +126,24 @@ def initial_state(xp: Any, state: Any, batch: int, hidden: int, dtype: Any) -> A
     return xp.zeros((hidden, batch), dtype=dtype) if state is None else state.T.copy()
 
 
-def input_grads(ctx: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any) -> tuple:
-    """dX = W_ihᵀ dgates (in the user's layout) and dW_ih = dgates Xᵀ, each one product over all steps:
-    dgates_gemm (G·H, T·B), w_ih (G·H, I), x_fm (T, I, B)."""
+@reference("summed_products")  # fast path: kernels/blas.py (row blocks of the result, one task each)
+def summed_products(a: Any, b: Any) -> Any:
+    """Σ_t a[t] @ b[t]ᵀ over the steps: (T, M, K) and (T, N, K) → (M, N). A weight gradient summed over time
+    and batch (dW_hh = Σ_t dgates_t h_{t-1}ᵀ), as one (M, T·K) @ (T·K, N) product."""
+    return gemm_layout(a) @ gemm_layout(b).T
+
+
+def input_grads(ctx: Any, dgates: Any, w_ih: Any, x_fm: Any) -> tuple:
+    """dX = W_ihᵀ dgates_t per step (in the user's layout) and dW_ih = Σ_t dgates_t x_tᵀ: dgates (T, G·H, B),
+    w_ih (G·H, I), x_fm (T, I, B)."""
     grad_x = grad_w_ih = None
     if ctx.needs_input_grad[0]:
         steps, _, batch = x_fm.shape
-        grad_x = (w_ih.T @ dgates_gemm).reshape(w_ih.shape[1], steps, batch)  # (I, T·B) → (I, T, B)
-        grad_x = grad_x.transpose(2, 1, 0) if ctx.batch_first else grad_x.transpose(1, 2, 0)
+        grad_x = namespace_of(dgates).empty((steps, w_ih.shape[1], batch), dtype=dgates.dtype)
+        stacked_matmul(w_ih.T, dgates, grad_x)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
+        grad_x = grad_x.transpose(2, 0, 1) if ctx.batch_first else grad_x.transpose(0, 2, 1)
     if ctx.needs_input_grad[1]:
-        grad_w_ih = dgates_gemm @ gemm_layout(x_fm).T  # (G·H, T·B) @ (T·B, I)
+        grad_w_ih = summed_products(dgates, x_fm)
     return grad_x, grad_w_ih
 
 
@@ -195,15 +204,13 @@ class LSTMLayerOp(Op):
         dgates = xp.empty_like(acts)  # (T, 4H, B): o, i, f, g
         lstm_backward_steps(grad_steps, dh_next, dc, acts, cells, tanh_cells, c0, w_hh_t, dgates, reverse)
 
-        flat = gemm_layout(dgates)  # (4H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm)
+        grad_x, grad_w_ih = input_grads(ctx, dgates, permute_blocks(w_ih, TO_INTERNAL), x_fm)
         grad_w_ih = None if grad_w_ih is None else permute_blocks(grad_w_ih, FROM_INTERNAL)
         grad_w_hh = grad_b = None
         if ctx.needs_input_grad[2]:
-            h_prev = gemm_layout(shift_states(hs, h0, reverse))  # (H, T·B)
-            grad_w_hh = permute_blocks(flat @ h_prev.T, FROM_INTERNAL)
+            grad_w_hh = permute_blocks(summed_products(dgates, shift_states(hs, h0, reverse)), FROM_INTERNAL)
         if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
-            grad_b = permute_blocks(flat.sum(axis=1), FROM_INTERNAL)
+            grad_b = permute_blocks(dgates.sum(axis=(0, 2)), FROM_INTERNAL)
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, dc.T, None, None
 
     @staticmethod
@@ -360,12 +367,11 @@ class GRULayerOp(Op):
         dgates_x[:, :2] = dgates_h[:, :2]
         dgates_x[:, 2] = dgate_n
         dgates_x = dgates_x.reshape(steps, width, batch)  # (T, 3H, B): da_r, da_z, da_n
-        flat_x = gemm_layout(dgates_x)  # (3H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, flat_x, w_ih, x_fm)
-        flat_h = gemm_layout(dgates_h.reshape(steps, width, batch))
-        grad_w_hh = flat_h @ gemm_layout(h_prev).T if ctx.needs_input_grad[2] else None
-        grad_b_ih = flat_x.sum(axis=1) if ctx.needs_input_grad[3] else None
-        grad_b_hh = flat_h.sum(axis=1) if ctx.needs_input_grad[4] else None
+        grad_x, grad_w_ih = input_grads(ctx, dgates_x, w_ih, x_fm)
+        dgates_h = dgates_h.reshape(steps, width, batch)
+        grad_w_hh = summed_products(dgates_h, h_prev) if ctx.needs_input_grad[2] else None
+        grad_b_ih = dgates_x.sum(axis=(0, 2)) if ctx.needs_input_grad[3] else None
+        grad_b_hh = dgates_h.sum(axis=(0, 2)) if ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, dh_next.T, None, None
 
     @staticmethod
@@ -493,12 +499,11 @@ class RNNLayerOp(Op):
         dh_next = grad_h_n.T.copy()  # written in place: at the end the gradient of h0
         rnn_backward_steps(dgates, dh_next, hs, w_hh_t, ctx.nonlinearity == "relu", ctx.reverse)
 
-        flat = gemm_layout(dgates)  # (H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, flat, w_ih, x_fm)
+        grad_x, grad_w_ih = input_grads(ctx, dgates, w_ih, x_fm)
         grad_w_hh = None
         if ctx.needs_input_grad[2]:
-            grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, ctx.reverse)).T
-        grad_b = flat.sum(axis=1) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
+            grad_w_hh = summed_products(dgates, shift_states(hs, h0, ctx.reverse))
+        grad_b = dgates.sum(axis=(0, 2)) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, None, None, None
 
     @staticmethod
