@@ -133,6 +133,13 @@ def summed_products(a: Any, b: Any) -> Any:
     return gemm_layout(a) @ gemm_layout(b).T
 
 
+def bias_grad(dgates: Any) -> Any:
+    """db = Σ over steps and batch of dgates (T, G·H, B): first over the steps, whole contiguous (G·H, B) slabs
+    added, then along each row. (sum(axis=(0, 2)) walks the array with a stride: 1.7 against 0.3 ms for the
+    LSTM benchmark's 8 MB, and less accurate.)"""
+    return dgates.sum(axis=0).sum(axis=1)
+
+
 def input_grads(ctx: Any, dgates: Any, w_ih: Any, x_fm: Any) -> tuple:
     """dX = W_ihᵀ dgates_t per step (in the user's layout) and dW_ih = Σ_t dgates_t x_tᵀ: dgates (T, G·H, B),
     w_ih (G·H, I), x_fm (T, I, B)."""
@@ -210,7 +217,7 @@ class LSTMLayerOp(Op):
         if ctx.needs_input_grad[2]:
             grad_w_hh = permute_blocks(summed_products(dgates, shift_states(hs, h0, reverse)), FROM_INTERNAL)
         if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
-            grad_b = permute_blocks(dgates.sum(axis=(0, 2)), FROM_INTERNAL)
+            grad_b = permute_blocks(bias_grad(dgates), FROM_INTERNAL)
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, dc.T, None, None
 
     @staticmethod
@@ -370,8 +377,8 @@ class GRULayerOp(Op):
         grad_x, grad_w_ih = input_grads(ctx, dgates_x, w_ih, x_fm)
         dgates_h = dgates_h.reshape(steps, width, batch)
         grad_w_hh = summed_products(dgates_h, h_prev) if ctx.needs_input_grad[2] else None
-        grad_b_ih = dgates_x.sum(axis=(0, 2)) if ctx.needs_input_grad[3] else None
-        grad_b_hh = dgates_h.sum(axis=(0, 2)) if ctx.needs_input_grad[4] else None
+        grad_b_ih = bias_grad(dgates_x) if ctx.needs_input_grad[3] else None
+        grad_b_hh = bias_grad(dgates_h) if ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, dh_next.T, None, None
 
     @staticmethod
@@ -503,7 +510,7 @@ class RNNLayerOp(Op):
         grad_w_hh = None
         if ctx.needs_input_grad[2]:
             grad_w_hh = summed_products(dgates, shift_states(hs, h0, ctx.reverse))
-        grad_b = dgates.sum(axis=(0, 2)) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
+        grad_b = bias_grad(dgates) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, None, None, None
 
     @staticmethod
