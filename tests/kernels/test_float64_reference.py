@@ -486,3 +486,15 @@ def test_blas_products_against_float64_matmul():
     blas.stacked_matmul(w, steps, out)
     w64, s64 = w.astype(np.float64), steps.astype(np.float64)
     assert_within("stacked_matmul", out, w64 @ s64, 40 * U * (np.abs(w64) @ np.abs(s64)))
+
+    # Σ_t a[t] @ b[t]ᵀ over 5 steps of k = 7: 35 terms per entry; on 2 kernel threads the 9 rows split in 2 blocks.
+    gates, states = f32(5, 9, 7, seed=5), f32(5, 4, 7, seed=6)
+    previous = _numba.threads()
+    _numba.set_threads(2)
+    try:
+        summed = blas.summed_products(gates, states)
+    finally:
+        _numba.set_threads(previous)
+    g64, s64 = gates.astype(np.float64), states.astype(np.float64)
+    exact = np.einsum("tmk,tnk->mn", g64, s64)
+    assert_within("summed_products", summed, exact, 35 * U * np.einsum("tmk,tnk->mn", np.abs(g64), np.abs(s64)))

@@ -160,7 +160,7 @@ def test_lstm(monkeypatch, bidirectional, batch_first):
         return results + [p.grad.numpy() for p in lstm.parameters()]
 
     called: set = set()
-    names = ["lstm_layer", "lstm_forward_steps", "lstm_backward_steps", "stacked_matmul"]
+    names = ["lstm_layer", "lstm_forward_steps", "lstm_backward_steps", "stacked_matmul", "summed_products"]
     spy_on_fast_paths(monkeypatch, names, called)
     fast, plain = run_both(monkeypatch, compute)  # plain: the fused layer with its NumPy step references
     assert called == set(names)

@@ -12,8 +12,8 @@ and direction is one Op whose forward loops over time and whose backward loops o
 1. the input projection of all T steps is one batched matrix product, W_ih x_t + b, hoisted out of the loop;
 2. each step is one matrix product W_hh h for all gates plus the elementwise cell update;
 3. backward computes each step's gate gradients in the reverse loop (they feed dh_{t-1} = W_hhᵀ dgates_t),
-   then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ is one (G·H, T·B) × (T·B, H)
-   product, dW_ih another, and db a sum over time and batch.
+   then the weight gradients of all steps at once: dW_hh = Σ_t dgates_t h_{t-1}ᵀ (`summed_products`, in NumPy
+   one (G·H, T·B) × (T·B, H) product), dW_ih the same with x_t, and db a sum over time and batch.
 
 The loops over time of 2 and 3 are the references `lstm_forward_steps`, `lstm_backward_steps`,
 `gru_forward_steps`, ... below (NumPy, one step after the other). For float32 each has a fast path at the seam:
@@ -26,8 +26,9 @@ feature-major, (T, F, B): a step's gates are one contiguous (G·H, B) block, eac
 and the step's product is W_hh (G·H, H) @ h (H, B). For a batch of 32 and H = 256 that product runs about 30%
 faster than h (B, H) @ W_hhᵀ (H, G·H) in OpenBLAS on idle cores; on 2 busy cores it was 0.6 against 24 ms
 (OpenBLAS splits the batch-major product over its threads, which then wait for each other). Contiguous
-slices make the elementwise ops about twice as fast as strided ones. The weight-gradient products want
-(F, T·B): one transposing copy each, after the loop.
+slices make the elementwise ops about twice as fast as strided ones. The weight-gradient products are sums
+over the steps of (G·H, B) × (B, F) products; the NumPy reference copies both sides to (·, T·B) for one
+product, the float32 fast path sums the steps in place (kernels/blas.py).
 
 `reverse=True` runs the direction t = T-1 … 0 of a bidirectional layer (its output stays aligned with x).
 
@@ -104,11 +105,35 @@ def previous_state(states: Any, initial: Any, t: int, reverse: bool) -> Any:
     return initial if t == first else states[t + 1 if reverse else t - 1]
 
 
-def project_input(x_fm: Any, w_ih: Any, bias: Any) -> Any:
-    """The hoisted input projection of all steps: (T, I, B) → (T, G·H, B) = W_ih x_t + b, one batched product."""
-    projected = namespace_of(x_fm).matmul(w_ih, x_fm)  # (G·H, I) @ (T, I, B)
+@reference("stacked_matmul")  # fast path: kernels/blas.py (one single-threaded BLAS call per step, every core)
+def stacked_matmul(a: Any, b: Any, out: Any) -> Any:
+    """out[t] = a @ b[t] for every step t: (M, K) and (T, K, N) → (T, M, N), written into `out`."""
+    return namespace_of(b).matmul(a, b, out=out)
+
+
+def inputs_feature_major(x: Any, batch_first: bool, with_ones: bool) -> Any:
+    """The layer's inputs as a contiguous (T, I, B) copy, or with `with_ones` (T, I + 1, B) whose last row is 1:
+    the bias is then the weight of an input that is always 1, W x + b = [W b] [x; 1], so the input projection
+    needs no pass of its own to add b (1.1 ms for the LSTM benchmark's 8 MB), and the product that gives dW_ih
+    gives db as its last column."""
+    if not with_ones:
+        return to_feature_major(x, batch_first)
+    transposed = x.transpose(1, 2, 0) if batch_first else x.transpose(0, 2, 1)  # (T, I, B)
+    steps, inputs, batch = transposed.shape
+    out = namespace_of(x).empty((steps, inputs + 1, batch), dtype=x.dtype)
+    out[:, :inputs] = transposed
+    out[:, inputs] = 1
+    return out
+
+
+def project_input(x_in: Any, w_ih: Any, bias: Any) -> Any:
+    """The hoisted input projection of all steps, W_ih x_t + b → (T, G·H, B), one batched product: x_in from
+    `inputs_feature_major`, (T, I + 1, B) with its row of ones when there is a bias, else (T, I, B)."""
+    steps, _, batch = x_in.shape
     if bias is not None:
-        projected += bias[:, None]
+        w_ih = namespace_of(w_ih).concatenate([w_ih, bias[:, None]], axis=1)  # [W b] (G·H, I + 1)
+    projected = namespace_of(x_in).empty((steps, w_ih.shape[0], batch), dtype=x_in.dtype)
+    stacked_matmul(w_ih, x_in, projected)  # (G·H, I[+1]) @ (T, I[+1], B)
     return projected
 
 
@@ -117,23 +142,40 @@ def initial_state(xp: Any, state: Any, batch: int, hidden: int, dtype: Any) -> A
     return xp.zeros((hidden, batch), dtype=dtype) if state is None else state.T.copy()
 
 
-@reference("stacked_matmul")  # fast path: kernels/blas.py (one single-threaded BLAS call per step, every core)
-def stacked_matmul(a: Any, b: Any, out: Any) -> Any:
-    """out[t] = a @ b[t] for every step t: (M, K) and (T, K, N) → (T, M, N), written into `out`."""
-    return namespace_of(b).matmul(a, b, out=out)
+@reference("summed_products")  # fast path: kernels/blas.py (row blocks of the result, one task each)
+def summed_products(a: Any, b: Any) -> Any:
+    """Σ_t a[t] @ b[t]ᵀ over the steps: (T, M, K) and (T, N, K) → (M, N). A weight gradient summed over time
+    and batch (dW_hh = Σ_t dgates_t h_{t-1}ᵀ), as one (M, T·K) @ (T·K, N) product."""
+    return gemm_layout(a) @ gemm_layout(b).T
 
 
-def input_grads(ctx: Any, dgates: Any, dgates_gemm: Any, w_ih: Any, x_fm: Any) -> tuple:
-    """dX = W_ihᵀ dgates (per step, in the user's layout) and dW_ih = dgates Xᵀ over all steps."""
+def bias_grad(dgates: Any) -> Any:
+    """db = Σ over steps and batch of dgates (T, G·H, B): first over the steps, whole contiguous (G·H, B) slabs
+    added, then along each row. (sum(axis=(0, 2)) walks the array with a stride: 1.7 against 0.3 ms for the
+    LSTM benchmark's 8 MB, and less accurate.)"""
+    return dgates.sum(axis=0).sum(axis=1)
+
+
+def input_grads(ctx: Any, dgates: Any, w_ih: Any, x_in: Any, bias_wanted: bool) -> tuple:
+    """(dX, dW_ih, db): dX = W_ihᵀ dgates_t per step (in the user's layout), dW_ih = Σ_t dgates_t x_tᵀ and, if
+    `bias_wanted`, db = Σ_t Σ_b dgates_t: dgates (T, G·H, B), w_ih (G·H, I), x_in as `project_input` took it
+    (with its row of ones, the last column of Σ_t dgates_t x_tᵀ is db)."""
     xp = namespace_of(dgates)
-    grad_x = grad_w_ih = None
+    steps, _, batch = dgates.shape
+    inputs = w_ih.shape[1]
+    grad_x = grad_w_ih = grad_b = None
     if ctx.needs_input_grad[0]:
-        grad_x = xp.empty((dgates.shape[0], w_ih.shape[1], dgates.shape[2]), dtype=dgates.dtype)
+        grad_x = xp.empty((steps, inputs, batch), dtype=dgates.dtype)
         stacked_matmul(w_ih.T, dgates, grad_x)  # (I, G·H) @ (T, G·H, B) → (T, I, B)
         grad_x = grad_x.transpose(2, 0, 1) if ctx.batch_first else grad_x.transpose(0, 2, 1)
     if ctx.needs_input_grad[1]:
-        grad_w_ih = dgates_gemm @ gemm_layout(x_fm).T  # (G·H, T·B) @ (T·B, I)
-    return grad_x, grad_w_ih
+        product = summed_products(dgates, x_in)  # (G·H, I), or (G·H, I + 1) whose last column is db
+        grad_w_ih = xp.ascontiguousarray(product[:, :inputs])
+        if bias_wanted and product.shape[1] == inputs + 1:
+            grad_b = product[:, inputs].copy()
+    if bias_wanted and grad_b is None:
+        grad_b = bias_grad(dgates)
+    return grad_x, grad_w_ih, grad_b
 
 
 # ---- LSTM -------------------------------------------------------------------------------------------------------
@@ -156,7 +198,7 @@ class LSTMLayerOp(Op):
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse, batch_first):
         xp = namespace_of(x)
-        x_fm = to_feature_major(x, batch_first)  # (T, I, B)
+        x_fm = inputs_feature_major(x, batch_first, b_ih is not None)  # (T, I + 1, B): a row of ones for b
         steps, _, batch = x_fm.shape
         hidden = w_hh.shape[1]
         h0 = initial_state(xp, h0, batch, hidden, x.dtype)  # (H, B)
@@ -193,15 +235,13 @@ class LSTMLayerOp(Op):
         dgates = xp.empty_like(acts)  # (T, 4H, B): o, i, f, g
         lstm_backward_steps(grad_steps, dh_next, dc, acts, cells, tanh_cells, c0, w_hh_t, dgates, reverse)
 
-        flat = gemm_layout(dgates)  # (4H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, permute_blocks(w_ih, TO_INTERNAL), x_fm)
+        bias_wanted = ctx.needs_input_grad[3] or ctx.needs_input_grad[4]  # b_ih and b_hh get the same db
+        grad_x, grad_w_ih, grad_b = input_grads(ctx, dgates, permute_blocks(w_ih, TO_INTERNAL), x_fm, bias_wanted)
         grad_w_ih = None if grad_w_ih is None else permute_blocks(grad_w_ih, FROM_INTERNAL)
-        grad_w_hh = grad_b = None
+        grad_b = None if grad_b is None else permute_blocks(grad_b, FROM_INTERNAL)
+        grad_w_hh = None
         if ctx.needs_input_grad[2]:
-            h_prev = gemm_layout(shift_states(hs, h0, reverse))  # (H, T·B)
-            grad_w_hh = permute_blocks(flat @ h_prev.T, FROM_INTERNAL)
-        if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
-            grad_b = permute_blocks(flat.sum(axis=1), FROM_INTERNAL)
+            grad_w_hh = permute_blocks(summed_products(dgates, shift_states(hs, h0, reverse)), FROM_INTERNAL)
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, dc.T, None, None
 
     @staticmethod
@@ -311,7 +351,7 @@ class GRULayerOp(Op):
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, reverse, batch_first):
         xp = namespace_of(x)
-        x_fm = to_feature_major(x, batch_first)  # (T, I, B)
+        x_fm = inputs_feature_major(x, batch_first, b_ih is not None)  # (T, I + 1, B): a row of ones for b
         steps, _, batch = x_fm.shape
         hidden = w_hh.shape[1]
         h0 = initial_state(xp, h0, batch, hidden, x.dtype)  # (H, B)
@@ -358,12 +398,10 @@ class GRULayerOp(Op):
         dgates_x[:, :2] = dgates_h[:, :2]
         dgates_x[:, 2] = dgate_n
         dgates_x = dgates_x.reshape(steps, width, batch)  # (T, 3H, B): da_r, da_z, da_n
-        flat_x = gemm_layout(dgates_x)  # (3H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates_x, flat_x, w_ih, x_fm)
-        flat_h = gemm_layout(dgates_h.reshape(steps, width, batch))
-        grad_w_hh = flat_h @ gemm_layout(h_prev).T if ctx.needs_input_grad[2] else None
-        grad_b_ih = flat_x.sum(axis=1) if ctx.needs_input_grad[3] else None
-        grad_b_hh = flat_h.sum(axis=1) if ctx.needs_input_grad[4] else None
+        grad_x, grad_w_ih, grad_b_ih = input_grads(ctx, dgates_x, w_ih, x_fm, ctx.needs_input_grad[3])
+        dgates_h = dgates_h.reshape(steps, width, batch)
+        grad_w_hh = summed_products(dgates_h, h_prev) if ctx.needs_input_grad[2] else None
+        grad_b_hh = bias_grad(dgates_h) if ctx.needs_input_grad[4] else None
         return grad_x, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, dh_next.T, None, None
 
     @staticmethod
@@ -468,7 +506,7 @@ class RNNLayerOp(Op):
     @staticmethod
     def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity, reverse, batch_first):
         xp = namespace_of(x)
-        x_fm = to_feature_major(x, batch_first)  # (T, I, B)
+        x_fm = inputs_feature_major(x, batch_first, b_ih is not None)  # (T, I + 1, B): a row of ones for b
         steps, _, batch = x_fm.shape
         hidden = w_hh.shape[1]
         h0 = initial_state(xp, h0, batch, hidden, x.dtype)  # (H, B)
@@ -491,12 +529,11 @@ class RNNLayerOp(Op):
         dh_next = grad_h_n.T.copy()  # written in place: at the end the gradient of h0
         rnn_backward_steps(dgates, dh_next, hs, w_hh_t, ctx.nonlinearity == "relu", ctx.reverse)
 
-        flat = gemm_layout(dgates)  # (H, T·B)
-        grad_x, grad_w_ih = input_grads(ctx, dgates, flat, w_ih, x_fm)
+        bias_wanted = ctx.needs_input_grad[3] or ctx.needs_input_grad[4]  # b_ih and b_hh get the same db
+        grad_x, grad_w_ih, grad_b = input_grads(ctx, dgates, w_ih, x_fm, bias_wanted)
         grad_w_hh = None
         if ctx.needs_input_grad[2]:
-            grad_w_hh = flat @ gemm_layout(shift_states(hs, h0, ctx.reverse)).T
-        grad_b = flat.sum(axis=1) if ctx.needs_input_grad[3] or ctx.needs_input_grad[4] else None
+            grad_w_hh = summed_products(dgates, shift_states(hs, h0, ctx.reverse))
         return grad_x, grad_w_ih, grad_w_hh, grad_b, grad_b, dh_next.T, None, None, None
 
     @staticmethod

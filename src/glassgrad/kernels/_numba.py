@@ -27,15 +27,18 @@ from .._process_setup import numba
 ENABLED = numba is not None
 prange = numba.prange if ENABLED else range  # the loop that Numba splits across cores
 
+# How every kernel compiles. fastmath: LLVM may fuse multiply-adds and reorder sums (float32 results move by
+# rounding only). error_model="numpy": x / 0 gives inf or nan as in NumPy (the references' semantics) instead
+# of Python's ZeroDivisionError, whose check at every division kept LLVM from turning a loop into SIMD code:
+# tanh32 (one division) over 2 million floats took 11.3 ms scalar and 1.0 ms vectorised.
+OPTIONS = {"fastmath": True, "cache": True, "error_model": "numpy"}
+
 _LAUNCH = threading.Lock()  # one kernel launch at a time (workqueue cannot take two at once; TBB does not mind)
 
 
 def kernel(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Compile `function` as a parallel, vectorised CPU kernel (`prange` loops run on every core).
-
-    fastmath lets LLVM fuse multiply-adds and reorder sums: float32 results move by rounding only.
-    """
-    return _launcher(function, numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)(function))
+    """Compile `function` as a parallel, vectorised CPU kernel (`prange` loops run on every core; `OPTIONS`)."""
+    return _launcher(function, numba.njit(parallel=True, nogil=True, **OPTIONS)(function))
 
 
 def unfused_kernel(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,7 +48,7 @@ def unfused_kernel(function: Callable[..., Any]) -> Callable[..., Any]:
     raw addresses handed to BLAS, and merged, a task would read rows that another task has not written yet.
     """
     options = {"fusion": False}
-    return _launcher(function, numba.njit(parallel=options, fastmath=True, cache=True, nogil=True)(function))
+    return _launcher(function, numba.njit(parallel=options, nogil=True, **OPTIONS)(function))
 
 
 def _launcher(function: Callable[..., Any], compiled: Any) -> Callable[..., Any]:
@@ -62,12 +65,12 @@ def _launcher(function: Callable[..., Any], compiled: Any) -> Callable[..., Any]
 
 def serial_kernel(function: Callable[..., Any]) -> Callable[..., Any]:
     """Compile a kernel that must run on one thread (e.g. a scatter-add, whose writes may collide)."""
-    return numba.njit(fastmath=True, cache=True, nogil=True)(function)
+    return numba.njit(nogil=True, **OPTIONS)(function)
 
 
 def inline(function: Callable[..., Any]) -> Callable[..., Any]:
     """Compile a scalar helper that kernels call, inlined into their loops so they still vectorise."""
-    return numba.njit(fastmath=True, inline="always", cache=True)(function)
+    return numba.njit(inline="always", **OPTIONS)(function)
 
 
 def fits(*arrays: Any) -> bool:
